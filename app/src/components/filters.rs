@@ -1,0 +1,87 @@
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+use crate::{
+    api::types::{RegistryPage, SelectOption},
+    domain::{DataCategory, Status, MAX_QUERY_LEN},
+};
+
+/// Search and filters as a plain GET form: works before hydration, and after it the router
+/// turns a submit into an in-page navigation.
+#[component]
+pub fn FilterForm(page: RegistryPage) -> impl IntoView {
+    let f = page.filter;
+    let services: Vec<(SelectOption, bool)> = page
+        .services
+        .into_iter()
+        .map(|o| {
+            let on = f.services.iter().any(|s| s.as_str() == o.value);
+            (o, on)
+        })
+        .collect();
+    let countries: Vec<(SelectOption, bool)> = page
+        .countries
+        .into_iter()
+        .map(|o| {
+            let on = f.countries.iter().any(|c| c.as_str() == o.value);
+            (o, on)
+        })
+        .collect();
+    let categories: Vec<(SelectOption, bool)> = DataCategory::ALL
+        .iter()
+        .map(|c| {
+            (SelectOption { value: c.code().into(), label: c.label().into() }, f.categories.contains(c))
+        })
+        .collect();
+    let statuses: Vec<(SelectOption, bool)> = Status::PUBLIC
+        .iter()
+        .map(|s| (SelectOption { value: s.code().into(), label: s.label().into() }, f.statuses.contains(s)))
+        .collect();
+    view! {
+        <aside class="filters" aria-labelledby="filters-heading">
+            <h2 id="filters-heading">"Filter"</h2>
+            <Form method="GET" action="/">
+                <div class="field">
+                    <label for="q">"Search by name"</label>
+                    <input id="q" type="search" name="q" maxlength=MAX_QUERY_LEN.to_string()
+                        value=f.q.clone().unwrap_or_default() autocomplete="off"/>
+                </div>
+                <CheckGroup legend="Service" name="service" options=services scroll=false/>
+                <CheckGroup legend="Processing country" name="country" options=countries scroll=true/>
+                <CheckGroup legend="Data category" name="category" options=categories scroll=false/>
+                <CheckGroup legend="Status" name="status" options=statuses scroll=false/>
+                <p class="hint" id="status-hint">"With no status ticked, announced and active vendors are shown."</p>
+                <div class="actions">
+                    <button type="submit" class="button primary">"Apply filters"</button>
+                    <a href="/" class="button">"Clear"</a>
+                </div>
+            </Form>
+        </aside>
+    }
+}
+
+#[component]
+fn CheckGroup(
+    legend: &'static str,
+    name: &'static str,
+    options: Vec<(SelectOption, bool)>,
+    scroll: bool,
+) -> impl IntoView {
+    view! {
+        <fieldset class="check-group" class:scroll=scroll>
+            <legend>{legend}</legend>
+            {options
+                .into_iter()
+                .map(|(o, on)| {
+                    let id = format!("{name}-{}", o.value.to_lowercase());
+                    view! {
+                        <div class="check">
+                            <input type="checkbox" id=id.clone() name=name value=o.value checked=on/>
+                            <label for=id>{o.label}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}

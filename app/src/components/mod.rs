@@ -1,0 +1,27 @@
+//! Reusable pieces of the public pages.
+
+mod filters;
+mod table;
+
+pub use filters::FilterForm;
+pub use table::{Pagination, VendorTable};
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+use crate::{domain::Status, error::AppError};
+
+/// ISO dates everywhere: unambiguous for customers in every country.
+pub fn date_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())
+}
+
+#[component]
+pub fn StatusBadge(status: Status) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.code())>{status.label()}</span> }
+}
+
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! { <div class="notice notice-error" role="alert"><p>{error.to_string()}</p></div> }
+}

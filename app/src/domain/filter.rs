@@ -1,0 +1,205 @@
+//! The registry filter: what a customer asked for in the URL, parsed and validated.
+//!
+//! Query parameters: `q` (search), `service`, `country`, `category`, `status` (each repeatable),
+//! `page`. Unknown parameters are ignored; unusable values are dropped with a message, never an
+//! error page.
+
+use serde::{Deserialize, Serialize};
+
+use super::{CountryCode, DataCategory, Slug, Status};
+
+/// Longest search text we act on; longer input is refused with a message.
+pub const MAX_QUERY_LEN: usize = 100;
+/// Most values kept for one repeatable parameter.
+const MAX_VALUES: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RegistryFilter {
+    /// Lower-cased search text matched against legal and trading names.
+    pub q: Option<String>,
+    pub services: Vec<Slug>,
+    pub countries: Vec<CountryCode>,
+    pub categories: Vec<DataCategory>,
+    /// Empty means the default view: announced and active vendors.
+    pub statuses: Vec<Status>,
+    /// 1-based page of the on-screen list (the CSV ignores it).
+    pub page: u32,
+}
+
+impl RegistryFilter {
+    /// Statuses shown when none is asked for.
+    pub const DEFAULT_STATUSES: [Status; 2] = [Status::Announced, Status::Active];
+
+    /// Parse decoded query pairs. Returns the filter and one message per value it dropped.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
+        let mut f = RegistryFilter { page: 1, ..Default::default() };
+        let mut messages = Vec::new();
+        for (key, value) in pairs {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "q" => {
+                    if value.chars().count() > MAX_QUERY_LEN {
+                        messages.push(format!(
+                            "Search text is limited to {MAX_QUERY_LEN} characters; the search was not applied."
+                        ));
+                    } else if value.chars().any(char::is_control) {
+                        messages.push("Search text cannot contain control characters.".into());
+                    } else {
+                        f.q = Some(value.to_lowercase());
+                    }
+                }
+                "service" => push_parsed(&mut f.services, Slug::parse(value).map_err(|_| {
+                    format!("\"{}\" is not a service of ours; it was ignored.", shorten(value))
+                }), &mut messages),
+                "country" => push_parsed(&mut f.countries, CountryCode::parse(value).map_err(|e| {
+                    format!("{} It was ignored.", e.0)
+                }), &mut messages),
+                "category" => push_parsed(&mut f.categories, DataCategory::parse(value).map_err(|e| {
+                    format!("{} It was ignored.", e.0)
+                }), &mut messages),
+                "status" => match Status::parse(value) {
+                    Ok(Status::Proposed) | Err(_) => messages.push(format!(
+                        "\"{}\" is not a status (announced, active or removed); it was ignored.",
+                        shorten(value)
+                    )),
+                    Ok(s) => push_parsed(&mut f.statuses, Ok(s), &mut messages),
+                },
+                "page" => match value.parse::<u32>() {
+                    Ok(p) if p >= 1 => f.page = p,
+                    _ => messages.push("The page number was not understood; showing the first page.".into()),
+                },
+                _ => {}
+            }
+        }
+        (f, messages)
+    }
+
+    /// Parse a raw query string (with or without the leading `?`). Bad percent-encoding is
+    /// decoded lossily rather than refused.
+    pub fn from_query(query: &str) -> (Self, Vec<String>) {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// The statuses to show: the asked ones, or the default view.
+    pub fn effective_statuses(&self) -> Vec<Status> {
+        if self.statuses.is_empty() {
+            Self::DEFAULT_STATUSES.to_vec()
+        } else {
+            self.statuses.clone()
+        }
+    }
+
+    /// Canonical query string for this filter (no leading `?`), optionally without the page.
+    pub fn to_query(&self, with_page: bool) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        pairs.extend(self.services.iter().map(|s| ("service", s.as_str().to_string())));
+        pairs.extend(self.countries.iter().map(|c| ("country", c.as_str().to_string())));
+        pairs.extend(self.categories.iter().map(|c| ("category", c.code().to_string())));
+        pairs.extend(self.statuses.iter().map(|s| ("status", s.code().to_string())));
+        if with_page && self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.q.is_none()
+            && self.services.is_empty()
+            && self.countries.is_empty()
+            && self.categories.is_empty()
+            && self.statuses.is_empty()
+    }
+}
+
+fn push_parsed<T: PartialEq>(into: &mut Vec<T>, parsed: Result<T, String>, messages: &mut Vec<String>) {
+    match parsed {
+        Ok(v) if into.contains(&v) => {}
+        Ok(_) if into.len() >= MAX_VALUES => {
+            messages.push(format!("At most {MAX_VALUES} values per filter are used."));
+        }
+        Ok(v) => into.push(v),
+        Err(m) => messages.push(m),
+    }
+}
+
+/// Echo at most 40 characters of a bad value back to the user.
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_repeatable_filters() {
+        let (f, msgs) = RegistryFilter::from_query(
+            "?q=Acme&service=cloud-hosting&service=email&country=de&country=FR&category=customer&status=active",
+        );
+        assert!(msgs.is_empty(), "{msgs:?}");
+        assert_eq!(f.q.as_deref(), Some("acme"));
+        assert_eq!(f.services.len(), 2);
+        assert_eq!(
+            f.countries.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            ["DE", "FR"]
+        );
+        assert_eq!(f.categories, [DataCategory::CustomerData]);
+        assert_eq!(f.statuses, [Status::Active]);
+        assert_eq!(f.page, 1);
+    }
+
+    #[test]
+    fn bad_values_are_dropped_with_a_message() {
+        let (f, msgs) = RegistryFilter::from_query(
+            "country=XX&category=health&status=proposed&status=zzz&service=Not%20A%20Slug&page=-3",
+        );
+        assert_eq!(f, RegistryFilter { page: 1, ..Default::default() });
+        assert_eq!(msgs.len(), 6, "{msgs:?}");
+    }
+
+    #[test]
+    fn over_long_search_is_refused_not_truncated() {
+        let long = "a".repeat(MAX_QUERY_LEN + 1);
+        let (f, msgs) = RegistryFilter::from_query(&format!("q={long}"));
+        assert_eq!(f.q, None);
+        assert_eq!(msgs.len(), 1);
+        let (f, msgs) = RegistryFilter::from_query(&format!("q={}", "a".repeat(MAX_QUERY_LEN)));
+        assert!(f.q.is_some() && msgs.is_empty());
+    }
+
+    #[test]
+    fn malformed_query_strings_do_not_fail() {
+        for raw in ["%", "q=%zz", "&&==&", "q", "=x", "q=%E0%A4%A", "service[]=x"] {
+            let (f, _) = RegistryFilter::from_query(raw);
+            assert_eq!(f.page, 1, "{raw}");
+        }
+    }
+
+    #[test]
+    fn duplicates_collapse_and_query_round_trips() {
+        let (f, _) = RegistryFilter::from_query("country=de&country=DE&status=removed&q=a%20b&page=2");
+        assert_eq!(f.countries.len(), 1);
+        let again = RegistryFilter::from_query(&f.to_query(true)).0;
+        assert_eq!(again, f);
+        assert_eq!(f.to_query(false), "q=a+b&country=DE&status=removed");
+    }
+
+    #[test]
+    fn default_statuses_when_none_given() {
+        let (f, _) = RegistryFilter::from_query("");
+        assert_eq!(f.effective_statuses(), [Status::Announced, Status::Active]);
+        assert!(f.is_empty());
+    }
+}

@@ -1,0 +1,21 @@
+//! Domain types and rules: plain data and pure functions, shared by server and browser.
+//! Nothing here touches the database or the clock; callers pass the date in.
+
+pub mod category;
+pub mod country;
+pub mod filter;
+pub mod iso3166;
+pub mod lifecycle;
+pub mod text;
+pub mod vendor;
+
+pub use category::DataCategory;
+pub use country::CountryCode;
+pub use filter::{RegistryFilter, MAX_QUERY_LEN};
+pub use lifecycle::{Lifecycle, Status};
+pub use text::{NonEmptyText, Slug};
+
+/// Why a piece of input was refused, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);

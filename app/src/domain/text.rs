@@ -1,0 +1,139 @@
+//! Validated text: URL slugs and required names.
+
+use super::ParseError;
+use serde::{Deserialize, Serialize};
+
+/// A URL-safe identifier for a vendor page: 1 to 80 characters of `a-z`, `0-9` and single `-`
+/// between them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Slug(String);
+
+impl Slug {
+    pub const MAX_LEN: usize = 80;
+
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(ParseError("A slug is required.".into()));
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(ParseError(format!(
+                "A slug is at most {} characters.",
+                Self::MAX_LEN
+            )));
+        }
+        let valid_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+            return Err(ParseError(
+                "A slug uses lowercase letters, digits and single hyphens between them.".into(),
+            ));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    /// Derive a slug from a name: lowercase ASCII letters and digits, everything else becomes `-`.
+    pub fn from_name(name: &str) -> Result<Self, ParseError> {
+        let mut out = String::new();
+        for c in name.chars().flat_map(fold_accent) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+        let trimmed: String = out.trim_end_matches('-').chars().take(Self::MAX_LEN).collect();
+        Self::parse(trimmed.trim_end_matches('-'))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Fold the common Latin accents so "Société Générale" gives "societe-generale".
+fn fold_accent(c: char) -> Vec<char> {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        'ß' => return vec!['s', 's'],
+        other => other,
+    };
+    vec![base]
+}
+
+/// Text that must be present: trimmed, not empty, at most `max` characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonEmptyText(String);
+
+impl NonEmptyText {
+    pub fn parse(field: &str, input: &str, max: usize) -> Result<Self, ParseError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(ParseError(format!("{field} is required.")));
+        }
+        if s.chars().count() > max {
+            return Err(ParseError(format!("{field} is at most {max} characters.")));
+        }
+        if s.chars().any(|c| c.is_control()) {
+            return Err(ParseError(format!(
+                "{field} cannot contain control characters."
+            )));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_accepts_lowercase_digits_and_hyphens() {
+        assert_eq!(Slug::parse("acme-cloud-2").map(|s| s.0), Ok("acme-cloud-2".into()));
+    }
+
+    #[test]
+    fn slug_rejects_bad_shapes() {
+        for bad in ["", "  ", "Acme", "acme cloud", "-acme", "acme-", "ac--me", "acmé", "a/b"] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(Slug::parse(&"a".repeat(81)).is_err());
+        assert!(Slug::parse(&"a".repeat(80)).is_ok());
+    }
+
+    #[test]
+    fn slug_from_name_folds_accents_and_punctuation() {
+        assert_eq!(
+            Slug::from_name("Société Générale S.A.").map(|s| s.0),
+            Ok("societe-generale-s-a".into())
+        );
+        assert_eq!(Slug::from_name("  Straße & Co. ").map(|s| s.0), Ok("strasse-co".into()));
+        assert!(Slug::from_name("!!!").is_err());
+    }
+
+    #[test]
+    fn non_empty_text_trims_and_bounds() {
+        assert_eq!(
+            NonEmptyText::parse("Legal name", "  Acme  ", 10).map(|t| t.0),
+            Ok("Acme".into())
+        );
+        assert_eq!(
+            NonEmptyText::parse("Legal name", "   ", 10),
+            Err(ParseError("Legal name is required.".into()))
+        );
+        assert!(NonEmptyText::parse("Legal name", "abcdefghijk", 10).is_err());
+        assert!(NonEmptyText::parse("Legal name", "a\u{0}b", 10).is_err());
+    }
+}

@@ -1,0 +1,99 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::{registry::load_vendor, types::VendorDetail},
+    components::{date_text, ErrorNotice, StatusBadge},
+    error::AppError,
+    pages::NotFoundPage,
+};
+
+/// `/subprocessors/{slug}`: every public field of one vendor.
+#[component]
+pub fn VendorPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
+    let data = Resource::new(move || slug.get(), load_vendor);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(v) => view! { <VendorView v/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+#[component]
+fn VendorView(v: VendorDetail) -> impl IntoView {
+    let s = v.summary;
+    let title = s.legal_name.clone();
+    let website = v.website.clone();
+    let contact = v.privacy_contact.clone();
+    view! {
+        <Title text=title.clone()/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/">"Registry"</a>" / "<span aria-current="page">{title.clone()}</span></nav>
+        <article class="vendor">
+            <header class="vendor-head">
+                <h1>{title}</h1>
+                {s.trading_name.clone().map(|t| view! { <p class="trading">"Trading as "{t}</p> })}
+                <StatusBadge status=s.status/>
+            </header>
+            <section aria-labelledby="purpose-h">
+                <h2 id="purpose-h">"Purpose"</h2>
+                <p><strong>{s.purpose_category.clone()}</strong></p>
+                <p>{s.purpose.clone()}</p>
+            </section>
+            <section aria-labelledby="scope-h">
+                <h2 id="scope-h">"Scope"</h2>
+                <dl class="facts">
+                    <dt>"Services of ours it supports"</dt>
+                    <dd><ul class="chips">{s.services.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul></dd>
+                    <dt>"Countries where it processes data"</dt>
+                    <dd><ul class="chips">{s.countries.iter().map(|c| view! { <li><abbr title=c.name.clone()>{c.code.clone()}</abbr>" "{c.name.clone()}</li> }).collect_view()}</ul></dd>
+                    <dt>"Data categories"</dt>
+                    <dd><ul class="chips">{s.categories.iter().map(|x| view! { <li>{x.clone()}</li> }).collect_view()}</ul></dd>
+                    <dt>"Transfer mechanism"</dt>
+                    <dd>{v.transfer_mechanism.clone()}</dd>
+                </dl>
+            </section>
+            <section aria-labelledby="entity-h">
+                <h2 id="entity-h">"Entity"</h2>
+                <dl class="facts">
+                    <dt>"Legal entity name"</dt><dd>{s.legal_name.clone()}</dd>
+                    <dt>"Trading name"</dt><dd>{or_dash(s.trading_name.clone())}</dd>
+                    <dt>"Parent company"</dt><dd>{or_dash(v.parent_company.clone())}</dd>
+                    <dt>"Country of registration"</dt><dd>{v.registration_country.name.clone()}" ("{v.registration_country.code.clone()}")"</dd>
+                    <dt>"Relationship"</dt><dd>{v.kind.clone()}</dd>
+                    <dt>"Where its people work"</dt><dd>{v.work_location.clone()}</dd>
+                    <dt>"Website"</dt>
+                    <dd>{match website {
+                        Some(w) if w.starts_with("https://") || w.starts_with("http://") => view! { <a href=w.clone() rel="external noopener">{w.clone()}</a> }.into_any(),
+                        other => or_dash(other).into_any(),
+                    }}</dd>
+                    <dt>"Privacy contact"</dt>
+                    <dd>{match contact {
+                        Some(c) if c.contains('@') => view! { <a href=format!("mailto:{c}") rel="external">{c.clone()}</a> }.into_any(),
+                        other => or_dash(other).into_any(),
+                    }}</dd>
+                </dl>
+            </section>
+            <section aria-labelledby="dates-h">
+                <h2 id="dates-h">"Dates"</h2>
+                <dl class="facts">
+                    <dt>"Announced on"</dt><dd>{date_text(s.announced_on)}</dd>
+                    <dt>"Effective on"</dt><dd>{date_text(s.effective_on)}</dd>
+                    {s.removed_on.map(|d| view! { <dt>"Removed on"</dt><dd>{date_text(Some(d))}</dd> })}
+                </dl>
+            </section>
+        </article>
+    }
+}

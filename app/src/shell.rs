@@ -1,0 +1,65 @@
+//! The HTML document and the router.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path, SsrMode,
+};
+
+use crate::pages::{NotFoundPage, RegistryPage, VendorPage};
+
+/// The full document rendered by the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="The companies that may process customer data on our behalf, where, and why."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/registry.css"/>
+        <Title formatter=|text: String| format!("{text} · Subprocessor Registry")/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="site-header">
+                <div class="wrap">
+                    <A href="/" attr:class="brand">
+                        <span class="brand-mark" aria-hidden="true">"◆"</span>
+                        " Subprocessor Registry"
+                    </A>
+                    <p class="tagline">"Who may touch customer data, where, and why."</p>
+                </div>
+            </header>
+            <main id="main" class="wrap" tabindex="-1">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <div class="wrap">
+                    <p>
+                        "Vendors are listed once announced. Status is computed each day from their dates. "
+                        <a href="/subprocessors.csv" rel="external" download="">"Download the full registry (CSV)"</a>
+                    </p>
+                </div>
+            </footer>
+        </Router>
+    }
+}

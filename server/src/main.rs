@@ -1,0 +1,74 @@
+//! `server`: serve the registry, migrate, or seed demo data. See README for every flag.
+
+use std::process::ExitCode;
+
+use app::store::{redact, seed, Db};
+use clap::Parser;
+use server::config::{Cli, Command, ServeConfig};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Db, String> {
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact(url)))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("cannot migrate database {}: {e}", redact(url)))?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let today = chrono::Utc::now().date_naive();
+    match cli.command {
+        None | Some(Command::Serve) => {
+            let app = server::Application::build(ServeConfig::from_cli(&cli))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("Subprocessor Registry listening on http://{}", app.addr());
+            app.run().await.map_err(|e| format!("server stopped: {e}"))
+        }
+        Some(Command::Migrate) => {
+            open(&cli.database_url).await?;
+            println!("Migrations applied to {}", redact(&cli.database_url));
+            Ok(())
+        }
+        Some(Command::SeedDemo) => {
+            let db = open(&cli.database_url).await?;
+            match seed::seed_demo(&db, today).await.map_err(|e| format!("seeding failed: {e}"))? {
+                0 => println!("The database already has vendors; demo data not added."),
+                n => println!("Added {n} demo vendors."),
+            }
+            Ok(())
+        }
+        Some(Command::SeedSynthetic { count }) => {
+            let db = open(&cli.database_url).await?;
+            match seed::seed_synthetic(&db, today, count)
+                .await
+                .map_err(|e| format!("seeding failed: {e}"))?
+            {
+                0 => Err("the database already has vendors; use an empty one".into()),
+                n => {
+                    println!("Added {n} generated vendors.");
+                    Ok(())
+                }
+            }
+        }
+    }
+}

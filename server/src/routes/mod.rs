@@ -1,0 +1,4 @@
+//! Plain axum routes beside the Leptos pages.
+
+pub mod csv;
+pub mod health;
