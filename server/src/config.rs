@@ -41,16 +41,36 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long = "addr", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long = "addr",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub addr: SocketAddr,
     /// Folder with the built site (wasm, js, css, public files).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: PathBuf,
     /// Sub-folder of the site root holding the wasm bundle.
-    #[arg(long, env = "LEPTOS_SITE_PKG_DIR", default_value = "pkg", global = true)]
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_PKG_DIR",
+        default_value = "pkg",
+        global = true
+    )]
     pub site_pkg_dir: String,
     /// `PROD` or `DEV`.
-    #[arg(long = "leptos-env", env = "LEPTOS_ENV", default_value = "PROD", global = true)]
+    #[arg(
+        long = "leptos-env",
+        env = "LEPTOS_ENV",
+        default_value = "PROD",
+        global = true
+    )]
     pub leptos_env: String,
 }
 

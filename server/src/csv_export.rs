@@ -46,8 +46,14 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn label<T: Copy>(code: &str, parse: fn(&str) -> Result<T, ParseError>, label: fn(T) -> &'static str) -> String {
-    parse(code).map(|v| label(v).to_string()).unwrap_or_else(|_| code.to_string())
+fn label<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Result<T, ParseError>,
+    label: fn(T) -> &'static str,
+) -> String {
+    parse(code)
+        .map(|v| label(v).to_string())
+        .unwrap_or_else(|_| code.to_string())
 }
 
 /// The cells of one vendor, in [`COLUMNS`] order, before neutralisation. Values are the labels
@@ -67,12 +73,20 @@ pub fn record(row: &VendorRow) -> [String; 19] {
         row.registration_country.clone(),
         label(&row.kind, VendorKind::parse, VendorKind::label),
         label(&row.work_location, WorkLocation::parse, WorkLocation::label),
-        label(&row.purpose_category, PurposeCategory::parse, PurposeCategory::label),
+        label(
+            &row.purpose_category,
+            PurposeCategory::parse,
+            PurposeCategory::label,
+        ),
         row.purpose.clone(),
         row.service_list().join(LIST_SEPARATOR),
         row.country_list().join(LIST_SEPARATOR),
         categories.join(LIST_SEPARATOR),
-        label(&row.transfer_mechanism, TransferMechanism::parse, TransferMechanism::label),
+        label(
+            &row.transfer_mechanism,
+            TransferMechanism::parse,
+            TransferMechanism::label,
+        ),
         label(&row.status, Status::parse, Status::label),
         opt(&row.announced_on),
         opt(&row.effective_on),
@@ -161,7 +175,10 @@ mod tests {
         let bytes = w.into_inner().expect("flush");
         let text = String::from_utf8(bytes.clone()).expect("utf8");
         assert!(text.contains("\r\n"), "CRLF line ends");
-        assert!(text.contains("\"Acme, \"\"the\"\" best\""), "quotes doubled: {text}");
+        assert!(
+            text.contains("\"Acme, \"\"the\"\" best\""),
+            "quotes doubled: {text}"
+        );
         let mut r = csv::Reader::from_reader(bytes.as_slice());
         let rec = r.records().next().expect("one row").expect("parses");
         assert_eq!(&rec[0], "'=HYPERLINK(\"x\")");

@@ -60,8 +60,14 @@ pub fn router(state: AppState) -> Router {
 /// Headers every response carries.
 async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }
@@ -77,32 +83,54 @@ pub struct Application {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot open database {url}: {source}")]
-    Database { url: String, source: app::store::StoreError },
+    Database {
+        url: String,
+        source: app::store::StoreError,
+    },
     #[error("cannot migrate database {url}: {source}")]
-    Migrate { url: String, source: app::store::StoreError },
+    Migrate {
+        url: String,
+        source: app::store::StoreError,
+    },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 impl Application {
     /// Open and migrate the database, then bind the listener (port 0 picks a free port).
     pub async fn build(config: ServeConfig) -> Result<Self, StartError> {
         let safe_url = app::store::redact(&config.database_url);
-        let db = Db::connect(&config.database_url)
-            .await
-            .map_err(|source| StartError::Database { url: safe_url.clone(), source })?;
-        db.migrate()
-            .await
-            .map_err(|source| StartError::Migrate { url: safe_url.clone(), source })?;
+        let db =
+            Db::connect(&config.database_url)
+                .await
+                .map_err(|source| StartError::Database {
+                    url: safe_url.clone(),
+                    source,
+                })?;
+        db.migrate().await.map_err(|source| StartError::Migrate {
+            url: safe_url.clone(),
+            source,
+        })?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
         let leptos_options = config.leptos_options(addr);
         let router = router(AppState { db, leptos_options });
-        Ok(Self { listener, router, addr })
+        Ok(Self {
+            listener,
+            router,
+            addr,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -51,7 +51,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::SeedDemo) => {
             let db = open(&cli.database_url).await?;
-            match seed::seed_demo(&db, today).await.map_err(|e| format!("seeding failed: {e}"))? {
+            match seed::seed_demo(&db, today)
+                .await
+                .map_err(|e| format!("seeding failed: {e}"))?
+            {
                 0 => println!("The database already has vendors; demo data not added."),
                 n => println!("Added {n} demo vendors."),
             }

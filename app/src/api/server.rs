@@ -36,7 +36,10 @@ pub fn internal(cause: impl std::fmt::Display) -> AppError {
 
 fn reference_id() -> String {
     let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    format!("{:08x}", (nanos as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
+    format!(
+        "{:08x}",
+        (nanos as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
+    )
 }
 
 impl From<StoreError> for AppError {
@@ -46,12 +49,18 @@ impl From<StoreError> for AppError {
 }
 
 fn date(s: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
-    s.map(|s| s.parse::<NaiveDate>().map_err(|e| internal(format!("bad stored date {s:?}: {e}"))))
-        .transpose()
+    s.map(|s| {
+        s.parse::<NaiveDate>()
+            .map_err(|e| internal(format!("bad stored date {s:?}: {e}")))
+    })
+    .transpose()
 }
 
 fn country(code: &str) -> Country {
-    Country { code: code.to_string(), name: country_name(code).unwrap_or(code).to_string() }
+    Country {
+        code: code.to_string(),
+        name: country_name(code).unwrap_or(code).to_string(),
+    }
 }
 
 pub fn to_summary(row: &VendorRow) -> Result<VendorSummary, AppError> {
@@ -68,7 +77,11 @@ pub fn to_summary(row: &VendorRow) -> Result<VendorSummary, AppError> {
         categories: row
             .category_list()
             .iter()
-            .map(|c| DataCategory::parse(c).map(|c| c.label().to_string()).unwrap_or_else(|_| c.clone()))
+            .map(|c| {
+                DataCategory::parse(c)
+                    .map(|c| c.label().to_string())
+                    .unwrap_or_else(|_| c.clone())
+            })
             .collect(),
         status: row.status()?,
         announced_on: date(row.announced_on.as_deref())?,
@@ -77,8 +90,15 @@ pub fn to_summary(row: &VendorRow) -> Result<VendorSummary, AppError> {
     })
 }
 
-fn label_of<T: Copy>(code: &str, parse: fn(&str) -> Result<T, crate::domain::ParseError>, label: fn(T) -> &'static str) -> String {
-    parse(code).map(label).map(str::to_string).unwrap_or_else(|_| code.to_string())
+fn label_of<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Result<T, crate::domain::ParseError>,
+    label: fn(T) -> &'static str,
+) -> String {
+    parse(code)
+        .map(label)
+        .map(str::to_string)
+        .unwrap_or_else(|_| code.to_string())
 }
 
 pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
@@ -88,7 +108,10 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
     let all_services = services::list_services(&db).await?;
     for s in &filter.services {
         if !all_services.iter().any(|k| k.slug == s.as_str()) {
-            messages.push(format!("\"{}\" is not a service of ours; no vendor matches it.", s.as_str()));
+            messages.push(format!(
+                "\"{}\" is not a service of ours; no vendor matches it.",
+                s.as_str()
+            ));
         }
     }
     let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
@@ -104,11 +127,17 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         messages,
         services: all_services
             .into_iter()
-            .map(|s| SelectOption { value: s.slug, label: s.name })
+            .map(|s| SelectOption {
+                value: s.slug,
+                label: s.name,
+            })
             .collect(),
         countries: countries
             .iter()
-            .map(|c| SelectOption { value: c.clone(), label: country_name(c).unwrap_or(c).to_string() })
+            .map(|c| SelectOption {
+                value: c.clone(),
+                label: country_name(c).unwrap_or(c).to_string(),
+            })
             .collect(),
         csv_href: if csv_query.is_empty() {
             "/subprocessors.csv".into()
@@ -142,6 +171,10 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
         privacy_contact: row.privacy_contact.clone(),
         kind: label_of(&row.kind, VendorKind::parse, VendorKind::label),
         work_location: label_of(&row.work_location, WorkLocation::parse, WorkLocation::label),
-        transfer_mechanism: label_of(&row.transfer_mechanism, TransferMechanism::parse, TransferMechanism::label),
+        transfer_mechanism: label_of(
+            &row.transfer_mechanism,
+            TransferMechanism::parse,
+            TransferMechanism::label,
+        ),
     })
 }

@@ -67,7 +67,9 @@ pub struct RegistryPage {
 impl RegistryPage {
     pub fn page_count(&self) -> u32 {
         let size = i64::from(self.page_size.max(1));
-        u32::try_from((self.total + size - 1) / size).unwrap_or(u32::MAX).max(1)
+        u32::try_from((self.total + size - 1) / size)
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 
     /// Link to another page of the same filtered list.

@@ -30,12 +30,26 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
     let categories: Vec<(SelectOption, bool)> = DataCategory::ALL
         .iter()
         .map(|c| {
-            (SelectOption { value: c.code().into(), label: c.label().into() }, f.categories.contains(c))
+            (
+                SelectOption {
+                    value: c.code().into(),
+                    label: c.label().into(),
+                },
+                f.categories.contains(c),
+            )
         })
         .collect();
     let statuses: Vec<(SelectOption, bool)> = Status::PUBLIC
         .iter()
-        .map(|s| (SelectOption { value: s.code().into(), label: s.label().into() }, f.statuses.contains(s)))
+        .map(|s| {
+            (
+                SelectOption {
+                    value: s.code().into(),
+                    label: s.label().into(),
+                },
+                f.statuses.contains(s),
+            )
+        })
         .collect();
     view! {
         <aside class="filters" aria-labelledby="filters-heading">

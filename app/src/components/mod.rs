@@ -13,7 +13,8 @@ use crate::{domain::Status, error::AppError};
 
 /// ISO dates everywhere: unambiguous for customers in every country.
 pub fn date_text(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into())
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "—".into())
 }
 
 #[component]

@@ -53,7 +53,10 @@ mod tests {
         for c in DataCategory::ALL {
             assert_eq!(DataCategory::parse(c.code()), Ok(c));
         }
-        assert_eq!(DataCategory::parse(" Customer "), Ok(DataCategory::CustomerData));
+        assert_eq!(
+            DataCategory::parse(" Customer "),
+            Ok(DataCategory::CustomerData)
+        );
         assert!(DataCategory::parse("health").is_err());
     }
 }

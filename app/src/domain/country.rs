@@ -17,8 +17,13 @@ impl CountryCode {
                 input.trim()
             )));
         }
-        if COUNTRIES.binary_search_by(|(c, _)| (*c).cmp(code.as_str())).is_err() {
-            return Err(ParseError(format!("\"{code}\" is not an assigned country code.")));
+        if COUNTRIES
+            .binary_search_by(|(c, _)| (*c).cmp(code.as_str()))
+            .is_err()
+        {
+            return Err(ParseError(format!(
+                "\"{code}\" is not an assigned country code."
+            )));
         }
         Ok(Self(code))
     }
@@ -58,7 +63,10 @@ mod tests {
     #[test]
     fn refuses_unassigned_and_malformed() {
         for bad in ["", "D", "DEU", "XX", "1A", "ÄB"] {
-            assert!(CountryCode::parse(bad).is_err(), "{bad:?} should be refused");
+            assert!(
+                CountryCode::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 }

@@ -31,8 +31,13 @@ impl RegistryFilter {
     pub const DEFAULT_STATUSES: [Status; 2] = [Status::Announced, Status::Active];
 
     /// Parse decoded query pairs. Returns the filter and one message per value it dropped.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
-        let mut f = RegistryFilter { page: 1, ..Default::default() };
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> (Self, Vec<String>) {
+        let mut f = RegistryFilter {
+            page: 1,
+            ..Default::default()
+        };
         let mut messages = Vec::new();
         for (key, value) in pairs {
             let value = value.trim();
@@ -51,15 +56,26 @@ impl RegistryFilter {
                         f.q = Some(value.to_lowercase());
                     }
                 }
-                "service" => push_parsed(&mut f.services, Slug::parse(value).map_err(|_| {
-                    format!("\"{}\" is not a service of ours; it was ignored.", shorten(value))
-                }), &mut messages),
-                "country" => push_parsed(&mut f.countries, CountryCode::parse(value).map_err(|e| {
-                    format!("{} It was ignored.", e.0)
-                }), &mut messages),
-                "category" => push_parsed(&mut f.categories, DataCategory::parse(value).map_err(|e| {
-                    format!("{} It was ignored.", e.0)
-                }), &mut messages),
+                "service" => push_parsed(
+                    &mut f.services,
+                    Slug::parse(value).map_err(|_| {
+                        format!(
+                            "\"{}\" is not a service of ours; it was ignored.",
+                            shorten(value)
+                        )
+                    }),
+                    &mut messages,
+                ),
+                "country" => push_parsed(
+                    &mut f.countries,
+                    CountryCode::parse(value).map_err(|e| format!("{} It was ignored.", e.0)),
+                    &mut messages,
+                ),
+                "category" => push_parsed(
+                    &mut f.categories,
+                    DataCategory::parse(value).map_err(|e| format!("{} It was ignored.", e.0)),
+                    &mut messages,
+                ),
                 "status" => match Status::parse(value) {
                     Ok(Status::Proposed) | Err(_) => messages.push(format!(
                         "\"{}\" is not a status (announced, active or removed); it was ignored.",
@@ -69,7 +85,8 @@ impl RegistryFilter {
                 },
                 "page" => match value.parse::<u32>() {
                     Ok(p) if p >= 1 => f.page = p,
-                    _ => messages.push("The page number was not understood; showing the first page.".into()),
+                    _ => messages
+                        .push("The page number was not understood; showing the first page.".into()),
                 },
                 _ => {}
             }
@@ -100,10 +117,26 @@ impl RegistryFilter {
         if let Some(q) = &self.q {
             pairs.push(("q", q.clone()));
         }
-        pairs.extend(self.services.iter().map(|s| ("service", s.as_str().to_string())));
-        pairs.extend(self.countries.iter().map(|c| ("country", c.as_str().to_string())));
-        pairs.extend(self.categories.iter().map(|c| ("category", c.code().to_string())));
-        pairs.extend(self.statuses.iter().map(|s| ("status", s.code().to_string())));
+        pairs.extend(
+            self.services
+                .iter()
+                .map(|s| ("service", s.as_str().to_string())),
+        );
+        pairs.extend(
+            self.countries
+                .iter()
+                .map(|c| ("country", c.as_str().to_string())),
+        );
+        pairs.extend(
+            self.categories
+                .iter()
+                .map(|c| ("category", c.code().to_string())),
+        );
+        pairs.extend(
+            self.statuses
+                .iter()
+                .map(|s| ("status", s.code().to_string())),
+        );
         if with_page && self.page > 1 {
             pairs.push(("page", self.page.to_string()));
         }
@@ -119,7 +152,11 @@ impl RegistryFilter {
     }
 }
 
-fn push_parsed<T: PartialEq>(into: &mut Vec<T>, parsed: Result<T, String>, messages: &mut Vec<String>) {
+fn push_parsed<T: PartialEq>(
+    into: &mut Vec<T>,
+    parsed: Result<T, String>,
+    messages: &mut Vec<String>,
+) {
     match parsed {
         Ok(v) if into.contains(&v) => {}
         Ok(_) if into.len() >= MAX_VALUES => {
@@ -165,7 +202,13 @@ mod tests {
         let (f, msgs) = RegistryFilter::from_query(
             "country=XX&category=health&status=proposed&status=zzz&service=Not%20A%20Slug&page=-3",
         );
-        assert_eq!(f, RegistryFilter { page: 1, ..Default::default() });
+        assert_eq!(
+            f,
+            RegistryFilter {
+                page: 1,
+                ..Default::default()
+            }
+        );
         assert_eq!(msgs.len(), 6, "{msgs:?}");
     }
 
@@ -181,7 +224,15 @@ mod tests {
 
     #[test]
     fn malformed_query_strings_do_not_fail() {
-        for raw in ["%", "q=%zz", "&&==&", "q", "=x", "q=%E0%A4%A", "service[]=x"] {
+        for raw in [
+            "%",
+            "q=%zz",
+            "&&==&",
+            "q",
+            "=x",
+            "q=%E0%A4%A",
+            "service[]=x",
+        ] {
             let (f, _) = RegistryFilter::from_query(raw);
             assert_eq!(f.page, 1, "{raw}");
         }
@@ -189,7 +240,8 @@ mod tests {
 
     #[test]
     fn duplicates_collapse_and_query_round_trips() {
-        let (f, _) = RegistryFilter::from_query("country=de&country=DE&status=removed&q=a%20b&page=2");
+        let (f, _) =
+            RegistryFilter::from_query("country=de&country=DE&status=removed&q=a%20b&page=2");
         assert_eq!(f.countries.len(), 1);
         let again = RegistryFilter::from_query(&f.to_query(true)).0;
         assert_eq!(again, f);

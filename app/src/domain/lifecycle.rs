@@ -121,7 +121,10 @@ mod tests {
         assert_eq!(l.status_on(d("2026-02-10")), Status::Active);
         assert_eq!(l.status_on(d("2026-05-31")), Status::Active);
         assert_eq!(l.status_on(d("2026-06-01")), Status::Removed);
-        assert_eq!(Lifecycle::default().status_on(d("2030-01-01")), Status::Proposed);
+        assert_eq!(
+            Lifecycle::default().status_on(d("2030-01-01")),
+            Status::Proposed
+        );
     }
 
     #[test]
@@ -132,17 +135,31 @@ mod tests {
             removed_on: None,
         };
         assert!(ok.validate().is_ok());
-        let early = Lifecycle { effective_on: Some(d("2026-01-09")), ..ok };
+        let early = Lifecycle {
+            effective_on: Some(d("2026-01-09")),
+            ..ok
+        };
         assert!(early.validate().is_err());
-        let unannounced = Lifecycle { announced_on: None, ..ok };
+        let unannounced = Lifecycle {
+            announced_on: None,
+            ..ok
+        };
         assert!(unannounced.validate().is_err());
-        let removed_first = Lifecycle { removed_on: Some(d("2026-01-01")), ..ok };
+        let removed_first = Lifecycle {
+            removed_on: Some(d("2026-01-01")),
+            ..ok
+        };
         assert!(removed_first.validate().is_err());
     }
 
     #[test]
     fn status_codes_round_trip() {
-        for s in [Status::Proposed, Status::Announced, Status::Active, Status::Removed] {
+        for s in [
+            Status::Proposed,
+            Status::Announced,
+            Status::Active,
+            Status::Removed,
+        ] {
             assert_eq!(Status::parse(s.code()), Ok(s));
         }
         assert!(Status::parse("pending").is_err());

@@ -43,7 +43,11 @@ impl Slug {
                 out.push('-');
             }
         }
-        let trimmed: String = out.trim_end_matches('-').chars().take(Self::MAX_LEN).collect();
+        let trimmed: String = out
+            .trim_end_matches('-')
+            .chars()
+            .take(Self::MAX_LEN)
+            .collect();
         Self::parse(trimmed.trim_end_matches('-'))
     }
 
@@ -101,12 +105,25 @@ mod tests {
 
     #[test]
     fn slug_accepts_lowercase_digits_and_hyphens() {
-        assert_eq!(Slug::parse("acme-cloud-2").map(|s| s.0), Ok("acme-cloud-2".into()));
+        assert_eq!(
+            Slug::parse("acme-cloud-2").map(|s| s.0),
+            Ok("acme-cloud-2".into())
+        );
     }
 
     #[test]
     fn slug_rejects_bad_shapes() {
-        for bad in ["", "  ", "Acme", "acme cloud", "-acme", "acme-", "ac--me", "acmé", "a/b"] {
+        for bad in [
+            "",
+            "  ",
+            "Acme",
+            "acme cloud",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "acmé",
+            "a/b",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(Slug::parse(&"a".repeat(81)).is_err());
@@ -119,7 +136,10 @@ mod tests {
             Slug::from_name("Société Générale S.A.").map(|s| s.0),
             Ok("societe-generale-s-a".into())
         );
-        assert_eq!(Slug::from_name("  Straße & Co. ").map(|s| s.0), Ok("strasse-co".into()));
+        assert_eq!(
+            Slug::from_name("  Straße & Co. ").map(|s| s.0),
+            Ok("strasse-co".into())
+        );
         assert!(Slug::from_name("!!!").is_err());
     }
 

@@ -81,7 +81,10 @@ mod tests {
         for v in PurposeCategory::ALL {
             assert_eq!(PurposeCategory::parse(v.code()), Ok(*v));
         }
-        assert_eq!(TransferMechanism::parse("sccs"), Ok(TransferMechanism::Sccs));
+        assert_eq!(
+            TransferMechanism::parse("sccs"),
+            Ok(TransferMechanism::Sccs)
+        );
         assert!(VendorKind::parse("partner").is_err());
     }
 }

@@ -2,7 +2,11 @@
 
 use chrono::{Days, NaiveDate};
 
-use super::{services::upsert_service, vendors::{insert_vendor, NewVendor}, Db, StoreError, StoreResult};
+use super::{
+    services::upsert_service,
+    vendors::{insert_vendor, NewVendor},
+    Db, StoreError, StoreResult,
+};
 use crate::domain::{
     vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
     CountryCode, DataCategory, Lifecycle, Slug,
@@ -11,44 +15,119 @@ use crate::domain::{
 /// Our services: (slug, name, description).
 pub const SERVICES: &[(&str, &str, &str)] = &[
     ("compute", "Compute", "Virtual machines and containers"),
-    ("object-storage", "Object Storage", "Durable storage of files and objects"),
-    ("managed-databases", "Managed Databases", "Hosted relational and key-value databases"),
-    ("email-delivery", "Email Delivery", "Transactional email sending"),
+    (
+        "object-storage",
+        "Object Storage",
+        "Durable storage of files and objects",
+    ),
+    (
+        "managed-databases",
+        "Managed Databases",
+        "Hosted relational and key-value databases",
+    ),
+    (
+        "email-delivery",
+        "Email Delivery",
+        "Transactional email sending",
+    ),
     ("identity", "Identity", "Sign-in and directory"),
     ("analytics", "Analytics", "Usage and product analytics"),
-    ("support-desk", "Support Desk", "Customer support tickets and chat"),
+    (
+        "support-desk",
+        "Support Desk",
+        "Customer support tickets and chat",
+    ),
     ("billing", "Billing", "Invoices and payments"),
-    ("cdn", "Content Delivery", "Edge caching of customer content"),
+    (
+        "cdn",
+        "Content Delivery",
+        "Edge caching of customer content",
+    ),
     ("backup", "Backup", "Snapshots and long-term retention"),
 ];
 
 const PREFIXES: &[&str] = &[
-    "Alder", "Brightwater", "Cobalt", "Driftwood", "Ember", "Fernhill", "Granite", "Harbor",
-    "Ironbark", "Juniper", "Kestrel", "Larkspur", "Meridian", "Northwind", "Oakridge", "Pinecrest",
-    "Quarry", "Redfern", "Silverline", "Tidewater", "Umber", "Vantage", "Willow", "Yarrow",
-    "Zephyr", "Ashgrove", "Bluestem", "Cedarline", "Dunmore", "Elmstead",
+    "Alder",
+    "Brightwater",
+    "Cobalt",
+    "Driftwood",
+    "Ember",
+    "Fernhill",
+    "Granite",
+    "Harbor",
+    "Ironbark",
+    "Juniper",
+    "Kestrel",
+    "Larkspur",
+    "Meridian",
+    "Northwind",
+    "Oakridge",
+    "Pinecrest",
+    "Quarry",
+    "Redfern",
+    "Silverline",
+    "Tidewater",
+    "Umber",
+    "Vantage",
+    "Willow",
+    "Yarrow",
+    "Zephyr",
+    "Ashgrove",
+    "Bluestem",
+    "Cedarline",
+    "Dunmore",
+    "Elmstead",
 ];
 const SUFFIXES: &[&str] = &[
-    "Data Services", "Hosting", "Networks", "Support Solutions", "Analytics", "Mail", "Payments",
-    "Systems", "Cloud", "Security", "Labs", "Infrastructure",
+    "Data Services",
+    "Hosting",
+    "Networks",
+    "Support Solutions",
+    "Analytics",
+    "Mail",
+    "Payments",
+    "Systems",
+    "Cloud",
+    "Security",
+    "Labs",
+    "Infrastructure",
 ];
 /// (legal-form suffix, registration country)
 const LEGAL_FORMS: &[(&str, &str)] = &[
-    ("GmbH", "DE"), ("Ltd", "IE"), ("SAS", "FR"), ("B.V.", "NL"), ("Inc.", "US"), ("K.K.", "JP"),
-    ("Pty Ltd", "AU"), ("AB", "SE"), ("S.L.", "ES"), ("Pvt. Ltd", "IN"), ("Ltda.", "BR"),
-    ("Sp. z o.o.", "PL"), ("Pte. Ltd", "SG"), ("ULC", "CA"), ("S.r.l.", "IT"), ("ApS", "DK"),
-    ("Oy", "FI"), ("AG", "CH"), ("Ltd", "GB"), ("s.r.o.", "CZ"),
+    ("GmbH", "DE"),
+    ("Ltd", "IE"),
+    ("SAS", "FR"),
+    ("B.V.", "NL"),
+    ("Inc.", "US"),
+    ("K.K.", "JP"),
+    ("Pty Ltd", "AU"),
+    ("AB", "SE"),
+    ("S.L.", "ES"),
+    ("Pvt. Ltd", "IN"),
+    ("Ltda.", "BR"),
+    ("Sp. z o.o.", "PL"),
+    ("Pte. Ltd", "SG"),
+    ("ULC", "CA"),
+    ("S.r.l.", "IT"),
+    ("ApS", "DK"),
+    ("Oy", "FI"),
+    ("AG", "CH"),
+    ("Ltd", "GB"),
+    ("s.r.o.", "CZ"),
 ];
 const PROCESSING: &[&str] = &[
-    "DE", "IE", "FR", "NL", "US", "JP", "AU", "SE", "ES", "IN", "BR", "PL", "SG", "CA", "IT",
-    "DK", "FI", "CH", "GB", "CZ", "PT", "BE",
+    "DE", "IE", "FR", "NL", "US", "JP", "AU", "SE", "ES", "IN", "BR", "PL", "SG", "CA", "IT", "DK",
+    "FI", "CH", "GB", "CZ", "PT", "BE",
 ];
 
 /// A tiny deterministic generator so demo and bench data are the same on every run.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -62,7 +141,13 @@ fn country(code: &str) -> StoreResult<CountryCode> {
 
 /// Build vendor `i` of a generated registry. Vendors cycle through the lifecycle so every status
 /// is represented: most active, some announced with a future effective date, some removed.
-fn generated_vendor(i: usize, rng: &mut Lcg, service_ids: &[i64], today: NaiveDate, unique: bool) -> StoreResult<NewVendor> {
+fn generated_vendor(
+    i: usize,
+    rng: &mut Lcg,
+    service_ids: &[i64],
+    today: NaiveDate,
+    unique: bool,
+) -> StoreResult<NewVendor> {
     let prefix = PREFIXES[i % PREFIXES.len()];
     let suffix = SUFFIXES[(i / PREFIXES.len() + i) % SUFFIXES.len()];
     let (form, reg) = *rng.pick(LEGAL_FORMS);
@@ -71,7 +156,11 @@ fn generated_vendor(i: usize, rng: &mut Lcg, service_ids: &[i64], today: NaiveDa
     } else {
         format!("{prefix} {suffix} {form}")
     };
-    let slug_source = if unique { format!("{prefix} {suffix} {i}") } else { format!("{prefix} {suffix}") };
+    let slug_source = if unique {
+        format!("{prefix} {suffix} {i}")
+    } else {
+        format!("{prefix} {suffix}")
+    };
     let slug = Slug::from_name(&slug_source).map_err(|e| StoreError::Corrupt(e.0))?;
     let purpose_category = *rng.pick(PurposeCategory::ALL);
     let n_services = 1 + (rng.next() % 3) as usize;
@@ -113,7 +202,11 @@ fn generated_vendor(i: usize, rng: &mut Lcg, service_ids: &[i64], today: NaiveDa
             removed_on: None,
         },
     };
-    let work_location = if i % 4 == 0 { WorkLocation::OurFacilities } else { WorkLocation::OwnFacilities };
+    let work_location = if i % 4 == 0 {
+        WorkLocation::OurFacilities
+    } else {
+        WorkLocation::OwnFacilities
+    };
     let transfer_mechanism = match reg {
         "US" => TransferMechanism::Dpf,
         "IN" | "BR" | "AU" | "SG" => TransferMechanism::Sccs,
@@ -122,12 +215,23 @@ fn generated_vendor(i: usize, rng: &mut Lcg, service_ids: &[i64], today: NaiveDa
     };
     Ok(NewVendor {
         slug,
-        trading_name: Some(format!("{prefix} {}", suffix.split(' ').next().unwrap_or(suffix))),
-        parent_company: if i % 5 == 0 { Some(format!("{prefix} Holdings")) } else { None },
+        trading_name: Some(format!(
+            "{prefix} {}",
+            suffix.split(' ').next().unwrap_or(suffix)
+        )),
+        parent_company: if i % 5 == 0 {
+            Some(format!("{prefix} Holdings"))
+        } else {
+            None
+        },
         registration_country: country(reg)?,
         website: Some(format!("https://{}.example", prefix.to_lowercase())),
         privacy_contact: Some(format!("privacy@{}.example", prefix.to_lowercase())),
-        kind: if i % 9 == 0 { VendorKind::Affiliate } else { VendorKind::ThirdParty },
+        kind: if i % 9 == 0 {
+            VendorKind::Affiliate
+        } else {
+            VendorKind::ThirdParty
+        },
         work_location,
         purpose: format!(
             "{} for our {} service.",
@@ -155,7 +259,12 @@ pub async fn seed_synthetic(db: &Db, today: NaiveDate, count: usize) -> StoreRes
     seed_generated(db, today, count, true).await
 }
 
-async fn seed_generated(db: &Db, today: NaiveDate, count: usize, unique: bool) -> StoreResult<usize> {
+async fn seed_generated(
+    db: &Db,
+    today: NaiveDate,
+    count: usize,
+    unique: bool,
+) -> StoreResult<usize> {
     if super::vendors::count_all(db).await? > 0 {
         return Ok(0);
     }

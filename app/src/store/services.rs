@@ -12,9 +12,11 @@ pub struct ServiceRow {
 }
 
 pub async fn list_services(db: &Db) -> StoreResult<Vec<ServiceRow>> {
-    Ok(sqlx::query_as::<Any, ServiceRow>("SELECT id, slug, name FROM services ORDER BY name")
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_as::<Any, ServiceRow>("SELECT id, slug, name FROM services ORDER BY name")
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 /// Insert a service, or return the id of the one with this slug.

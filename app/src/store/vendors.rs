@@ -69,14 +69,19 @@ struct Where {
 
 impl Where {
     fn new(day: NaiveDate) -> Self {
-        Where { sql: String::from("1 = 1"), binds: vec![day.to_string()] }
+        Where {
+            sql: String::from("1 = 1"),
+            binds: vec![day.to_string()],
+        }
     }
 
     /// Append `AND <clause>` where `clause` holds `{}` for a list of fresh placeholders.
     fn and_in(&mut self, clause: &str, values: impl IntoIterator<Item = String>) {
         let start = self.binds.len() + 1;
         self.binds.extend(values);
-        let marks: Vec<String> = (start..=self.binds.len()).map(|i| format!("${i}")).collect();
+        let marks: Vec<String> = (start..=self.binds.len())
+            .map(|i| format!("${i}"))
+            .collect();
         self.sql.push_str(" AND ");
         self.sql.push_str(&clause.replace("{}", &marks.join(", ")));
     }
@@ -85,10 +90,16 @@ impl Where {
         let mut w = Where::new(day);
         w.and_in(
             &format!("({STATUS_SQL}) IN ({{}})"),
-            filter.effective_statuses().iter().map(|s| s.code().to_string()),
+            filter
+                .effective_statuses()
+                .iter()
+                .map(|s| s.code().to_string()),
         );
         if let Some(q) = &filter.q {
-            w.and_in("v.search_text LIKE {} ESCAPE '\\'", [format!("%{}%", escape_like(q))]);
+            w.and_in(
+                "v.search_text LIKE {} ESCAPE '\\'",
+                [format!("%{}%", escape_like(q))],
+            );
         }
         if !filter.services.is_empty() {
             w.and_in(
@@ -116,7 +127,9 @@ impl Where {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn select_sql(where_sql: &str, tail: &str) -> String {
@@ -297,18 +310,22 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
             .await?;
     }
     for c in &v.categories {
-        sqlx::query("INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES ($1, $2)")
-            .bind(id)
-            .bind(c.code())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(c.code())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(id)
 }
 
 /// How many vendors exist at all (any status).
 pub async fn count_all(db: &Db) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM vendors")
-        .fetch_one(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM vendors")
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

@@ -40,7 +40,11 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
             let mut n = 0;
             while n < ROWS_PER_CHUNK {
                 // wait for the first row of a chunk, then take whatever is ready
-                let next = if n == 0 { rows.recv().await } else { rows.try_recv().ok() };
+                let next = if n == 0 {
+                    rows.recv().await
+                } else {
+                    rows.try_recv().ok()
+                };
                 match next {
                     Some(Ok(row)) => {
                         if let Err(e) = csv_export::write_row(&mut w, &row) {
@@ -50,7 +54,10 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
                     }
                     Some(Err(e)) => {
                         tracing::error!("csv export aborted: {e}");
-                        return Some((Err(std::io::Error::other("export failed")), (None, rows, true)));
+                        return Some((
+                            Err(std::io::Error::other("export failed")),
+                            (None, rows, true),
+                        ));
                     }
                     None if n == 0 => return None,
                     None => break,
@@ -58,14 +65,23 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
             }
             match w.into_inner() {
                 Ok(buf) => Some((Ok(Bytes::from(buf)), (None, rows, false))),
-                Err(e) => Some((Err(std::io::Error::other(e.into_error())), (None, rows, true))),
+                Err(e) => Some((
+                    Err(std::io::Error::other(e.into_error())),
+                    (None, rows, true),
+                )),
             }
         },
     );
-    let filename = format!("attachment; filename=\"subprocessors-{}.csv\"", today.format("%Y-%m-%d"));
+    let filename = format!(
+        "attachment; filename=\"subprocessors-{}.csv\"",
+        today.format("%Y-%m-%d")
+    );
     let mut res = Response::new(Body::from_stream(body));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     if let Ok(v) = HeaderValue::from_str(&filename) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Performance budgets of the Subprocessor Registry, measured on this machine in one run:
+#   1. `/` with 1,000 vendors vs the same bytes as a static file (wrk, 32 connections, 10 s):
+#      requests/s >= 0.5x static.
+#   2. `/subprocessors.csv` with 100,000 vendors vs `sqlite3 -csv` on the same rows:
+#      time <= 2x sqlite3, server RSS growth < 50 MB (rows must be streamed).
+#   3. Release wasm + js <= 300 KB brotli.
+# It builds nothing: run `cargo leptos build --release` first. Usage: bench/run.sh
+# Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
+#      PORT_PAGE / PORT_CSV (default 3990 / 3991), WRK_DURATION (default 10s).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SERVER_BIN=${SERVER_BIN:-target/release/server}
+SITE_ROOT=${SITE_ROOT:-target/site}
+PORT_PAGE=${PORT_PAGE:-3990}
+PORT_CSV=${PORT_CSV:-3991}
+WRK_DURATION=${WRK_DURATION:-10s}
+OUT_DIR=$ROOT/bench/out
+BUDGET_BROTLI=300000 # bytes: "300 KB", read as decimal kilobytes (the stricter reading)
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+# --- preconditions: tools, binary, site (never build here: another build would thrash 2 cores)
+need_tool() { # tool, Debian package
+  command -v "$1" >/dev/null && return
+  log "$1 missing, installing $2 with apt-get"
+  { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; } \
+    || die "cannot install $2; install it and retry"
+}
+need_tool wrk wrk; need_tool brotli brotli; need_tool sqlite3 sqlite3; need_tool curl curl
+[[ -x $SERVER_BIN ]] || die "no server binary at $SERVER_BIN; run \`cargo leptos build --release\` first (or set SERVER_BIN)"
+[[ -d $SITE_ROOT/pkg ]] || die "no site at $SITE_ROOT/pkg; run \`cargo leptos build --release\` first"
+WASM=$SITE_ROOT/pkg/registry_bg.wasm; [[ -f $WASM ]] || WASM=$SITE_ROOT/pkg/registry.wasm
+JS=$SITE_ROOT/pkg/registry.js
+[[ -f $WASM && -f $JS ]] || die "no registry wasm/js in $SITE_ROOT/pkg; run \`cargo leptos build --release\` first"
+SERVER_BIN=$(realpath "$SERVER_BIN"); SITE_ROOT=$(realpath "$SITE_ROOT")
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$PORT_PAGE" "$PORT_CSV"; do port_free "$p" || die "port $p is taken (set PORT_PAGE/PORT_CSV)"; done
+
+# --- cleanup: our servers, the static copy, the temp databases
+TMP=$(mktemp -d -t registry-bench.XXXXXX)
+STATIC=$SITE_ROOT/bench-static.html
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -f "$STATIC"; rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export LEPTOS_SITE_ROOT=$SITE_ROOT LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD LEPTOS_OUTPUT_NAME=registry
+export RUST_LOG=${RUST_LOG:-warn}
+unset DATABASE_URL # only the --database-url flag below decides which database is used
+
+seed() { # file, count: a fresh database with COUNT generated vendors
+  local t0=$SECONDS
+  timeout 600 "$SERVER_BIN" --database-url "sqlite://$1" migrate >/dev/null || die "migrate $1 failed"
+  timeout 3600 "$SERVER_BIN" --database-url "sqlite://$1" seed-synthetic --count "$2" >/dev/null \
+    || die "seeding $2 vendors failed"
+  log "seeded $2 vendors in $((SECONDS - t0)) s"
+}
+start_server() { # db, port -> sets SERVER_PID once /healthz answers
+  "$SERVER_BIN" --database-url "sqlite://$1" serve --addr "127.0.0.1:$2" >"$TMP/server-$2.log" 2>&1 &
+  SERVER_PID=$!; PIDS+=("$SERVER_PID")
+  for _ in $(seq 300); do # up to 60 s
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$2/healthz" 2>/dev/null && return
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$TMP/server-$2.log" >&2; die "server on port $2 exited"; }
+    sleep 0.2
+  done
+  die "server on port $2 not healthy after 60 s"
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+median3() { sort -g | sed -n 2p; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; } # format, expression
+verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
+
+wrk_run() { # url -> "req/s p99_ms"; wrk's own threads use both cores, like the server
+  local out
+  out=$(timeout 60 wrk -t2 -c32 -d"$WRK_DURATION" --timeout 5s --latency "$1") || die "wrk $1 failed"
+  grep -q 'Non-2xx' <<<"$out" && { echo "$out" >&2; die "wrk got non-2xx answers from $1"; }
+  grep 'Socket errors' <<<"$out" >&2 || true
+  awk '$1 == "99%" { v = $2; if (v ~ /us$/) p = v / 1000; else if (v ~ /ms$/) p = v + 0;
+                      else if (v ~ /s$/) p = v * 1000; else p = v + 0 }
+       $1 == "Requests/sec:" { r = $2 }
+       END { if (r == "" || p == "") exit 1; printf "%.0f %.2f\n", r, p }' <<<"$out" \
+    || { echo "$out" >&2; die "cannot parse wrk output"; }
+}
+
+# --- 1. page vs static, 1,000 vendors
+seed "$TMP/v1k.db" 1000
+start_server "$TMP/v1k.db" "$PORT_PAGE"
+BASE=http://127.0.0.1:$PORT_PAGE
+curl -fsS --max-time 30 "$BASE/" -o "$STATIC" || die "GET / failed"
+PAGE_BYTES=$(wc -c <"$STATIC")
+curl -fsS --max-time 30 "$BASE/bench-static.html" | cmp -s - "$STATIC" \
+  || die "the server does not serve $STATIC byte for byte at /bench-static.html"
+curl -fsS -o /dev/null --max-time 30 "$BASE/"; curl -fsS -o /dev/null --max-time 30 "$BASE/bench-static.html" # warm up
+log "wrk / and /bench-static.html, 32 connections, $WRK_DURATION each"
+read -r PAGE_RPS PAGE_P99 < <(wrk_run "$BASE/")
+read -r STATIC_RPS STATIC_P99 < <(wrk_run "$BASE/bench-static.html")
+stop_server; rm -f "$STATIC"
+
+# --- 2. CSV vs sqlite3, 100,000 vendors
+seed "$TMP/v100k.db" 100000
+start_server "$TMP/v100k.db" "$PORT_CSV"
+CSV_URL=http://127.0.0.1:$PORT_CSV/subprocessors.csv
+status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
+echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true # reset VmHWM: start-up peaks are not the CSV's
+RSS_BEFORE=$(status_kb VmRSS)
+# one untimed run saved to disk to count the rows (and warm caches), then 3 timed runs to /dev/null
+curl -fsS --max-time 600 "$CSV_URL" -o "$TMP/server.csv" || die "GET /subprocessors.csv failed"
+CSV_ROWS=$(($(wc -l <"$TMP/server.csv") - 1)); CSV_BYTES=$(wc -c <"$TMP/server.csv"); rm -f "$TMP/server.csv"
+CSV_TIME=$(for _ in 1 2 3; do
+  curl -fsS -o /dev/null --max-time 600 -w '%{time_total}\n' "$CSV_URL" || die "CSV download failed"
+done | median3); CSV_TIME=$(calc %.3f "$CSV_TIME")
+HWM_AFTER=$(status_kb VmHWM)
+RSS_GROWTH_MB=$(calc %.1f "($HWM_AFTER - $RSS_BEFORE) / 1024")
+stop_server
+
+# The app's query (select_sql + STATUS_SQL, app/src/store/vendors.rs) with today's date inlined;
+# SQLite 3.40 has no string_agg, so group_concat over an ordered subquery stands in.
+TODAY=$(date -u +%F)
+STATUS="CASE WHEN v.removed_on IS NOT NULL AND v.removed_on <= '$TODAY' THEN 'removed'
+  WHEN v.effective_on IS NOT NULL AND v.effective_on <= '$TODAY' THEN 'active'
+  WHEN v.announced_on IS NOT NULL AND v.announced_on <= '$TODAY' THEN 'announced' ELSE 'proposed' END"
+SQL="SELECT v.id, v.slug, v.legal_name, v.trading_name, v.parent_company, v.registration_country,
+  v.website, v.privacy_contact, v.kind, v.work_location, v.purpose_category, v.purpose,
+  v.transfer_mechanism, v.announced_on, v.effective_on, v.removed_on, $STATUS AS status,
+  (SELECT group_concat(name, '; ') FROM (SELECT s.name FROM vendor_services vs
+     JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id ORDER BY s.name)) AS services,
+  (SELECT group_concat(country_code, '; ') FROM (SELECT vc.country_code FROM vendor_countries vc
+     WHERE vc.vendor_id = v.id ORDER BY vc.country_code)) AS countries,
+  (SELECT group_concat(category_code, '; ') FROM (SELECT vd.category_code FROM vendor_data_categories vd
+     WHERE vd.vendor_id = v.id ORDER BY vd.category_code)) AS categories
+  FROM vendors v WHERE ($STATUS) IN ('announced', 'active') ORDER BY v.legal_name, v.id;"
+SQLITE_ROWS=$(timeout 600 sqlite3 -csv -header "$TMP/v100k.db" "$SQL" | wc -l); SQLITE_ROWS=$((SQLITE_ROWS - 1))
+SQLITE_TIME=$(for _ in 1 2 3; do
+  t0=$(now); timeout 600 sqlite3 -csv -header "$TMP/v100k.db" "$SQL" >/dev/null || die "sqlite3 failed"
+  calc %.3f "$(now) - $t0"; echo
+done | median3)
+[[ $CSV_ROWS == "$SQLITE_ROWS" ]] || log "WARNING: server CSV has $CSV_ROWS rows, sqlite3 $SQLITE_ROWS"
+
+# --- 3. client bundle size
+br() { brotli -c -q 11 "$1" | wc -c; }
+WASM_RAW=$(wc -c <"$WASM"); WASM_BR=$(br "$WASM"); JS_RAW=$(wc -c <"$JS"); JS_BR=$(br "$JS")
+TOTAL_BR=$((WASM_BR + JS_BR))
+
+# --- report
+PAGE_RATIO=$(calc %.2f "$PAGE_RPS / $STATIC_RPS"); CSV_RATIO=$(calc %.2f "$CSV_TIME / $SQLITE_TIME")
+kb() { calc %.1f "$1 / 1000"; }
+mkdir -p "$OUT_DIR"
+{
+  echo "## Subprocessor Registry bench — $(date -u '+%F %H:%M UTC'), $(nproc) cores"
+  echo
+  echo "Server: \`${SERVER_BIN#"$ROOT"/}\`; CSV rows: server $CSV_ROWS, sqlite3 $SQLITE_ROWS; times are medians of 3."
+  echo
+  echo "| metric | figure | budget | verdict |"
+  echo "|---|---|---|---|"
+  echo "| \`/\` (1,000 vendors, $PAGE_BYTES B), wrk 32 conn $WRK_DURATION | $PAGE_RPS req/s, p99 $PAGE_P99 ms | | |"
+  echo "| same bytes as static file | $STATIC_RPS req/s, p99 $STATIC_P99 ms | | |"
+  echo "| page / static throughput | ${PAGE_RATIO}x | >= 0.5x | $(verdict "$PAGE_RATIO >= 0.5") |"
+  echo "| \`/subprocessors.csv\` (100,000 vendors, $(calc %.1f "$CSV_BYTES / 1e6") MB) | $CSV_TIME s | | |"
+  echo "| \`sqlite3 -csv\`, same rows | $SQLITE_TIME s | | |"
+  echo "| CSV / sqlite3 time | ${CSV_RATIO}x | <= 2x | $(verdict "$CSV_RATIO <= 2") |"
+  echo "| server RSS growth during CSV (peak $(calc %.1f "$HWM_AFTER / 1024") MB) | $RSS_GROWTH_MB MB | < 50 MB | $(verdict "$RSS_GROWTH_MB < 50") |"
+  echo "| wasm (\`$(basename "$WASM")\`) | $(kb "$WASM_RAW") KB raw, $(kb "$WASM_BR") KB brotli | | |"
+  echo "| js (\`$(basename "$JS")\`) | $(kb "$JS_RAW") KB raw, $(kb "$JS_BR") KB brotli | | |"
+  echo "| wasm + js, brotli -q 11 | $(kb "$TOTAL_BR") KB ($(kb $((WASM_RAW + JS_RAW))) KB raw) | <= 300 KB | $(verdict "$TOTAL_BR <= $BUDGET_BROTLI") |"
+} | tee "$OUT_DIR/results.md"
+grep -q '| FAIL |' "$OUT_DIR/results.md" && log "some budgets FAIL (see above)"
+exit 0

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Start the release server on a fresh SQLite database with the demo registry, for Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port="$1"
+bin="${SERVER_BIN:-target/release/server}"
+[ -x "$bin" ] || { echo "no server binary at $bin: run cargo leptos build --release" >&2; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+export DATABASE_URL="sqlite://$dir/e2e.db"
+export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
+export LEPTOS_SITE_ADDR="127.0.0.1:$port"
+"$bin" seed-demo
+"$bin" serve

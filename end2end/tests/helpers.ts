@@ -1,0 +1,33 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, Page, TestInfo } from '@playwright/test';
+
+/** Fail on any WCAG 2.0/2.1/2.2 A or AA violation on the current page. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+  expect(summary, 'accessibility violations').toEqual([]);
+}
+
+/** With JavaScript on, wait until the page is hydrated so clicks are handled in-page. */
+export async function ready(page: Page, testInfo: TestInfo) {
+  if (testInfo.project.name === 'js') {
+    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  }
+}
+
+/** The legal names in the registry table, in order. */
+export async function tableNames(page: Page): Promise<string[]> {
+  return page.getByRole('table').getByRole('rowheader').getByRole('link').allInnerTexts();
+}
+
+/** Number in "42 subprocessors". */
+export async function shownCount(page: Page): Promise<number> {
+  const text = await page.getByRole('heading', { level: 2, name: /subprocessors?$/ }).innerText();
+  const m = text.match(/^(\d+) subprocessors?$/);
+  expect(m, `count heading: ${text}`).not.toBeNull();
+  return Number(m![1]);
+}

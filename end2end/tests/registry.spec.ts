@@ -1,0 +1,145 @@
+import { expect, test } from '@playwright/test';
+import { parse } from 'csv-parse/sync';
+import { readFile } from 'node:fs/promises';
+import { expectAccessible, ready, shownCount, tableNames } from './helpers';
+
+test.describe('public registry', () => {
+  test('lists the registry with a count that matches the rows', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    await expect(page.getByRole('heading', { level: 1, name: 'Subprocessors' })).toBeVisible();
+    const count = await shownCount(page);
+    expect(count).toBeGreaterThan(30);
+    expect((await tableNames(page)).length).toBe(Math.min(count, 100));
+    await expectAccessible(page);
+  });
+
+  test('searches by name', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    await page.getByLabel('Search by name').fill('Alder');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/[?&]q=alder/);
+    const names = await tableNames(page);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(n.toLowerCase()).toContain('alder');
+    expect(await shownCount(page)).toBe(names.length);
+  });
+
+  test('filters by processing country, service and status', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    const all = await shownCount(page);
+    await page.getByRole('group', { name: 'Processing country' }).getByLabel('Germany').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/country=DE/);
+    const de = await shownCount(page);
+    expect(de).toBeGreaterThan(0);
+    expect(de).toBeLessThan(all);
+    const cells = page.getByRole('table').getByRole('row').filter({ has: page.getByRole('cell') });
+    for (const row of await cells.all()) {
+      await expect(row.getByTitle('Germany')).toBeVisible();
+    }
+    // add a status filter: removed vendors only
+    await page.getByRole('group', { name: 'Status' }).getByLabel('Removed').check();
+    await page.getByRole('group', { name: 'Processing country' }).getByLabel('Germany').uncheck();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/status=removed/);
+    const statuses = await page.getByRole('table').getByRole('cell').filter({ hasText: /^(Active|Announced|Removed)$/ }).allInnerTexts();
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const s of statuses) expect(s).toBe('Removed');
+  });
+
+  test('shows an empty state when nothing matches', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    await page.getByLabel('Search by name').fill('no such vendor anywhere');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page.getByText('No subprocessor matches these filters.')).toBeVisible();
+    await expect(page.getByRole('heading', { name: '0 subprocessors' })).toBeVisible();
+    await expect(page.getByRole('table')).toHaveCount(0);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Clear all filters' }).click();
+    expect(await shownCount(page)).toBeGreaterThan(30);
+  });
+
+  test('explains ignored filter values instead of failing', async ({ page }) => {
+    const response = await page.goto(`/?country=XX&status=pending&q=${'x'.repeat(300)}`);
+    expect(response?.status()).toBe(200);
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('"XX" is not an assigned country code');
+    await expect(alert).toContainText('"pending" is not a status');
+    await expect(alert).toContainText('Search text is limited to 100 characters');
+    expect(await shownCount(page)).toBeGreaterThan(30);
+  });
+
+  test('updates the list in place once hydrated', async ({ page }, testInfo) => {
+    test.skip(testInfo.project.name !== 'js', 'needs JavaScript');
+    await page.goto('/');
+    await ready(page, testInfo);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.getByRole('group', { name: 'Data category' }).getByLabel('Customer data').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/category=customer/);
+    await expect.poll(() => shownCount(page)).toBeLessThan(44);
+    // the same document: no full reload happened
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  });
+
+  test('downloads exactly the filtered rows as CSV', async ({ page }, testInfo) => {
+    await page.goto('/?category=customer&country=DE&country=IE&country=FR&country=US');
+    await ready(page, testInfo);
+    const names = await tableNames(page);
+    expect(names.length).toBeGreaterThan(1);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^subprocessors-\d{4}-\d{2}-\d{2}\.csv$/);
+    const bytes = await readFile(await download.path());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text).toContain('\r\n');
+    const rows: Record<string, string>[] = parse(text, { columns: true });
+    expect(rows.map((r) => r.legal_name)).toEqual(names);
+    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['legal_name', 'services', 'processing_countries', 'status']));
+  });
+});
+
+test.describe('vendor page', () => {
+  test('opens a vendor from the registry', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    const first = (await tableNames(page))[0];
+    await page.getByRole('link', { name: first, exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(first);
+    await expect(page).toHaveURL(/\/subprocessors\/[a-z0-9-]+$/);
+    for (const term of ['Legal entity name', 'Country of registration', 'Countries where it processes data',
+      'Services of ours it supports', 'Data categories', 'Transfer mechanism', 'Effective on']) {
+      await expect(page.getByText(term, { exact: true })).toBeVisible();
+    }
+    await expectAccessible(page);
+  });
+
+  test('answers 404 for an unknown vendor', async ({ page }) => {
+    const response = await page.goto('/subprocessors/no-such-vendor');
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+    await expectAccessible(page);
+  });
+});
+
+test.describe('small screens', () => {
+  test.use({ viewport: { width: 375, height: 800 } });
+
+  test('stacks rows and never scrolls sideways', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(375);
+    await expectAccessible(page);
+    await page.goto('/subprocessors/' + (await page.getByRole('rowheader').first().getByRole('link').getAttribute('href'))!.split('/').pop());
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expectAccessible(page);
+  });
+});

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Install whatever this machine is missing to build (and, with --test, to test) the app.
+# Every step checks first, so running it again costs seconds. Versions are pinned in
+# ../shared/BUILD.md's recipe: the wasm-bindgen CLI must equal the crate in Cargo.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0; want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    --bench) want_bench=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
+  say "Installing cargo-leptos 0.3.10 (about 17 minutes on 2 cores, once)"
+  cargo install cargo-leptos --version 0.3.10 --locked
+fi
+
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen_version\$"; then
+  say "Installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock)"
+  # not --locked: one of its locked dependencies is missing from the registry
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# cargo-leptos would download these from GitHub; it uses the ones on PATH instead.
+# Debian's binaryen is too old (its wasm-opt breaks hydration), so both come from npm.
+if ! sass --version 2>/dev/null | grep -q '^1\.108\.2' || ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+  say "Installing sass and wasm-opt from npm"
+  npm install --global --no-audit --no-fund sass@1.108.2 binaryen@132.0.0 >/dev/null
+fi
+
+if [ "$want_test" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    say "Installing Debian's Chromium for the browser tests"
+    apt_install chromium
+  fi
+  if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "Installing Playwright (no browser download: tests use /usr/bin/chromium)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    say "Starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+fi
+
+if [ "$want_bench" = 1 ]; then
+  for tool in wrk brotli sqlite3; do
+    command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }
+  done
+fi

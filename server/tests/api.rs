@@ -1,0 +1,127 @@
+//! Integration tests: the real server on port 0 against a fresh database (a SQLite file, and a
+//! PostgreSQL database created and dropped per test), spoken to over real HTTP.
+
+mod support;
+
+use support::{spawn_app, Backend};
+
+async fn registry_page_lists_public_vendors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, html) = app.get("/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h1>Subprocessors</h1>"));
+    let names = support::table_names(&html);
+    let (_, csv) = app.get("/subprocessors.csv").await;
+    let rows = support::parse_csv(&csv);
+    assert_eq!(
+        names.len(),
+        rows.len(),
+        "page and CSV show the same vendors"
+    );
+    assert!(html.contains(&format!("{} subprocessors", rows.len())));
+    assert!(rows
+        .iter()
+        .all(|r| r["status"] == "Active" || r["status"] == "Announced"));
+    assert!(
+        rows.iter().any(|r| r["status"] == "Announced"),
+        "demo has announced vendors"
+    );
+    app.stop().await;
+}
+
+async fn filtered_csv_matches_filtered_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = "country=DE&country=fr&category=personal&status=active&status=announced";
+    let (_, html) = app.get(&format!("/?{query}")).await;
+    let names = support::table_names(&html);
+    assert!(!names.is_empty(), "the demo has such vendors");
+
+    let res = app.get_raw(&format!("/subprocessors.csv?{query}")).await;
+    assert_eq!(res.status(), 200);
+    let headers = res.headers().clone();
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = headers["content-disposition"].to_str().unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment; filename=\"subprocessors-")
+            && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    let body = res.bytes().await.expect("csv body");
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = std::str::from_utf8(&body[3..]).expect("utf-8");
+    let first_line = text.split("\r\n").next().unwrap_or_default();
+    assert_eq!(first_line, server::csv_export::COLUMNS.join(","));
+
+    let rows = support::parse_csv(text);
+    let csv_names: Vec<&str> = rows.iter().map(|r| r["legal_name"].as_str()).collect();
+    assert_eq!(csv_names, names, "CSV rows are exactly the rows on screen");
+    for r in &rows {
+        let countries = &r["processing_countries"];
+        assert!(
+            countries.contains("DE") || countries.contains("FR"),
+            "{countries}"
+        );
+        assert!(r["data_categories"].contains("Personal data"));
+    }
+    app.stop().await;
+}
+
+async fn vendor_page_and_not_found(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, csv) = app.get("/subprocessors.csv").await;
+    let rows = support::parse_csv(&csv);
+    let first = &rows[0];
+    let (status, html) = app.get(&format!("/subprocessors/{}", first["slug"])).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("<h1>{}</h1>", first["legal_name"])));
+    assert!(html.contains("Country of registration"));
+
+    let (status, html) = app.get("/subprocessors/no-such-vendor").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+    let (status, _) = app.get("/subprocessors/Not%20A%20Slug").await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get("/no/such/page").await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
+
+async fn health_and_bad_input(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, body) = app.get("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+
+    let long = "q".repeat(5000);
+    for path in [
+        format!("/?q={long}"),
+        "/?country=XX&category=health&status=zzz&page=abc".to_string(),
+        "/?q=%ZZ%&&=&service=%00".to_string(),
+        "/subprocessors.csv?q=%ZZ&country=XX".to_string(),
+        "/?q=100%25_off%5C".to_string(),
+    ] {
+        let (status, _) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    let (_, html) = app.get("/?country=XX&status=zzz").await;
+    assert!(html.contains("is not an assigned country code"));
+    assert!(html.contains("is not a status"));
+    app.stop().await;
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both_databases!(
+    registry_page_lists_public_vendors,
+    filtered_csv_matches_filtered_page,
+    vendor_page_and_not_found,
+    health_and_bad_input,
+);
