@@ -1,7 +1,9 @@
 //! Domain types and rules: plain data and pure functions, shared by server and browser.
 //! Nothing here touches the database or the clock; callers pass the date in.
 
+pub mod assurance;
 pub mod category;
+pub mod compliance;
 pub mod country;
 pub mod filter;
 pub mod iso3166;

@@ -1,0 +1,265 @@
+//! Whether a vendor is authorized on a day, computed from its evidence. Never stored, never typed.
+//!
+//! A vendor is authorized on day D only if all hold:
+//! 1. it is active on D;
+//! 2. its current VPAP enrollment is active and an approved attestation is valid on D;
+//! 3. if its tier requires one, an independent assessment is valid on D;
+//! 4. the contracts in force on D together carry every required obligation;
+//! 5. every person on record has training valid on D, and there is at least one person.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    assurance::{AssuranceTier, EnrollmentStatus, Evidence, Obligation},
+    vendor::WorkLocation,
+    Status,
+};
+
+/// The verdict for one day, with every failing reason in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compliance {
+    pub authorized: bool,
+    pub reasons: Vec<String>,
+    /// The first day after D on which the verdict changes, if one is in sight.
+    pub next_change: Option<NaiveDate>,
+}
+
+impl Compliance {
+    pub fn code(&self) -> &'static str {
+        if self.authorized {
+            "authorized"
+        } else {
+            "not_compliant"
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        if self.authorized {
+            "Authorized"
+        } else {
+            "Not compliant"
+        }
+    }
+
+    /// For an authorized vendor whose authorization lapses soon: the smallest of 30, 60, 90
+    /// days within which it does.
+    pub fn lapse_window(&self, day: NaiveDate) -> Option<u32> {
+        if !self.authorized {
+            return None;
+        }
+        let days_left = (self.next_change? - day).num_days();
+        [30, 60, 90]
+            .into_iter()
+            .find(|w| days_left <= i64::from(*w))
+    }
+}
+
+/// Obligations a contract set must carry for a vendor working at `location`.
+pub fn required_obligations(location: Option<WorkLocation>) -> Vec<Obligation> {
+    let mut required = vec![
+        Obligation::PurposeLimitation,
+        Obligation::Confidentiality,
+        Obligation::PrivacyTraining,
+        Obligation::VpapMembership,
+        Obligation::BreachNotice,
+        Obligation::DeletionOrReturn,
+    ];
+    required.push(match location {
+        Some(WorkLocation::OurFacilities) => Obligation::OurPrivacyStandards,
+        _ => Obligation::EquivalentPrivacyStandards,
+    });
+    required
+}
+
+/// Obligations carried by the contracts in force on `day`, in catalogue order.
+pub fn obligations_in_force(e: &Evidence, day: NaiveDate) -> Vec<Obligation> {
+    let mut all: Vec<Obligation> = e
+        .contracts
+        .iter()
+        .filter(|c| c.in_force_on(day))
+        .flat_map(|c| c.obligations.iter().map(|t| t.obligation))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn fmt(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The reasons the vendor is not authorized on `day`; empty means authorized.
+pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
+    let mut reasons = Vec::new();
+
+    match e.lifecycle.status_on(day) {
+        Status::Active => {}
+        Status::Announced => reasons.push(match e.lifecycle.effective_on {
+            Some(eff) => format!("Not active yet: announced, takes effect on {}.", fmt(eff)),
+            None => "Not active yet: announced, with no effective date.".into(),
+        }),
+        Status::Removed => reasons.push(format!(
+            "Not active: removed on {}.",
+            e.lifecycle.removed_on.map(fmt).unwrap_or_default()
+        )),
+        Status::Proposed => reasons.push("Not active: only proposed, not yet announced.".into()),
+    }
+
+    let current = e
+        .enrollments
+        .iter()
+        .filter(|en| en.enrolled_on <= day)
+        .max_by_key(|en| en.enrolled_on);
+    match current {
+        None => reasons.push("Not enrolled in the Vendor Privacy Assurance Program (VPAP).".into()),
+        Some(en) if en.status != EnrollmentStatus::Active => reasons.push(format!(
+            "VPAP enrollment is {}.",
+            en.status.label().to_lowercase()
+        )),
+        Some(_) => {}
+    }
+    if !e.attestations.iter().any(|a| a.valid_on(day)) {
+        let last = e
+            .attestations
+            .iter()
+            .filter_map(|a| a.valid_until())
+            .filter(|u| *u < day)
+            .max();
+        reasons.push(match last {
+            Some(u) => format!(
+                "No approved attestation valid on {}: the last one expired on {}.",
+                fmt(day),
+                fmt(u)
+            ),
+            None => format!("No approved attestation valid on {}.", fmt(day)),
+        });
+    }
+
+    let tier = AssuranceTier::for_categories(&e.categories);
+    if tier.requires_assessment() && !e.assessments.iter().any(|a| a.valid_on(day)) {
+        let last = e
+            .assessments
+            .iter()
+            .map(|a| a.valid_until)
+            .filter(|u| *u < day)
+            .max();
+        reasons.push(match last {
+            Some(u) => format!(
+                "Touches customer data but holds no valid independent assessment: the last one expired on {}.",
+                fmt(u)
+            ),
+            None => "Touches customer data but holds no valid independent assessment (ISO 27001/27701, SOC 2 or program assessment).".into(),
+        });
+    }
+
+    if !e.contracts.iter().any(|c| c.in_force_on(day)) {
+        reasons.push(format!("No contract in force on {}.", fmt(day)));
+    } else {
+        let carried = obligations_in_force(e, day);
+        let missing: Vec<&str> = required_obligations(e.work_location)
+            .into_iter()
+            .filter(|o| !carried.contains(o))
+            .map(|o| o.label())
+            .collect();
+        if !missing.is_empty() {
+            reasons.push(format!(
+                "Contracts in force do not bind it to: {}.",
+                missing.join("; ")
+            ));
+        }
+    }
+
+    if e.training.is_empty() {
+        reasons
+            .push("No training records: at least one person with access must be trained.".into());
+    } else {
+        let mut people: Vec<&str> = e.training.iter().map(|t| t.person_email.as_str()).collect();
+        people.sort_unstable();
+        people.dedup();
+        let lapsed: Vec<String> = people
+            .into_iter()
+            .filter(|p| {
+                !e.training
+                    .iter()
+                    .any(|t| t.person_email == *p && t.valid_on(day))
+            })
+            .map(|p| {
+                let last = e
+                    .training
+                    .iter()
+                    .filter(|t| t.person_email == p)
+                    .max_by_key(|t| t.expires_on);
+                match last {
+                    Some(t) if t.expires_on < day => {
+                        format!("{} (expired {})", t.person_name, fmt(t.expires_on))
+                    }
+                    Some(t) => format!("{} (starts {})", t.person_name, fmt(t.completed_on)),
+                    None => p.to_string(),
+                }
+            })
+            .collect();
+        if !lapsed.is_empty() {
+            reasons.push(format!(
+                "{} {} no valid privacy training: {}.",
+                lapsed.len(),
+                if lapsed.len() == 1 {
+                    "person has"
+                } else {
+                    "people have"
+                },
+                lapsed.join(", ")
+            ));
+        }
+    }
+    reasons
+}
+
+/// Days on which some piece of evidence starts or stops counting, after `day`.
+fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
+    let next = |d: NaiveDate| d.checked_add_days(Days::new(1));
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    dates.extend(e.lifecycle.effective_on);
+    dates.extend(e.lifecycle.removed_on);
+    dates.extend(e.lifecycle.announced_on);
+    dates.extend(e.enrollments.iter().map(|en| en.enrolled_on));
+    for a in &e.attestations {
+        dates.extend(a.approved_on);
+        dates.extend(a.valid_until().and_then(next));
+    }
+    for a in &e.assessments {
+        dates.push(a.issued_on);
+        dates.extend(next(a.valid_until));
+    }
+    for c in &e.contracts {
+        dates.push(c.in_force_from);
+        if !c.auto_renew {
+            dates.extend(c.ends_on.and_then(next));
+        }
+    }
+    for t in &e.training {
+        dates.push(t.completed_on);
+        dates.extend(next(t.expires_on));
+    }
+    dates.retain(|d| *d > day);
+    dates.sort_unstable();
+    dates.dedup();
+    dates
+}
+
+/// The verdict on `day` and the first later day on which it changes.
+pub fn assess(e: &Evidence, day: NaiveDate) -> Compliance {
+    let reasons = failing_reasons(e, day);
+    let authorized = reasons.is_empty();
+    let next_change = boundaries(e, day)
+        .into_iter()
+        .find(|d| failing_reasons(e, *d).is_empty() != authorized);
+    Compliance {
+        authorized,
+        reasons,
+        next_change,
+    }
+}
+
+#[cfg(test)]
+mod tests;

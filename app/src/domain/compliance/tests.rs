@@ -1,0 +1,312 @@
+//! Table-driven tests of the compliance rules at each boundary.
+
+use super::*;
+use crate::domain::{assurance::*, vendor::WorkLocation, DataCategory, Lifecycle};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+const DAY: &str = "2026-06-15";
+
+fn terms(list: &[Obligation]) -> Vec<ObligationTerm> {
+    list.iter()
+        .map(|o| ObligationTerm {
+            obligation: *o,
+            hours: None,
+        })
+        .collect()
+}
+
+/// A vendor that is authorized on DAY; each test breaks one thing.
+fn authorized() -> Evidence {
+    Evidence {
+        lifecycle: Lifecycle {
+            announced_on: Some(d("2025-01-01")),
+            effective_on: Some(d("2025-02-01")),
+            removed_on: None,
+        },
+        work_location: Some(WorkLocation::OwnFacilities),
+        categories: vec![DataCategory::CustomerData],
+        enrollments: vec![Enrollment {
+            enrolled_on: d("2025-01-15"),
+            status: EnrollmentStatus::Active,
+        }],
+        attestations: vec![Attestation {
+            submitted_on: d("2026-01-01"),
+            approved_on: Some(d("2026-01-10")),
+            approved_by: Some("Reviewer".into()),
+            outcome: AttestationOutcome::Approved,
+        }],
+        assessments: vec![Assessment {
+            kind: AssessmentKind::Iso27001,
+            assessor: "Assessor".into(),
+            period_start: d("2025-01-01"),
+            period_end: d("2025-12-31"),
+            issued_on: d("2026-02-01"),
+            valid_until: d("2027-01-31"),
+        }],
+        contracts: vec![Contract {
+            kind: ContractKind::Dpa,
+            reference: "DPA-1".into(),
+            signed_on: d("2025-01-10"),
+            in_force_from: d("2025-02-01"),
+            ends_on: Some(d("2027-12-31")),
+            auto_renew: false,
+            notice_days: 90,
+            obligations: terms(&required_obligations(Some(WorkLocation::OwnFacilities))),
+        }],
+        training: vec![TrainingRecord {
+            person_name: "Ada Example".into(),
+            person_email: "ada@vendor.example".into(),
+            course: "Privacy basics".into(),
+            completed_on: d("2026-03-01"),
+            expires_on: d("2027-03-01"),
+        }],
+    }
+}
+
+#[test]
+fn the_baseline_is_authorized() {
+    let c = assess(&authorized(), d(DAY));
+    assert!(c.authorized, "{:?}", c.reasons);
+    assert_eq!(c.code(), "authorized");
+}
+
+#[test]
+fn each_broken_rule_gives_its_reason() {
+    type Break = fn(&mut Evidence);
+    let cases: Vec<(&str, Break, &str)> = vec![
+        (
+            "announced only",
+            |e| e.lifecycle.effective_on = Some(d("2026-07-01")),
+            "takes effect on 2026-07-01",
+        ),
+        (
+            "removed today",
+            |e| e.lifecycle.removed_on = Some(d(DAY)),
+            "removed on 2026-06-15",
+        ),
+        ("never enrolled", |e| e.enrollments.clear(), "Not enrolled"),
+        (
+            "enrollment suspended",
+            |e| {
+                e.enrollments.push(Enrollment {
+                    enrolled_on: d("2026-05-01"),
+                    status: EnrollmentStatus::Suspended,
+                })
+            },
+            "enrollment is suspended",
+        ),
+        (
+            "attestation expired yesterday",
+            |e| e.attestations[0].approved_on = Some(d("2025-06-14")),
+            "expired on 2026-06-14",
+        ),
+        (
+            "attestation pending",
+            |e| e.attestations[0].outcome = AttestationOutcome::Pending,
+            "No approved attestation",
+        ),
+        (
+            "assessment expired yesterday",
+            |e| e.assessments[0].valid_until = d("2026-06-14"),
+            "expired on 2026-06-14",
+        ),
+        (
+            "no assessment",
+            |e| e.assessments.clear(),
+            "no valid independent assessment",
+        ),
+        (
+            "contract ended yesterday",
+            |e| e.contracts[0].ends_on = Some(d("2026-06-14")),
+            "No contract in force",
+        ),
+        (
+            "contract not yet in force",
+            |e| e.contracts[0].in_force_from = d("2026-06-16"),
+            "No contract in force",
+        ),
+        (
+            "obligation missing",
+            |e| {
+                e.contracts[0]
+                    .obligations
+                    .retain(|t| t.obligation != Obligation::BreachNotice)
+            },
+            "Breach notice",
+        ),
+        (
+            "no training at all",
+            |e| e.training.clear(),
+            "No training records",
+        ),
+        (
+            "training expired yesterday",
+            |e| e.training[0].expires_on = d("2026-06-14"),
+            "Ada Example (expired 2026-06-14)",
+        ),
+        (
+            "second person untrained",
+            |e| {
+                let mut t = e.training[0].clone();
+                t.person_email = "bo@vendor.example".into();
+                t.person_name = "Bo Example".into();
+                t.expires_on = d("2026-01-01");
+                t.completed_on = d("2025-01-01");
+                e.training.push(t);
+            },
+            "1 person has no valid privacy training: Bo Example",
+        ),
+    ];
+    for (name, break_it, expected) in cases {
+        let mut e = authorized();
+        break_it(&mut e);
+        let c = assess(&e, d(DAY));
+        assert!(!c.authorized, "{name}: should not be authorized");
+        assert_eq!(c.reasons.len(), 1, "{name}: {:?}", c.reasons);
+        assert!(c.reasons[0].contains(expected), "{name}: {:?}", c.reasons);
+    }
+}
+
+#[test]
+fn boundaries_that_still_pass() {
+    type Edge = fn(&mut Evidence);
+    let cases: Vec<(&str, Edge)> = vec![
+        ("effective today", |e| {
+            e.lifecycle.effective_on = Some(d(DAY))
+        }),
+        ("attestation valid until today", |e| {
+            e.attestations[0].approved_on = Some(d("2025-06-15"))
+        }),
+        ("assessment valid until today", |e| {
+            e.assessments[0].valid_until = d(DAY)
+        }),
+        ("contract ending today", |e| {
+            e.contracts[0].ends_on = Some(d(DAY))
+        }),
+        ("contract ended but auto-renews", |e| {
+            e.contracts[0].ends_on = Some(d("2026-01-01"));
+            e.contracts[0].auto_renew = true;
+        }),
+        ("training expires today", |e| {
+            e.training[0].expires_on = d(DAY)
+        }),
+        ("older expired training renewed", |e| {
+            let mut old = e.training[0].clone();
+            old.completed_on = d("2024-01-01");
+            old.expires_on = d("2025-01-01");
+            e.training.push(old);
+        }),
+        ("no assessment needed below the highest tier", |e| {
+            e.categories = vec![DataCategory::PersonalData];
+            e.assessments.clear();
+        }),
+        ("obligations split over two contracts", |e| {
+            let mut second = e.contracts[0].clone();
+            second.kind = ContractKind::Msa;
+            second.obligations = terms(&[Obligation::BreachNotice]);
+            e.contracts[0]
+                .obligations
+                .retain(|t| t.obligation != Obligation::BreachNotice);
+            e.contracts.push(second);
+        }),
+        ("re-enrolled after suspension", |e| {
+            e.enrollments.insert(
+                0,
+                Enrollment {
+                    enrolled_on: d("2024-01-01"),
+                    status: EnrollmentStatus::Suspended,
+                },
+            );
+        }),
+    ];
+    for (name, edge) in cases {
+        let mut e = authorized();
+        edge(&mut e);
+        let c = assess(&e, d(DAY));
+        assert!(c.authorized, "{name}: {:?}", c.reasons);
+    }
+}
+
+#[test]
+fn facility_type_switches_the_privacy_standards_obligation() {
+    let mut e = authorized();
+    e.work_location = Some(WorkLocation::OurFacilities);
+    let c = assess(&e, d(DAY));
+    assert_eq!(c.reasons.len(), 1);
+    assert!(
+        c.reasons[0].contains("Our privacy standards"),
+        "{:?}",
+        c.reasons
+    );
+    e.contracts[0].obligations = terms(&required_obligations(Some(WorkLocation::OurFacilities)));
+    assert!(assess(&e, d(DAY)).authorized);
+    assert!(required_obligations(Some(WorkLocation::OurFacilities))
+        .contains(&Obligation::OurPrivacyStandards));
+    assert!(!required_obligations(Some(WorkLocation::OurFacilities))
+        .contains(&Obligation::EquivalentPrivacyStandards));
+}
+
+#[test]
+fn every_failing_reason_is_listed() {
+    let e = Evidence {
+        lifecycle: authorized().lifecycle,
+        ..Default::default()
+    };
+    let c = assess(&e, d(DAY));
+    assert!(!c.authorized);
+    // enrollment, attestation, contract, training (no categories: no assessment needed)
+    assert_eq!(c.reasons.len(), 4, "{:?}", c.reasons);
+}
+
+#[test]
+fn next_change_is_the_first_lapse_and_windows_follow() {
+    let mut e = authorized();
+    // the attestation (approved 2025-07-01) is the first thing to lapse: valid through 2026-07-01
+    e.attestations[0].approved_on = Some(d("2025-07-01"));
+    let c = assess(&e, d(DAY));
+    assert!(c.authorized);
+    assert_eq!(c.next_change, Some(d("2026-07-02")));
+    assert_eq!(c.lapse_window(d(DAY)), Some(30));
+    // lapses in 17 days: within 30; 46 days: within 60; 88 days: within 90; 140 days: none
+    for (approved, window) in [
+        ("2025-07-30", Some(60)),
+        ("2025-09-10", Some(90)),
+        ("2025-11-01", None),
+    ] {
+        e.attestations[0].approved_on = Some(d(approved));
+        assert_eq!(
+            assess(&e, d(DAY)).lapse_window(d(DAY)),
+            window,
+            "{approved}"
+        );
+    }
+}
+
+#[test]
+fn next_change_skips_lapses_that_do_not_change_the_verdict() {
+    let mut e = authorized();
+    // an MSA ending soon while the DPA carries everything: no change on its end
+    let mut msa = e.contracts[0].clone();
+    msa.kind = ContractKind::Msa;
+    msa.ends_on = Some(d("2026-06-20"));
+    e.contracts.push(msa);
+    let c = assess(&e, d(DAY));
+    assert_eq!(
+        c.next_change,
+        Some(d("2027-01-11")),
+        "attestation lapses after 2027-01-10"
+    );
+}
+
+#[test]
+fn not_compliant_vendor_sees_when_it_becomes_authorized() {
+    let mut e = authorized();
+    e.lifecycle.effective_on = Some(d("2026-07-01"));
+    let c = assess(&e, d(DAY));
+    assert!(!c.authorized);
+    assert_eq!(c.next_change, Some(d("2026-07-01")));
+    assert_eq!(c.lapse_window(d(DAY)), None);
+}
