@@ -7,7 +7,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::pages::{NotFoundPage, RegistryPage, VendorPage};
+use crate::pages::{ManageVendorPage, NotFoundPage, RegistryPage, VendorPage};
 
 /// The full document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/vendors/:slug") view=ManageVendorPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -3,6 +3,7 @@
 
 use app::{
     domain::{
+        compliance::PublicAssurance,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory, ParseError, Status,
     },
@@ -12,7 +13,7 @@ use app::{
 /// UTF-8 byte order mark, so spreadsheets read accents right.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 24] = [
     "legal_name",
     "trading_name",
     "slug",
@@ -32,6 +33,11 @@ pub const COLUMNS: [&str; 19] = [
     "removed_on",
     "website",
     "privacy_contact",
+    "compliance",
+    "vpap_enrolled_since",
+    "assurance_tier",
+    "certifications",
+    "bound_by_contract_to",
 ];
 
 /// Separator of multi-valued cells.
@@ -58,7 +64,7 @@ fn label<T: Copy>(
 
 /// The cells of one vendor, in [`COLUMNS`] order, before neutralisation. Values are the labels
 /// the registry page shows; countries are ISO codes as on the page.
-pub fn record(row: &VendorRow) -> [String; 19] {
+pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let categories: Vec<String> = row
         .category_list()
@@ -93,6 +99,19 @@ pub fn record(row: &VendorRow) -> [String; 19] {
         opt(&row.removed_on),
         opt(&row.website),
         opt(&row.privacy_contact),
+        a.compliance.label().to_string(),
+        a.vpap_since.map(|d| d.to_string()).unwrap_or_default(),
+        a.tier.label().to_string(),
+        a.certifications
+            .iter()
+            .map(|(k, until)| format!("{} (valid until {until})", k.label()))
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
+        a.obligations
+            .iter()
+            .map(|o| o.label())
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
     ]
 }
 
@@ -105,8 +124,12 @@ pub fn writer() -> csv::Writer<Vec<u8>> {
 }
 
 /// Write one vendor, every cell neutralised.
-pub fn write_row(w: &mut csv::Writer<Vec<u8>>, row: &VendorRow) -> csv::Result<()> {
-    let cells = record(row);
+pub fn write_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    row: &VendorRow,
+    a: &PublicAssurance,
+) -> csv::Result<()> {
+    let cells = record(row, a);
     w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
 }
 
@@ -167,11 +190,17 @@ mod tests {
         }
     }
 
+    fn assurance() -> PublicAssurance {
+        use app::domain::{assurance::Evidence, compliance::public_assurance};
+        let day = "2026-06-01".parse().expect("date");
+        public_assurance(&Evidence::default(), day)
+    }
+
     #[test]
     fn rows_are_rfc4180_and_round_trip() {
         let mut w = writer();
         w.write_record(COLUMNS).expect("header");
-        write_row(&mut w, &row()).expect("row");
+        write_row(&mut w, &row(), &assurance()).expect("row");
         let bytes = w.into_inner().expect("flush");
         let text = String::from_utf8(bytes.clone()).expect("utf8");
         assert!(text.contains("\r\n"), "CRLF line ends");
@@ -186,6 +215,8 @@ mod tests {
         assert_eq!(&rec[9], "Compute; Object Storage");
         assert_eq!(&rec[11], "Customer data; Support data");
         assert_eq!(&rec[13], "Announced");
+        assert_eq!(&rec[19], "Not compliant");
+        assert_eq!(&rec[21], "Standard");
         assert_eq!(rec.len(), COLUMNS.len());
     }
 
@@ -193,6 +224,6 @@ mod tests {
     fn header_starts_with_bom() {
         let h = header().expect("header");
         assert!(h.starts_with(BOM));
-        assert!(h.ends_with(b"privacy_contact\r\n"));
+        assert!(h.ends_with(b"bound_by_contract_to\r\n"));
     }
 }

@@ -108,6 +108,80 @@ async fn health_and_bad_input(backend: Backend) {
     app.stop().await;
 }
 
+/// Each compliance state the demo seeds, checked through the public page, the CSV and the
+/// internal records view.
+async fn demo_compliance_states(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let slugs = |rows: &[std::collections::HashMap<String, String>]| -> Vec<String> {
+        rows.iter().map(|r| r["slug"].clone()).collect()
+    };
+    let (_, csv) = app.get("/subprocessors.csv?compliance=not_compliant").await;
+    let not_compliant = slugs(&support::parse_csv(&csv));
+    let (_, csv) = app.get("/subprocessors.csv?compliance=authorized").await;
+    let authorized_rows = support::parse_csv(&csv);
+    let authorized = slugs(&authorized_rows);
+    for s in ["brightwater-hosting", "ember-analytics", "fernhill-mail"] {
+        assert!(
+            not_compliant.contains(&s.to_string()),
+            "{s} should be not compliant"
+        );
+    }
+    for s in ["alder-data-services", "granite-payments", "cobalt-networks"] {
+        assert!(
+            authorized.contains(&s.to_string()),
+            "{s} should be authorized"
+        );
+    }
+    assert!(authorized_rows
+        .iter()
+        .all(|r| r["compliance"] == "Authorized"));
+    assert!(authorized_rows
+        .iter()
+        .all(|r| !r["vpap_enrolled_since"].is_empty()));
+    let (_, html) = app.get("/?compliance=authorized").await;
+    assert_eq!(support::table_names(&html).len(), authorized.len());
+
+    let cases = [
+        (
+            "brightwater-hosting",
+            "person with access has no valid privacy training",
+        ),
+        (
+            "ember-analytics",
+            "Contracts in force do not bind it to: Breach notice",
+        ),
+        ("fernhill-mail", "No contract in force on"),
+        (
+            "alder-data-services",
+            "Our privacy standards (work in our facilities)",
+        ),
+        ("granite-payments", "Equivalent privacy standards"),
+    ];
+    for (slug, expected) in cases {
+        let (status, html) = app.get(&format!("/subprocessors/{slug}")).await;
+        assert_eq!(status, 200, "{slug}");
+        assert!(html.contains(expected), "{slug}: expected {expected:?}");
+    }
+    // personnel names stay internal
+    let (_, public) = app.get("/subprocessors/brightwater-hosting").await;
+    let (_, internal) = app.get("/manage/vendors/brightwater-hosting").await;
+    assert!(
+        internal.contains("Bruno Lindqvist (expired"),
+        "internal view names the person"
+    );
+    assert!(
+        !public.contains("Bruno Lindqvist"),
+        "public page must not name training personnel"
+    );
+    assert!(
+        !public.contains("DPA-1001"),
+        "contract references stay internal"
+    );
+    let (_, lapsing) = app.get("/manage/vendors/cobalt-networks").await;
+    assert!(lapsing.contains("Lapses within 30 days"));
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -124,4 +198,5 @@ on_both_databases!(
     filtered_csv_matches_filtered_page,
     vendor_page_and_not_found,
     health_and_bad_input,
+    demo_compliance_states,
 );

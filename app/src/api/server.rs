@@ -5,16 +5,17 @@ use leptos::prelude::*;
 
 use super::{
     registry::PAGE_SIZE,
-    types::{Country, RegistryPage, SelectOption, VendorDetail, VendorSummary},
+    types::{AssuranceSummary, Country, RegistryPage, SelectOption, VendorDetail, VendorSummary},
 };
 use crate::{
     domain::{
+        compliance::{assess, public_assurance, required_obligations, PublicAssurance},
         country::country_name,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory, RegistryFilter, Slug,
     },
     error::AppError,
-    store::{services, vendors, vendors::VendorRow, Db, StoreError},
+    store::{assurance, services, vendors, vendors::VendorRow, Db, StoreError, StoreResult},
 };
 
 /// The database handle provided to every request by the server.
@@ -63,7 +64,7 @@ fn country(code: &str) -> Country {
     }
 }
 
-pub fn to_summary(row: &VendorRow) -> Result<VendorSummary, AppError> {
+pub fn to_summary(row: &VendorRow, a: &PublicAssurance) -> Result<VendorSummary, AppError> {
     Ok(VendorSummary {
         slug: row.slug.clone(),
         legal_name: row.legal_name.clone(),
@@ -84,6 +85,7 @@ pub fn to_summary(row: &VendorRow) -> Result<VendorSummary, AppError> {
             })
             .collect(),
         status: row.status()?,
+        authorized: a.compliance.authorized,
         announced_on: date(row.announced_on.as_deref())?,
         effective_on: date(row.effective_on.as_deref())?,
         removed_on: date(row.removed_on.as_deref())?,
@@ -115,8 +117,11 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         }
     }
     let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
-    let (rows, total) = vendors::list_public(&db, &filter, day, PAGE_SIZE, offset).await?;
-    let items = rows.iter().map(to_summary).collect::<Result<Vec<_>, _>>()?;
+    let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
+    let items = rows
+        .iter()
+        .map(|(row, a)| to_summary(row, a))
+        .collect::<Result<Vec<_>, _>>()?;
     let countries = vendors::public_countries(&db, day).await?;
     let csv_query = filter.to_query(false);
     Ok(RegistryPage {
@@ -160,11 +165,17 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
         return Err(not_found());
     };
     let db = db()?;
-    let Some(row) = vendors::get_public(&db, &slug, today()).await? else {
+    let day = today();
+    let Some(row) = vendors::get_public(&db, &slug, day).await? else {
         return Err(not_found());
     };
+    let (row, a) = with_assurance(&db, vec![row], day)
+        .await?
+        .pop()
+        .ok_or_else(|| internal("vendor row lost while loading its evidence"))?;
     Ok(VendorDetail {
-        summary: to_summary(&row)?,
+        summary: to_summary(&row, &a)?,
+        assurance: assurance_summary(&a),
         parent_company: row.parent_company.clone(),
         registration_country: country(&row.registration_country),
         website: row.website.clone(),
@@ -176,5 +187,114 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
             TransferMechanism::parse,
             TransferMechanism::label,
         ),
+    })
+}
+
+/// Rows paired with their public assurance on `day`, computed from evidence loaded in bulk.
+pub async fn with_assurance(
+    db: &Db,
+    rows: Vec<VendorRow>,
+    day: NaiveDate,
+) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
+    let evidence = assurance::evidence_for_rows(db, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .zip(evidence)
+        .map(|(row, e)| {
+            let a = public_assurance(&e, day);
+            (row, a)
+        })
+        .collect())
+}
+
+/// One page of the registry with compliance computed. A compliance filter needs every
+/// candidate's verdict before paging, so it reads all candidates (in bulk, not per row).
+pub async fn list_assured(
+    db: &Db,
+    filter: &RegistryFilter,
+    day: NaiveDate,
+    limit: u32,
+    offset: u64,
+) -> StoreResult<(Vec<(VendorRow, PublicAssurance)>, i64)> {
+    match filter.authorized {
+        None => {
+            let (rows, total) =
+                vendors::list_public(db, filter, day, Some((limit, offset))).await?;
+            Ok((with_assurance(db, rows, day).await?, total))
+        }
+        Some(wanted) => {
+            let (rows, _) = vendors::list_public(db, filter, day, None).await?;
+            let mut matching = with_assurance(db, rows, day).await?;
+            matching.retain(|(_, a)| a.compliance.authorized == wanted);
+            let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+            let page = matching
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(limit as usize)
+                .collect();
+            Ok((page, total))
+        }
+    }
+}
+
+pub fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
+    AssuranceSummary {
+        authorized: a.compliance.authorized,
+        reasons: a
+            .compliance
+            .reasons
+            .iter()
+            .map(|r| r.text.clone())
+            .collect(),
+        next_change: a.compliance.next_change,
+        vpap_since: a.vpap_since,
+        tier: a.tier.label().to_string(),
+        certifications: a
+            .certifications
+            .iter()
+            .map(|(k, until)| (k.label().to_string(), *until))
+            .collect(),
+        obligations: a
+            .obligations
+            .iter()
+            .map(|o| o.label().to_string())
+            .collect(),
+    }
+}
+
+/// The internal view is for development builds only until sign-in protects it.
+pub async fn load_vendor_assurance(
+    slug: &str,
+) -> Result<super::assurance::InternalAssurance, AppError> {
+    let not_found = || {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+        AppError::NotFound
+    };
+    if !cfg!(debug_assertions) {
+        return Err(not_found());
+    }
+    let slug = Slug::parse(slug).map_err(|_| not_found())?;
+    let db = db()?;
+    let day = today();
+    let row = vendors::get_any(&db, &slug, day)
+        .await?
+        .ok_or_else(not_found)?;
+    let evidence = assurance::evidence_for_rows(&db, std::slice::from_ref(&row))
+        .await?
+        .pop()
+        .ok_or_else(|| internal("evidence lost while loading"))?;
+    let compliance = assess(&evidence, day);
+    Ok(super::assurance::InternalAssurance {
+        legal_name: row.legal_name.clone(),
+        slug: row.slug.clone(),
+        status: row.status()?,
+        today: day,
+        tier: crate::domain::assurance::AssuranceTier::for_categories(&evidence.categories),
+        required: required_obligations(evidence.work_location),
+        lapse_window: compliance.lapse_window(day),
+        compliance,
+        evidence,
     })
 }

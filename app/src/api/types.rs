@@ -29,6 +29,8 @@ pub struct VendorSummary {
     pub countries: Vec<Country>,
     pub categories: Vec<String>,
     pub status: Status,
+    /// Computed today from the vendor's evidence.
+    pub authorized: bool,
     pub announced_on: Option<NaiveDate>,
     pub effective_on: Option<NaiveDate>,
     pub removed_on: Option<NaiveDate>,
@@ -45,6 +47,20 @@ pub struct VendorDetail {
     pub kind: String,
     pub work_location: String,
     pub transfer_mechanism: String,
+    pub assurance: AssuranceSummary,
+}
+
+/// The public face of a vendor's assurance: no personnel names, no contract references.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssuranceSummary {
+    pub authorized: bool,
+    pub reasons: Vec<String>,
+    pub next_change: Option<NaiveDate>,
+    pub vpap_since: Option<NaiveDate>,
+    pub tier: String,
+    /// (name, valid until)
+    pub certifications: Vec<(String, NaiveDate)>,
+    pub obligations: Vec<String>,
 }
 
 /// One page of the registry with everything the filter form needs.

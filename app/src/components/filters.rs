@@ -65,6 +65,26 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
                 <CheckGroup legend="Data category" name="category" options=categories scroll=false/>
                 <CheckGroup legend="Status" name="status" options=statuses scroll=false/>
                 <p class="hint" id="status-hint">"With no status ticked, announced and active vendors are shown."</p>
+                <fieldset class="check-group">
+                    <legend>"Compliance today"</legend>
+                    {[("", "Any"), ("authorized", "Authorized"), ("not_compliant", "Not compliant")]
+                        .into_iter()
+                        .map(|(value, label)| {
+                            let on = match f.authorized {
+                                None => value.is_empty(),
+                                Some(true) => value == "authorized",
+                                Some(false) => value == "not_compliant",
+                            };
+                            let id = format!("compliance-{}", if value.is_empty() { "any" } else { value });
+                            view! {
+                                <div class="check">
+                                    <input type="radio" id=id.clone() name="compliance" value=value checked=on/>
+                                    <label for=id>{label}</label>
+                                </div>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
                 <div class="actions">
                     <button type="submit" class="button primary">"Apply filters"</button>
                     <a href="/" class="button">"Clear"</a>

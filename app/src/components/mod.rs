@@ -22,6 +22,17 @@ pub fn StatusBadge(status: Status) -> impl IntoView {
     view! { <span class=format!("badge badge-{}", status.code())>{status.label()}</span> }
 }
 
+/// Authorized / not compliant, computed today from the vendor's evidence.
+#[component]
+pub fn ComplianceBadge(authorized: bool) -> impl IntoView {
+    let (class, label) = if authorized {
+        ("badge badge-authorized", "Authorized")
+    } else {
+        ("badge badge-not-compliant", "Not compliant")
+    };
+    view! { <span class=class>{label}</span> }
+}
+
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     view! { <div class="notice notice-error" role="alert"><p>{error.to_string()}</p></div> }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::{date_text, StatusBadge};
+use super::{date_text, ComplianceBadge, StatusBadge};
 use crate::api::types::{RegistryPage, VendorSummary};
 
 /// The registry table; below 48rem each row stacks into a card (see `style/`).
@@ -17,6 +17,7 @@ pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
                     <th scope="col">"Processing countries"</th>
                     <th scope="col">"Data categories"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"Compliance"</th>
                     <th scope="col">"Effective"</th>
                 </tr>
             </thead>
@@ -46,6 +47,7 @@ fn VendorRow(v: VendorSummary) -> impl IntoView {
             <td data-label="Processing countries"><ul class="inline">{countries}</ul></td>
             <td data-label="Data categories"><ul class="plain">{v.categories.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul></td>
             <td data-label="Status"><StatusBadge status=v.status/></td>
+            <td data-label="Compliance"><ComplianceBadge authorized=v.authorized/></td>
             <td data-label="Effective">{date_text(v.effective_on)}</td>
         </tr>
     }

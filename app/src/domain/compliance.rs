@@ -11,16 +11,40 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    assurance::{AssuranceTier, EnrollmentStatus, Evidence, Obligation},
+    assurance::{AssessmentKind, AssuranceTier, EnrollmentStatus, Evidence, Obligation},
     vendor::WorkLocation,
     Status,
 };
+
+/// One failing rule in plain words. `detail` names people and stays internal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub text: String,
+    pub detail: Option<String>,
+}
+
+impl Reason {
+    fn new(text: impl Into<String>) -> Self {
+        Reason {
+            text: text.into(),
+            detail: None,
+        }
+    }
+
+    /// The text with its internal detail, for vendor managers.
+    pub fn internal(&self) -> String {
+        match &self.detail {
+            Some(d) => format!("{} {d}", self.text),
+            None => self.text.clone(),
+        }
+    }
+}
 
 /// The verdict for one day, with every failing reason in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compliance {
     pub authorized: bool,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// The first day after D on which the verdict changes, if one is in sight.
     pub next_change: Option<NaiveDate>,
 }
@@ -89,21 +113,46 @@ fn fmt(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+impl From<String> for Reason {
+    fn from(text: String) -> Self {
+        Reason::new(text)
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(text: &str) -> Self {
+        Reason::new(text)
+    }
+}
+
+fn say(reasons: &mut Vec<Reason>, reason: impl Into<Reason>) {
+    reasons.push(reason.into());
+}
+
 /// The reasons the vendor is not authorized on `day`; empty means authorized.
-pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
+pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<Reason> {
     let mut reasons = Vec::new();
 
     match e.lifecycle.status_on(day) {
         Status::Active => {}
-        Status::Announced => reasons.push(match e.lifecycle.effective_on {
-            Some(eff) => format!("Not active yet: announced, takes effect on {}.", fmt(eff)),
-            None => "Not active yet: announced, with no effective date.".into(),
-        }),
-        Status::Removed => reasons.push(format!(
-            "Not active: removed on {}.",
-            e.lifecycle.removed_on.map(fmt).unwrap_or_default()
-        )),
-        Status::Proposed => reasons.push("Not active: only proposed, not yet announced.".into()),
+        Status::Announced => say(
+            &mut reasons,
+            Reason::new(match e.lifecycle.effective_on {
+                Some(eff) => format!("Not active yet: announced, takes effect on {}.", fmt(eff)),
+                None => "Not active yet: announced, with no effective date.".into(),
+            }),
+        ),
+        Status::Removed => say(
+            &mut reasons,
+            Reason::new(format!(
+                "Not active: removed on {}.",
+                e.lifecycle.removed_on.map(fmt).unwrap_or_default()
+            )),
+        ),
+        Status::Proposed => say(
+            &mut reasons,
+            Reason::new("Not active: only proposed, not yet announced."),
+        ),
     }
 
     let current = e
@@ -112,11 +161,14 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
         .filter(|en| en.enrolled_on <= day)
         .max_by_key(|en| en.enrolled_on);
     match current {
-        None => reasons.push("Not enrolled in the Vendor Privacy Assurance Program (VPAP).".into()),
-        Some(en) if en.status != EnrollmentStatus::Active => reasons.push(format!(
-            "VPAP enrollment is {}.",
-            en.status.label().to_lowercase()
-        )),
+        None => say(
+            &mut reasons,
+            "Not enrolled in the Vendor Privacy Assurance Program (VPAP).",
+        ),
+        Some(en) if en.status != EnrollmentStatus::Active => say(
+            &mut reasons,
+            format!("VPAP enrollment is {}.", en.status.label().to_lowercase()),
+        ),
         Some(_) => {}
     }
     if !e.attestations.iter().any(|a| a.valid_on(day)) {
@@ -126,14 +178,17 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
             .filter_map(|a| a.valid_until())
             .filter(|u| *u < day)
             .max();
-        reasons.push(match last {
-            Some(u) => format!(
-                "No approved attestation valid on {}: the last one expired on {}.",
-                fmt(day),
-                fmt(u)
-            ),
-            None => format!("No approved attestation valid on {}.", fmt(day)),
-        });
+        say(
+            &mut reasons,
+            match last {
+                Some(u) => format!(
+                    "No approved attestation valid on {}: the last one expired on {}.",
+                    fmt(day),
+                    fmt(u)
+                ),
+                None => format!("No approved attestation valid on {}.", fmt(day)),
+            },
+        );
     }
 
     let tier = AssuranceTier::for_categories(&e.categories);
@@ -144,17 +199,20 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
             .map(|a| a.valid_until)
             .filter(|u| *u < day)
             .max();
-        reasons.push(match last {
+        say(&mut reasons, Reason::new(match last {
             Some(u) => format!(
                 "Touches customer data but holds no valid independent assessment: the last one expired on {}.",
                 fmt(u)
             ),
             None => "Touches customer data but holds no valid independent assessment (ISO 27001/27701, SOC 2 or program assessment).".into(),
-        });
+        }));
     }
 
     if !e.contracts.iter().any(|c| c.in_force_on(day)) {
-        reasons.push(format!("No contract in force on {}.", fmt(day)));
+        say(
+            &mut reasons,
+            Reason::new(format!("No contract in force on {}.", fmt(day))),
+        );
     } else {
         let carried = obligations_in_force(e, day);
         let missing: Vec<&str> = required_obligations(e.work_location)
@@ -163,16 +221,21 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
             .map(|o| o.label())
             .collect();
         if !missing.is_empty() {
-            reasons.push(format!(
-                "Contracts in force do not bind it to: {}.",
-                missing.join("; ")
-            ));
+            say(
+                &mut reasons,
+                format!(
+                    "Contracts in force do not bind it to: {}.",
+                    missing.join("; ")
+                ),
+            );
         }
     }
 
     if e.training.is_empty() {
-        reasons
-            .push("No training records: at least one person with access must be trained.".into());
+        say(
+            &mut reasons,
+            "No training records: at least one person with access must be trained.",
+        );
     } else {
         let mut people: Vec<&str> = e.training.iter().map(|t| t.person_email.as_str()).collect();
         people.sort_unstable();
@@ -200,16 +263,21 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<String> {
             })
             .collect();
         if !lapsed.is_empty() {
-            reasons.push(format!(
-                "{} {} no valid privacy training: {}.",
-                lapsed.len(),
-                if lapsed.len() == 1 {
-                    "person has"
-                } else {
-                    "people have"
+            let (who, verb) = if lapsed.len() == 1 {
+                ("person", "has")
+            } else {
+                ("people", "have")
+            };
+            say(
+                &mut reasons,
+                Reason {
+                    text: format!(
+                        "{} {who} with access {verb} no valid privacy training.",
+                        lapsed.len()
+                    ),
+                    detail: Some(format!("{}.", lapsed.join(", "))),
                 },
-                lapsed.join(", ")
-            ));
+            );
         }
     }
     reasons
@@ -258,6 +326,43 @@ pub fn assess(e: &Evidence, day: NaiveDate) -> Compliance {
         authorized,
         reasons,
         next_change,
+    }
+}
+
+/// What customers may read about a vendor's assurance on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAssurance {
+    pub compliance: Compliance,
+    /// Start of the current active VPAP enrollment.
+    pub vpap_since: Option<NaiveDate>,
+    pub tier: AssuranceTier,
+    /// Independent assessments valid on the day, with their end dates.
+    pub certifications: Vec<(AssessmentKind, NaiveDate)>,
+    /// Obligations of the contracts in force on the day.
+    pub obligations: Vec<Obligation>,
+}
+
+pub fn public_assurance(e: &Evidence, day: NaiveDate) -> PublicAssurance {
+    let current = e
+        .enrollments
+        .iter()
+        .filter(|en| en.enrolled_on <= day)
+        .max_by_key(|en| en.enrolled_on);
+    let mut certifications: Vec<(AssessmentKind, NaiveDate)> = e
+        .assessments
+        .iter()
+        .filter(|a| a.valid_on(day))
+        .map(|a| (a.kind, a.valid_until))
+        .collect();
+    certifications.sort();
+    PublicAssurance {
+        compliance: assess(e, day),
+        vpap_since: current
+            .filter(|en| en.status == EnrollmentStatus::Active)
+            .map(|en| en.enrolled_on),
+        tier: AssuranceTier::for_categories(&e.categories),
+        certifications,
+        obligations: obligations_in_force(e, day),
     }
 }
 

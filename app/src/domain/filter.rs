@@ -22,6 +22,8 @@ pub struct RegistryFilter {
     pub categories: Vec<DataCategory>,
     /// Empty means the default view: announced and active vendors.
     pub statuses: Vec<Status>,
+    /// `Some(true)`: authorized today only; `Some(false)`: not compliant only.
+    pub authorized: Option<bool>,
     /// 1-based page of the on-screen list (the CSV ignores it).
     pub page: u32,
 }
@@ -83,6 +85,14 @@ impl RegistryFilter {
                     )),
                     Ok(s) => push_parsed(&mut f.statuses, Ok(s), &mut messages),
                 },
+                "compliance" => match value.to_ascii_lowercase().as_str() {
+                    "authorized" => f.authorized = Some(true),
+                    "not_compliant" | "not-compliant" => f.authorized = Some(false),
+                    _ => messages.push(format!(
+                        "\"{}\" is not a compliance state (authorized or not_compliant); it was ignored.",
+                        shorten(value)
+                    )),
+                },
                 "page" => match value.parse::<u32>() {
                     Ok(p) if p >= 1 => f.page = p,
                     _ => messages
@@ -137,6 +147,11 @@ impl RegistryFilter {
                 .iter()
                 .map(|s| ("status", s.code().to_string())),
         );
+        match self.authorized {
+            Some(true) => pairs.push(("compliance", "authorized".into())),
+            Some(false) => pairs.push(("compliance", "not_compliant".into())),
+            None => {}
+        }
         if with_page && self.page > 1 {
             pairs.push(("page", self.page.to_string()));
         }
@@ -149,6 +164,7 @@ impl RegistryFilter {
             && self.countries.is_empty()
             && self.categories.is_empty()
             && self.statuses.is_empty()
+            && self.authorized.is_none()
     }
 }
 
@@ -246,6 +262,16 @@ mod tests {
         let again = RegistryFilter::from_query(&f.to_query(true)).0;
         assert_eq!(again, f);
         assert_eq!(f.to_query(false), "q=a+b&country=DE&status=removed");
+    }
+
+    #[test]
+    fn compliance_filter_round_trips() {
+        let (f, msgs) = RegistryFilter::from_query("compliance=not_compliant");
+        assert!(msgs.is_empty());
+        assert_eq!(f.authorized, Some(false));
+        assert_eq!(f.to_query(false), "compliance=not_compliant");
+        let (f, msgs) = RegistryFilter::from_query("compliance=maybe");
+        assert_eq!((f.authorized, msgs.len()), (None, 1));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{registry::load_vendor, types::VendorDetail},
-    components::{date_text, ErrorNotice, StatusBadge},
+    components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
     error::AppError,
     pages::NotFoundPage,
 };
@@ -46,7 +46,9 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                 <h1>{title}</h1>
                 {s.trading_name.clone().map(|t| view! { <p class="trading">"Trading as "{t}</p> })}
                 <StatusBadge status=s.status/>
+                <ComplianceBadge authorized=s.authorized/>
             </header>
+            <AssuranceSection a=v.assurance.clone()/>
             <section aria-labelledby="purpose-h">
                 <h2 id="purpose-h">"Purpose"</h2>
                 <p><strong>{s.purpose_category.clone()}</strong></p>
@@ -95,5 +97,48 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                 </dl>
             </section>
         </article>
+    }
+}
+
+/// The public assurance summary: what holds today, and why a vendor is not compliant.
+#[component]
+fn AssuranceSection(a: crate::api::types::AssuranceSummary) -> impl IntoView {
+    let verdict = if a.authorized {
+        "Authorized today: every assurance requirement is met."
+    } else {
+        "Not compliant today. Customer data is not to be processed by this vendor until these are resolved:"
+    };
+    view! {
+        <section aria-labelledby="assurance-h" class="assurance">
+            <h2 id="assurance-h">"Privacy assurance"</h2>
+            <p class:ok=a.authorized class:bad=!a.authorized class="verdict">{verdict}</p>
+            {(!a.reasons.is_empty()).then(|| view! {
+                <ul class="reasons" aria-label="Reasons">
+                    {a.reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
+                </ul>
+            })}
+            <dl class="facts">
+                <dt>"VPAP enrolled since"</dt><dd>{date_text(a.vpap_since)}</dd>
+                <dt>"Assurance tier"</dt><dd>{a.tier.clone()}</dd>
+                <dt>"Certifications held"</dt>
+                <dd>{if a.certifications.is_empty() {
+                    "None on record".into_any()
+                } else {
+                    view! { <ul class="plain">{a.certifications.iter().map(|(name, until)| view! {
+                        <li>{name.clone()}" (valid until "{date_text(Some(*until))}")"</li>
+                    }).collect_view()}</ul> }.into_any()
+                }}</dd>
+                <dt>"Bound by contract to"</dt>
+                <dd>{if a.obligations.is_empty() {
+                    "No contract in force".into_any()
+                } else {
+                    view! { <ul class="plain obligations">{a.obligations.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul> }.into_any()
+                }}</dd>
+                {a.next_change.map(|d| view! {
+                    <dt>{if a.authorized { "Authorization lapses on (unless renewed)" } else { "Status may change on" }}</dt>
+                    <dd>{date_text(Some(d))}</dd>
+                })}
+            </dl>
+        </section>
     }
 }

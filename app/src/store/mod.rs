@@ -4,6 +4,7 @@
 //! portable, queries use `$1` placeholders, dates are ISO `YYYY-MM-DD` text (they sort as dates),
 //! timestamps are RFC 3339 UTC text and flags are integers; only the DDL differs per database.
 
+pub mod assurance;
 pub mod seed;
 pub mod services;
 pub mod vendors;
@@ -15,6 +16,8 @@ use sqlx::{
     migrate::Migrator,
     AnyPool, Executor,
 };
+
+pub use sqlx::AnyConnection;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

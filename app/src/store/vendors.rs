@@ -150,16 +150,20 @@ fn select_sql(where_sql: &str, tail: &str) -> String {
 
 const ORDER: &str = "ORDER BY v.legal_name, v.id";
 
-/// One page of the public registry and the total number of matching vendors.
+/// One page (`(limit, offset)`, or every row) of the public registry, and the total number of
+/// matching vendors.
 pub async fn list_public(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
-    limit: u32,
-    offset: u64,
+    page: Option<(u32, u64)>,
 ) -> StoreResult<(Vec<VendorRow>, i64)> {
     let w = Where::for_filter(filter, day);
-    let sql = select_sql(&w.sql, &format!("{ORDER} LIMIT {limit} OFFSET {offset}"));
+    let tail = match page {
+        Some((limit, offset)) => format!("{ORDER} LIMIT {limit} OFFSET {offset}"),
+        None => ORDER.to_string(),
+    };
+    let sql = select_sql(&w.sql, &tail);
     let mut q = sqlx::query_as::<Any, VendorRow>(&sql);
     for b in &w.binds {
         q = q.bind(b.clone());
@@ -212,11 +216,13 @@ pub fn stream_public(
 
 /// A public vendor by slug (announced, active or removed on `day`).
 pub async fn get_public(db: &Db, slug: &Slug, day: NaiveDate) -> StoreResult<Option<VendorRow>> {
+    let row = get_any(db, slug, day).await?;
+    Ok(row.filter(|r| r.status().is_ok_and(|s| Status::PUBLIC.contains(&s))))
+}
+
+/// A vendor by slug whatever its status (internal views).
+pub async fn get_any(db: &Db, slug: &Slug, day: NaiveDate) -> StoreResult<Option<VendorRow>> {
     let mut w = Where::new(day);
-    w.and_in(
-        &format!("({STATUS_SQL}) IN ({{}})"),
-        Status::PUBLIC.iter().map(|s| s.code().to_string()),
-    );
     w.and_in("v.slug = {}", [slug.as_str().to_string()]);
     let sql = select_sql(&w.sql, "");
     let mut q = sqlx::query_as::<Any, VendorRow>(&sql);

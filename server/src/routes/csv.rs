@@ -1,8 +1,11 @@
 //! `GET /subprocessors.csv`: the registry rows for the same query parameters as `/`, streamed.
+//! Rows arrive in registry order through a bounded channel; each chunk's evidence is loaded
+//! in bulk, its compliance computed, and the chunk encoded, so memory stays flat at any size.
 
 use app::{
+    api::server::with_assurance,
     domain::RegistryFilter,
-    store::{vendors, Db},
+    store::{vendors, vendors::VendorRow, Db, StoreResult},
 };
 use axum::{
     body::{Body, Bytes},
@@ -10,71 +13,99 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use chrono::NaiveDate;
+use tokio::sync::mpsc::Receiver;
 
 use crate::csv_export;
 
 /// Rows encoded per body chunk.
 const ROWS_PER_CHUNK: usize = 256;
 
+struct Export {
+    db: Db,
+    day: NaiveDate,
+    authorized: Option<bool>,
+    rows: Receiver<StoreResult<VendorRow>>,
+}
+
+impl Export {
+    /// The next encoded chunk; `None` at the end. Errors end the body early (and are logged).
+    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
+        let mut batch = Vec::with_capacity(ROWS_PER_CHUNK);
+        while batch.len() < ROWS_PER_CHUNK {
+            // wait for the first row of a chunk, then take whatever is ready
+            let next = if batch.is_empty() {
+                self.rows.recv().await
+            } else {
+                self.rows.try_recv().ok()
+            };
+            match next {
+                Some(Ok(row)) => batch.push(row),
+                Some(Err(e)) => return Some(Err(fail(e))),
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            return None;
+        }
+        let assured = match with_assurance(&self.db, batch, self.day).await {
+            Ok(a) => a,
+            Err(e) => return Some(Err(fail(e))),
+        };
+        let mut w = csv_export::writer();
+        for (row, a) in &assured {
+            if self
+                .authorized
+                .is_some_and(|want| a.compliance.authorized != want)
+            {
+                continue;
+            }
+            if let Err(e) = csv_export::write_row(&mut w, row, a) {
+                return Some(Err(fail(e)));
+            }
+        }
+        Some(
+            w.into_inner()
+                .map(Bytes::from)
+                .map_err(|e| fail(e.into_error())),
+        )
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> std::io::Error {
+    tracing::error!("csv export aborted: {e}");
+    std::io::Error::other("export failed")
+}
+
 pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) -> Response {
     let (filter, _ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
-    let today = chrono::Utc::now().date_naive();
+    let day = chrono::Utc::now().date_naive();
     let header_bytes = match csv_export::header() {
-        Ok(h) => h,
+        Ok(h) => Bytes::from(h),
         Err(e) => {
             tracing::error!("csv header: {e}");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let rows = vendors::stream_public(&db, &filter, today);
-    let body = futures::stream::unfold(
-        (Some(header_bytes), rows, false),
-        |(first, mut rows, done)| async move {
-            if let Some(h) = first {
-                return Some((Ok(Bytes::from(h)), (None, rows, false)));
-            }
-            if done {
-                return None;
-            }
-            let mut w = csv_export::writer();
-            let mut n = 0;
-            while n < ROWS_PER_CHUNK {
-                // wait for the first row of a chunk, then take whatever is ready
-                let next = if n == 0 {
-                    rows.recv().await
-                } else {
-                    rows.try_recv().ok()
-                };
-                match next {
-                    Some(Ok(row)) => {
-                        if let Err(e) = csv_export::write_row(&mut w, &row) {
-                            return Some((Err(std::io::Error::other(e)), (None, rows, true)));
-                        }
-                        n += 1;
-                    }
-                    Some(Err(e)) => {
-                        tracing::error!("csv export aborted: {e}");
-                        return Some((
-                            Err(std::io::Error::other("export failed")),
-                            (None, rows, true),
-                        ));
-                    }
-                    None if n == 0 => return None,
-                    None => break,
-                }
-            }
-            match w.into_inner() {
-                Ok(buf) => Some((Ok(Bytes::from(buf)), (None, rows, false))),
-                Err(e) => Some((
-                    Err(std::io::Error::other(e.into_error())),
-                    (None, rows, true),
-                )),
-            }
-        },
-    );
+    let export = Export {
+        rows: vendors::stream_public(&db, &filter, day),
+        db,
+        day,
+        authorized: filter.authorized,
+    };
+    let rest = futures::stream::unfold((export, false), |(mut export, done)| async move {
+        if done {
+            return None;
+        }
+        match export.next_chunk().await? {
+            Ok(bytes) => Some((Ok(bytes), (export, false))),
+            Err(e) => Some((Err(e), (export, true))),
+        }
+    });
+    let body = futures::StreamExt::chain(futures::stream::once(async { Ok(header_bytes) }), rest);
     let filename = format!(
         "attachment; filename=\"subprocessors-{}.csv\"",
-        today.format("%Y-%m-%d")
+        day.format("%Y-%m-%d")
     );
     let mut res = Response::new(Body::from_stream(body));
     let h = res.headers_mut();
