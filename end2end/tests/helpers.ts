@@ -1,8 +1,29 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, Page, TestInfo } from '@playwright/test';
+import { expect, Page, test, TestInfo } from '@playwright/test';
 
-/** Fail on any WCAG 2.0/2.1/2.2 A or AA violation on the current page. */
+/**
+ * Fail on any WCAG 2.0/2.1/2.2 A or AA violation on the current page. axe runs inside the
+ * page, so it needs JavaScript: with JavaScript off the scan runs on the same URL in a
+ * JavaScript-enabled page of the same browser (the server sends the same HTML either way).
+ */
 export async function expectAccessible(page: Page) {
+  if (test.info().project.use.javaScriptEnabled === false) {
+    const browser = page.context().browser();
+    if (!browser) throw new Error('no browser for the accessibility scan');
+    const ctx = await browser.newContext({ javaScriptEnabled: true, viewport: page.viewportSize() });
+    const scan = await ctx.newPage();
+    try {
+      await scan.goto(page.url());
+      await axeScan(scan);
+    } finally {
+      await ctx.close();
+    }
+    return;
+  }
+  await axeScan(page);
+}
+
+async function axeScan(page: Page) {
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();
@@ -31,3 +52,4 @@ export async function shownCount(page: Page): Promise<number> {
   expect(m, `count heading: ${text}`).not.toBeNull();
   return Number(m![1]);
 }
+

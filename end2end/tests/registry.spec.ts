@@ -19,7 +19,7 @@ test.describe('public registry', () => {
     await ready(page, testInfo);
     await page.getByLabel('Search by name').fill('Alder');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await expect(page).toHaveURL(/[?&]q=alder/);
+    await expect(page).toHaveURL(/[?&]q=alder/i);
     const names = await tableNames(page);
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) expect(n.toLowerCase()).toContain('alder');

@@ -22,13 +22,46 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
+    guard: DbGuard,
+}
+
+/// A fresh database of the given kind; drop it with [`DbGuard::drop_database`].
+pub struct DbGuard {
     _dir: Option<tempfile::TempDir>,
     pg_database: Option<String>,
 }
 
-/// Start the server on port 0 against a fresh, demo-seeded database.
-pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (database_url, dir, pg_database) = match backend {
+impl DbGuard {
+    pub async fn drop_database(self) {
+        if let Some(name) = self.pg_database {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+}
+
+/// A migrated, empty database of the given kind.
+#[allow(dead_code)] // each test binary uses part of this module
+pub async fn fresh_db(backend: Backend) -> (Db, DbGuard) {
+    let (url, dir, pg_database) = fresh_database_url(backend).await;
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    (
+        db,
+        DbGuard {
+            _dir: dir,
+            pg_database,
+        },
+    )
+}
+
+async fn fresh_database_url(
+    backend: Backend,
+) -> (String, Option<tempfile::TempDir>, Option<String>) {
+    match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}", dir.path().join("registry.db").display());
@@ -57,7 +90,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             };
             (url, None, Some(name))
         }
-    };
+    }
+}
+
+/// Start the server on port 0 against a fresh, demo-seeded database.
+#[allow(dead_code)]
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (database_url, dir, pg_database) = fresh_database_url(backend).await;
     let config = ServeConfig {
         database_url: database_url.clone(),
         addr: "127.0.0.1:0".parse().expect("addr"),
@@ -78,11 +117,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         base,
         client: reqwest::Client::new(),
         server,
-        _dir: dir,
-        pg_database,
+        guard: DbGuard {
+            _dir: dir,
+            pg_database,
+        },
     }
 }
 
+#[allow(dead_code)]
 impl TestApp {
     pub async fn get_raw(&self, path: &str) -> reqwest::Response {
         self.client
@@ -102,17 +144,12 @@ impl TestApp {
     pub async fn stop(self) {
         self.server.abort();
         let _ = self.server.await;
-        if let Some(name) = self.pg_database {
-            if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await;
-            }
-        }
+        self.guard.drop_database().await;
     }
 }
 
 /// Legal names in the registry table, in order.
+#[allow(dead_code)]
 pub fn table_names(html: &str) -> Vec<String> {
     html.split("<th scope=\"row\"")
         .skip(1)
@@ -135,6 +172,7 @@ fn unescape(s: &str) -> String {
 }
 
 /// CSV rows as maps from column name to cell (BOM stripped).
+#[allow(dead_code)]
 pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
