@@ -187,13 +187,14 @@ mod tests {
             services: Some("Compute; Object Storage".into()),
             countries: Some("DE; FR".into()),
             categories: Some("customer; support".into()),
+            evidence: Default::default(),
         }
     }
 
     fn assurance() -> PublicAssurance {
         use app::domain::{assurance::Evidence, compliance::public_assurance};
         let day = "2026-06-01".parse().expect("date");
-        public_assurance(&Evidence::default(), day)
+        public_assurance(&Evidence::default(), day, false)
     }
 
     #[test]

@@ -169,8 +169,7 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
     let Some(row) = vendors::get_public(&db, &slug, day).await? else {
         return Err(not_found());
     };
-    let (row, a) = with_assurance(&db, vec![row], day)
-        .await?
+    let (row, a) = with_assurance(vec![row], day, true)?
         .pop()
         .ok_or_else(|| internal("vendor row lost while loading its evidence"))?;
     Ok(VendorDetail {
@@ -190,21 +189,20 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
     })
 }
 
-/// Rows paired with their public assurance on `day`, computed from evidence loaded in bulk.
-pub async fn with_assurance(
-    db: &Db,
+/// Rows paired with their public assurance on `day`, computed from the evidence each row
+/// carries (read in the same query as the vendors).
+pub fn with_assurance(
     rows: Vec<VendorRow>,
     day: NaiveDate,
+    look_ahead: bool,
 ) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
-    let evidence = assurance::evidence_for_rows(db, &rows).await?;
-    Ok(rows
-        .into_iter()
-        .zip(evidence)
-        .map(|(row, e)| {
-            let a = public_assurance(&e, day);
-            (row, a)
+    rows.into_iter()
+        .map(|row| {
+            let e = assurance::evidence_of(&row)?;
+            let a = public_assurance(&e, day, look_ahead);
+            Ok((row, a))
         })
-        .collect())
+        .collect()
 }
 
 /// One page of the registry with compliance computed. A compliance filter needs every
@@ -220,11 +218,11 @@ pub async fn list_assured(
         None => {
             let (rows, total) =
                 vendors::list_public(db, filter, day, Some((limit, offset))).await?;
-            Ok((with_assurance(db, rows, day).await?, total))
+            Ok((with_assurance(rows, day, false)?, total))
         }
         Some(wanted) => {
             let (rows, _) = vendors::list_public(db, filter, day, None).await?;
-            let mut matching = with_assurance(db, rows, day).await?;
+            let mut matching = with_assurance(rows, day, false)?;
             matching.retain(|(_, a)| a.compliance.authorized == wanted);
             let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
             let page = matching
@@ -281,10 +279,7 @@ pub async fn load_vendor_assurance(
     let row = vendors::get_any(&db, &slug, day)
         .await?
         .ok_or_else(not_found)?;
-    let evidence = assurance::evidence_for_rows(&db, std::slice::from_ref(&row))
-        .await?
-        .pop()
-        .ok_or_else(|| internal("evidence lost while loading"))?;
+    let evidence = assurance::evidence_of(&row)?;
     let compliance = assess(&evidence, day);
     Ok(super::assurance::InternalAssurance {
         legal_name: row.legal_name.clone(),

@@ -316,6 +316,17 @@ fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
 }
 
 /// The verdict on `day` and the first later day on which it changes.
+/// The verdict on `day` without looking ahead (`next_change` is `None`): what lists and
+/// exports need, at a fraction of the cost of [`assess`].
+pub fn verdict(e: &Evidence, day: NaiveDate) -> Compliance {
+    let reasons = failing_reasons(e, day);
+    Compliance {
+        authorized: reasons.is_empty(),
+        reasons,
+        next_change: None,
+    }
+}
+
 pub fn assess(e: &Evidence, day: NaiveDate) -> Compliance {
     let reasons = failing_reasons(e, day);
     let authorized = reasons.is_empty();
@@ -342,7 +353,8 @@ pub struct PublicAssurance {
     pub obligations: Vec<Obligation>,
 }
 
-pub fn public_assurance(e: &Evidence, day: NaiveDate) -> PublicAssurance {
+/// `look_ahead` also finds the next change of verdict (see [`assess`]).
+pub fn public_assurance(e: &Evidence, day: NaiveDate, look_ahead: bool) -> PublicAssurance {
     let current = e
         .enrollments
         .iter()
@@ -356,7 +368,11 @@ pub fn public_assurance(e: &Evidence, day: NaiveDate) -> PublicAssurance {
         .collect();
     certifications.sort();
     PublicAssurance {
-        compliance: assess(e, day),
+        compliance: if look_ahead {
+            assess(e, day)
+        } else {
+            verdict(e, day)
+        },
         vpap_since: current
             .filter(|en| en.status == EnrollmentStatus::Active)
             .map(|en| en.enrolled_on),

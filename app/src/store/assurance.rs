@@ -1,12 +1,10 @@
 //! Assurance evidence of vendors: enrollment, attestations, assessments, training, contracts.
-//! Loaded in bulk for many vendors at once (one query per record kind), never per row.
-
-use std::collections::HashMap;
+//! Read packed into the vendor query itself (see `evidence_columns_sql`), never per row.
 
 use chrono::NaiveDate;
-use sqlx::{Any, AnyConnection, FromRow};
+use sqlx::{Any, AnyConnection};
 
-use super::{now_utc, vendors::VendorRow, Db, StoreError, StoreResult};
+use super::{now_utc, vendors::VendorRow, StoreError, StoreResult};
 use crate::domain::{
     assurance::{
         Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
@@ -15,9 +13,6 @@ use crate::domain::{
     vendor::WorkLocation,
     DataCategory, Lifecycle, ParseError,
 };
-
-/// Ids per `IN (...)` list; well under both databases' bind limits.
-const CHUNK: usize = 500;
 
 fn corrupt(e: ParseError) -> StoreError {
     StoreError::Corrupt(e.0)
@@ -30,63 +25,6 @@ fn day(s: &str) -> StoreResult<NaiveDate> {
 
 fn opt_day(s: Option<&str>) -> StoreResult<Option<NaiveDate>> {
     s.map(day).transpose()
-}
-
-#[derive(FromRow)]
-struct EnrollmentRow {
-    vendor_id: i64,
-    enrolled_on: String,
-    status: String,
-}
-
-#[derive(FromRow)]
-struct AttestationRow {
-    vendor_id: i64,
-    submitted_on: String,
-    approved_on: Option<String>,
-    approved_by: Option<String>,
-    outcome: String,
-}
-
-#[derive(FromRow)]
-struct AssessmentRow {
-    vendor_id: i64,
-    kind: String,
-    assessor: String,
-    period_start: String,
-    period_end: String,
-    issued_on: String,
-    valid_until: String,
-}
-
-#[derive(FromRow)]
-struct TrainingRow {
-    vendor_id: i64,
-    person_name: String,
-    person_email: String,
-    course: String,
-    completed_on: String,
-    expires_on: String,
-}
-
-#[derive(FromRow)]
-struct ContractRow {
-    id: i64,
-    vendor_id: i64,
-    kind: String,
-    reference: String,
-    signed_on: String,
-    in_force_from: String,
-    ends_on: Option<String>,
-    auto_renew: i64,
-    notice_days: i64,
-}
-
-#[derive(FromRow)]
-struct ObligationRow {
-    contract_id: i64,
-    obligation_code: String,
-    hours: Option<i64>,
 }
 
 /// The evidence records of one vendor, without the vendor's own fields.
@@ -123,156 +61,150 @@ impl Records {
     }
 }
 
-fn id_list(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Separators of the evidence that the vendor query packs into text columns: records are
+/// joined by RS (0x1E), fields by US (0x1F). Stored text never holds control characters
+/// (input validation refuses them), so neither can be confused with data.
+const RS: char = '\u{1e}';
+const US: char = '\u{1f}';
+
+/// Correlated subqueries appended to the vendor query (`v` is the vendor): each packs one kind
+/// of evidence into one text column, so a page or an export of any size reads all evidence
+/// in the same single query as the vendors themselves (no query per row or per kind).
+pub fn evidence_columns_sql() -> String {
+    let (rs, us) = (RS, US);
+    format!(
+        "(SELECT string_agg(e.enrolled_on || '{us}' || e.status, '{rs}' ORDER BY e.enrolled_on, e.id) \
+            FROM vpap_enrollments e WHERE e.vendor_id = v.id) AS ev_enrollments, \
+         (SELECT string_agg(a.submitted_on || '{us}' || COALESCE(a.approved_on, '') || '{us}' \
+            || COALESCE(a.approved_by, '') || '{us}' || a.outcome, '{rs}' ORDER BY a.submitted_on, a.id) \
+            FROM attestations a WHERE a.vendor_id = v.id) AS ev_attestations, \
+         (SELECT string_agg(s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
+            || s.period_end || '{us}' || s.issued_on || '{us}' || s.valid_until, '{rs}' ORDER BY s.issued_on, s.id) \
+            FROM assessments s WHERE s.vendor_id = v.id) AS ev_assessments, \
+         (SELECT string_agg(t.person_name || '{us}' || t.person_email || '{us}' || tc.name || '{us}' \
+            || t.completed_on || '{us}' || t.expires_on, '{rs}' ORDER BY t.person_name, t.completed_on, t.id) \
+            FROM training_records t JOIN training_courses tc ON tc.id = t.course_id \
+            WHERE t.vendor_id = v.id) AS ev_training, \
+         (SELECT string_agg(c.kind || '{us}' || c.reference || '{us}' || c.signed_on || '{us}' \
+            || c.in_force_from || '{us}' || COALESCE(c.ends_on, '') || '{us}' \
+            || CAST(c.auto_renew AS TEXT) || '{us}' || CAST(c.notice_days AS TEXT) || '{us}' \
+            || COALESCE((SELECT string_agg(co.obligation_code || ':' || COALESCE(CAST(co.hours AS TEXT), ''), \
+                 ',' ORDER BY co.obligation_code) FROM contract_obligations co WHERE co.contract_id = c.id), ''), \
+            '{rs}' ORDER BY c.in_force_from, c.id) \
+            FROM contracts c WHERE c.vendor_id = v.id) AS ev_contracts"
+    )
 }
 
-async fn fetch_chunk<T>(db: &Db, sql_with_ids: &str, ids: &[i64]) -> StoreResult<Vec<T>>
-where
-    T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    let sql = sql_with_ids.replace("{ids}", &id_list(1, ids.len()));
-    let mut q = sqlx::query_as::<Any, T>(&sql);
-    for id in ids {
-        q = q.bind(*id);
+/// The packed evidence columns of one vendor row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct PackedEvidence {
+    #[sqlx(rename = "ev_enrollments")]
+    pub enrollments: Option<String>,
+    #[sqlx(rename = "ev_attestations")]
+    pub attestations: Option<String>,
+    #[sqlx(rename = "ev_assessments")]
+    pub assessments: Option<String>,
+    #[sqlx(rename = "ev_training")]
+    pub training: Option<String>,
+    #[sqlx(rename = "ev_contracts")]
+    pub contracts: Option<String>,
+}
+
+fn records(packed: &Option<String>) -> Vec<Vec<&str>> {
+    match packed.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(s) => s.split(RS).map(|r| r.split(US).collect()).collect(),
     }
-    Ok(q.fetch_all(&db.pool).await?)
 }
 
-/// Every evidence record of the given vendors, keyed by vendor id (vendors with none are absent).
-pub async fn load_records(db: &Db, vendor_ids: &[i64]) -> StoreResult<HashMap<i64, Records>> {
-    let mut out: HashMap<i64, Records> = HashMap::new();
-    for ids in vendor_ids.chunks(CHUNK) {
-        let rows: Vec<EnrollmentRow> = fetch_chunk(
-            db,
-            "SELECT vendor_id, enrolled_on, status FROM vpap_enrollments \
-             WHERE vendor_id IN ({ids}) ORDER BY enrolled_on, id",
-            ids,
-        )
-        .await?;
-        for r in rows {
-            out.entry(r.vendor_id)
-                .or_default()
-                .enrollments
-                .push(Enrollment {
-                    enrolled_on: day(&r.enrolled_on)?,
-                    status: EnrollmentStatus::parse(&r.status).map_err(corrupt)?,
-                });
+fn field<'a>(r: &[&'a str], i: usize, what: &str) -> StoreResult<&'a str> {
+    r.get(i)
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt(format!("{what}: field {i} missing")))
+}
+
+fn optional(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn number(s: &str, what: &str) -> StoreResult<i64> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what}: bad number {s:?}")))
+}
+
+impl PackedEvidence {
+    /// Unpack into the domain's evidence records.
+    pub fn unpack(&self) -> StoreResult<Records> {
+        let mut out = Records::default();
+        for r in records(&self.enrollments) {
+            out.enrollments.push(Enrollment {
+                enrolled_on: day(field(&r, 0, "enrollment")?)?,
+                status: EnrollmentStatus::parse(field(&r, 1, "enrollment")?).map_err(corrupt)?,
+            });
         }
-        let rows: Vec<AttestationRow> = fetch_chunk(
-            db,
-            "SELECT vendor_id, submitted_on, approved_on, approved_by, outcome FROM attestations \
-             WHERE vendor_id IN ({ids}) ORDER BY submitted_on, id",
-            ids,
-        )
-        .await?;
-        for r in rows {
-            out.entry(r.vendor_id)
-                .or_default()
-                .attestations
-                .push(Attestation {
-                    submitted_on: day(&r.submitted_on)?,
-                    approved_on: opt_day(r.approved_on.as_deref())?,
-                    approved_by: r.approved_by,
-                    outcome: AttestationOutcome::parse(&r.outcome).map_err(corrupt)?,
-                });
+        for r in records(&self.attestations) {
+            out.attestations.push(Attestation {
+                submitted_on: day(field(&r, 0, "attestation")?)?,
+                approved_on: opt_day(optional(field(&r, 1, "attestation")?).as_deref())?,
+                approved_by: optional(field(&r, 2, "attestation")?),
+                outcome: AttestationOutcome::parse(field(&r, 3, "attestation")?)
+                    .map_err(corrupt)?,
+            });
         }
-        let rows: Vec<AssessmentRow> = fetch_chunk(
-            db,
-            "SELECT vendor_id, kind, assessor, period_start, period_end, issued_on, valid_until \
-             FROM assessments WHERE vendor_id IN ({ids}) ORDER BY issued_on, id",
-            ids,
-        )
-        .await?;
-        for r in rows {
-            out.entry(r.vendor_id)
-                .or_default()
-                .assessments
-                .push(Assessment {
-                    kind: AssessmentKind::parse(&r.kind).map_err(corrupt)?,
-                    assessor: r.assessor,
-                    period_start: day(&r.period_start)?,
-                    period_end: day(&r.period_end)?,
-                    issued_on: day(&r.issued_on)?,
-                    valid_until: day(&r.valid_until)?,
-                });
+        for r in records(&self.assessments) {
+            out.assessments.push(Assessment {
+                kind: AssessmentKind::parse(field(&r, 0, "assessment")?).map_err(corrupt)?,
+                assessor: field(&r, 1, "assessment")?.to_string(),
+                period_start: day(field(&r, 2, "assessment")?)?,
+                period_end: day(field(&r, 3, "assessment")?)?,
+                issued_on: day(field(&r, 4, "assessment")?)?,
+                valid_until: day(field(&r, 5, "assessment")?)?,
+            });
         }
-        let rows: Vec<TrainingRow> = fetch_chunk(
-            db,
-            "SELECT t.vendor_id, t.person_name, t.person_email, c.name AS course, t.completed_on, \
-             t.expires_on FROM training_records t JOIN training_courses c ON c.id = t.course_id \
-             WHERE t.vendor_id IN ({ids}) ORDER BY t.person_name, t.completed_on, t.id",
-            ids,
-        )
-        .await?;
-        for r in rows {
-            out.entry(r.vendor_id)
-                .or_default()
-                .training
-                .push(TrainingRecord {
-                    person_name: r.person_name,
-                    person_email: r.person_email,
-                    course: r.course,
-                    completed_on: day(&r.completed_on)?,
-                    expires_on: day(&r.expires_on)?,
-                });
+        for r in records(&self.training) {
+            out.training.push(TrainingRecord {
+                person_name: field(&r, 0, "training")?.to_string(),
+                person_email: field(&r, 1, "training")?.to_string(),
+                course: field(&r, 2, "training")?.to_string(),
+                completed_on: day(field(&r, 3, "training")?)?,
+                expires_on: day(field(&r, 4, "training")?)?,
+            });
         }
-        let contracts: Vec<ContractRow> = fetch_chunk(
-            db,
-            "SELECT id, vendor_id, kind, reference, signed_on, in_force_from, ends_on, auto_renew, \
-             notice_days FROM contracts WHERE vendor_id IN ({ids}) ORDER BY in_force_from, id",
-            ids,
-        )
-        .await?;
-        let obligations: Vec<ObligationRow> = fetch_chunk(
-            db,
-            "SELECT co.contract_id, co.obligation_code, co.hours FROM contract_obligations co \
-             JOIN contracts c ON c.id = co.contract_id WHERE c.vendor_id IN ({ids}) \
-             ORDER BY co.contract_id, co.obligation_code",
-            ids,
-        )
-        .await?;
-        let mut by_contract: HashMap<i64, Vec<ObligationTerm>> = HashMap::new();
-        for o in obligations {
-            by_contract
-                .entry(o.contract_id)
-                .or_default()
-                .push(ObligationTerm {
-                    obligation: Obligation::parse(&o.obligation_code).map_err(corrupt)?,
-                    hours: o.hours.and_then(|h| u32::try_from(h).ok()),
+        for r in records(&self.contracts) {
+            let mut obligations = Vec::new();
+            for term in field(&r, 7, "contract")?
+                .split(',')
+                .filter(|t| !t.is_empty())
+            {
+                let (code, hours) = term.split_once(':').unwrap_or((term, ""));
+                obligations.push(ObligationTerm {
+                    obligation: Obligation::parse(code).map_err(corrupt)?,
+                    hours: if hours.is_empty() {
+                        None
+                    } else {
+                        u32::try_from(number(hours, "obligation hours")?).ok()
+                    },
                 });
+            }
+            out.contracts.push(Contract {
+                kind: ContractKind::parse(field(&r, 0, "contract")?).map_err(corrupt)?,
+                reference: field(&r, 1, "contract")?.to_string(),
+                signed_on: day(field(&r, 2, "contract")?)?,
+                in_force_from: day(field(&r, 3, "contract")?)?,
+                ends_on: opt_day(optional(field(&r, 4, "contract")?).as_deref())?,
+                auto_renew: number(field(&r, 5, "contract")?, "auto_renew")? != 0,
+                notice_days: u32::try_from(number(field(&r, 6, "contract")?, "notice_days")?)
+                    .unwrap_or(0),
+                obligations,
+            });
         }
-        for c in contracts {
-            let mut obligations = by_contract.remove(&c.id).unwrap_or_default();
-            obligations.sort_by_key(|t| t.obligation);
-            out.entry(c.vendor_id)
-                .or_default()
-                .contracts
-                .push(Contract {
-                    kind: ContractKind::parse(&c.kind).map_err(corrupt)?,
-                    reference: c.reference,
-                    signed_on: day(&c.signed_on)?,
-                    in_force_from: day(&c.in_force_from)?,
-                    ends_on: opt_day(c.ends_on.as_deref())?,
-                    auto_renew: c.auto_renew != 0,
-                    notice_days: u32::try_from(c.notice_days).unwrap_or(0),
-                    obligations,
-                });
-        }
+        Ok(out)
     }
-    Ok(out)
 }
 
-/// Evidence for each vendor row, in the rows' order.
-pub async fn evidence_for_rows(db: &Db, rows: &[VendorRow]) -> StoreResult<Vec<Evidence>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut records = load_records(db, &ids).await?;
-    rows.iter()
-        .map(|r| records.remove(&r.id).unwrap_or_default().evidence_for(r))
-        .collect()
+/// Everything the compliance rules read about a vendor, from its row alone.
+pub fn evidence_of(row: &VendorRow) -> StoreResult<Evidence> {
+    row.evidence.unpack()?.evidence_for(row)
 }
 
 // ---- writes (used by the demo seed; the editing forms come with vendor-manager accounts) ----
@@ -404,4 +336,56 @@ pub async fn insert_contract(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_evidence_unpacks_every_kind() {
+        let (rs, us) = (RS, US);
+        let packed = PackedEvidence {
+            enrollments: Some(format!("2025-01-01{us}suspended{rs}2025-06-01{us}active")),
+            attestations: Some(format!("2026-01-01{us}2026-01-10{us}Reviewer{us}approved{rs}2026-02-01{us}{us}{us}pending")),
+            assessments: Some(format!("iso27001{us}Assessor{us}2025-01-01{us}2025-12-31{us}2026-02-01{us}2027-01-31")),
+            training: Some(format!("Ada{us}ada@x.example{us}Course{us}2026-03-01{us}2027-03-01")),
+            contracts: Some(format!(
+                "dpa{us}DPA-1{us}2025-01-10{us}2025-02-01{us}{us}1{us}90{us}breach_notice:48,confidentiality:"
+            )),
+        };
+        let r = packed.unpack().expect("unpacks");
+        assert_eq!(r.enrollments.len(), 2);
+        assert_eq!(r.enrollments[1].status, EnrollmentStatus::Active);
+        assert_eq!(r.attestations[1].approved_on, None);
+        assert_eq!(r.attestations[1].approved_by, None);
+        assert_eq!(r.assessments[0].kind, AssessmentKind::Iso27001);
+        assert_eq!(r.training[0].person_email, "ada@x.example");
+        let c = &r.contracts[0];
+        assert!(c.auto_renew && c.ends_on.is_none() && c.notice_days == 90);
+        assert_eq!(
+            c.obligations[0],
+            ObligationTerm {
+                obligation: Obligation::BreachNotice,
+                hours: Some(48)
+            }
+        );
+        assert_eq!(c.obligations[1].hours, None);
+    }
+
+    #[test]
+    fn empty_and_broken_packs() {
+        assert_eq!(
+            PackedEvidence::default()
+                .unpack()
+                .map(|r| r.training.len())
+                .ok(),
+            Some(0)
+        );
+        let broken = PackedEvidence {
+            training: Some("only-one-field".into()),
+            ..Default::default()
+        };
+        assert!(broken.unpack().is_err());
+    }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{now_utc, Db, StoreError, StoreResult};
+use super::{assurance::PackedEvidence, now_utc, Db, StoreError, StoreResult};
 use crate::domain::{
     vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
     CountryCode, DataCategory, Lifecycle, RegistryFilter, Slug, Status,
@@ -39,6 +39,8 @@ pub struct VendorRow {
     pub services: Option<String>,
     pub countries: Option<String>,
     pub categories: Option<String>,
+    #[sqlx(flatten)]
+    pub evidence: PackedEvidence,
 }
 
 impl VendorRow {
@@ -143,8 +145,10 @@ fn select_sql(where_sql: &str, tail: &str) -> String {
          (SELECT string_agg(vc.country_code, '; ' ORDER BY vc.country_code) \
             FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
          (SELECT string_agg(vd.category_code, '; ' ORDER BY vd.category_code) \
-            FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories \
-         FROM vendors v WHERE {where_sql} {tail}"
+            FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories, \
+         {evidence} \
+         FROM vendors v WHERE {where_sql} {tail}",
+        evidence = super::assurance::evidence_columns_sql()
     )
 }
 
@@ -186,7 +190,7 @@ pub fn stream_public(
     day: NaiveDate,
 ) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
     use futures::TryStreamExt;
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let (tx, rx) = tokio::sync::mpsc::channel(512);
     let w = Where::for_filter(filter, day);
     let sql = select_sql(&w.sql, ORDER);
     let pool = db.pool.clone();

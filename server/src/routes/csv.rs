@@ -1,6 +1,6 @@
 //! `GET /subprocessors.csv`: the registry rows for the same query parameters as `/`, streamed.
-//! Rows arrive in registry order through a bounded channel; each chunk's evidence is loaded
-//! in bulk, its compliance computed, and the chunk encoded, so memory stays flat at any size.
+//! Rows (each carrying its evidence) arrive in registry order through a bounded channel; each
+//! chunk's compliance is computed and the chunk encoded, so memory stays flat at any size.
 
 use app::{
     api::server::with_assurance,
@@ -22,7 +22,6 @@ use crate::csv_export;
 const ROWS_PER_CHUNK: usize = 256;
 
 struct Export {
-    db: Db,
     day: NaiveDate,
     authorized: Option<bool>,
     rows: Receiver<StoreResult<VendorRow>>,
@@ -48,7 +47,7 @@ impl Export {
         if batch.is_empty() {
             return None;
         }
-        let assured = match with_assurance(&self.db, batch, self.day).await {
+        let assured = match with_assurance(batch, self.day, false) {
             Ok(a) => a,
             Err(e) => return Some(Err(fail(e))),
         };
@@ -89,7 +88,6 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
     };
     let export = Export {
         rows: vendors::stream_public(&db, &filter, day),
-        db,
         day,
         authorized: filter.authorized,
     };

@@ -326,7 +326,14 @@ fn public_reasons_never_name_people() {
 
 #[test]
 fn public_summary_lists_what_holds_today() {
-    let p = public_assurance(&authorized(), d(DAY));
+    let p = public_assurance(&authorized(), d(DAY), true);
+    assert_eq!(
+        public_assurance(&authorized(), d(DAY), false)
+            .compliance
+            .next_change,
+        None
+    );
+    assert!(p.compliance.next_change.is_some());
     assert!(p.compliance.authorized);
     assert_eq!(p.vpap_since, Some(d("2025-01-15")));
     assert_eq!(p.tier, AssuranceTier::Highest);
