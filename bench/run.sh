@@ -121,8 +121,10 @@ HWM_AFTER=$(status_kb VmHWM)
 RSS_GROWTH_MB=$(calc %.1f "($HWM_AFTER - $RSS_BEFORE) / 1024")
 stop_server
 
-# The app's query (select_sql + STATUS_SQL, app/src/store/vendors.rs) with today's date inlined;
-# SQLite 3.40 has no string_agg, so group_concat over an ordered subquery stands in.
+# The app's query (select_sql + STATUS_SQL, app/src/store/vendors.rs, and the packed evidence
+# columns of evidence_columns_sql, app/src/store/assurance.rs) with today's date inlined, so
+# sqlite3 reads the same rows and evidence the server turns into CSV. SQLite 3.40 has no
+# string_agg, so group_concat over an ordered subquery stands in.
 TODAY=$(date -u +%F)
 STATUS="CASE WHEN v.removed_on IS NOT NULL AND v.removed_on <= '$TODAY' THEN 'removed'
   WHEN v.effective_on IS NOT NULL AND v.effective_on <= '$TODAY' THEN 'active'
@@ -135,7 +137,26 @@ SQL="SELECT v.id, v.slug, v.legal_name, v.trading_name, v.parent_company, v.regi
   (SELECT group_concat(country_code, '; ') FROM (SELECT vc.country_code FROM vendor_countries vc
      WHERE vc.vendor_id = v.id ORDER BY vc.country_code)) AS countries,
   (SELECT group_concat(category_code, '; ') FROM (SELECT vd.category_code FROM vendor_data_categories vd
-     WHERE vd.vendor_id = v.id ORDER BY vd.category_code)) AS categories
+     WHERE vd.vendor_id = v.id ORDER BY vd.category_code)) AS categories,
+  (SELECT group_concat(x, char(30)) FROM (SELECT e.enrolled_on || char(31) || e.status AS x
+     FROM vpap_enrollments e WHERE e.vendor_id = v.id ORDER BY e.enrolled_on, e.id)) AS ev_enrollments,
+  (SELECT group_concat(x, char(30)) FROM (SELECT a.submitted_on || char(31) || COALESCE(a.approved_on, '')
+     || char(31) || COALESCE(a.approved_by, '') || char(31) || a.outcome AS x
+     FROM attestations a WHERE a.vendor_id = v.id ORDER BY a.submitted_on, a.id)) AS ev_attestations,
+  (SELECT group_concat(x, char(30)) FROM (SELECT s.kind || char(31) || s.assessor || char(31) || s.period_start
+     || char(31) || s.period_end || char(31) || s.issued_on || char(31) || s.valid_until AS x
+     FROM assessments s WHERE s.vendor_id = v.id ORDER BY s.issued_on, s.id)) AS ev_assessments,
+  (SELECT group_concat(x, char(30)) FROM (SELECT t.person_name || char(31) || t.person_email || char(31)
+     || tc.name || char(31) || t.completed_on || char(31) || t.expires_on AS x
+     FROM training_records t JOIN training_courses tc ON tc.id = t.course_id
+     WHERE t.vendor_id = v.id ORDER BY t.person_name, t.completed_on, t.id)) AS ev_training,
+  (SELECT group_concat(x, char(30)) FROM (SELECT c.kind || char(31) || c.reference || char(31) || c.signed_on
+     || char(31) || c.in_force_from || char(31) || COALESCE(c.ends_on, '') || char(31)
+     || CAST(c.auto_renew AS TEXT) || char(31) || CAST(c.notice_days AS TEXT) || char(31)
+     || COALESCE((SELECT group_concat(y, ',') FROM (SELECT co.obligation_code || ':'
+          || COALESCE(CAST(co.hours AS TEXT), '') AS y FROM contract_obligations co
+          WHERE co.contract_id = c.id ORDER BY co.obligation_code)), '') AS x
+     FROM contracts c WHERE c.vendor_id = v.id ORDER BY c.in_force_from, c.id)) AS ev_contracts
   FROM vendors v WHERE ($STATUS) IN ('announced', 'active') ORDER BY v.legal_name, v.id;"
 SQLITE_ROWS=$(timeout 600 sqlite3 -csv -header "$TMP/v100k.db" "$SQL" | wc -l); SQLITE_ROWS=$((SQLITE_ROWS - 1))
 SQLITE_TIME=$(for _ in 1 2 3; do

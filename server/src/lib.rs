@@ -1,6 +1,7 @@
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 
+pub mod cache;
 pub mod config;
 pub mod csv_export;
 pub mod routes;
@@ -53,6 +54,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            cache::PageCache::default(),
+            cache::serve_cached,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

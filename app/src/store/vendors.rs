@@ -163,11 +163,18 @@ pub async fn list_public(
     page: Option<(u32, u64)>,
 ) -> StoreResult<(Vec<VendorRow>, i64)> {
     let w = Where::for_filter(filter, day);
-    let tail = match page {
-        Some((limit, offset)) => format!("{ORDER} LIMIT {limit} OFFSET {offset}"),
-        None => ORDER.to_string(),
+    let sql = match page {
+        // Pick the page's ids first, so the per-vendor subqueries run for that page only
+        // (SQLite would otherwise compute them for every match before sorting).
+        Some((limit, offset)) => select_sql(
+            &format!(
+                "v.id IN (SELECT v.id FROM vendors v WHERE {} {ORDER} LIMIT {limit} OFFSET {offset})",
+                w.sql
+            ),
+            ORDER,
+        ),
+        None => select_sql(&w.sql, ORDER),
     };
-    let sql = select_sql(&w.sql, &tail);
     let mut q = sqlx::query_as::<Any, VendorRow>(&sql);
     for b in &w.binds {
         q = q.bind(b.clone());
