@@ -122,7 +122,15 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         .iter()
         .map(|(row, a)| to_summary(row, a))
         .collect::<Result<Vec<_>, _>>()?;
-    let countries = vendors::public_countries(&db, day).await?;
+    let mut countries: Vec<SelectOption> = vendors::public_countries(&db, day)
+        .await?
+        .into_iter()
+        .map(|c| SelectOption {
+            label: country_name(&c).unwrap_or(&c).to_string(),
+            value: c,
+        })
+        .collect();
+    countries.sort_by(|a, b| a.label.cmp(&b.label));
     let csv_query = filter.to_query(false);
     Ok(RegistryPage {
         items,
@@ -137,13 +145,7 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
                 label: s.name,
             })
             .collect(),
-        countries: countries
-            .iter()
-            .map(|c| SelectOption {
-                value: c.clone(),
-                label: country_name(c).unwrap_or(c).to_string(),
-            })
-            .collect(),
+        countries,
         csv_href: if csv_query.is_empty() {
             "/subprocessors.csv".into()
         } else {

@@ -102,8 +102,9 @@ fn CheckGroup(
     scroll: bool,
 ) -> impl IntoView {
     view! {
-        <fieldset class="check-group" class:scroll=scroll>
+        <fieldset class="check-group">
             <legend>{legend}</legend>
+            <div class="options" class:scroll=scroll>
             {options
                 .into_iter()
                 .map(|(o, on)| {
@@ -116,6 +117,7 @@ fn CheckGroup(
                     }
                 })
                 .collect_view()}
+            </div>
         </fieldset>
     }
 }

@@ -7,6 +7,7 @@ use crate::api::types::{RegistryPage, VendorSummary};
 #[component]
 pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
     view! {
+        <div class="table-wrap">
         <table class="registry">
             <caption class="visually-hidden">"Subprocessors matching the filters"</caption>
             <thead>
@@ -25,6 +26,7 @@ pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
                 {items.into_iter().map(|v| view! { <VendorRow v/> }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -48,7 +50,7 @@ fn VendorRow(v: VendorSummary) -> impl IntoView {
             <td data-label="Data categories"><ul class="plain">{v.categories.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul></td>
             <td data-label="Status"><StatusBadge status=v.status/></td>
             <td data-label="Compliance"><ComplianceBadge authorized=v.authorized/></td>
-            <td data-label="Effective">{date_text(v.effective_on)}</td>
+            <td data-label="Effective" class="date">{date_text(v.effective_on)}</td>
         </tr>
     }
 }
