@@ -156,13 +156,15 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
     })
 }
 
+/// `NotFound`, with HTTP 404 on the page being rendered.
+fn not_found() -> AppError {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    AppError::NotFound
+}
+
 pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
-    let not_found = || {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(axum::http::StatusCode::NOT_FOUND);
-        }
-        AppError::NotFound
-    };
     let Ok(slug) = Slug::parse(slug) else {
         return Err(not_found());
     };
@@ -266,12 +268,6 @@ pub fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
 pub async fn load_vendor_assurance(
     slug: &str,
 ) -> Result<super::assurance::InternalAssurance, AppError> {
-    let not_found = || {
-        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(axum::http::StatusCode::NOT_FOUND);
-        }
-        AppError::NotFound
-    };
     if !cfg!(debug_assertions) {
         return Err(not_found());
     }

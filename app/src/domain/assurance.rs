@@ -4,54 +4,35 @@
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::{vendor::WorkLocation, DataCategory, Lifecycle, ParseError};
+use super::{vendor::WorkLocation, vocabulary::vocabulary, DataCategory, Lifecycle};
 
-macro_rules! codes {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => ($code:literal, $label:literal)),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            pub fn parse(input: &str) -> Result<Self, ParseError> {
-                let s = input.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == s)
-                    .ok_or_else(|| ParseError(format!("\"{}\" is not a known {}.", s, $what)))
-            }
-        }
-    };
-}
-
-codes!(EnrollmentStatus, "enrollment status", {
+vocabulary!(EnrollmentStatus, "enrollment status", {
     Active => ("active", "Active"),
     Suspended => ("suspended", "Suspended"),
     Withdrawn => ("withdrawn", "Withdrawn"),
 });
 
-codes!(AttestationOutcome, "attestation outcome", {
+vocabulary!(AttestationOutcome, "attestation outcome", {
     Pending => ("pending", "Pending review"),
     Approved => ("approved", "Approved"),
     Rejected => ("rejected", "Rejected"),
 });
 
-codes!(AssessmentKind, "assessment kind", {
+vocabulary!(AssessmentKind, "assessment kind", {
     Iso27001 => ("iso27001", "ISO/IEC 27001"),
     Iso27701 => ("iso27701", "ISO/IEC 27701"),
     Soc2Type2 => ("soc2_type2", "SOC 2 Type II"),
     Program => ("program", "VPAP program assessment"),
 });
 
-codes!(ContractKind, "contract kind", {
+vocabulary!(ContractKind, "contract kind", {
     Msa => ("msa", "Master services agreement"),
     Dpa => ("dpa", "Data processing agreement"),
     Sccs => ("sccs", "Standard contractual clauses"),
     Nda => ("nda", "Non-disclosure agreement"),
 });
 
-codes!(
+vocabulary!(
     /// The obligation catalogue (also held in the `obligations` table with these codes).
     Obligation, "obligation", {
     PurposeLimitation => ("purpose_limitation", "Purpose limitation: customer data only to deliver the contracted service"),
@@ -67,7 +48,7 @@ codes!(
     DataDemandsRedirect => ("data_demands_redirect", "Third-party data demands redirected to the customer"),
 });
 
-codes!(
+vocabulary!(
     /// How much assurance VPAP asks of a vendor; follows from the data it touches.
     AssuranceTier, "assurance tier", {
     Standard => ("standard", "Standard"),

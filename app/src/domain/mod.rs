@@ -10,6 +10,7 @@ pub mod iso3166;
 pub mod lifecycle;
 pub mod text;
 pub mod vendor;
+mod vocabulary;
 
 pub use category::DataCategory;
 pub use country::CountryCode;

@@ -1,36 +1,6 @@
 //! Fixed vocabularies of the vendor record. Codes are stored and exported; labels are shown.
 
-use serde::{Deserialize, Serialize};
-
-use super::ParseError;
-
-/// Declares a closed list of `(Variant, "code", "Label")` with `code`, `label`, `parse`, `ALL`.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => ($code:literal, $label:literal)),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(input: &str) -> Result<Self, ParseError> {
-                let s = input.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == s).ok_or_else(|| {
-                    ParseError(format!("\"{}\" is not a known {}.", s, $what))
-                })
-            }
-        }
-    };
-}
+use super::vocabulary::vocabulary;
 
 vocabulary!(
     /// Whether the vendor belongs to our group.
