@@ -177,15 +177,15 @@ fn generated_vendor(
     sids.dedup();
     let mut countries = vec![country(reg)?];
     for _ in 0..(rng.next() % 3) {
-        countries.push(country(*rng.pick(PROCESSING))?);
+        countries.push(country(rng.pick::<&str>(PROCESSING))?);
     }
     countries.sort();
     countries.dedup();
     let mut categories = vec![DataCategory::SupportData];
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         categories.push(DataCategory::PersonalData);
     }
-    if rng.next() % 3 == 0 {
+    if rng.next().is_multiple_of(3) {
         categories.push(DataCategory::CustomerData);
     }
     categories.sort();
@@ -210,7 +210,7 @@ fn generated_vendor(
             removed_on: None,
         },
     };
-    let work_location = if i % 4 == 0 {
+    let work_location = if i.is_multiple_of(4) {
         WorkLocation::OurFacilities
     } else {
         WorkLocation::OwnFacilities
@@ -227,7 +227,7 @@ fn generated_vendor(
             "{prefix} {}",
             suffix.split(' ').next().unwrap_or(suffix)
         )),
-        parent_company: if i % 5 == 0 {
+        parent_company: if i.is_multiple_of(5) {
             Some(format!("{prefix} Holdings"))
         } else {
             None
@@ -235,7 +235,7 @@ fn generated_vendor(
         registration_country: country(reg)?,
         website: Some(format!("https://{}.example", prefix.to_lowercase())),
         privacy_contact: Some(format!("privacy@{}.example", prefix.to_lowercase())),
-        kind: if i % 9 == 0 {
+        kind: if i.is_multiple_of(9) {
             VendorKind::Affiliate
         } else {
             VendorKind::ThirdParty
