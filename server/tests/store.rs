@@ -106,3 +106,31 @@ async fn sqlite_sql_status_matches_domain_rule() {
 async fn postgres_sql_status_matches_domain_rule() {
     sql_status_matches_domain_rule(Backend::Postgres).await;
 }
+
+async fn obligation_catalogue_matches_the_domain(backend: Backend) {
+    use app::domain::assurance::Obligation;
+    use sqlx::Any;
+    let (db, guard) = fresh_db(backend).await;
+    let stored: Vec<String> =
+        sqlx::query_scalar::<Any, String>("SELECT code FROM obligations ORDER BY code")
+            .fetch_all(&db.pool)
+            .await
+            .expect("catalogue");
+    let mut known: Vec<String> = Obligation::ALL
+        .iter()
+        .map(|o| o.code().to_string())
+        .collect();
+    known.sort();
+    assert_eq!(stored, known);
+    guard.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_obligation_catalogue_matches_the_domain() {
+    obligation_catalogue_matches_the_domain(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_obligation_catalogue_matches_the_domain() {
+    obligation_catalogue_matches_the_domain(Backend::Postgres).await;
+}
