@@ -30,11 +30,30 @@ pub enum Command {
     Migrate,
     /// Fill an empty database with a realistic demo registry (fictional companies).
     SeedDemo,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
     SeedSynthetic {
         #[arg(long)]
         count: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input (prompted, without echo,
+    /// on a terminal): at least 12 characters and not a common password.
+    Create {
+        /// The person's e-mail address (their sign-in name).
+        #[arg(long, env = "USER_EMAIL")]
+        email: String,
+        /// admin, manager or auditor.
+        #[arg(long, env = "USER_ROLE")]
+        role: String,
     },
 }
 

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod config;
 pub mod csv_export;
 pub mod routes;
+pub mod users;
 
 use std::net::SocketAddr;
 

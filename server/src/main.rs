@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use app::store::{redact, seed, Db};
 use clap::Parser;
-use server::config::{Cli, Command, ServeConfig};
+use server::config::{Cli, Command, ServeConfig, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,6 +60,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Some(Command::User {
+            action: UserCommand::Create { email, role },
+        }) => server::users::create(&cli.database_url, &email, &role).await,
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;
             match seed::seed_synthetic(&db, today, count)

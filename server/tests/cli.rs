@@ -58,3 +58,78 @@ fn seed_demo_twice_is_harmless() {
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("already has vendors"));
 }
+
+fn create_user(url: &str, email: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = server()
+        .args([
+            "--database-url",
+            url,
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{password}");
+    }
+    child.wait_with_output().expect("finishes")
+}
+
+#[test]
+fn user_create_hashes_with_argon2id_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db_path = dir.path().join("r.db");
+    let url = format!("sqlite://{}", db_path.display());
+    let ok = create_user(&url, "Priya@Example.com", "admin", "a sound passphrase");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("priya@example.com"));
+
+    for (email, role, password, expected) in [
+        (
+            "priya@example.com",
+            "manager",
+            "another sound one",
+            "already exists",
+        ),
+        (
+            "bo@example.com",
+            "manager",
+            "short",
+            "at least 12 characters",
+        ),
+        ("bo@example.com", "manager", "password1234", "too common"),
+        ("bo@example.com", "root", "a sound passphrase", "--role"),
+        ("not-an-email", "manager", "a sound passphrase", "--email"),
+    ] {
+        let out = create_user(&url, email, role, password);
+        assert!(!out.status.success(), "{email} {role} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+
+    let hash = std::process::Command::new("sqlite3")
+        .arg(&db_path)
+        .arg("SELECT email || ' ' || role || ' ' || password_hash FROM users")
+        .output();
+    if let Ok(out) = hash {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.lines().count(), 1, "exactly one account: {text}");
+        assert!(
+            text.starts_with("priya@example.com admin $argon2id$v=19$m=19456,t=2,p=1$"),
+            "{text}"
+        );
+    }
+}

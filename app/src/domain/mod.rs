@@ -1,6 +1,7 @@
 //! Domain types and rules: plain data and pure functions, shared by server and browser.
 //! Nothing here touches the database or the clock; callers pass the date in.
 
+pub mod account;
 pub mod assurance;
 pub mod category;
 pub mod compliance;
@@ -12,6 +13,7 @@ pub mod text;
 pub mod vendor;
 mod vocabulary;
 
+pub use account::{Email, Role};
 pub use category::DataCategory;
 pub use country::CountryCode;
 pub use filter::{RegistryFilter, MAX_QUERY_LEN};

@@ -7,6 +7,7 @@
 pub mod assurance;
 pub mod seed;
 pub mod services;
+pub mod users;
 pub mod vendors;
 
 use std::{str::FromStr, time::Duration};

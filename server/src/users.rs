@@ -1,0 +1,58 @@
+//! `server user create`: the only way to make the first account (there is no default one).
+
+use std::io::{BufRead, IsTerminal};
+
+use app::{
+    domain::{account::check_new_password, Email, Role},
+    passwords::hash_password,
+    store::{redact, users, users::CreateUserError, Db},
+};
+
+/// Read the new password: prompted twice without echo on a terminal, else one line of stdin.
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let again = rpassword::prompt_password("Repeat password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if first != again {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    }
+}
+
+pub async fn create(database_url: &str, email: &str, role: &str) -> Result<(), String> {
+    let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
+    let role = Role::parse(role).map_err(|e| format!("--role: {e}"))?;
+    let password = read_password()?;
+    check_new_password(&password, &email).map_err(|e| format!("password refused: {e}"))?;
+    let db = Db::connect(database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", redact(database_url)))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("cannot migrate database {}: {e}", redact(database_url)))?;
+    let hash = hash_password(password).await.map_err(|e| e.to_string())?;
+    match users::create_user(&db, &email, role, &hash).await {
+        Ok(_) => {
+            println!(
+                "Created {} account for {}.",
+                role.label().to_lowercase(),
+                email.as_str()
+            );
+            Ok(())
+        }
+        Err(CreateUserError::EmailTaken) => {
+            Err(format!("an account for {} already exists", email.as_str()))
+        }
+        Err(CreateUserError::Store(e)) => Err(format!("cannot create the account: {e}")),
+    }
+}
