@@ -23,9 +23,11 @@ use axum::{
 /// How long a rendered page is served from memory.
 pub const TTL: Duration = Duration::from_secs(2);
 /// Most pages kept; the oldest goes first.
-const MAX_ENTRIES: usize = 512;
-/// Pages larger than this are not kept.
-const MAX_BODY: usize = 2 * 1024 * 1024;
+const MAX_ENTRIES: usize = 256;
+/// Most bytes kept in all (a registry page is ~150 KB), whatever URLs clients invent.
+const MAX_TOTAL_BYTES: usize = 48 * 1024 * 1024;
+/// Largest page rendered through the cache.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Clone)]
 struct Entry {
@@ -57,13 +59,19 @@ impl PageCache {
     fn put(&self, key: String, entry: Entry) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, e| e.at.elapsed() < TTL);
-            if entries.len() >= MAX_ENTRIES {
-                if let Some(oldest) = entries
+            let mut total: usize = entries.values().map(|e| e.body.len()).sum();
+            while !entries.is_empty()
+                && (entries.len() >= MAX_ENTRIES || total + entry.body.len() > MAX_TOTAL_BYTES)
+            {
+                let Some(oldest) = entries
                     .iter()
                     .min_by_key(|(_, e)| e.at)
                     .map(|(k, _)| k.clone())
-                {
-                    entries.remove(&oldest);
+                else {
+                    break;
+                };
+                if let Some(gone) = entries.remove(&oldest) {
+                    total -= gone.body.len();
                 }
             }
             entries.insert(key, entry);

@@ -41,6 +41,12 @@ async fn sql_status_matches_domain_rule(backend: Backend) {
     let (db, guard) = fresh_db(backend).await;
     let lifecycles = [
         Lifecycle::default(),
+        // dropped before it was ever announced: never public
+        Lifecycle {
+            announced_on: None,
+            effective_on: None,
+            removed_on: Some(d("2026-03-15")),
+        },
         Lifecycle {
             announced_on: Some(d("2026-03-01")),
             effective_on: None,

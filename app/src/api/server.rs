@@ -32,6 +32,10 @@ pub fn today() -> NaiveDate {
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
     let reference = reference_id();
     tracing::error!(reference = %reference, "{cause}");
+    // the page that shows this error must not pass (or be cached) as a good one
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
     AppError::Internal(reference)
 }
 

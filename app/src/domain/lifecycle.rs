@@ -63,7 +63,10 @@ impl Lifecycle {
     /// store mirrors this rule (`store::vendors::STATUS_SQL`); the two are tested together.
     pub fn status_on(&self, day: NaiveDate) -> Status {
         let reached = |d: Option<NaiveDate>| d.is_some_and(|d| d <= day);
-        if reached(self.removed_on) {
+        if !reached(self.announced_on) {
+            // never announced (or not yet): never public, whatever its other dates say
+            Status::Proposed
+        } else if reached(self.removed_on) {
             Status::Removed
         } else if reached(self.effective_on) {
             Status::Active
@@ -76,6 +79,11 @@ impl Lifecycle {
 
     /// Dates must follow the lifecycle order.
     pub fn validate(&self) -> Result<(), ParseError> {
+        if self.removed_on.is_some() && self.announced_on.is_none() {
+            return Err(ParseError(
+                "A vendor that was never announced is deleted, not removed.".into(),
+            ));
+        }
         if let (Some(a), Some(e)) = (self.announced_on, self.effective_on) {
             if e < a {
                 return Err(ParseError(

@@ -49,6 +49,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Long exports running at once; kept below the pool size so pages always get a
+    /// connection however many downloads are under way.
+    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -73,11 +76,12 @@ impl Db {
             _ => url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        let max_connections: u32 = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
         let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -93,7 +97,13 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        let exports =
+            std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections as usize / 2));
+        Ok(Db {
+            pool,
+            backend,
+            exports,
+        })
     }
 
     /// Apply the embedded migrations of this database kind.

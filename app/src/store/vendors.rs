@@ -11,10 +11,10 @@ use crate::domain::{
 
 /// SQL twin of [`Lifecycle::status_on`], with the day bound as `$1`.
 pub const STATUS_SQL: &str = "CASE \
+    WHEN v.announced_on IS NULL OR v.announced_on > $1 THEN 'proposed' \
     WHEN v.removed_on IS NOT NULL AND v.removed_on <= $1 THEN 'removed' \
     WHEN v.effective_on IS NOT NULL AND v.effective_on <= $1 THEN 'active' \
-    WHEN v.announced_on IS NOT NULL AND v.announced_on <= $1 THEN 'announced' \
-    ELSE 'proposed' END";
+    ELSE 'announced' END";
 
 /// One vendor as the public registry shows it, multi-valued fields joined with "; ".
 #[derive(Debug, Clone, FromRow)]
@@ -189,6 +189,9 @@ pub async fn list_public(
     Ok((rows, total))
 }
 
+/// How long an export waits for a client that has stopped reading.
+const EXPORT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Every public vendor matching `filter`, streamed in registry order through a bounded channel
 /// so an export of any size holds only a few rows in memory.
 pub fn stream_public(
@@ -201,22 +204,30 @@ pub fn stream_public(
     let w = Where::for_filter(filter, day);
     let sql = select_sql(&w.sql, ORDER);
     let pool = db.pool.clone();
+    let exports = db.exports.clone();
     tokio::spawn(async move {
+        // hold a connection only while an export slot is free
+        let Ok(_slot) = exports.acquire_owned().await else {
+            return;
+        };
         let mut q = sqlx::query_as::<Any, VendorRow>(&sql);
         for b in w.binds {
             q = q.bind(b);
         }
         let mut rows = q.fetch(&pool);
         loop {
-            match rows.try_next().await {
-                Ok(Some(row)) => {
-                    if tx.send(Ok(row)).await.is_err() {
-                        return; // the client went away
-                    }
-                }
+            let item = match rows.try_next().await {
+                Ok(Some(row)) => Ok(row),
                 Ok(None) => return,
-                Err(e) => {
-                    let _ = tx.send(Err(e.into())).await;
+                Err(e) => Err(e.into()),
+            };
+            let failed = item.is_err();
+            // a client that stops reading must not keep the connection forever
+            match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
+                Ok(Ok(())) if !failed => {}
+                Ok(_) => return, // finished with an error, or the client went away
+                Err(_) => {
+                    tracing::warn!("export stopped: the client read nothing for {EXPORT_STALL:?}");
                     return;
                 }
             }
