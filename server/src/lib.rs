@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod config;
 pub mod csv_export;
+pub mod origin;
 pub mod routes;
 pub mod users;
 
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             cache::PageCache::default(),
             cache::serve_cached,
         ))
+        .layer(axum::middleware::from_fn(origin::refuse_cross_site))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

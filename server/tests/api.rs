@@ -182,6 +182,34 @@ async fn demo_compliance_states(backend: Backend) {
     app.stop().await;
 }
 
+/// Server functions are public POST endpoints: a browser on another site is refused.
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = format!("{}/api/registry", app.base);
+    let post = |headers: &[(&'static str, &'static str)]| {
+        let mut req = app.client.post(&url).form(&[("query", "")]);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    let cross = post(&[("sec-fetch-site", "cross-site")])
+        .await
+        .expect("request");
+    assert_eq!(cross.status(), 403);
+    let evil = post(&[("origin", "https://evil.example")])
+        .await
+        .expect("request");
+    assert_eq!(evil.status(), 403);
+    let own = post(&[("sec-fetch-site", "same-origin")])
+        .await
+        .expect("request");
+    assert_eq!(own.status(), 200);
+    let script = post(&[]).await.expect("request");
+    assert_eq!(script.status(), 200);
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -199,4 +227,5 @@ on_both_databases!(
     vendor_page_and_not_found,
     health_and_bad_input,
     demo_compliance_states,
+    cross_site_posts_are_refused,
 );
