@@ -4,8 +4,9 @@
 use app::{
     domain::{
         compliance::PublicAssurance,
+        label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
-        DataCategory, ParseError, Status,
+        DataCategory, Status,
     },
     store::vendors::VendorRow,
 };
@@ -52,16 +53,6 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn label<T: Copy>(
-    code: &str,
-    parse: fn(&str) -> Result<T, ParseError>,
-    label: fn(T) -> &'static str,
-) -> String {
-    parse(code)
-        .map(|v| label(v).to_string())
-        .unwrap_or_else(|_| code.to_string())
-}
-
 /// The cells of one vendor, in [`COLUMNS`] order, before neutralisation. Values are the labels
 /// the registry page shows; countries are ISO codes as on the page.
 pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
@@ -69,7 +60,7 @@ pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
     let categories: Vec<String> = row
         .category_list()
         .iter()
-        .map(|c| label(c, DataCategory::parse, DataCategory::label))
+        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
         .collect();
     [
         row.legal_name.clone(),
@@ -77,9 +68,9 @@ pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
         row.slug.clone(),
         opt(&row.parent_company),
         row.registration_country.clone(),
-        label(&row.kind, VendorKind::parse, VendorKind::label),
-        label(&row.work_location, WorkLocation::parse, WorkLocation::label),
-        label(
+        label_for(&row.kind, VendorKind::parse, VendorKind::label),
+        label_for(&row.work_location, WorkLocation::parse, WorkLocation::label),
+        label_for(
             &row.purpose_category,
             PurposeCategory::parse,
             PurposeCategory::label,
@@ -88,12 +79,12 @@ pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
         row.service_list().join(LIST_SEPARATOR),
         row.country_list().join(LIST_SEPARATOR),
         categories.join(LIST_SEPARATOR),
-        label(
+        label_for(
             &row.transfer_mechanism,
             TransferMechanism::parse,
             TransferMechanism::label,
         ),
-        label(&row.status, Status::parse, Status::label),
+        label_for(&row.status, Status::parse, Status::label),
         opt(&row.announced_on),
         opt(&row.effective_on),
         opt(&row.removed_on),

@@ -11,6 +11,7 @@ use crate::{
     domain::{
         compliance::{assess, public_assurance, required_obligations, PublicAssurance},
         country::country_name,
+        label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory, RegistryFilter, Slug,
     },
@@ -73,20 +74,18 @@ pub fn to_summary(row: &VendorRow, a: &PublicAssurance) -> Result<VendorSummary,
         slug: row.slug.clone(),
         legal_name: row.legal_name.clone(),
         trading_name: row.trading_name.clone(),
-        purpose_category: PurposeCategory::parse(&row.purpose_category)
-            .map(|p| p.label().to_string())
-            .unwrap_or_else(|_| row.purpose_category.clone()),
+        purpose_category: label_for(
+            &row.purpose_category,
+            PurposeCategory::parse,
+            PurposeCategory::label,
+        ),
         purpose: row.purpose.clone(),
         services: row.service_list(),
         countries: row.country_list().iter().map(|c| country(c)).collect(),
         categories: row
             .category_list()
             .iter()
-            .map(|c| {
-                DataCategory::parse(c)
-                    .map(|c| c.label().to_string())
-                    .unwrap_or_else(|_| c.clone())
-            })
+            .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
             .collect(),
         status: row.status()?,
         authorized: a.compliance.authorized,
@@ -94,17 +93,6 @@ pub fn to_summary(row: &VendorRow, a: &PublicAssurance) -> Result<VendorSummary,
         effective_on: date(row.effective_on.as_deref())?,
         removed_on: date(row.removed_on.as_deref())?,
     })
-}
-
-fn label_of<T: Copy>(
-    code: &str,
-    parse: fn(&str) -> Result<T, crate::domain::ParseError>,
-    label: fn(T) -> &'static str,
-) -> String {
-    parse(code)
-        .map(label)
-        .map(str::to_string)
-        .unwrap_or_else(|_| code.to_string())
 }
 
 pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
@@ -187,9 +175,9 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
         registration_country: country(&row.registration_country),
         website: row.website.clone(),
         privacy_contact: row.privacy_contact.clone(),
-        kind: label_of(&row.kind, VendorKind::parse, VendorKind::label),
-        work_location: label_of(&row.work_location, WorkLocation::parse, WorkLocation::label),
-        transfer_mechanism: label_of(
+        kind: label_for(&row.kind, VendorKind::parse, VendorKind::label),
+        work_location: label_for(&row.work_location, WorkLocation::parse, WorkLocation::label),
+        transfer_mechanism: label_for(
             &row.transfer_mechanism,
             TransferMechanism::parse,
             TransferMechanism::label,

@@ -24,3 +24,15 @@ pub use text::{NonEmptyText, Slug};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParseError(pub String);
+
+/// The label of a stored code, or the code itself if it is not (or no longer) known: pages
+/// and exports show what is stored rather than fail.
+pub fn label_for<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Result<T, ParseError>,
+    label: fn(T) -> &'static str,
+) -> String {
+    parse(code)
+        .map(|v| label(v).to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
