@@ -7,7 +7,13 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::pages::{ManageVendorPage, NotFoundPage, RegistryPage, VendorPage};
+use crate::{
+    components::{AccountMenu, AuthActions},
+    pages::{
+        AccountPage, AuditLogPage, LoginPage, ManageHomePage, ManageVendorPage, NotFoundPage,
+        RegistryPage, UsersPage, VendorEditPage, VendorPage,
+    },
+};
 
 /// The full document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,6 +42,17 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/registry.css"/>
         <Title formatter=|text: String| format!("{text} · Subprocessor Registry")/>
         <Router>
+            <Site/>
+        </Router>
+    }
+}
+
+/// Everything inside the router: the sign-in actions read errors from the URL, which only the
+/// router knows.
+#[component]
+fn Site() -> impl IntoView {
+    AuthActions::provide();
+    view! {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="site-header">
                 <div class="wrap">
@@ -44,13 +61,21 @@ pub fn App() -> impl IntoView {
                         " Subprocessor Registry"
                     </A>
                     <p class="tagline">"Who may touch customer data, where, and why."</p>
+                    <AccountMenu/>
                 </div>
             </header>
             <main id="main" class="wrap" tabindex="-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/manage") view=ManageHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/account") view=AccountPage/>
+                    <Route path=path!("/manage/vendors/new") view=VendorEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/:slug") view=ManageVendorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/vendors/:slug/edit") view=VendorEditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -61,6 +86,5 @@ pub fn App() -> impl IntoView {
                     </p>
                 </div>
             </footer>
-        </Router>
     }
 }

@@ -91,6 +91,15 @@ pub struct ServeArgs {
         global = true
     )]
     pub leptos_env: String,
+    /// Behind a reverse proxy or load balancer: take the client address for sign-in
+    /// throttling from the last `X-Forwarded-For` entry instead of the TCP peer.
+    #[arg(
+        long,
+        env = "TRUST_X_FORWARDED_FOR",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_forwarded_for: bool,
 }
 
 /// Everything `serve` needs.
@@ -101,6 +110,7 @@ pub struct ServeConfig {
     pub site_root: PathBuf,
     pub site_pkg_dir: String,
     pub production: bool,
+    pub trust_forwarded_for: bool,
 }
 
 impl ServeConfig {
@@ -111,6 +121,7 @@ impl ServeConfig {
             site_root: cli.serve.site_root.clone(),
             site_pkg_dir: cli.serve.site_pkg_dir.clone(),
             production: !cli.serve.leptos_env.eq_ignore_ascii_case("dev"),
+            trust_forwarded_for: cli.serve.trust_forwarded_for,
         }
     }
 

@@ -10,7 +10,7 @@ pub mod users;
 
 use std::net::SocketAddr;
 
-use app::{shell, store::Db, App};
+use app::{api::session::AuthSettings, shell, store::Db, App};
 use axum::{
     extract::FromRef,
     http::{header, HeaderValue},
@@ -26,6 +26,7 @@ pub use config::ServeConfig;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub auth: AuthSettings,
     pub leptos_options: LeptosOptions,
 }
 
@@ -46,13 +47,17 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let db = state.db.clone();
     let options = state.leptos_options.clone();
+    let auth = state.auth;
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(db.clone()),
+            move || {
+                provide_context(db.clone());
+                provide_context(auth);
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -133,7 +138,13 @@ impl Application {
             source,
         })?;
         let leptos_options = config.leptos_options(addr);
-        let router = router(AppState { db, leptos_options });
+        let router = router(AppState {
+            db,
+            auth: AuthSettings {
+                trust_forwarded_for: config.trust_forwarded_for,
+            },
+            leptos_options,
+        });
         Ok(Self {
             listener,
             router,
@@ -154,9 +165,13 @@ impl Application {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
             }
         });
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 

@@ -1,0 +1,57 @@
+//! Sign-in, sign-out and "who am I" as server functions. The logic is in `session`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{domain::account::Role, error::AppError};
+
+/// The signed-in person as the browser sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub role: Role,
+}
+
+/// Where to go after signing in: a local path only (never another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        _ => "/manage".into(),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    super::session::sign_in(&email, password).await?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    super::session::sign_out().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    Ok(super::session::current().await?.map(|p| Me {
+        email: p.email,
+        role: p.role,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/manage/audit")), "/manage/audit");
+        assert_eq!(safe_next(Some("//evil.example")), "/manage");
+        assert_eq!(safe_next(Some("https://evil.example")), "/manage");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/manage");
+        assert_eq!(safe_next(None), "/manage");
+    }
+}
