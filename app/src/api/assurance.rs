@@ -1,12 +1,11 @@
-//! Internal assurance records of one vendor. Until vendor-manager sign-in exists this is
-//! served only by development (debug) builds; a release build answers 404.
+//! Internal assurance records of one vendor, for signed-in admins, managers and auditors.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        assurance::{AssuranceTier, Evidence, Obligation},
+        assurance::{AssuranceTier, Evidence, EvidenceKeys, Obligation},
         compliance::Compliance,
         Status,
     },
@@ -25,6 +24,14 @@ pub struct InternalAssurance {
     pub evidence: Evidence,
     pub compliance: Compliance,
     pub lapse_window: Option<u32>,
+    /// Stored ids and versions of the evidence records, in the same order.
+    pub keys: EvidenceKeys,
+    /// Training courses offered in the forms.
+    pub courses: Vec<String>,
+    /// Whether the reader may change records (admins and managers).
+    pub can_edit: bool,
+    /// This vendor's audit trail, newest first.
+    pub history: Vec<super::types::AuditEntry>,
 }
 
 #[server(prefix = "/api", endpoint = "manage/vendor_assurance")]

@@ -149,7 +149,7 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
 }
 
 /// `NotFound`, with HTTP 404 on the page being rendered.
-fn not_found() -> AppError {
+pub fn not_found() -> AppError {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(axum::http::StatusCode::NOT_FOUND);
     }
@@ -256,22 +256,34 @@ pub fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
     }
 }
 
-/// The internal view is for development builds only until sign-in protects it.
+/// The internal view of one vendor, for anyone signed in.
 pub async fn load_vendor_assurance(
     slug: &str,
 ) -> Result<super::assurance::InternalAssurance, AppError> {
-    if !cfg!(debug_assertions) {
-        return Err(not_found());
-    }
+    let who = super::session::require(super::session::any_role).await?;
     let slug = Slug::parse(slug).map_err(|_| not_found())?;
     let db = db()?;
     let day = today();
     let row = vendors::get_any(&db, &slug, day)
         .await?
         .ok_or_else(not_found)?;
-    let evidence = assurance::evidence_of(&row)?;
+    let (evidence, keys) = assurance::evidence_with_keys(&row)?;
     let compliance = assess(&evidence, day);
+    let courses = crate::store::records::list_courses(&db)
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let query = crate::store::audit::AuditQuery {
+        vendor: Some(row.slug.clone()),
+        ..Default::default()
+    };
+    let (history, _) = crate::store::audit::list(&db, &query, 100, 0).await?;
     Ok(super::assurance::InternalAssurance {
+        keys,
+        courses,
+        can_edit: who.role.can_edit(),
+        history: history.into_iter().map(audit_entry).collect(),
         legal_name: row.legal_name.clone(),
         slug: row.slug.clone(),
         status: row.status()?,
@@ -282,4 +294,17 @@ pub async fn load_vendor_assurance(
         compliance,
         evidence,
     })
+}
+
+pub fn audit_entry(r: crate::store::audit::AuditRow) -> super::types::AuditEntry {
+    super::types::AuditEntry {
+        id: r.id,
+        at: r.occurred_at,
+        actor: r.actor,
+        action: r.action,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        before: r.before_json,
+        after: r.after_json,
+    }
 }

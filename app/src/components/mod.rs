@@ -1,9 +1,13 @@
 //! Reusable pieces of the public pages.
 
+mod account;
 mod filters;
+mod form;
 mod table;
 
+pub use account::{AccountMenu, AuthActions};
 pub use filters::FilterForm;
+pub use form::{last_error, saved, FieldMsg, FormError};
 pub use table::{Pagination, VendorTable};
 
 use chrono::NaiveDate;

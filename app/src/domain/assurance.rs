@@ -6,6 +6,16 @@ use serde::{Deserialize, Serialize};
 
 use super::{vendor::WorkLocation, vocabulary::vocabulary, DataCategory, Lifecycle};
 
+vocabulary!(
+    /// The kinds of evidence record a manager adds, edits and removes.
+    RecordKind, "kind of record", {
+    Enrollment => ("enrollment", "VPAP enrollment"),
+    Attestation => ("attestation", "Attestation"),
+    Assessment => ("assessment", "Independent assessment"),
+    Training => ("training", "Training record"),
+    Contract => ("contract", "Contract"),
+});
+
 vocabulary!(EnrollmentStatus, "enrollment status", {
     Active => ("active", "Active"),
     Suspended => ("suspended", "Suspended"),
@@ -169,6 +179,23 @@ impl Contract {
     pub fn in_force_on(&self, day: NaiveDate) -> bool {
         self.in_force_from <= day && (self.auto_renew || self.ends_on.is_none_or(|e| day <= e))
     }
+}
+
+/// Which stored row (and version) each evidence record came from, for editing forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordKey {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// Keys of a vendor's evidence, in the same order as the records in [`Evidence`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceKeys {
+    pub enrollments: Vec<RecordKey>,
+    pub attestations: Vec<RecordKey>,
+    pub assessments: Vec<RecordKey>,
+    pub training: Vec<RecordKey>,
+    pub contracts: Vec<RecordKey>,
 }
 
 /// Everything the rules look at for one vendor.

@@ -3,11 +3,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::assurance::{load_vendor_assurance, InternalAssurance},
+    api::{
+        assurance::{load_vendor_assurance, InternalAssurance},
+        manage::{
+            AddAssessment, AddAttestation, AddContract, AddEnrollment, AddTraining, BulkTraining,
+            EditTraining, RemoveRecord,
+        },
+    },
     components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
     domain::assurance::TrainingRecord,
     error::AppError,
-    pages::NotFoundPage,
+    pages::manage_forms::{
+        AssessmentForm, AttestationForm, BulkTrainingForm, ContractForm, EnrollmentForm, History,
+        RemoveButton, TrainingEditForm, TrainingForm,
+    },
+    pages::{NotFoundPage, SignInFirst},
 };
 
 /// `/manage/vendors/{slug}`: every assurance record of a vendor and the computed reasons.
@@ -15,17 +25,58 @@ use crate::{
 pub fn ManageVendorPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
-    let data = Resource::new(move || slug.get(), load_vendor_assurance);
+    let acts = Actions {
+        training: ServerAction::new(),
+        edit_training: ServerAction::new(),
+        bulk: ServerAction::new(),
+        enrollment: ServerAction::new(),
+        attestation: ServerAction::new(),
+        assessment: ServerAction::new(),
+        contract: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
+    provide_context(acts);
+    let data = Resource::new(
+        move || (slug.get(), acts.version()),
+        |(slug, _)| load_vendor_assurance(slug),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(a) => view! { <AssuranceRecords a/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The editing actions of this page; the records reload after any of them runs.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    pub training: ServerAction<AddTraining>,
+    pub edit_training: ServerAction<EditTraining>,
+    pub bulk: ServerAction<BulkTraining>,
+    pub enrollment: ServerAction<AddEnrollment>,
+    pub attestation: ServerAction<AddAttestation>,
+    pub assessment: ServerAction<AddAssessment>,
+    pub contract: ServerAction<AddContract>,
+    pub remove: ServerAction<RemoveRecord>,
+}
+
+impl Actions {
+    fn version(&self) -> usize {
+        self.training.version().get()
+            + self.edit_training.version().get()
+            + self.bulk.version().get()
+            + self.enrollment.version().get()
+            + self.attestation.version().get()
+            + self.assessment.version().get()
+            + self.contract.version().get()
+            + self.remove.version().get()
     }
 }
 
@@ -49,6 +100,10 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
         )
     });
     let training_valid = |t: &TrainingRecord| t.valid_on(day);
+    let edit = a.can_edit;
+    let slug = a.slug.clone();
+    let keys = a.keys.clone();
+    let courses = a.courses.clone();
     view! {
         <Title text=title.clone()/>
         <nav aria-label="Breadcrumb" class="breadcrumb">
@@ -63,6 +118,7 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                 <ComplianceBadge authorized=a.compliance.authorized/>
             </header>
             <p class="hint">"Internal view, computed on "{date_text(Some(day))}". Tier: "{a.tier.label()}"."</p>
+            {edit.then(|| view! { <p><a class="button" href=format!("/manage/vendors/{}/edit", a.slug)>"Edit vendor details"</a></p> })}
             {window.map(|w| view! { <p class="notice">{w}</p> })}
             {(!a.compliance.reasons.is_empty()).then(|| view! {
                 <section aria-labelledby="reasons-h">
@@ -73,57 +129,72 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
             <section aria-labelledby="enrol-h">
                 <h2 id="enrol-h">"VPAP enrollment history"</h2>
                 <table class="records">
-                    <thead><tr><th scope="col">"Enrolled on"</th><th scope="col">"Status"</th></tr></thead>
-                    <tbody>{e.enrollments.iter().rev().map(|en| view! {
-                        <tr><td>{date_text(Some(en.enrolled_on))}</td><td>{en.status.label()}</td></tr>
+                    <thead><tr><th scope="col">"Enrolled on"</th><th scope="col">"Status"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
+                    <tbody>{e.enrollments.iter().zip(keys.enrollments.iter()).rev().map(|(en, k)| view! {
+                        <tr><td>{date_text(Some(en.enrolled_on))}</td><td>{en.status.label()}</td>
+                        {edit.then(|| view! { <td><RemoveButton vendor=slug.clone() kind="enrollment" key=*k what="this enrollment entry"/></td> })}</tr>
                     }).collect_view()}</tbody>
                 </table>
+                {edit.then(|| view! { <EnrollmentForm vendor=slug.clone()/> })}
             </section>
             <section aria-labelledby="att-h">
                 <h2 id="att-h">"Attestations"</h2>
                 <table class="records">
-                    <thead><tr><th scope="col">"Submitted"</th><th scope="col">"Outcome"</th><th scope="col">"Approved on"</th><th scope="col">"Approved by"</th><th scope="col">"Valid until"</th><th scope="col">"Valid today"</th></tr></thead>
-                    <tbody>{e.attestations.iter().rev().map(|t| view! {
+                    <thead><tr><th scope="col">"Submitted"</th><th scope="col">"Outcome"</th><th scope="col">"Approved on"</th><th scope="col">"Approved by"</th><th scope="col">"Valid until"</th><th scope="col">"Valid today"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
+                    <tbody>{e.attestations.iter().zip(keys.attestations.iter()).rev().map(|(t, k)| view! {
                         <tr>
                             <td>{date_text(Some(t.submitted_on))}</td><td>{t.outcome.label()}</td>
                             <td>{date_text(t.approved_on)}</td><td>{t.approved_by.clone().unwrap_or_default()}</td>
                             <td>{date_text(t.valid_until())}</td><td>{yes_no(t.valid_on(day))}</td>
+                            {edit.then(|| view! { <td><RemoveButton vendor=slug.clone() kind="attestation" key=*k what="this attestation"/></td> })}
                         </tr>
                     }).collect_view()}</tbody>
                 </table>
+                {edit.then(|| view! { <AttestationForm vendor=slug.clone()/> })}
             </section>
             <section aria-labelledby="ass-h">
                 <h2 id="ass-h">"Independent assessments"</h2>
                 {if e.assessments.is_empty() { view! { <p>"None on record."</p> }.into_any() } else { view! {
                     <table class="records">
-                        <thead><tr><th scope="col">"Kind"</th><th scope="col">"Assessor"</th><th scope="col">"Period"</th><th scope="col">"Issued"</th><th scope="col">"Valid until"</th></tr></thead>
-                        <tbody>{e.assessments.iter().map(|s| view! {
+                        <thead><tr><th scope="col">"Kind"</th><th scope="col">"Assessor"</th><th scope="col">"Period"</th><th scope="col">"Issued"</th><th scope="col">"Valid until"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
+                        <tbody>{e.assessments.iter().zip(keys.assessments.iter()).map(|(s, k)| view! {
                             <tr><td>{s.kind.label()}</td><td>{s.assessor.clone()}</td>
                             <td>{format!("{} to {}", date_text(Some(s.period_start)), date_text(Some(s.period_end)))}</td>
-                            <td>{date_text(Some(s.issued_on))}</td><td>{date_text(Some(s.valid_until))}</td></tr>
+                            <td>{date_text(Some(s.issued_on))}</td><td>{date_text(Some(s.valid_until))}</td>
+                            {edit.then(|| view! { <td><RemoveButton vendor=slug.clone() kind="assessment" key=*k what="this assessment"/></td> })}</tr>
                         }).collect_view()}</tbody>
                     </table>
                 }.into_any() }}
+                {edit.then(|| view! { <AssessmentForm vendor=slug.clone()/> })}
             </section>
             <section aria-labelledby="train-h">
                 <h2 id="train-h">"Training records"</h2>
                 {if e.training.is_empty() { view! { <p>"No training records."</p> }.into_any() } else { view! {
                     <table class="records">
-                        <thead><tr><th scope="col">"Person"</th><th scope="col">"Email"</th><th scope="col">"Course"</th><th scope="col">"Completed"</th><th scope="col">"Expires"</th><th scope="col">"Valid today"</th></tr></thead>
-                        <tbody>{e.training.iter().map(|t| view! {
+                        <thead><tr><th scope="col">"Person"</th><th scope="col">"Email"</th><th scope="col">"Course"</th><th scope="col">"Completed"</th><th scope="col">"Expires"</th><th scope="col">"Valid today"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
+                        <tbody>{e.training.iter().zip(keys.training.iter()).map(|(t, k)| view! {
                             <tr><td>{t.person_name.clone()}</td><td>{t.person_email.clone()}</td><td>{t.course.clone()}</td>
-                            <td>{date_text(Some(t.completed_on))}</td><td>{date_text(Some(t.expires_on))}</td><td>{yes_no(training_valid(t))}</td></tr>
+                            <td>{date_text(Some(t.completed_on))}</td><td>{date_text(Some(t.expires_on))}</td><td>{yes_no(training_valid(t))}</td>
+                            {edit.then(|| view! { <td>
+                                <TrainingEditForm vendor=slug.clone() key=*k record=t.clone() courses=courses.clone()/>
+                                <RemoveButton vendor=slug.clone() kind="training" key=*k what="this training record"/>
+                            </td> })}</tr>
                         }).collect_view()}</tbody>
                     </table>
                 }.into_any() }}
+                {edit.then(|| view! {
+                    <TrainingForm vendor=slug.clone() courses=courses.clone()/>
+                    <BulkTrainingForm vendor=slug.clone() courses=courses.clone()/>
+                })}
             </section>
             <section aria-labelledby="con-h">
                 <h2 id="con-h">"Contracts and obligations"</h2>
                 <p>"Required: "{a.required.iter().map(|o| o.label()).collect::<Vec<_>>().join("; ")}"."</p>
                 {if e.contracts.is_empty() { view! { <p>"No contracts on record."</p> }.into_any() } else {
-                    e.contracts.iter().map(|c| view! {
+                    e.contracts.iter().zip(keys.contracts.iter()).map(|(c, k)| view! {
                         <div class="contract">
                             <h3>{c.kind.label()}" "{c.reference.clone()}</h3>
+                            {edit.then(|| view! { <RemoveButton vendor=slug.clone() kind="contract" key=*k what="this contract"/> })}
                             <p>
                                 "Signed "{date_text(Some(c.signed_on))}", in force from "{date_text(Some(c.in_force_from))}
                                 ", ends "{date_text(c.ends_on)}". Auto-renew: "{yes_no(c.auto_renew)}
@@ -135,7 +206,9 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                         </div>
                     }).collect_view().into_any()
                 }}
+                {edit.then(|| view! { <ContractForm vendor=slug.clone()/> })}
             </section>
+            <History entries=a.history.clone()/>
         </article>
     }
 }

@@ -1,11 +1,34 @@
 //! One module per route.
 
+mod audit;
+mod dashboard;
+mod login;
 mod manage;
+mod manage_forms;
 mod not_found;
 mod registry;
+mod users;
 mod vendor;
+mod vendor_edit;
 
+pub use audit::AuditLogPage;
+pub use dashboard::ManageHomePage;
+pub use login::LoginPage;
 pub use manage::ManageVendorPage;
 pub use not_found::NotFoundPage;
 pub use registry::RegistryPage;
+pub use users::{AccountPage, UsersPage};
 pub use vendor::VendorPage;
+pub use vendor_edit::VendorEditPage;
+
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+/// Sends a signed-out visitor of an internal page to sign in, and back here afterwards.
+#[component]
+pub fn SignInFirst() -> impl IntoView {
+    let location = use_location();
+    let here = location.pathname.get_untracked();
+    let next: String = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+    view! { <Redirect path=format!("/login?{next}")/> }
+}

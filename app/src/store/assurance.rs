@@ -10,6 +10,7 @@ use crate::domain::{
         Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
         Enrollment, EnrollmentStatus, Evidence, Obligation, ObligationTerm, TrainingRecord,
     },
+    assurance::{EvidenceKeys, RecordKey},
     vendor::WorkLocation,
     DataCategory, Lifecycle, ParseError,
 };
@@ -30,6 +31,7 @@ fn opt_day(s: Option<&str>) -> StoreResult<Option<NaiveDate>> {
 /// The evidence records of one vendor, without the vendor's own fields.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
+    pub keys: EvidenceKeys,
     pub enrollments: Vec<Enrollment>,
     pub attestations: Vec<Attestation>,
     pub assessments: Vec<Assessment>,
@@ -72,20 +74,23 @@ const US: char = '\u{1f}';
 /// in the same single query as the vendors themselves (no query per row or per kind).
 pub fn evidence_columns_sql() -> String {
     let (rs, us) = (RS, US);
+    let key =
+        |t: &str| format!("CAST({t}.id AS TEXT) || ':' || CAST({t}.version AS TEXT) || '{us}'");
+    let (key_e, key_a, key_s, key_t, key_c) = (key("e"), key("a"), key("s"), key("t"), key("c"));
     format!(
-        "(SELECT string_agg(e.enrolled_on || '{us}' || e.status, '{rs}' ORDER BY e.enrolled_on, e.id) \
+        "(SELECT string_agg({key_e} || e.enrolled_on || '{us}' || e.status, '{rs}' ORDER BY e.enrolled_on, e.id) \
             FROM vpap_enrollments e WHERE e.vendor_id = v.id) AS ev_enrollments, \
-         (SELECT string_agg(a.submitted_on || '{us}' || COALESCE(a.approved_on, '') || '{us}' \
+         (SELECT string_agg({key_a} || a.submitted_on || '{us}' || COALESCE(a.approved_on, '') || '{us}' \
             || COALESCE(a.approved_by, '') || '{us}' || a.outcome, '{rs}' ORDER BY a.submitted_on, a.id) \
             FROM attestations a WHERE a.vendor_id = v.id) AS ev_attestations, \
-         (SELECT string_agg(s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
+         (SELECT string_agg({key_s} || s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
             || s.period_end || '{us}' || s.issued_on || '{us}' || s.valid_until, '{rs}' ORDER BY s.issued_on, s.id) \
             FROM assessments s WHERE s.vendor_id = v.id) AS ev_assessments, \
-         (SELECT string_agg(t.person_name || '{us}' || t.person_email || '{us}' || tc.name || '{us}' \
+         (SELECT string_agg({key_t} || t.person_name || '{us}' || t.person_email || '{us}' || tc.name || '{us}' \
             || t.completed_on || '{us}' || t.expires_on, '{rs}' ORDER BY t.person_name, t.completed_on, t.id) \
             FROM training_records t JOIN training_courses tc ON tc.id = t.course_id \
             WHERE t.vendor_id = v.id) AS ev_training, \
-         (SELECT string_agg(c.kind || '{us}' || c.reference || '{us}' || c.signed_on || '{us}' \
+         (SELECT string_agg({key_c} || c.kind || '{us}' || c.reference || '{us}' || c.signed_on || '{us}' \
             || c.in_force_from || '{us}' || COALESCE(c.ends_on, '') || '{us}' \
             || CAST(c.auto_renew AS TEXT) || '{us}' || CAST(c.notice_days AS TEXT) || '{us}' \
             || COALESCE((SELECT string_agg(co.obligation_code || ':' || COALESCE(CAST(co.hours AS TEXT), ''), \
@@ -110,11 +115,28 @@ pub struct PackedEvidence {
     pub contracts: Option<String>,
 }
 
-fn records(packed: &Option<String>) -> Vec<Vec<&str>> {
-    match packed.as_deref() {
-        None | Some("") => Vec::new(),
-        Some(s) => s.split(RS).map(|r| r.split(US).collect()).collect(),
-    }
+/// Each packed record starts with its `id:version`, then its fields.
+fn records<'a>(
+    packed: &'a Option<String>,
+    keys: &mut Vec<RecordKey>,
+) -> StoreResult<Vec<Vec<&'a str>>> {
+    let Some(s) = packed.as_deref().filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    s.split(RS)
+        .map(|r| {
+            let mut fields = r.split(US);
+            let key = fields.next().unwrap_or_default();
+            let (id, version) = key
+                .split_once(':')
+                .ok_or_else(|| StoreError::Corrupt(format!("record key {key:?}")))?;
+            keys.push(RecordKey {
+                id: number(id, "record id")?,
+                version: number(version, "record version")?,
+            });
+            Ok(fields.collect())
+        })
+        .collect()
 }
 
 fn field<'a>(r: &[&'a str], i: usize, what: &str) -> StoreResult<&'a str> {
@@ -136,13 +158,13 @@ impl PackedEvidence {
     /// Unpack into the domain's evidence records.
     pub fn unpack(&self) -> StoreResult<Records> {
         let mut out = Records::default();
-        for r in records(&self.enrollments) {
+        for r in records(&self.enrollments, &mut out.keys.enrollments)? {
             out.enrollments.push(Enrollment {
                 enrolled_on: day(field(&r, 0, "enrollment")?)?,
                 status: EnrollmentStatus::parse(field(&r, 1, "enrollment")?).map_err(corrupt)?,
             });
         }
-        for r in records(&self.attestations) {
+        for r in records(&self.attestations, &mut out.keys.attestations)? {
             out.attestations.push(Attestation {
                 submitted_on: day(field(&r, 0, "attestation")?)?,
                 approved_on: opt_day(optional(field(&r, 1, "attestation")?).as_deref())?,
@@ -151,7 +173,7 @@ impl PackedEvidence {
                     .map_err(corrupt)?,
             });
         }
-        for r in records(&self.assessments) {
+        for r in records(&self.assessments, &mut out.keys.assessments)? {
             out.assessments.push(Assessment {
                 kind: AssessmentKind::parse(field(&r, 0, "assessment")?).map_err(corrupt)?,
                 assessor: field(&r, 1, "assessment")?.to_string(),
@@ -161,7 +183,7 @@ impl PackedEvidence {
                 valid_until: day(field(&r, 5, "assessment")?)?,
             });
         }
-        for r in records(&self.training) {
+        for r in records(&self.training, &mut out.keys.training)? {
             out.training.push(TrainingRecord {
                 person_name: field(&r, 0, "training")?.to_string(),
                 person_email: field(&r, 1, "training")?.to_string(),
@@ -170,7 +192,7 @@ impl PackedEvidence {
                 expires_on: day(field(&r, 4, "training")?)?,
             });
         }
-        for r in records(&self.contracts) {
+        for r in records(&self.contracts, &mut out.keys.contracts)? {
             let mut obligations = Vec::new();
             for term in field(&r, 7, "contract")?
                 .split(',')
@@ -207,31 +229,37 @@ pub fn evidence_of(row: &VendorRow) -> StoreResult<Evidence> {
     row.evidence.unpack()?.evidence_for(row)
 }
 
+/// The evidence and the stored keys of its records (for editing forms).
+pub fn evidence_with_keys(row: &VendorRow) -> StoreResult<(Evidence, EvidenceKeys)> {
+    let mut records = row.evidence.unpack()?;
+    let keys = std::mem::take(&mut records.keys);
+    Ok((records.evidence_for(row)?, keys))
+}
+
 // ---- writes (used by the demo seed; the editing forms come with vendor-manager accounts) ----
 
 pub async fn insert_enrollment(
     conn: &mut AnyConnection,
     vendor_id: i64,
     e: &Enrollment,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO vpap_enrollments (vendor_id, enrolled_on, status, created_at) VALUES ($1, $2, $3, $4)")
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>("INSERT INTO vpap_enrollments (vendor_id, enrolled_on, status, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(vendor_id)
         .bind(e.enrolled_on.to_string())
         .bind(e.status.code())
         .bind(now_utc())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 pub async fn insert_attestation(
     conn: &mut AnyConnection,
     vendor_id: i64,
     a: &Attestation,
-) -> StoreResult<()> {
-    sqlx::query(
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
         "INSERT INTO attestations (vendor_id, submitted_on, approved_on, approved_by, outcome, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(vendor_id)
     .bind(a.submitted_on.to_string())
@@ -239,19 +267,18 @@ pub async fn insert_attestation(
     .bind(a.approved_by.clone())
     .bind(a.outcome.code())
     .bind(now_utc())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 pub async fn insert_assessment(
     conn: &mut AnyConnection,
     vendor_id: i64,
     a: &Assessment,
-) -> StoreResult<()> {
-    sqlx::query(
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
         "INSERT INTO assessments (vendor_id, kind, assessor, period_start, period_end, issued_on, \
-         valid_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         valid_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(vendor_id)
     .bind(a.kind.code())
@@ -261,9 +288,8 @@ pub async fn insert_assessment(
     .bind(a.issued_on.to_string())
     .bind(a.valid_until.to_string())
     .bind(now_utc())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Record training; the course must exist. Expiry is the caller's (the course's validity).
@@ -271,7 +297,7 @@ pub async fn insert_training(
     conn: &mut AnyConnection,
     vendor_id: i64,
     t: &TrainingRecord,
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
     let course_id =
         sqlx::query_scalar::<Any, i64>("SELECT id FROM training_courses WHERE name = $1")
             .bind(t.course.clone())
@@ -280,9 +306,9 @@ pub async fn insert_training(
             .ok_or_else(|| {
                 StoreError::Corrupt(format!("no training course named {:?}", t.course))
             })?;
-    sqlx::query(
+    Ok(sqlx::query_scalar::<Any, i64>(
         "INSERT INTO training_records (vendor_id, person_name, person_email, course_id, \
-         completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         completed_on, expires_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(vendor_id)
     .bind(t.person_name.clone())
@@ -291,9 +317,8 @@ pub async fn insert_training(
     .bind(t.completed_on.to_string())
     .bind(t.expires_on.to_string())
     .bind(now_utc())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Validity in months of a course, by name.
@@ -311,7 +336,7 @@ pub async fn insert_contract(
     conn: &mut AnyConnection,
     vendor_id: i64,
     c: &Contract,
-) -> StoreResult<()> {
+) -> StoreResult<i64> {
     let id = sqlx::query_scalar::<Any, i64>(
         "INSERT INTO contracts (vendor_id, kind, reference, signed_on, in_force_from, ends_on, \
          auto_renew, notice_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -335,7 +360,7 @@ pub async fn insert_contract(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(id)
 }
 
 #[cfg(test)]
@@ -346,17 +371,19 @@ mod tests {
     fn packed_evidence_unpacks_every_kind() {
         let (rs, us) = (RS, US);
         let packed = PackedEvidence {
-            enrollments: Some(format!("2025-01-01{us}suspended{rs}2025-06-01{us}active")),
-            attestations: Some(format!("2026-01-01{us}2026-01-10{us}Reviewer{us}approved{rs}2026-02-01{us}{us}{us}pending")),
-            assessments: Some(format!("iso27001{us}Assessor{us}2025-01-01{us}2025-12-31{us}2026-02-01{us}2027-01-31")),
-            training: Some(format!("Ada{us}ada@x.example{us}Course{us}2026-03-01{us}2027-03-01")),
+            enrollments: Some(format!("1:1{us}2025-01-01{us}suspended{rs}2:3{us}2025-06-01{us}active")),
+            attestations: Some(format!("1:1{us}2026-01-01{us}2026-01-10{us}Reviewer{us}approved{rs}2:1{us}2026-02-01{us}{us}{us}pending")),
+            assessments: Some(format!("1:1{us}iso27001{us}Assessor{us}2025-01-01{us}2025-12-31{us}2026-02-01{us}2027-01-31")),
+            training: Some(format!("7:2{us}Ada{us}ada@x.example{us}Course{us}2026-03-01{us}2027-03-01")),
             contracts: Some(format!(
-                "dpa{us}DPA-1{us}2025-01-10{us}2025-02-01{us}{us}1{us}90{us}breach_notice:48,confidentiality:"
+                "1:1{us}dpa{us}DPA-1{us}2025-01-10{us}2025-02-01{us}{us}1{us}90{us}breach_notice:48,confidentiality:"
             )),
         };
         let r = packed.unpack().expect("unpacks");
         assert_eq!(r.enrollments.len(), 2);
         assert_eq!(r.enrollments[1].status, EnrollmentStatus::Active);
+        assert_eq!(r.keys.enrollments[1], RecordKey { id: 2, version: 3 });
+        assert_eq!(r.keys.training, vec![RecordKey { id: 7, version: 2 }]);
         assert_eq!(r.attestations[1].approved_on, None);
         assert_eq!(r.attestations[1].approved_by, None);
         assert_eq!(r.assessments[0].kind, AssessmentKind::Iso27001);
@@ -383,7 +410,7 @@ mod tests {
             Some(0)
         );
         let broken = PackedEvidence {
-            training: Some("only-one-field".into()),
+            training: Some("1:1\u{1f}only-one-field".into()),
             ..Default::default()
         };
         assert!(broken.unpack().is_err());

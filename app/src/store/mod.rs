@@ -5,9 +5,13 @@
 //! timestamps are RFC 3339 UTC text and flags are integers; only the DDL differs per database.
 
 pub mod assurance;
+pub mod audit;
+pub mod records;
 pub mod seed;
 pub mod services;
+pub mod sessions;
 pub mod users;
+pub mod vendor_writes;
 pub mod vendors;
 
 use std::{str::FromStr, time::Duration};

@@ -323,6 +323,12 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    insert_links(conn, id, v).await?;
+    Ok(id)
+}
+
+/// Link a vendor to its services, processing countries and data categories.
+pub async fn insert_links(conn: &mut AnyConnection, id: i64, v: &NewVendor) -> StoreResult<()> {
     for sid in &v.service_ids {
         sqlx::query("INSERT INTO vendor_services (vendor_id, service_id) VALUES ($1, $2)")
             .bind(id)
@@ -346,7 +352,7 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
         .execute(&mut *conn)
         .await?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// How many vendors exist at all (any status).
@@ -356,4 +362,13 @@ pub async fn count_all(db: &Db) -> StoreResult<i64> {
             .fetch_one(&db.pool)
             .await?,
     )
+}
+
+/// Every vendor whatever its status, with its evidence (the managers' dashboard).
+pub async fn list_all(db: &Db, day: NaiveDate) -> StoreResult<Vec<VendorRow>> {
+    let sql = select_sql("1 = 1 OR $1 = ''", ORDER);
+    Ok(sqlx::query_as::<Any, VendorRow>(&sql)
+        .bind(day.to_string())
+        .fetch_all(&db.pool)
+        .await?)
 }

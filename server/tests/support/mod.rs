@@ -20,6 +20,7 @@ fn postgres_admin_url() -> String {
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
     guard: DbGuard,
@@ -103,6 +104,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         site_root: "target/site".into(),
         site_pkg_dir: "pkg".into(),
         production: true,
+        trust_forwarded_for: false,
     };
     let app = Application::build(config).await.expect("app starts");
     let db = Db::connect(&database_url).await.expect("connect");
@@ -115,7 +117,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     });
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        database_url: database_url.clone(),
+        // redirects are asserted, not followed
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
         server,
         guard: DbGuard {
             _dir: dir,
@@ -138,6 +145,70 @@ impl TestApp {
         let res = self.get_raw(path).await;
         let status = res.status().as_u16();
         (status, res.text().await.expect("body"))
+    }
+
+    /// POST a form (as a server function call or a plain form), with a session cookie.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(form).expect("form");
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// GET with a session cookie.
+    pub async fn get_with(&self, path: &str, cookie: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// Create an account directly in the database.
+    pub async fn create_user(&self, email: &str, role: app::domain::Role, password: &str) {
+        let db = Db::connect(&self.database_url).await.expect("connect");
+        let hash = app::passwords::hash_password(password.into())
+            .await
+            .expect("hash");
+        let email = app::domain::Email::parse(email).expect("email");
+        app::store::users::create_user(&db, &email, role, &hash)
+            .await
+            .expect("create user");
+        db.pool.close().await;
+    }
+
+    /// Sign in and return the `name=value` session cookie.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post_form(
+                "/api/login",
+                &[("email", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "sign-in of {email} succeeds");
+        session_cookie(&res).expect("a session cookie is set")
+    }
+
+    /// A database handle on the app's database, for assertions.
+    pub async fn db(&self) -> Db {
+        Db::connect(&self.database_url).await.expect("connect")
     }
 
     /// Stop the server and drop a PostgreSQL test database.
@@ -188,4 +259,15 @@ pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The `name=value` of the session cookie a response sets (empty value when it clears it).
+#[allow(dead_code)]
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("registry_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
 }

@@ -1,0 +1,63 @@
+//! Pieces of the editing forms: the message next to a field, the form-level error (with the
+//! stored values when someone else saved first) and the "saved" note.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The error of a server action's last run, if it failed.
+pub fn last_error<A, O>(action: ServerAction<A>) -> Signal<Option<AppError>>
+where
+    A: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    ServerAction<A>: Copy,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// The message for one field, shown under it (`id` lets the input point at it).
+#[component]
+pub fn FieldMsg(error: Signal<Option<AppError>>, name: &'static str, id: String) -> impl IntoView {
+    move || {
+        error.get().and_then(|e| e.field(name)).map(|m| {
+            view! { <p class="field-error" id=id.clone()>{m}</p> }
+        })
+    }
+}
+
+/// The whole-form message: validation summary, conflict with the stored values, or failure.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let current = match &e {
+                AppError::Conflict { current, .. } => Some(current.clone()),
+                _ => None,
+            };
+            view! {
+                <div class="notice notice-error" role="alert">
+                    <p>{e.to_string()}</p>
+                    {current.map(|rows| view! {
+                        <p>"Stored now (your entries are still in the form below; compare, then save again):"</p>
+                        <table class="records conflict">
+                            <thead><tr><th scope="col">"Field"</th><th scope="col">"Stored value"</th></tr></thead>
+                            <tbody>{rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td>{v}</td></tr> }).collect_view()}</tbody>
+                        </table>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+/// "Saved." after a successful run.
+pub fn saved<A, O>(action: ServerAction<A>) -> impl IntoView
+where
+    A: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    move || {
+        matches!(action.value().get(), Some(Ok(_)))
+            .then(|| view! { <p class="notice notice-ok" role="status">"Saved."</p> })
+    }
+}

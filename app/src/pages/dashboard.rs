@@ -1,0 +1,92 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::dashboard::{load_manage_home, ManageHome},
+    components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
+    error::AppError,
+    pages::SignInFirst,
+};
+
+/// `/manage`: what needs a vendor manager now.
+#[component]
+pub fn ManageHomePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_manage_home());
+    view! {
+        <Title text="Manage"/>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(h) => view! { <Home h/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn vendor_link(slug: &str, name: String) -> impl IntoView {
+    view! { <a href=format!("/manage/vendors/{slug}")>{name}</a> }
+}
+
+#[component]
+fn Home(h: ManageHome) -> impl IntoView {
+    let d = h.dashboard;
+    view! {
+        <header class="manage-head">
+            <h1>"Manage"</h1>
+            <nav class="manage-nav" aria-label="Manage">
+                {h.can_edit.then(|| view! { <a class="button" href="/manage/vendors/new">"New vendor"</a> })}
+                <a href="/manage/audit">"Audit trail"</a>
+                {h.is_admin.then(|| view! { <a href="/manage/users">"Users"</a> })}
+                <a href="/manage/account">"Account"</a>
+            </nav>
+        </header>
+        <p class="hint">"Computed on "{date_text(Some(h.today))}" from each vendor's evidence."</p>
+        <section aria-labelledby="nc-h">
+            <h2 id="nc-h">{format!("Not compliant today ({})", d.not_compliant.len())}</h2>
+            {if d.not_compliant.is_empty() { view! { <p>"Every active vendor is authorized today."</p> }.into_any() } else { view! {
+                <ul class="plain attention">{d.not_compliant.into_iter().map(|(slug, name, reasons)| view! {
+                    <li>{vendor_link(&slug, name)}
+                        <ul>{reasons.into_iter().map(|r| view! { <li>{r.internal()}</li> }).collect_view()}</ul>
+                    </li>
+                }).collect_view()}</ul>
+            }.into_any() }}
+        </section>
+        <section aria-labelledby="lapse-h">
+            <h2 id="lapse-h">"Lapsing within 90 days"</h2>
+            {if d.lapsing.is_empty() { view! { <p>"Nothing lapses in the next 90 days."</p> }.into_any() } else { view! {
+                <table class="records">
+                    <thead><tr><th scope="col">"Within"</th><th scope="col">"Last valid day"</th><th scope="col">"Vendor"</th><th scope="col">"Record"</th><th scope="col">"Details"</th></tr></thead>
+                    <tbody>{d.lapsing.into_iter().map(|l| view! {
+                        <tr><td>{format!("{} days", l.window)}</td><td>{date_text(Some(l.on))}</td>
+                        <td>{vendor_link(&l.slug, l.name)}</td><td>{l.kind.label()}</td><td>{l.what}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            }.into_any() }}
+        </section>
+        <section aria-labelledby="soon-h">
+            <h2 id="soon-h">"Announced, becoming active within 90 days"</h2>
+            {if d.starting_soon.is_empty() { view! { <p>"No announced vendor takes effect in the next 90 days."</p> }.into_any() } else { view! {
+                <ul class="plain">{d.starting_soon.into_iter().map(|(slug, name, on)| view! {
+                    <li>{vendor_link(&slug, name)}" on "{date_text(Some(on))}</li>
+                }).collect_view()}</ul>
+            }.into_any() }}
+        </section>
+        <section aria-labelledby="chart-h">
+            <h2 id="chart-h">"Next 90 days: authorized and not compliant active vendors"</h2>
+            <div class="chart" inner_html=h.chart></div>
+        </section>
+        <section aria-labelledby="all-h">
+            <h2 id="all-h">{format!("All vendors ({})", h.vendors.len())}</h2>
+            <table class="records">
+                <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Status"</th><th scope="col">"Today"</th></tr></thead>
+                <tbody>{h.vendors.into_iter().map(|v| view! {
+                    <tr><th scope="row">{vendor_link(&v.slug, v.name)}</th><td><StatusBadge status=v.status/></td>
+                    <td><ComplianceBadge authorized=v.authorized/></td></tr>
+                }).collect_view()}</tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,111 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::manage_forms::{Choice, Field};
+use crate::{
+    api::users::{load_users, AddUser, ChangePassword, UpdateUser, UserLine},
+    components::{last_error, saved, ErrorNotice, FormError},
+    domain::account::Role,
+    error::AppError,
+    pages::SignInFirst,
+};
+
+fn roles() -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), r.label().to_string()))
+        .collect()
+}
+
+/// `/manage/users`: accounts, for admins.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let add = ServerAction::<AddUser>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let data = Resource::new(
+        move || (add.version().get(), update.version().get()),
+        |_| load_users(),
+    );
+    let add_error = last_error(add);
+    view! {
+        <Title text="Users"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<span aria-current="page">"Users"</span></nav>
+        <h1>"Users"</h1>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(list) => view! { <UserList list update/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <section aria-labelledby="add-user-h">
+            <h2 id="add-user-h">"Add a user"</h2>
+            <p class="hint">"Give the person their first password in person or by phone; they can change it under Account."</p>
+            <ActionForm action=add attr:class="form grid">
+                <FormError error=add_error/>
+                <Field label="Email" arg="u" name="email" id="nu-email".into() kind="email" required=true error=add_error/>
+                <Choice label="Role" arg="u" name="role" id="nu-role".into() error=add_error options=roles() selected="manager"/>
+                <Field label="First password" arg="u" name="password" id="nu-password".into() kind="password" required=true error=add_error hint="12 characters or more"/>
+                <button type="submit" class="button">"Add user"</button>
+                {saved(add)}
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UserList(list: Vec<UserLine>, update: ServerAction<UpdateUser>) -> impl IntoView {
+    let last_id = RwSignal::new(0i64);
+    view! {
+        <table class="records">
+            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"State"</th><th scope="col">"Change"</th></tr></thead>
+            <tbody>{list.into_iter().map(|u| {
+                let id = u.id;
+                let error = Signal::derive(move || (last_id.get() == id).then(|| update.value().get().and_then(|r| r.err())).flatten());
+                let p = format!("u{id}");
+                view! {
+                    <tr>
+                        <th scope="row">{u.email.clone()}{u.is_me.then_some(" (you)")}</th>
+                        <td>{u.role.label()}</td>
+                        <td>{if u.disabled { "Disabled" } else { "Active" }}</td>
+                        <td>
+                            <details class="editor inline"><summary>"Change"</summary>
+                            <ActionForm action=update attr:class="form" on:submit=move |_| last_id.set(id)>
+                                <FormError error/>
+                                <input type="hidden" name="u[id]" value=u.id/>
+                                <input type="hidden" name="u[version]" value=u.version/>
+                                <Choice label="Role" arg="u" name="role" id=format!("{p}-role") error options=roles() selected=u.role.code()/>
+                                <div class="field"><label><input type="checkbox" name="u[disabled]" value="on" checked=u.disabled/>" Disabled (cannot sign in)"</label></div>
+                                <Field label="New password" arg="u" name="password" id=format!("{p}-password") kind="password" error hint="Leave empty to keep it"/>
+                                <button type="submit" class="button">"Save"</button>
+                            </ActionForm>
+                            </details>
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// `/manage/account`: change your own password (ends your other sessions).
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let act = ServerAction::<ChangePassword>::new();
+    let error = last_error(act);
+    view! {
+        <Title text="Account"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<span aria-current="page">"Account"</span></nav>
+        <h1>"Change your password"</h1>
+        <p class="hint">"Signing in elsewhere ends when you change it; this session stays."</p>
+        <ActionForm action=act attr:class="form narrow">
+            <FormError error/>
+            <Field label="Current password" arg="p" name="current" id="pw-current".into() kind="password" required=true error/>
+            <Field label="New password" arg="p" name="new" id="pw-new".into() kind="password" required=true error hint="12 characters or more, not a common password"/>
+            <button type="submit" class="button">"Change password"</button>
+            {saved(act)}
+        </ActionForm>
+    }
+}

@@ -1,0 +1,121 @@
+//! The audit trail: append-only rows written in the same transaction as the change they
+//! describe. The database refuses updates and deletes (triggers), so the app cannot rewrite it.
+
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{now_utc, Db, StoreError, StoreResult};
+
+/// One change to record. `entity_id` of a vendor's own records starts with the vendor's slug
+/// (`acme`, `acme/training/12`), so a vendor's history is one prefix query.
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Serialise a record for the before/after columns.
+pub fn json<T: Serialize>(value: &T) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(format!("audit json: {e}")))
+}
+
+pub async fn record(conn: &mut AnyConnection, c: Change<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now_utc())
+    .bind(c.actor.to_string())
+    .bind(c.action.to_string())
+    .bind(c.entity.to_string())
+    .bind(c.entity_id)
+    .bind(c.before.map(|v| v.to_string()))
+    .bind(c.after.map(|v| v.to_string()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub occurred_at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// What to list; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    /// A vendor slug: its own row and every record under it.
+    pub vendor: Option<String>,
+    /// Inclusive dates, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Newest first, `limit` rows after skipping `offset`, and the total matching.
+pub async fn list(
+    db: &Db,
+    q: &AuditQuery,
+    limit: u32,
+    offset: u64,
+) -> StoreResult<(Vec<AuditRow>, i64)> {
+    let mut sql = String::from("FROM audit_log WHERE 1 = 1");
+    let mut binds: Vec<String> = Vec::new();
+    let mut add = |clause: &str, value: String, binds: &mut Vec<String>| {
+        binds.push(value);
+        sql.push_str(&clause.replace("{}", &format!("${}", binds.len())));
+    };
+    if let Some(a) = &q.actor {
+        add(" AND actor = {}", a.clone(), &mut binds);
+    }
+    if let Some(e) = &q.entity {
+        add(" AND entity = {}", e.clone(), &mut binds);
+    }
+    if let Some(v) = &q.vendor {
+        add(" AND (entity_id = {}", v.clone(), &mut binds);
+        add(" OR entity_id LIKE {})", format!("{v}/%"), &mut binds);
+    }
+    if let Some(f) = &q.from {
+        add(" AND occurred_at >= {}", f.clone(), &mut binds);
+    }
+    if let Some(t) = &q.to {
+        // the whole `to` day: timestamps on it sort below the next character after the date
+        add(" AND occurred_at < {}", format!("{t}U"), &mut binds);
+    }
+    let rows_sql = format!(
+        "SELECT id, occurred_at, actor, action, entity, entity_id, before_json, after_json {sql} \
+         ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    let mut rq = sqlx::query_as::<Any, AuditRow>(&rows_sql);
+    for b in &binds {
+        rq = rq.bind(b.clone());
+    }
+    let rows = rq.fetch_all(&db.pool).await?;
+    let count_sql = format!("SELECT COUNT(*) {sql}");
+    let mut cq = sqlx::query_scalar::<Any, i64>(&count_sql);
+    for b in &binds {
+        cq = cq.bind(b.clone());
+    }
+    Ok((rows, cq.fetch_one(&db.pool).await?))
+}
+
+/// Who last changed a record and when, for conflict messages.
+pub async fn last_change(db: &Db, entity_id: &str) -> StoreResult<Option<(String, String)>> {
+    Ok(sqlx::query_as::<Any, (String, String)>(
+        "SELECT actor, occurred_at FROM audit_log WHERE entity_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(entity_id.to_string())
+    .fetch_optional(&db.pool)
+    .await?)
+}

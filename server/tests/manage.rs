@@ -1,0 +1,581 @@
+//! Vendor managers over real HTTP on both databases: sign-in, sessions, throttling, the
+//! authorization of every mutating server function, optimistic locking and the audit trail.
+
+mod support;
+
+use app::domain::Role;
+use sqlx::Any;
+use support::{session_cookie, spawn_app, Backend, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+const VENDOR: &str = "brightwater-hosting";
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db().await;
+    let v = sqlx::query_scalar::<Any, i64>(sql)
+        .fetch_one(&db.pool)
+        .await
+        .expect(sql);
+    db.pool.close().await;
+    v
+}
+
+/// A fingerprint of everything a server function could change.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in [
+        "vendors",
+        "vendor_services",
+        "vendor_countries",
+        "vpap_enrollments",
+        "attestations",
+        "assessments",
+        "training_records",
+        "contracts",
+        "users",
+        "audit_log",
+    ] {
+        out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
+    }
+    for t in ["vendors", "training_records", "users"] {
+        out.push(
+            scalar(
+                app,
+                &format!("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM {t}"),
+            )
+            .await,
+        );
+    }
+    out
+}
+
+async fn with_accounts(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.create_user("admin@example.test", Role::Admin, PASSWORD)
+        .await;
+    app.create_user("manager@example.test", Role::Manager, PASSWORD)
+        .await;
+    app.create_user("auditor@example.test", Role::Auditor, PASSWORD)
+        .await;
+    app
+}
+
+async fn vendor_version(app: &TestApp, slug: &str) -> i64 {
+    scalar(
+        app,
+        &format!("SELECT version FROM vendors WHERE slug = '{slug}'"),
+    )
+    .await
+}
+
+async fn training_key(app: &TestApp) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT t.id, t.version FROM training_records t JOIN vendors v ON v.id = t.vendor_id \
+         WHERE v.slug = '{VENDOR}' ORDER BY t.id LIMIT 1"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a training record");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
+}
+
+fn vendor_form(slug: &str, version: i64, name: &str) -> Vec<(String, String)> {
+    [
+        ("vendor[slug]", slug.to_string()),
+        ("vendor[version]", version.to_string()),
+        ("vendor[legal_name]", name.to_string()),
+        ("vendor[registration_country]", "DE".into()),
+        ("vendor[kind]", "third_party".into()),
+        ("vendor[work_location]", "own_facilities".into()),
+        ("vendor[purpose_category]", "infrastructure".into()),
+        ("vendor[purpose]", "Hosts storage for backups.".into()),
+        ("vendor[transfer_mechanism]", "sccs".into()),
+        ("vendor[announced_on]", "2025-01-01".into()),
+        ("vendor[effective_on]", "2025-07-01".into()),
+        ("vendor[countries]", "DE FR".into()),
+        ("vendor[services][backup]", "on".into()),
+        ("vendor[categories][customer]", "on".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Every mutating server function, with a valid body built against the current database.
+async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, String)>)> {
+    let v = vendor_version(app, VENDOR).await;
+    let (tid, tver) = training_key(app).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    vec![
+        (
+            "/api/manage/save_vendor",
+            false,
+            vendor_form(VENDOR, v, "Brightwater Hosting GmbH"),
+        ),
+        (
+            "/api/manage/save_vendor",
+            false,
+            vendor_form("", 0, "Fresh Vendor Ltd"),
+        ),
+        (
+            "/api/manage/add_training",
+            false,
+            s(&[
+                ("t[vendor]", VENDOR),
+                ("t[person_name]", "Ada Lovelace"),
+                ("t[person_email]", "ada@vendor.example"),
+                ("t[course]", "Privacy essentials for vendors"),
+                ("t[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/edit_training",
+            false,
+            s(&[
+                ("t[vendor]", VENDOR),
+                ("t[id]", &tid),
+                ("t[version]", &tver),
+                ("t[person_name]", "Renamed Person"),
+                ("t[person_email]", "renamed@vendor.example"),
+                ("t[course]", "Privacy essentials for vendors"),
+                ("t[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/bulk_training",
+            false,
+            s(&[
+                ("b[vendor]", VENDOR),
+                (
+                    "b[people]",
+                    "Ann One <ann@vendor.example>\nBob Two, bob@vendor.example",
+                ),
+                ("b[course]", "Privacy essentials for vendors"),
+                ("b[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/add_enrollment",
+            false,
+            s(&[
+                ("e[vendor]", VENDOR),
+                ("e[enrolled_on]", &today),
+                ("e[status]", "active"),
+            ]),
+        ),
+        (
+            "/api/manage/add_attestation",
+            false,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[submitted_on]", &today),
+                ("a[outcome]", "approved"),
+                ("a[approved_on]", &today),
+                ("a[approved_by]", "Reviewer"),
+            ]),
+        ),
+        (
+            "/api/manage/add_assessment",
+            false,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[kind]", "iso27001"),
+                ("a[assessor]", "Cert Body"),
+                ("a[period_start]", "2025-01-01"),
+                ("a[period_end]", "2025-12-31"),
+                ("a[issued_on]", "2026-01-15"),
+                ("a[valid_until]", "2029-01-14"),
+            ]),
+        ),
+        (
+            "/api/manage/add_contract",
+            false,
+            s(&[
+                ("c[vendor]", VENDOR),
+                ("c[kind]", "dpa"),
+                ("c[reference]", "DPA-NEW"),
+                ("c[signed_on]", "2026-01-01"),
+                ("c[in_force_from]", "2026-01-01"),
+                ("c[obligations][confidentiality]", "on"),
+                ("c[obligations][breach_notice]", "on"),
+                ("c[breach_hours]", "48"),
+            ]),
+        ),
+        (
+            "/api/manage/remove_record",
+            false,
+            s(&[
+                ("r[vendor]", VENDOR),
+                ("r[kind]", "training"),
+                ("r[id]", &tid),
+                ("r[version]", &tver),
+            ]),
+        ),
+        (
+            "/api/admin/add_user",
+            true,
+            s(&[
+                ("u[email]", "new.person@example.test"),
+                ("u[role]", "auditor"),
+                ("u[password]", "a brand new long passphrase"),
+            ]),
+        ),
+    ]
+}
+
+async fn authorization_matrix(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let auditor = app.login("auditor@example.test", PASSWORD).await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    let count = mutating_calls(&app).await.len();
+    for i in 0..count {
+        // rebuilt each time: versions move as allowed calls succeed
+        let (path, admin_only, form) = mutating_calls(&app).await.swap_remove(i);
+        let form = borrow(&form);
+        let refused: Vec<(&str, Option<&str>, u16)> = if admin_only {
+            vec![
+                ("anonymous", None, 401),
+                ("auditor", Some(&auditor), 403),
+                ("manager", Some(&manager), 403),
+            ]
+        } else {
+            vec![("anonymous", None, 401), ("auditor", Some(&auditor), 403)]
+        };
+        for (who, cookie, status) in refused {
+            let before = fingerprint(&app).await;
+            let res = app.post_form(path, &form, cookie).await;
+            assert_eq!(res.status(), status, "{path} as {who}");
+            assert_eq!(
+                fingerprint(&app).await,
+                before,
+                "{path} as {who} changed nothing"
+            );
+        }
+        let allowed = if admin_only { &admin } else { &manager };
+        let before = fingerprint(&app).await;
+        let res = app.post_form(path, &form, Some(allowed)).await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            200,
+            "{path} is allowed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let after = fingerprint(&app).await;
+        assert_ne!(after, before, "{path} changed something");
+        assert!(after[9] > before[9], "{path} wrote an audit row");
+    }
+    // and the internal pages answer a signed-out visitor with the sign-in page
+    let res = app
+        .client
+        .get(format!("{}/manage", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fmanage");
+    app.stop().await;
+}
+
+async fn sessions_renew_expire_and_end(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let first = app.login("manager@example.test", PASSWORD).await;
+    let (status, html) = app.get_with("/manage", &first).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Not compliant today"), "dashboard renders");
+
+    // signing in again with a cookie issues a new id and retires the old one
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "manager@example.test"), ("password", PASSWORD)],
+            Some(&first),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let second = session_cookie(&res).expect("new cookie");
+    assert_ne!(second, first);
+    let set = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"),
+        "{set}"
+    );
+    assert_eq!(
+        app.get_with("/manage", &first).await.0,
+        302,
+        "old id is dead"
+    );
+
+    // sign out, then replay the cookie
+    let res = app.post_form("/api/logout", &[], Some(&second)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(session_cookie(&res).as_deref(), Some("registry_session="));
+    assert_eq!(
+        app.get_with("/manage", &second).await.0,
+        302,
+        "replayed cookie is refused"
+    );
+    let res = app
+        .post_form(
+            "/api/manage/add_enrollment",
+            &[
+                ("e[vendor]", VENDOR),
+                ("e[enrolled_on]", "2026-01-01"),
+                ("e[status]", "active"),
+            ],
+            Some(&second),
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+
+    // idle for 31 minutes: gone
+    let third = app.login("manager@example.test", PASSWORD).await;
+    let db = app.db().await;
+    let stale = (chrono::Utc::now() - chrono::Duration::minutes(31))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(stale)
+        .execute(&db.pool)
+        .await
+        .expect("age");
+    assert_eq!(
+        app.get_with("/manage", &third).await.0,
+        302,
+        "idle session ended"
+    );
+    // older than 12 hours although active: gone
+    let fourth = app.login("manager@example.test", PASSWORD).await;
+    let old = (chrono::Utc::now() - chrono::Duration::hours(13))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("UPDATE sessions SET created_at = $1")
+        .bind(old)
+        .execute(&db.pool)
+        .await
+        .expect("age");
+    assert_eq!(
+        app.get_with("/manage", &fourth).await.0,
+        302,
+        "absolute timeout"
+    );
+
+    // an admin disabling the account ends its sessions at once
+    let fifth = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(
+        "SELECT id, version FROM users WHERE email = 'manager@example.test'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("user");
+    let (id, version) = (id.to_string(), version.to_string());
+    let res = app
+        .post_form(
+            "/api/admin/update_user",
+            &[
+                ("u[id]", &id),
+                ("u[version]", &version),
+                ("u[role]", "manager"),
+                ("u[disabled]", "on"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get_with("/manage", &fifth).await.0,
+        302,
+        "disabled account signed out"
+    );
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "manager@example.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 401, "disabled account cannot sign in");
+    db.pool.close().await;
+    app.stop().await;
+}
+
+async fn sign_in_errors_are_generic_and_throttled(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let wrong = app
+        .post_form(
+            "/api/login",
+            &[
+                ("email", "manager@example.test"),
+                ("password", "not the password at all"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    let wrong = wrong.text().await.unwrap_or_default();
+    let unknown = app
+        .post_form(
+            "/api/login",
+            &[
+                ("email", "nobody@example.test"),
+                ("password", "not the password at all"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(
+        unknown.text().await.unwrap_or_default(),
+        wrong,
+        "same answer for unknown e-mail"
+    );
+    assert!(wrong.contains("BadCredentials"), "{wrong}");
+    for _ in 0..4 {
+        let res = app
+            .post_form(
+                "/api/login",
+                &[
+                    ("email", "manager@example.test"),
+                    ("password", "still wrong password"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    // five failures: even the right password waits now
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "Manager@Example.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    let body = res.text().await.unwrap_or_default();
+    assert!(body.contains("TooManyAttempts"), "{body}");
+    // another account from the same address is not locked by those five
+    app.login("auditor@example.test", PASSWORD).await;
+    app.stop().await;
+}
+
+async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    let version = vendor_version(&app, VENDOR).await;
+    let first = vendor_form(VENDOR, version, "Brightwater Hosting (first)");
+    let second = vendor_form(VENDOR, version, "Brightwater Hosting (second)");
+    let (first, second) = (borrow(&first), borrow(&second));
+    let (a, b) = tokio::join!(
+        app.post_form("/api/manage/save_vendor", &first, Some(&manager)),
+        app.post_form("/api/manage/save_vendor", &second, Some(&admin)),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "exactly one save wins");
+    let loser = if a.status() == 409 { a } else { b };
+    let body = loser.text().await.unwrap_or_default();
+    assert!(
+        body.contains("Conflict") && body.contains("@example.test"),
+        "{body}"
+    );
+    assert_eq!(vendor_version(&app, VENDOR).await, version + 1);
+
+    // the winner's audit row: who, before and after
+    let db = app.db().await;
+    let (actor, before, after) = sqlx::query_as::<Any, (String, String, String)>(
+        "SELECT actor, before_json, after_json FROM audit_log WHERE entity = 'vendor' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("audit row");
+    assert!(actor.ends_with("@example.test"));
+    let before: serde_json::Value = serde_json::from_str(&before).expect("json");
+    let after: serde_json::Value = serde_json::from_str(&after).expect("json");
+    assert!(before["legal_name"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Brightwater Hosting"));
+    assert!(after["legal_name"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Brightwater Hosting ("));
+
+    // the public page shows the new name
+    let (_, html) = app.get(&format!("/subprocessors/{VENDOR}")).await;
+    assert!(
+        html.contains("Brightwater Hosting ("),
+        "public page changed"
+    );
+
+    // the audit trail cannot be rewritten
+    assert!(sqlx::query("UPDATE audit_log SET actor = 'someone else'")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    let (status, html) = app.get_with("/manage/audit?entity=vendor", &manager).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(VENDOR));
+
+    // bad input: messages per field, nothing stored
+    let before = fingerprint(&app).await;
+    let mut bad = vendor_form(VENDOR, version + 1, "");
+    bad.retain(|(k, _)| !k.starts_with("vendor[services]"));
+    for (k, v) in bad.iter_mut() {
+        if k == "vendor[effective_on]" {
+            *v = "2024-01-01".into();
+        }
+    }
+    let res = app
+        .post_form("/api/manage/save_vendor", &borrow(&bad), Some(&manager))
+        .await;
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("legal_name") && body.contains("services"),
+        "{body}"
+    );
+    assert_eq!(fingerprint(&app).await, before);
+    db.pool.close().await;
+    app.stop().await;
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both_databases!(
+    authorization_matrix,
+    sessions_renew_expire_and_end,
+    sign_in_errors_are_generic_and_throttled,
+    stale_edit_conflicts_and_audit_is_append_only,
+);
