@@ -3,6 +3,8 @@ import { defineConfig } from '@playwright/test';
 // The app under test runs on a port of its own; if something already listens there the run
 // fails instead of silently testing a stale server.
 const PORT = Number(process.env.E2E_PORT ?? 3456);
+// Vendor-manager tests change records, so they get a server and database of their own.
+const MANAGE_PORT = PORT + 1;
 
 export default defineConfig({
   testDir: './tests',
@@ -23,15 +25,20 @@ export default defineConfig({
     acceptDownloads: true,
   },
   projects: [
-    { name: 'js', use: { javaScriptEnabled: true } },
-    { name: 'no-js', use: { javaScriptEnabled: false } },
+    { name: 'js', testIgnore: /manage\.spec/, use: { javaScriptEnabled: true } },
+    { name: 'no-js', testIgnore: /manage\.spec/, use: { javaScriptEnabled: false } },
+    {
+      name: 'manage',
+      testMatch: /manage\.spec/,
+      use: { javaScriptEnabled: true, baseURL: `http://127.0.0.1:${MANAGE_PORT}` },
+    },
   ],
-  webServer: {
-    command: `bash ./start-server.sh ${PORT}`,
-    url: `http://127.0.0.1:${PORT}/healthz`,
+  webServer: [PORT, MANAGE_PORT].map((port) => ({
+    command: `bash ./start-server.sh ${port}`,
+    url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+  })),
 });

@@ -11,4 +11,8 @@ export DATABASE_URL="sqlite://$dir/e2e.db"
 export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 "$bin" seed-demo
+# accounts for the vendor-manager tests (this database lives only as long as the test run)
+for role in admin manager auditor; do
+  printf '%s\n' "e2e $role passphrase long" | "$bin" user create --email "$role@example.test" --role "$role"
+done
 "$bin" serve

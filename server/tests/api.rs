@@ -164,7 +164,18 @@ async fn demo_compliance_states(backend: Backend) {
     }
     // personnel names stay internal
     let (_, public) = app.get("/subprocessors/brightwater-hosting").await;
-    let (_, internal) = app.get("/manage/vendors/brightwater-hosting").await;
+    app.create_user(
+        "auditor@example.test",
+        app::domain::Role::Auditor,
+        "a long auditor passphrase",
+    )
+    .await;
+    let auditor = app
+        .login("auditor@example.test", "a long auditor passphrase")
+        .await;
+    let (_, internal) = app
+        .get_with("/manage/vendors/brightwater-hosting", &auditor)
+        .await;
     assert!(
         internal.contains("Bruno Lindqvist (expired"),
         "internal view names the person"
@@ -177,7 +188,9 @@ async fn demo_compliance_states(backend: Backend) {
         !public.contains("DPA-1001"),
         "contract references stay internal"
     );
-    let (_, lapsing) = app.get("/manage/vendors/cobalt-networks").await;
+    let (_, lapsing) = app
+        .get_with("/manage/vendors/cobalt-networks", &auditor)
+        .await;
     assert!(lapsing.contains("Lapses within 30 days"));
     app.stop().await;
 }

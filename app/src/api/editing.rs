@@ -157,11 +157,7 @@ pub async fn load_vendor_editor(slug: &str) -> Result<VendorEditor, AppError> {
             services,
         });
     }
-    let mut conn = db
-        .pool
-        .acquire()
-        .await
-        .map_err(|e| super::server::internal(e))?;
+    let mut conn = db.pool.acquire().await.map_err(super::server::internal)?;
     let row = vendor_writes::edit_row(&mut conn, slug)
         .await?
         .ok_or_else(not_found)?;
@@ -377,7 +373,7 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
         .await?
         .ok_or_else(not_found)?;
     let v = NewVendor {
-        slug: Slug::parse(&before.slug).map_err(|e| super::server::internal(e))?,
+        slug: Slug::parse(&before.slug).map_err(super::server::internal)?,
         ..v
     };
     if !vendor_writes::update_vendor(&mut tx, before.id, form.version, &v).await? {
@@ -453,9 +449,7 @@ async fn record_change(
     tx: &mut AnyConnection,
     who: &Principal,
     action: &str,
-    kind: RecordKind,
-    vendor: &str,
-    id: i64,
+    (kind, vendor, id): (RecordKind, &str, i64),
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
@@ -503,9 +497,7 @@ pub async fn add_training(t: TrainingForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "create",
-        RecordKind::Training,
-        &t.vendor,
-        id,
+        (RecordKind::Training, &t.vendor, id),
         None,
         Some(audit::json(&record)?),
     )
@@ -541,9 +533,7 @@ pub async fn edit_training(t: TrainingForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "update",
-        RecordKind::Training,
-        &t.vendor,
-        t.id,
+        (RecordKind::Training, &t.vendor, t.id),
         before.map(|b| b.1),
         Some(audit::json(&record)?),
     )
@@ -691,9 +681,7 @@ pub async fn bulk_training(b: BulkTrainingForm) -> Result<u32, AppError> {
             &mut tx,
             &who,
             "create",
-            RecordKind::Training,
-            &b.vendor,
-            id,
+            (RecordKind::Training, &b.vendor, id),
             None,
             Some(audit::json(record)?),
         )
@@ -725,9 +713,7 @@ pub async fn add_enrollment(e: EnrollmentForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "create",
-        RecordKind::Enrollment,
-        &e.vendor,
-        id,
+        (RecordKind::Enrollment, &e.vendor, id),
         None,
         Some(audit::json(&record)?),
     )
@@ -787,9 +773,7 @@ pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "create",
-        RecordKind::Attestation,
-        &a.vendor,
-        id,
+        (RecordKind::Attestation, &a.vendor, id),
         None,
         Some(audit::json(&record)?),
     )
@@ -851,9 +835,7 @@ pub async fn add_assessment(a: AssessmentForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "create",
-        RecordKind::Assessment,
-        &a.vendor,
-        id,
+        (RecordKind::Assessment, &a.vendor, id),
         None,
         Some(audit::json(&record)?),
     )
@@ -951,9 +933,7 @@ pub async fn add_contract(c: ContractForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "create",
-        RecordKind::Contract,
-        &c.vendor,
-        id,
+        (RecordKind::Contract, &c.vendor, id),
         None,
         Some(audit::json(&record)?),
     )
@@ -976,9 +956,7 @@ pub async fn remove_record(r: RemoveForm) -> Result<(), AppError> {
         &mut tx,
         &who,
         "delete",
-        kind,
-        &r.vendor,
-        r.id,
+        (kind, &r.vendor, r.id),
         before.map(|b| b.1),
         None,
     )

@@ -191,8 +191,7 @@ pub fn client_address() -> String {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .last()
+            .rfind(|s| !s.is_empty())
         {
             return last.to_string();
         }

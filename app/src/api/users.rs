@@ -48,7 +48,7 @@ pub async fn load_users() -> Result<Vec<UserLine>, AppError> {
         .map(|r| {
             Ok(UserLine {
                 is_me: r.id == me.user_id,
-                role: Role::parse(&r.role).map_err(|e| server::internal(e))?,
+                role: Role::parse(&r.role).map_err(server::internal)?,
                 id: r.id,
                 version: r.version,
                 email: r.email,
