@@ -39,6 +39,8 @@ pub enum AppError {
         by: String,
         at: String,
         current: Vec<(String, String)>,
+        /// The stored version now, so the form can be saved again once compared.
+        version: Option<i64>,
     },
 }
 

@@ -4,14 +4,17 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
-    components::{AccountMenu, AuthActions},
+    components::AccountMenu,
     pages::{
-        AccountPage, AuditLogPage, LoginPage, ManageHomePage, ManageVendorPage, NotFoundPage,
-        RegistryPage, UsersPage, VendorEditPage, VendorPage,
+        lazy::{
+            AccountRoute, AuditRoute, LoginRoute, ManageHomeRoute, ManageVendorRoute, UsersRoute,
+            VendorEditRoute,
+        },
+        NotFoundPage, RegistryPage, VendorPage,
     },
 };
 
@@ -47,11 +50,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Everything inside the router: the sign-in actions read errors from the URL, which only the
-/// router knows.
+/// Everything inside the router.
 #[component]
 fn Site() -> impl IntoView {
-    AuthActions::provide();
     view! {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="site-header">
@@ -68,14 +69,14 @@ fn Site() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/manage") view=ManageHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/audit") view=AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/users") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/account") view=AccountPage/>
-                    <Route path=path!("/manage/vendors/new") view=VendorEditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/vendors/:slug") view=ManageVendorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/vendors/:slug/edit") view=VendorEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("/manage/vendors/new") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/vendors/:slug") view={Lazy::<ManageVendorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/vendors/:slug/edit") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer class="site-footer">

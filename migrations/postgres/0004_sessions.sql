@@ -22,5 +22,6 @@ CREATE INDEX login_failures_email ON login_failures (email, attempted_at);
 CREATE INDEX login_failures_address ON login_failures (address, attempted_at);
 
 -- The audit trail is read per record and by date.
-CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, id);
+CREATE INDEX audit_log_entity_id ON audit_log (entity_id, id);
+CREATE INDEX audit_log_entity ON audit_log (entity, id);
 CREATE INDEX audit_log_occurred ON audit_log (occurred_at);

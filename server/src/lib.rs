@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 

@@ -63,10 +63,12 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
     };
     let me = session::require(session::admin).await?;
     let db = server::db()?;
-    let mut tx = begin_write(&db).await?;
-    let before = users::get_user(&mut tx, u.id)
+    // read and hash before taking the write lock; the version check below keeps it consistent
+    let mut conn = db.pool.acquire().await.map_err(server::internal)?;
+    let before = users::get_user(&mut conn, u.id)
         .await?
         .ok_or_else(server::not_found)?;
+    drop(conn);
     let mut f = Fields::default();
     let role = f.take("role", Role::parse(&u.role));
     let disabled = !u.disabled.is_empty();
@@ -92,6 +94,7 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
     } else {
         None
     };
+    let mut tx = begin_write(&db).await?;
     if !users::update_user(&mut tx, u.id, u.version, role, disabled, hash.as_deref()).await? {
         drop(tx);
         let mut conn = db.pool.acquire().await.map_err(server::internal)?;
@@ -107,7 +110,12 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
         let (by, at) = audit::last_change(&db, &before.email)
             .await?
             .unwrap_or_else(|| ("another admin".into(), "an unknown time".into()));
-        return Err(AppError::Conflict { by, at, current });
+        return Err(AppError::Conflict {
+            by,
+            at,
+            current,
+            version: None,
+        });
     }
     if disabled || new_password {
         // the admin's own session survives a reset of their own password
@@ -139,12 +147,15 @@ pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
     let user = users::find_by_id(&db, me.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    // a stolen session must not guess the password freely
+    let attempt = session::throttle(&user.email).await?;
     if !passwords::verify_password(p.current, user.password_hash).await {
         return Err(AppError::invalid(
             "current",
             "This is not your current password.",
         ));
     }
+    sessions::forget_failure(&db, attempt).await?;
     let email = Email::parse(&user.email).map_err(server::internal)?;
     check_new_password(&p.new, &email).map_err(|e| AppError::invalid("new", e.0))?;
     let hash = passwords::hash_password(p.new)
@@ -155,7 +166,7 @@ pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
         .await?
         .ok_or(AppError::Unauthorized)?;
     let role = Role::parse(&row.role).map_err(server::internal)?;
-    users::update_user(
+    if !users::update_user(
         &mut tx,
         row.id,
         row.version,
@@ -163,7 +174,12 @@ pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
         row.disabled != 0,
         Some(&hash),
     )
-    .await?;
+    .await?
+    {
+        return Err(AppError::Request(
+            "Your account changed while saving; please try again.".into(),
+        ));
+    }
     sessions::delete_user_sessions(&mut tx, row.id, Some(&me.token_hash)).await?;
     audit::record(
         &mut tx,

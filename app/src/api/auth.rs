@@ -14,8 +14,16 @@ pub struct Me {
 
 /// Where to go after signing in: a local path only (never another site).
 pub fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &str| {
+        let mut chars = n.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !n
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n) if local(n) => n.into(),
         _ => "/manage".into(),
     }
 }
@@ -52,6 +60,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/manage");
         assert_eq!(safe_next(Some("https://evil.example")), "/manage");
         assert_eq!(safe_next(Some("/\\evil.example")), "/manage");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/manage");
+        assert_eq!(safe_next(Some("/a\nb")), "/manage");
+        assert_eq!(safe_next(Some("/")), "/");
         assert_eq!(safe_next(None), "/manage");
     }
 }

@@ -124,7 +124,15 @@ pub async fn load_audit(query: String) -> Result<AuditPage, AppError> {
     let q = audit::AuditQuery {
         actor: get("actor"),
         entity: get("entity"),
-        vendor: get("vendor"),
+        vendor: get("vendor").filter(|v| {
+            let ok = crate::domain::Slug::parse(v).is_ok();
+            if !ok {
+                message = Some(format!(
+                    "\"{v}\" is not a vendor slug; that filter was ignored."
+                ));
+            }
+            ok
+        }),
         from: from.clone(),
         to: to.clone(),
     };

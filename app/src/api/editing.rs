@@ -16,6 +16,7 @@ use crate::{
             Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
             Enrollment, EnrollmentStatus, Obligation, ObligationTerm, RecordKind, TrainingRecord,
         },
+        label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         CountryCode, DataCategory, Email, Lifecycle, NonEmptyText, ParseError, Slug,
     },
@@ -38,13 +39,34 @@ fn optional_text(label: &str, s: &str, max: usize) -> Result<Option<String>, Par
     }
 }
 
+/// A date written `YYYY-MM-DD` with a year from 1990 to 2200: stored as text, dates must sort
+/// as dates, which signed or five-digit years would not.
 fn date(label: &str, s: &str) -> Result<NaiveDate, ParseError> {
     let s = s.trim();
     if s.is_empty() {
         return Err(ParseError(format!("{label} is required.")));
     }
-    s.parse()
-        .map_err(|_| ParseError(format!("Enter {label} as a date, YYYY-MM-DD.")))
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let bad = || ParseError(format!("Enter {label} as a date, YYYY-MM-DD."));
+    let d: NaiveDate = if shaped {
+        s.parse().map_err(|_| bad())?
+    } else {
+        return Err(bad());
+    };
+    use chrono::Datelike;
+    if !(1990..=2200).contains(&d.year()) {
+        return Err(ParseError(format!(
+            "{label} must be between 1990 and 2200."
+        )));
+    }
+    Ok(d)
 }
 
 fn optional_date(label: &str, s: &str) -> Result<Option<NaiveDate>, ParseError> {
@@ -109,17 +131,44 @@ fn vendor_fields(v: &VendorEdit) -> Vec<(String, String)> {
         ("Country of registration", v.registration_country.clone()),
         ("Website", v.website.clone()),
         ("Privacy contact", v.privacy_contact.clone()),
-        ("Kind", v.kind.clone()),
-        ("Where its people work", v.work_location.clone()),
-        ("Purpose category", v.purpose_category.clone()),
+        (
+            "Kind",
+            label_for(&v.kind, VendorKind::parse, VendorKind::label),
+        ),
+        (
+            "Where its people work",
+            label_for(&v.work_location, WorkLocation::parse, WorkLocation::label),
+        ),
+        (
+            "Purpose category",
+            label_for(
+                &v.purpose_category,
+                PurposeCategory::parse,
+                PurposeCategory::label,
+            ),
+        ),
         ("Purpose", v.purpose.clone()),
-        ("Transfer mechanism", v.transfer_mechanism.clone()),
+        (
+            "Transfer mechanism",
+            label_for(
+                &v.transfer_mechanism,
+                TransferMechanism::parse,
+                TransferMechanism::label,
+            ),
+        ),
         ("Announced on", v.announced_on.clone()),
         ("Effective on", v.effective_on.clone()),
         ("Removed on", v.removed_on.clone()),
         ("Services", v.services.join(", ")),
         ("Processing countries", v.countries.clone()),
-        ("Data categories", v.categories.join(", ")),
+        (
+            "Data categories",
+            v.categories
+                .iter()
+                .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -127,13 +176,24 @@ fn vendor_fields(v: &VendorEdit) -> Vec<(String, String)> {
 }
 
 /// The conflict answer: who saved `entity_id` last and when, with the stored values.
-async fn conflict(db: &Db, entity_id: &str, current: Vec<(String, String)>) -> AppError {
+async fn conflict(
+    db: &Db,
+    entity_id: &str,
+    current: Vec<(String, String)>,
+    version: Option<i64>,
+) -> AppError {
     match audit::last_change(db, entity_id).await {
-        Ok(Some((by, at))) => AppError::Conflict { by, at, current },
+        Ok(Some((by, at))) => AppError::Conflict {
+            by,
+            at: at.replace('T', " ").replace('Z', " UTC"),
+            current,
+            version,
+        },
         Ok(None) => AppError::Conflict {
             by: "another user".into(),
             at: "an unknown time".into(),
             current,
+            version,
         },
         Err(e) => e.into(),
     }
@@ -172,9 +232,14 @@ pub async fn load_vendor_editor(slug: &str) -> Result<VendorEditor, AppError> {
 async fn parse_vendor(conn: &mut AnyConnection, form: &VendorForm) -> Result<NewVendor, AppError> {
     let mut f = Fields::default();
     let legal_name = f.take("legal_name", text("Legal name", &form.legal_name, 200));
-    let slug = legal_name
-        .as_deref()
-        .and_then(|n| f.take("legal_name", Slug::from_name(n)));
+    // a new vendor's address comes from its name; an existing one keeps its own
+    let slug = if form.slug.trim().is_empty() {
+        legal_name
+            .as_deref()
+            .and_then(|n| f.take("legal_name", Slug::from_name(n)))
+    } else {
+        Slug::parse(form.slug.trim()).ok()
+    };
     let trading_name = f.take(
         "trading_name",
         optional_text("Trading name", &form.trading_name, 200),
@@ -266,7 +331,9 @@ async fn parse_vendor(conn: &mut AnyConnection, form: &VendorForm) -> Result<New
     let mut categories = Vec::new();
     for code in form.categories.keys() {
         if let Some(c) = f.take("categories", DataCategory::parse(code)) {
-            categories.push(c);
+            if !categories.contains(&c) {
+                categories.push(c);
+            }
         }
     }
     if form.categories.is_empty() {
@@ -378,7 +445,13 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
     };
     if !vendor_writes::update_vendor(&mut tx, before.id, form.version, &v).await? {
         drop(tx);
-        return Err(conflict(&db, &before.slug, vendor_fields(&snapshot(&before))).await);
+        return Err(conflict(
+            &db,
+            &before.slug,
+            vendor_fields(&snapshot(&before)),
+            Some(before.version),
+        )
+        .await);
     }
     let after = vendor_writes::edit_row(&mut tx, &before.slug)
         .await?
@@ -508,9 +581,9 @@ pub async fn add_training(t: TrainingForm) -> Result<(), AppError> {
 pub async fn edit_training(t: TrainingForm) -> Result<(), AppError> {
     let who = require(editor).await?;
     let db = db()?;
+    let before = current_record(&db, &t.vendor, RecordKind::Training, t.id).await?;
     let mut tx = begin_write(&db).await?;
     let vendor = vendor_id(&mut tx, &t.vendor).await?;
-    let before = current_record(&db, &t.vendor, RecordKind::Training, t.id).await?;
     let mut f = Fields::default();
     let record = parse_training(
         &mut tx,
@@ -599,7 +672,7 @@ async fn record_conflict(
         Err(e) => return e,
     };
     let _ = before;
-    conflict(db, &entity_id, current).await
+    conflict(db, &entity_id, current, None).await
 }
 
 /// One person per line: `Name <email>` or `Name, email`.
@@ -872,7 +945,9 @@ pub async fn add_contract(c: ContractForm) -> Result<(), AppError> {
     let mut obligations = Vec::new();
     for code in c.obligations.keys() {
         if let Some(o) = f.take("obligations", Obligation::parse(code)) {
-            obligations.push(o);
+            if !obligations.contains(&o) {
+                obligations.push(o);
+            }
         }
     }
     let hours = if obligations.contains(&Obligation::BreachNotice) {

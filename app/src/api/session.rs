@@ -203,25 +203,30 @@ pub fn client_address() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Sign in: throttled, one generic message for any failure, a dummy verify for unknown
-/// e-mails, a fresh session id (the old one, if any, is deleted), and a re-hash when the
-/// stored hash used other parameters.
-pub async fn sign_in(email: &str, password: String) -> Result<Principal, AppError> {
-    use crate::{
-        domain::{session::throttled_for, session::THROTTLE_WINDOW, Email},
-        passwords,
-        store::users,
-    };
+/// Throttle a password check by e-mail and address: `Err(TooManyAttempts)` when over the limit,
+/// otherwise the id of the attempt, recorded as failed until the caller forgets it.
+pub async fn throttle(email_key: &str) -> Result<i64, AppError> {
+    use crate::domain::session::{throttled_for, THROTTLE_WINDOW};
     let db = db()?;
     let address = client_address();
-    let email_key = email.trim().to_lowercase();
     let now = chrono::Utc::now();
     let (by_email, by_address) =
-        sessions::recent_failures(&db, &email_key, &address, now - THROTTLE_WINDOW).await?;
+        sessions::recent_failures(&db, email_key, &address, now - THROTTLE_WINDOW).await?;
     if let Some(minutes) = throttled_for(&by_email, &by_address, now) {
         set_status(StatusCode::TOO_MANY_REQUESTS);
         return Err(AppError::TooManyAttempts(minutes));
     }
+    Ok(sessions::record_failure(&db, email_key, &address).await?)
+}
+
+/// Sign in: throttled, one generic message for any failure, a dummy verify for unknown
+/// e-mails, a fresh session id (the old one, if any, is deleted), and a re-hash when the
+/// stored hash used other parameters.
+pub async fn sign_in(email: &str, password: String) -> Result<Principal, AppError> {
+    use crate::{domain::Email, passwords, store::users};
+    let email_key = email.trim().to_lowercase();
+    let attempt = throttle(&email_key).await?;
+    let db = db()?;
     let user = match Email::parse(email) {
         Ok(e) => users::find_by_email(&db, &e).await?,
         Err(_) => None,
@@ -234,11 +239,11 @@ pub async fn sign_in(email: &str, password: String) -> Result<Principal, AppErro
     let user = match user {
         Some(u) if matches && usable => u,
         _ => {
-            sessions::record_failure(&db, &email_key, &address).await?;
             set_status(StatusCode::UNAUTHORIZED);
             return Err(AppError::BadCredentials);
         }
     };
+    sessions::forget_failure(&db, attempt).await?;
     if passwords::needs_rehash(&phc) {
         match passwords::hash_password(password).await {
             Ok(fresh) => users::rehash_password(&db, user.id, &fresh).await?,

@@ -61,3 +61,16 @@ where
             .then(|| view! { <p class="notice notice-ok" role="status">"Saved."</p> })
     }
 }
+
+/// Count the successful runs of an action in `saved` (pages reload their data on it).
+pub fn count_successes<A, O>(action: ServerAction<A>, saved: RwSignal<usize>)
+where
+    A: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            saved.update(|n| *n += 1);
+        }
+    });
+}

@@ -5,9 +5,9 @@ mod filters;
 mod form;
 mod table;
 
-pub use account::{AccountMenu, AuthActions};
+pub use account::AccountMenu;
 pub use filters::FilterForm;
-pub use form::{last_error, saved, FieldMsg, FormError};
+pub use form::{count_successes, last_error, saved, FieldMsg, FormError};
 pub use table::{Pagination, VendorTable};
 
 use chrono::NaiveDate;

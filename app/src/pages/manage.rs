@@ -10,7 +10,10 @@ use crate::{
             EditTraining, RemoveRecord,
         },
     },
-    components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
+    components::{
+        count_successes, date_text, last_error, ComplianceBadge, ErrorNotice, FormError,
+        StatusBadge,
+    },
     domain::assurance::TrainingRecord,
     error::AppError,
     pages::manage_forms::{
@@ -25,19 +28,10 @@ use crate::{
 pub fn ManageVendorPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
-    let acts = Actions {
-        training: ServerAction::new(),
-        edit_training: ServerAction::new(),
-        bulk: ServerAction::new(),
-        enrollment: ServerAction::new(),
-        attestation: ServerAction::new(),
-        assessment: ServerAction::new(),
-        contract: ServerAction::new(),
-        remove: ServerAction::new(),
-    };
+    let acts = Actions::new();
     provide_context(acts);
     let data = Resource::new(
-        move || (slug.get(), acts.version()),
+        move || (slug.get(), acts.saved.get()),
         |(slug, _)| load_vendor_assurance(slug),
     );
     view! {
@@ -54,7 +48,8 @@ pub fn ManageVendorPage() -> impl IntoView {
     }
 }
 
-/// The editing actions of this page; the records reload after any of them runs.
+/// The editing actions of this page. The records reload after a successful save only: a
+/// refused one keeps the form, its entries and its messages on screen.
 #[derive(Clone, Copy)]
 pub struct Actions {
     pub training: ServerAction<AddTraining>,
@@ -65,18 +60,36 @@ pub struct Actions {
     pub assessment: ServerAction<AddAssessment>,
     pub contract: ServerAction<AddContract>,
     pub remove: ServerAction<RemoveRecord>,
+    /// Successful saves so far.
+    pub saved: RwSignal<usize>,
+    /// The record whose row form was submitted last (its messages show there).
+    pub last_row: RwSignal<i64>,
 }
 
 impl Actions {
-    fn version(&self) -> usize {
-        self.training.version().get()
-            + self.edit_training.version().get()
-            + self.bulk.version().get()
-            + self.enrollment.version().get()
-            + self.attestation.version().get()
-            + self.assessment.version().get()
-            + self.contract.version().get()
-            + self.remove.version().get()
+    fn new() -> Self {
+        let saved = RwSignal::new(0);
+        let acts = Actions {
+            training: ServerAction::new(),
+            edit_training: ServerAction::new(),
+            bulk: ServerAction::new(),
+            enrollment: ServerAction::new(),
+            attestation: ServerAction::new(),
+            assessment: ServerAction::new(),
+            contract: ServerAction::new(),
+            remove: ServerAction::new(),
+            saved,
+            last_row: RwSignal::new(0),
+        };
+        count_successes(acts.training, saved);
+        count_successes(acts.edit_training, saved);
+        count_successes(acts.bulk, saved);
+        count_successes(acts.enrollment, saved);
+        count_successes(acts.attestation, saved);
+        count_successes(acts.assessment, saved);
+        count_successes(acts.contract, saved);
+        count_successes(acts.remove, saved);
+        acts
     }
 }
 
@@ -119,14 +132,15 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
             </header>
             <p class="hint">"Internal view, computed on "{date_text(Some(day))}". Tier: "{a.tier.label()}"."</p>
             {edit.then(|| view! { <p><a class="button" href=format!("/manage/vendors/{}/edit", a.slug)>"Edit vendor details"</a></p> })}
+            <FormError error=last_error(expect_context::<Actions>().remove)/>
             {window.map(|w| view! { <p class="notice">{w}</p> })}
             {(!a.compliance.reasons.is_empty()).then(|| view! {
-                <section aria-labelledby="reasons-h">
+                {view! { <section aria-labelledby="reasons-h">
                     <h2 id="reasons-h">"Why it is not compliant"</h2>
                     <ul class="reasons">{a.compliance.reasons.iter().map(|r| view! { <li>{r.internal()}</li> }).collect_view()}</ul>
-                </section>
+                </section> }.into_any()}
             })}
-            <section aria-labelledby="enrol-h">
+            {view! { <section aria-labelledby="enrol-h">
                 <h2 id="enrol-h">"VPAP enrollment history"</h2>
                 <table class="records">
                     <thead><tr><th scope="col">"Enrolled on"</th><th scope="col">"Status"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
@@ -136,8 +150,8 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                     }).collect_view()}</tbody>
                 </table>
                 {edit.then(|| view! { <EnrollmentForm vendor=slug.clone()/> })}
-            </section>
-            <section aria-labelledby="att-h">
+            </section> }.into_any()}
+            {view! { <section aria-labelledby="att-h">
                 <h2 id="att-h">"Attestations"</h2>
                 <table class="records">
                     <thead><tr><th scope="col">"Submitted"</th><th scope="col">"Outcome"</th><th scope="col">"Approved on"</th><th scope="col">"Approved by"</th><th scope="col">"Valid until"</th><th scope="col">"Valid today"</th>{edit.then(|| view! { <th scope="col">"Action"</th> })}</tr></thead>
@@ -151,8 +165,8 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                     }).collect_view()}</tbody>
                 </table>
                 {edit.then(|| view! { <AttestationForm vendor=slug.clone()/> })}
-            </section>
-            <section aria-labelledby="ass-h">
+            </section> }.into_any()}
+            {view! { <section aria-labelledby="ass-h">
                 <h2 id="ass-h">"Independent assessments"</h2>
                 {if e.assessments.is_empty() { view! { <p>"None on record."</p> }.into_any() } else { view! {
                     <table class="records">
@@ -166,8 +180,8 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                     </table>
                 }.into_any() }}
                 {edit.then(|| view! { <AssessmentForm vendor=slug.clone()/> })}
-            </section>
-            <section aria-labelledby="train-h">
+            </section> }.into_any()}
+            {view! { <section aria-labelledby="train-h">
                 <h2 id="train-h">"Training records"</h2>
                 {if e.training.is_empty() { view! { <p>"No training records."</p> }.into_any() } else { view! {
                     <table class="records">
@@ -186,8 +200,8 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                     <TrainingForm vendor=slug.clone() courses=courses.clone()/>
                     <BulkTrainingForm vendor=slug.clone() courses=courses.clone()/>
                 })}
-            </section>
-            <section aria-labelledby="con-h">
+            </section> }.into_any()}
+            {view! { <section aria-labelledby="con-h">
                 <h2 id="con-h">"Contracts and obligations"</h2>
                 <p>"Required: "{a.required.iter().map(|o| o.label()).collect::<Vec<_>>().join("; ")}"."</p>
                 {if e.contracts.is_empty() { view! { <p>"No contracts on record."</p> }.into_any() } else {
@@ -207,7 +221,7 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                     }).collect_view().into_any()
                 }}
                 {edit.then(|| view! { <ContractForm vendor=slug.clone()/> })}
-            </section>
+            </section> }.into_any()}
             <History entries=a.history.clone()/>
         </article>
     }

@@ -26,8 +26,15 @@ pub fn Field(
     #[prop(optional, into)] value: String,
     #[prop(optional)] required: bool,
     #[prop(optional)] hint: &'static str,
+    #[prop(default = "on")] autocomplete: &'static str,
 ) -> impl IntoView {
     let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_empty() {
+        err_id.clone()
+    } else {
+        format!("{hint_id} {err_id}")
+    };
     let invalid = move || {
         error
             .get()
@@ -38,9 +45,9 @@ pub fn Field(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            {(!hint.is_empty()).then(|| view! { <span class="hint">{hint}</span> })}
+            {(!hint.is_empty()).then(|| view! { <span class="hint" id=hint_id>{hint}</span> })}
             <input id=id type=kind name=format!("{arg}[{name}]") value=value required=required
-                aria-invalid=invalid aria-describedby=err_id.clone()/>
+                autocomplete=autocomplete aria-invalid=invalid aria-describedby=described/>
             <FieldMsg error name id=err_id/>
         </div>
     }
@@ -58,10 +65,17 @@ pub fn Choice(
     #[prop(optional, into)] selected: String,
 ) -> impl IntoView {
     let err_id = format!("{id}-error");
+    let invalid = move || {
+        error
+            .get()
+            .and_then(|e| e.field(name))
+            .is_some()
+            .to_string()
+    };
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <select id=id name=format!("{arg}[{name}]") aria-describedby=err_id.clone()>
+            <select id=id name=format!("{arg}[{name}]") aria-invalid=invalid aria-describedby=err_id.clone()>
                 {options.into_iter().map(|(code, text)| {
                     let sel = code == selected;
                     view! { <option value=code selected=sel>{text}</option> }
@@ -206,16 +220,17 @@ pub fn TrainingEditForm(
 ) -> impl IntoView {
     let act = expect_context::<Actions>().edit_training;
     // only the row whose form was submitted shows the result
-    let last_id = RwSignal::new(0i64);
+    let acts = expect_context::<Actions>();
+    let last_row = acts.last_row;
     let error = Signal::derive(move || {
-        (last_id.get() == key.id)
+        (last_row.get() == key.id)
             .then(|| act.value().get().and_then(|r| r.err()))
             .flatten()
     });
     let p = format!("tr-{}", key.id);
     view! {
-        <details class="editor inline"><summary>"Edit"</summary>
-        <ActionForm action=act attr:class="form" on:submit=move |_| last_id.set(key.id)>
+        <details class="editor inline"><summary aria-label=format!("Edit the training record of {}", record.person_name)>"Edit"</summary>
+        <ActionForm action=act attr:class="form" on:submit=move |_| last_row.set(key.id)>
             <FormError error/>
             <input type="hidden" name="t[vendor]" value=vendor/>
             <input type="hidden" name="t[id]" value=key.id/>
@@ -277,7 +292,7 @@ pub fn RemoveButton(
             <input type="hidden" name="r[kind]" value=kind/>
             <input type="hidden" name="r[id]" value=key.id/>
             <input type="hidden" name="r[version]" value=key.version/>
-            <button type="submit" class="link-button danger" onclick=format!("return confirm({question:?})")>"Remove"</button>
+            <button type="submit" class="link-button danger" aria-label=format!("Remove {what}") onclick=format!("return confirm({question:?})")>"Remove"</button>
         </ActionForm>
     }
 }

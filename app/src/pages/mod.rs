@@ -2,6 +2,7 @@
 
 mod audit;
 mod dashboard;
+pub mod lazy;
 mod login;
 mod manage;
 mod manage_forms;

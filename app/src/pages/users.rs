@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use super::manage_forms::{Choice, Field};
 use crate::{
     api::users::{load_users, AddUser, ChangePassword, UpdateUser, UserLine},
-    components::{last_error, saved, ErrorNotice, FormError},
+    components::{count_successes, last_error, saved, ErrorNotice, FormError},
     domain::account::Role,
     error::AppError,
     pages::SignInFirst,
@@ -22,10 +22,12 @@ fn roles() -> Vec<(String, String)> {
 pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let update = ServerAction::<UpdateUser>::new();
-    let data = Resource::new(
-        move || (add.version().get(), update.version().get()),
-        |_| load_users(),
-    );
+    // reload after successful saves only, so a refused change keeps its message
+    let saves = RwSignal::new(0usize);
+    count_successes(add, saves);
+    count_successes(update, saves);
+    let last_id = RwSignal::new(0i64);
+    let data = Resource::new(move || saves.get(), |_| load_users());
     let add_error = last_error(add);
     view! {
         <Title text="Users"/>
@@ -34,7 +36,7 @@ pub fn UsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(list) => view! { <UserList list update/> }.into_any(),
+                    Ok(list) => view! { <UserList list update last_id/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
@@ -45,9 +47,9 @@ pub fn UsersPage() -> impl IntoView {
             <p class="hint">"Give the person their first password in person or by phone; they can change it under Account."</p>
             <ActionForm action=add attr:class="form grid">
                 <FormError error=add_error/>
-                <Field label="Email" arg="u" name="email" id="nu-email".into() kind="email" required=true error=add_error/>
+                <Field label="Email" arg="u" name="email" id="nu-email".into() kind="email" required=true error=add_error autocomplete="off"/>
                 <Choice label="Role" arg="u" name="role" id="nu-role".into() error=add_error options=roles() selected="manager"/>
-                <Field label="First password" arg="u" name="password" id="nu-password".into() kind="password" required=true error=add_error hint="12 characters or more"/>
+                <Field label="First password" arg="u" name="password" id="nu-password".into() kind="password" required=true error=add_error hint="12 characters or more" autocomplete="new-password"/>
                 <button type="submit" class="button">"Add user"</button>
                 {saved(add)}
             </ActionForm>
@@ -56,8 +58,11 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserList(list: Vec<UserLine>, update: ServerAction<UpdateUser>) -> impl IntoView {
-    let last_id = RwSignal::new(0i64);
+fn UserList(
+    list: Vec<UserLine>,
+    update: ServerAction<UpdateUser>,
+    last_id: RwSignal<i64>,
+) -> impl IntoView {
     view! {
         <table class="records">
             <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"State"</th><th scope="col">"Change"</th></tr></thead>
@@ -71,14 +76,14 @@ fn UserList(list: Vec<UserLine>, update: ServerAction<UpdateUser>) -> impl IntoV
                         <td>{u.role.label()}</td>
                         <td>{if u.disabled { "Disabled" } else { "Active" }}</td>
                         <td>
-                            <details class="editor inline"><summary>"Change"</summary>
+                            <details class="editor inline"><summary aria-label=format!("Change the account of {}", u.email)>"Change"</summary>
                             <ActionForm action=update attr:class="form" on:submit=move |_| last_id.set(id)>
                                 <FormError error/>
                                 <input type="hidden" name="u[id]" value=u.id/>
                                 <input type="hidden" name="u[version]" value=u.version/>
                                 <Choice label="Role" arg="u" name="role" id=format!("{p}-role") error options=roles() selected=u.role.code()/>
                                 <div class="field"><label><input type="checkbox" name="u[disabled]" value="on" checked=u.disabled/>" Disabled (cannot sign in)"</label></div>
-                                <Field label="New password" arg="u" name="password" id=format!("{p}-password") kind="password" error hint="Leave empty to keep it"/>
+                                <Field label="New password" arg="u" name="password" id=format!("{p}-password") kind="password" error hint="Leave empty to keep it" autocomplete="new-password"/>
                                 <button type="submit" class="button">"Save"</button>
                             </ActionForm>
                             </details>
@@ -102,8 +107,8 @@ pub fn AccountPage() -> impl IntoView {
         <p class="hint">"Signing in elsewhere ends when you change it; this session stays."</p>
         <ActionForm action=act attr:class="form narrow">
             <FormError error/>
-            <Field label="Current password" arg="p" name="current" id="pw-current".into() kind="password" required=true error/>
-            <Field label="New password" arg="p" name="new" id="pw-new".into() kind="password" required=true error hint="12 characters or more, not a common password"/>
+            <Field label="Current password" arg="p" name="current" id="pw-current".into() kind="password" required=true error autocomplete="current-password"/>
+            <Field label="New password" arg="p" name="new" id="pw-new".into() kind="password" required=true error hint="12 characters or more, not a common password" autocomplete="new-password"/>
             <button type="submit" class="button">"Change password"</button>
             {saved(act)}
         </ActionForm>

@@ -48,6 +48,16 @@ fn options<T: Copy>(
 fn VendorEditForm(ed: VendorEditor) -> impl IntoView {
     let act = ServerAction::<SaveVendor>::new();
     let error = last_error(act);
+    // after a conflict the form carries the stored version, so a compared entry can be saved
+    let version = RwSignal::new(ed.vendor.version);
+    Effect::new(move |_| {
+        if let Some(AppError::Conflict {
+            version: Some(v), ..
+        }) = error.get()
+        {
+            version.set(v);
+        }
+    });
     let v = ed.vendor;
     let title = if ed.is_new {
         "New vendor".to_string()
@@ -66,7 +76,7 @@ fn VendorEditForm(ed: VendorEditor) -> impl IntoView {
         <ActionForm action=act attr:class="form grid vendor-form">
             <FormError error/>
             <input type="hidden" name="vendor[slug]" value=v.slug.clone()/>
-            <input type="hidden" name="vendor[version]" value=v.version/>
+            <input type="hidden" name="vendor[version]" prop:value=move || version.get() value=v.version/>
             <Field label="Legal name" arg="vendor" name="legal_name" id="v-legal".into() value=v.legal_name required=true error/>
             <Field label="Trading name" arg="vendor" name="trading_name" id="v-trading".into() value=v.trading_name error/>
             <Field label="Parent company" arg="vendor" name="parent_company" id="v-parent".into() value=v.parent_company error/>

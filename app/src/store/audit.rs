@@ -83,6 +83,7 @@ pub async fn list(
         add(" AND entity = {}", e.clone(), &mut binds);
     }
     if let Some(v) = &q.vendor {
+        // the vendor's own row and `slug/...` (slugs hold no LIKE wildcards: a-z, 0-9, '-')
         add(" AND (entity_id = {}", v.clone(), &mut binds);
         add(" OR entity_id LIKE {})", format!("{v}/%"), &mut binds);
     }

@@ -108,11 +108,23 @@ pub async fn delete_user_sessions(
     Ok(())
 }
 
-pub async fn record_failure(db: &Db, email: &str, address: &str) -> StoreResult<()> {
-    sqlx::query("INSERT INTO login_failures (email, address, attempted_at) VALUES ($1, $2, $3)")
-        .bind(email.to_string())
-        .bind(address.to_string())
-        .bind(now_utc())
+/// Count an attempt as failed until [`forget_failure`] says otherwise: recorded before the
+/// (slow) password check, so parallel guesses cannot all slip under the limit.
+pub async fn record_failure(db: &Db, email: &str, address: &str) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO login_failures (email, address, attempted_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(email.to_string())
+    .bind(address.to_string())
+    .bind(now_utc())
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// The attempt succeeded after all.
+pub async fn forget_failure(db: &Db, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
         .execute(&db.pool)
         .await?;
     Ok(())

@@ -1,0 +1,570 @@
+//! Subprocessor change notices (GDPR Art. 28(2)): customers must learn of a new subprocessor,
+//! or of a wider scope for an existing one, before it takes effect, so they can object. This
+//! module holds the rules for that: how much notice each data category needs, what counts as a
+//! widening, and what the public registry looked like on any day, replayed from the change
+//! events. Pure functions only; callers pass every date in.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::DataCategory;
+
+/// What customers see of a vendor's scope; sorted, de-duplicated lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicScope {
+    pub legal_name: String,
+    pub purpose: String,
+    /// Service names.
+    pub services: Vec<String>,
+    /// ISO 3166 alpha-2 codes.
+    pub countries: Vec<String>,
+    /// Data category codes (`DataCategory::code`).
+    pub categories: Vec<String>,
+}
+
+impl PublicScope {
+    /// The same scope with every list sorted and de-duplicated, so scopes compare by content.
+    pub fn normalized(mut self) -> Self {
+        for list in [
+            &mut self.services,
+            &mut self.countries,
+            &mut self.categories,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ChangeKind {
+    Added,
+    ScopeChanged,
+    Removed,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 3] = [Self::Added, Self::ScopeChanged, Self::Removed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::ScopeChanged => "scope_changed",
+            Self::Removed => "removed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Added => "Added",
+            Self::ScopeChanged => "Scope changed",
+            Self::Removed => "Removed",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let s = input.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| {
+                format!(
+                    "\"{}\" is not a change kind (added, scope_changed or removed).",
+                    input.trim()
+                )
+            })
+    }
+}
+
+/// One announced change: `before` is None for `Added`, `after` is None for `Removed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeEvent {
+    pub id: i64,
+    pub slug: String,
+    pub kind: ChangeKind,
+    pub announced_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub before: Option<PublicScope>,
+    pub after: Option<PublicScope>,
+}
+
+/// Notice for categories that are unknown, or when none is given.
+const FALLBACK_NOTICE_DAYS: u32 = 30;
+
+/// Notice periods per data category; default 180 days for customer data, 30 for the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticePeriods {
+    pub customer: u32,
+    pub personal: u32,
+    pub support: u32,
+}
+
+impl Default for NoticePeriods {
+    fn default() -> Self {
+        Self {
+            customer: 180,
+            personal: 30,
+            support: 30,
+        }
+    }
+}
+
+impl NoticePeriods {
+    /// The longest notice over the given category codes; 30 if none is given or known.
+    pub fn days_for(&self, categories: &[String]) -> u32 {
+        categories
+            .iter()
+            .filter_map(|c| DataCategory::parse(c).ok())
+            .map(|c| match c {
+                DataCategory::CustomerData => self.customer,
+                DataCategory::PersonalData => self.personal,
+                DataCategory::SupportData => self.support,
+            })
+            .max()
+            .unwrap_or(FALLBACK_NOTICE_DAYS)
+    }
+}
+
+/// Earliest allowed effective date for something announced on `announced_on` touching `categories`.
+pub fn earliest_effective(
+    announced_on: NaiveDate,
+    categories: &[String],
+    notice: &NoticePeriods,
+) -> NaiveDate {
+    let days = u64::from(notice.days_for(categories));
+    announced_on
+        .checked_add_days(Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// What an edit widens: new countries, new categories, new services (in that order, each as
+/// e.g. "country DE", "category customer", "service Compute"). Empty if nothing widened
+/// (narrowing, or renaming the vendor or its purpose, is not a widening).
+pub fn widening(before: &PublicScope, after: &PublicScope) -> Vec<String> {
+    let new = |what: &str, b: &[String], a: &[String]| -> Vec<String> {
+        let added: BTreeSet<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+        added.into_iter().map(|x| format!("{what} {x}")).collect()
+    };
+    let mut out = new("country", &before.countries, &after.countries);
+    out.extend(new("category", &before.categories, &after.categories));
+    out.extend(new("service", &before.services, &after.services));
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AsOfStatus {
+    Announced,
+    Active,
+}
+
+/// One vendor in the public registry on a given day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsOfEntry {
+    pub slug: String,
+    pub status: AsOfStatus,
+    pub scope: PublicScope,
+    /// `effective_on` of the event that gave this scope, or `announced_on` for `Announced`.
+    pub since: NaiveDate,
+}
+
+/// The public registry as of `day`, replayed from events. Per slug, the events effective on or
+/// before `day` (by `effective_on`, then `id`) decide: the vendor is `Active` with the `after`
+/// scope of the last one unless that one is `Removed` (or has no `after`). A vendor not active
+/// that day but with an `Added` event announced and not yet effective is `Announced` with that
+/// event's scope (the earliest such event). Changes announced but not yet effective do not
+/// show. Sorted by legal name, then slug.
+pub fn registry_as_of(events: &[ChangeEvent], day: NaiveDate) -> Vec<AsOfEntry> {
+    let mut by_slug: BTreeMap<&str, Vec<&ChangeEvent>> = BTreeMap::new();
+    for e in events {
+        by_slug.entry(&e.slug).or_default().push(e);
+    }
+    let mut out: Vec<AsOfEntry> = Vec::new();
+    for (slug, mut evs) in by_slug {
+        evs.sort_by_key(|e| (e.effective_on, e.id));
+        let entry = |status, e: &ChangeEvent, since| {
+            let (slug, scope) = (slug.to_string(), e.after.clone()?);
+            Some(AsOfEntry {
+                slug,
+                status,
+                scope,
+                since,
+            })
+        };
+        let pending = |e: &&&ChangeEvent| {
+            e.kind == ChangeKind::Added && e.announced_on <= day && day < e.effective_on
+        };
+        let listed = match evs.iter().rev().find(|e| e.effective_on <= day) {
+            Some(e) if e.kind != ChangeKind::Removed && e.after.is_some() => {
+                entry(AsOfStatus::Active, e, e.effective_on)
+            }
+            _ => evs
+                .iter()
+                .find(pending)
+                .and_then(|e| entry(AsOfStatus::Announced, e, e.announced_on)),
+        };
+        out.extend(listed);
+    }
+    out.sort_by(|a, b| (&a.scope.legal_name, &a.slug).cmp(&(&b.scope.legal_name, &b.slug)));
+    out
+}
+
+/// What changed in the public registry between two days, counting `Active` vendors only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diff {
+    /// Active on `to` but not on `from` (entries as of `to`).
+    pub added: Vec<AsOfEntry>,
+    /// Active on `from` but not on `to` (entries as of `from`).
+    pub removed: Vec<AsOfEntry>,
+    /// Active on both days with a different scope: (slug, scope on `from`, scope on `to`).
+    pub changed: Vec<(String, PublicScope, PublicScope)>,
+}
+
+/// Differences between two days (`from` < `to`) of the registry replayed from `events`.
+pub fn diff(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> Diff {
+    let active = |day| -> Vec<AsOfEntry> {
+        registry_as_of(events, day)
+            .into_iter()
+            .filter(|e| e.status == AsOfStatus::Active)
+            .collect()
+    };
+    let (old, new) = (active(from), active(to));
+    let find = |list: &[AsOfEntry], slug: &str| list.iter().position(|e| e.slug == slug);
+    let missing = |a: &[AsOfEntry], b: &[AsOfEntry]| -> Vec<AsOfEntry> {
+        a.iter()
+            .filter(|e| find(b, &e.slug).is_none())
+            .cloned()
+            .collect()
+    };
+    let changed = new
+        .iter()
+        .filter_map(|n| {
+            let o = &old[find(&old, &n.slug)?];
+            (o.scope != n.scope).then(|| (n.slug.clone(), o.scope.clone(), n.scope.clone()))
+        })
+        .collect();
+    let (added, removed) = (missing(&new, &old), missing(&old, &new));
+    Diff {
+        added,
+        removed,
+        changed,
+    }
+}
+
+/// Days from `today` until `effective_on` (0 when due today, negative when past).
+pub fn days_left(today: NaiveDate, effective_on: NaiveDate) -> i64 {
+    (effective_on - today).num_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ChangeKind::{Added, Removed, ScopeChanged};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    fn strs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn scope(name: &str, services: &[&str], countries: &[&str], cats: &[&str]) -> PublicScope {
+        let (services, countries, categories) = (strs(services), strs(countries), strs(cats));
+        let (legal_name, purpose) = (name.into(), "Hosting".into());
+        PublicScope {
+            legal_name,
+            purpose,
+            services,
+            countries,
+            categories,
+        }
+        .normalized()
+    }
+
+    fn ev(
+        id: i64,
+        slug: &str,
+        kind: ChangeKind,
+        announced_on: NaiveDate,
+        effective_on: NaiveDate,
+        after: Option<PublicScope>,
+    ) -> ChangeEvent {
+        let (slug, before) = (slug.to_string(), None);
+        ChangeEvent {
+            id,
+            slug,
+            kind,
+            announced_on,
+            effective_on,
+            before,
+            after,
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip_and_normalize_sorts() {
+        for k in ChangeKind::ALL {
+            assert_eq!(ChangeKind::parse(k.code()), Ok(k));
+        }
+        assert_eq!(ChangeKind::parse(" Scope_Changed "), Ok(ScopeChanged));
+        assert_eq!(ScopeChanged.label(), "Scope changed");
+        assert!(ChangeKind::parse("renamed").is_err());
+        let s = scope("A", &["b", "a", "b"], &[], &[]);
+        assert_eq!(s.services, strs(&["a", "b"]));
+    }
+
+    #[test]
+    fn notice_rule_at_its_boundaries() {
+        let n = NoticePeriods::default();
+        let announced = d("2026-01-01");
+        // (categories, notice days, earliest effective date)
+        let cases: [(&[&str], u32, &str); 6] = [
+            (&["customer"], 180, "2026-06-30"),
+            (&["personal"], 30, "2026-01-31"),
+            (&["support"], 30, "2026-01-31"),
+            (&["support", "customer", "personal"], 180, "2026-06-30"),
+            (&[], 30, "2026-01-31"),
+            (&["health"], 30, "2026-01-31"),
+        ];
+        for (cats, days, earliest) in cases {
+            let cats = strs(cats);
+            assert_eq!(n.days_for(&cats), days, "{cats:?}");
+            let min = earliest_effective(announced, &cats, &n);
+            assert_eq!(min, d(earliest), "{cats:?}");
+            assert_eq!(days_left(announced, min), i64::from(days));
+            assert!(
+                min.pred_opt().is_some_and(|before| before < min),
+                "day before refused"
+            );
+            assert!(d(earliest) >= min, "earliest itself allowed");
+        }
+        assert_eq!(days_left(d("2026-03-02"), d("2026-03-01")), -1);
+        assert_eq!(days_left(d("2026-03-01"), d("2026-03-01")), 0);
+    }
+
+    #[test]
+    fn widening_cases() {
+        let base = scope("Acme", &["Compute"], &["DE"], &["support"]);
+        let renamed = PublicScope {
+            purpose: "Email".into(),
+            ..base.clone()
+        };
+        let cases: [(PublicScope, &[&str]); 6] = [
+            (
+                scope("Acme", &["Compute"], &["DE", "US"], &["support"]),
+                &["country US"],
+            ),
+            (
+                scope("Acme", &["Compute"], &["DE"], &["customer", "support"]),
+                &["category customer"],
+            ),
+            (
+                scope("Acme", &["Compute", "Mail"], &["DE"], &["support"]),
+                &["service Mail"],
+            ),
+            (scope("Acme", &["Compute"], &[], &["support"]), &[]),
+            (
+                PublicScope {
+                    legal_name: "Acme Ltd".into(),
+                    ..renamed
+                },
+                &[],
+            ),
+            (
+                scope("Acme", &["Mail"], &["FR"], &["personal"]),
+                &["country FR", "category personal", "service Mail"],
+            ),
+        ];
+        for (after, want) in cases {
+            assert_eq!(widening(&base, &after), strs(want), "{after:?}");
+        }
+    }
+
+    #[test]
+    fn registry_replays_events() {
+        let s1 = scope("Beta", &["Compute"], &["DE"], &["support"]);
+        let s2 = scope("Beta", &["Compute"], &["DE", "US"], &["support"]);
+        let a = scope("Acme", &["Mail"], &["FR"], &["customer"]);
+        let rows = [
+            (1, "beta", Added, "2026-01-01", "2026-02-01", Some(&s1)),
+            (
+                2,
+                "beta",
+                ScopeChanged,
+                "2026-03-01",
+                "2026-04-01",
+                Some(&s2),
+            ),
+            (3, "beta", Removed, "2026-05-01", "2026-06-01", None),
+            (4, "acme", Added, "2026-01-15", "2026-03-15", Some(&a)),
+        ];
+        let events: Vec<ChangeEvent> = rows
+            .into_iter()
+            .map(|(id, slug, kind, ann, eff, after)| {
+                ev(id, slug, kind, d(ann), d(eff), after.cloned())
+            })
+            .collect();
+        // "day: entry; entry", each entry as "slug status since countries"
+        let cases = [
+            "2025-12-31: ",
+            "2026-01-01: beta Announced 2026-01-01 DE",
+            "2026-02-01: acme Announced 2026-01-15 FR; beta Active 2026-02-01 DE",
+            "2026-03-15: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE",
+            "2026-03-31: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE",
+            "2026-04-01: acme Active 2026-03-15 FR; beta Active 2026-04-01 DE,US",
+            "2026-05-31: acme Active 2026-03-15 FR; beta Active 2026-04-01 DE,US",
+            "2026-06-01: acme Active 2026-03-15 FR",
+        ];
+        for case in cases {
+            let (day, want) = case.split_once(": ").expect("case");
+            let got: Vec<String> = registry_as_of(&events, d(day))
+                .into_iter()
+                .map(|e| {
+                    let c = e.scope.countries.join(",");
+                    format!("{} {:?} {} {c}", e.slug, e.status, e.since)
+                })
+                .collect();
+            assert_eq!(got.join("; "), want, "{day}");
+        }
+        let dd = diff(&events, d("2026-03-01"), d("2026-06-01"));
+        let slugs = |v: &[AsOfEntry]| v.iter().map(|e| e.slug.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            (slugs(&dd.added), slugs(&dd.removed)),
+            (strs(&["acme"]), strs(&["beta"]))
+        );
+        let dd = diff(&events, d("2026-03-01"), d("2026-04-01"));
+        assert_eq!(dd.changed, vec![("beta".to_string(), s1, s2)]);
+    }
+
+    /// Tiny deterministic linear congruential generator (Knuth's MMIX constants).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+        fn pick(&mut self, from: [&'static str; 3]) -> Vec<&'static str> {
+            from.into_iter().filter(|_| self.below(2) == 1).collect()
+        }
+        fn scope(&mut self) -> PublicScope {
+            let name = ["Acme", "Beta", "Cloud"][self.below(3) as usize];
+            let services = self.pick(["Compute", "Mail", "Storage"]);
+            let countries = self.pick(["DE", "FR", "US"]);
+            let categories = self.pick(["customer", "personal", "support"]);
+            scope(name, &services, &countries, &categories)
+        }
+    }
+
+    type Listing = BTreeMap<String, (PublicScope, NaiveDate)>;
+
+    /// Independent replay: walk each day, applying the events effective that day in id order.
+    fn naive_active(events: &[ChangeEvent], start: NaiveDate, day: NaiveDate) -> Listing {
+        let mut map = Listing::new();
+        let mut cur = start;
+        while cur <= day {
+            let mut today: Vec<&ChangeEvent> =
+                events.iter().filter(|e| e.effective_on == cur).collect();
+            today.sort_by_key(|e| e.id);
+            for e in today {
+                match &e.after {
+                    Some(s) if e.kind != Removed => map.insert(e.slug.clone(), (s.clone(), cur)),
+                    _ => map.remove(&e.slug),
+                };
+            }
+            cur = cur.succ_opt().expect("date");
+        }
+        map
+    }
+
+    #[test]
+    fn random_histories_match_naive_replay() {
+        let mut rng = Lcg(42);
+        let start = d("2026-01-01");
+        let plus = |n: u64| start.checked_add_days(Days::new(n)).expect("date");
+        let mut seen = [0usize; 4]; // announced, added, removed, changed: the test reaches each
+        for round in 0..200 {
+            let mut events = Vec::new();
+            for v in 0..rng.below(6) {
+                let mut eff = rng.below(40);
+                for k in 0..=rng.below(5) {
+                    let kind = match k {
+                        0 => Added,
+                        _ if rng.below(4) == 0 => Removed,
+                        _ => ScopeChanged,
+                    };
+                    eff += rng.below(10); // effective dates never decrease
+                    let announced_on = plus(eff - rng.below(eff + 1)); // on or before effective
+                    let after = (kind != Removed).then(|| rng.scope());
+                    let id = events.len() as i64 + 1;
+                    let slug = format!("v{v}");
+                    events.push(ev(id, &slug, kind, announced_on, plus(eff), after));
+                    if kind == Removed {
+                        break;
+                    }
+                }
+            }
+            // the result must not depend on the order of the slice
+            for i in (1..events.len()).rev() {
+                events.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            let days: Vec<NaiveDate> = (0..4).map(|_| plus(rng.below(90))).collect();
+            let mut lists: Vec<Listing> = Vec::new();
+            for &day in &days {
+                let got = registry_as_of(&events, day);
+                let keys: Vec<_> = got.iter().map(|e| (&e.scope.legal_name, &e.slug)).collect();
+                assert!(
+                    keys.windows(2).all(|w| w[0] < w[1]),
+                    "round {round}: not sorted"
+                );
+                seen[0] += got
+                    .iter()
+                    .filter(|e| e.status == AsOfStatus::Announced)
+                    .count();
+                let active: Listing = got
+                    .into_iter()
+                    .filter(|e| e.status == AsOfStatus::Active)
+                    .map(|e| (e.slug, (e.scope, e.since)))
+                    .collect();
+                assert_eq!(
+                    active,
+                    naive_active(&events, start, day),
+                    "round {round}, {day}"
+                );
+                lists.push(active);
+            }
+            let (i, j) = if days[0] <= days[1] { (0, 1) } else { (1, 0) };
+            let (old, new) = (&lists[i], &lists[j]);
+            let dd = diff(&events, days[i], days[j]);
+            let slugs = |v: &[AsOfEntry]| v.iter().map(|e| e.slug.clone()).collect::<BTreeSet<_>>();
+            let minus = |a: &Listing, b: &Listing| {
+                a.keys()
+                    .filter(|k| !b.contains_key(*k))
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+            };
+            seen[1] += dd.added.len();
+            seen[2] += dd.removed.len();
+            seen[3] += dd.changed.len();
+            assert_eq!(slugs(&dd.added), minus(new, old), "round {round}");
+            assert_eq!(slugs(&dd.removed), minus(old, new), "round {round}");
+            let changed = new
+                .iter()
+                .filter(|(k, v)| old.get(*k).is_some_and(|o| o.0 != v.0));
+            let changed: BTreeSet<String> = changed.map(|(k, _)| k.clone()).collect();
+            assert_eq!(
+                dd.changed
+                    .iter()
+                    .map(|c| c.0.clone())
+                    .collect::<BTreeSet<_>>(),
+                changed
+            );
+        }
+        assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+}

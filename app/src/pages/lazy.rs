@@ -1,0 +1,40 @@
+//! The sign-in page and the signed-in pages are loaded lazily: their code is split out of the main browser bundle
+//! (`cargo leptos build --split`), so customers reading the public registry never download the
+//! editing forms. Each route's data loads inside its page, after its code arrives.
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+use super::{
+    AccountPage, AuditLogPage, LoginPage, ManageHomePage, ManageVendorPage, UsersPage,
+    VendorEditPage,
+};
+
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        #[doc = concat!("Lazily loaded [`", stringify!($page), "`].")]
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page!(
+    ManageHomeRoute => ManageHomePage,
+    ManageVendorRoute => ManageVendorPage,
+    VendorEditRoute => VendorEditPage,
+    AuditRoute => AuditLogPage,
+    UsersRoute => UsersPage,
+    AccountRoute => AccountPage,
+    LoginRoute => LoginPage,
+);
