@@ -15,14 +15,21 @@ pub mod store;
 
 pub use shell::{shell, App};
 
-/// Entry point of the browser bundle: attach to the server-rendered page.
+/// Entry point of the browser bundle: attach to the server-rendered page. Hydration is async
+/// because a lazily loaded page's code may have to arrive first (see `pages::lazy`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets browser tests wait until clicks are handled in-page.
-    if let Some(body) = leptos::prelude::document().body() {
+    // an error only means the executor was set up already
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        let owner = leptos::mount::hydrate_from_async(body.clone(), App).await;
+        owner.forget();
+        // Lets browser tests wait until clicks are handled in-page.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

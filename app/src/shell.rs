@@ -43,7 +43,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/registry.css"/>
-        <Title formatter=|text: String| format!("{text} · Subprocessor Registry")/>
+        // the default title; pages replace it (lazily loaded pages set theirs once their code arrives)
+        <Title formatter=|text: String| format!("{text} · Subprocessor Registry") text="Registry"/>
         <Router>
             <Site/>
         </Router>
@@ -69,11 +70,11 @@ fn Site() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/new") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/:slug") view={Lazy::<ManageVendorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/:slug/edit") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>

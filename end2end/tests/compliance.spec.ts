@@ -50,8 +50,10 @@ test.describe('computed compliance', () => {
     await expect(page.getByText(/DPA-\d{4}/)).toHaveCount(0);
   });
 
-  test('the internal records view is not served by a release build', async ({ page }) => {
-    const response = await page.goto('/manage/vendors/alder-data-services');
-    expect(response?.status()).toBe(404);
+  test('the internal records view asks a signed-out visitor to sign in', async ({ page }) => {
+    await page.goto('/manage/vendors/alder-data-services');
+    await expect(page).toHaveURL(/\/login\?next=%2Fmanage%2Fvendors%2Falder-data-services$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+    await expect(page.getByText('Alder Data Services')).toHaveCount(0);
   });
 });

@@ -117,7 +117,8 @@ test('a stale edit shows the conflict and does not overwrite', async ({ browser 
     await expect(alert.getByRole('row', { name: /Trading name Ember One/ })).toBeVisible();
     await expect(second.getByLabel('Trading name')).toHaveValue('Ember Two');
     await second.goto('/subprocessors/ember-analytics');
-    await expect(second.getByText('Ember One')).toBeVisible();
+    await expect(second.getByText('Ember One').first()).toBeVisible();
+    await expect(second.getByText('Ember Two')).toHaveCount(0);
   } finally {
     await first.close();
     await second.close();
