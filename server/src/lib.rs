@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
+        .route("/subprocessors.xlsx", get(routes::xlsx::subprocessors_xlsx))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -223,6 +223,83 @@ async fn cross_site_posts_are_refused(backend: Backend) {
     app.stop().await;
 }
 
+/// The rows of the first worksheet of an xlsx file, as text cells.
+fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .expect("first worksheet")
+        .read_to_string(&mut xml)
+        .expect("utf-8 xml");
+    // cells are placed by their reference (`r="T2"`): empty cells are not written at all
+    let column = |cell: &str| -> Option<usize> {
+        let r = cell.split("r=\"").nth(1)?;
+        let letters: String = r.chars().take_while(|c| c.is_ascii_uppercase()).collect();
+        letters
+            .bytes()
+            .try_fold(0usize, |n, b| Some(n * 26 + usize::from(b - b'A') + 1))
+            .map(|n| n - 1)
+    };
+    xml.split("<row ")
+        .skip(1)
+        .map(|row| {
+            let mut cells = vec![String::new(); server::csv_export::COLUMNS.len()];
+            for cell in row.split("<c ").skip(1) {
+                let (Some(i), Some(start), Some(end)) =
+                    (column(cell), cell.find("<t"), cell.find("</t>"))
+                else {
+                    continue;
+                };
+                let text = &cell[start..end];
+                let text = &text[text.find('>').map_or(0, |p| p + 1)..];
+                if let Some(slot) = cells.get_mut(i) {
+                    *slot = support::unescape(text);
+                }
+            }
+            cells
+        })
+        .collect()
+}
+
+async fn xlsx_has_the_rows_and_columns_of_the_csv(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = "country=DE&country=FR&status=active&status=announced";
+    let res = app.get_raw(&format!("/subprocessors.xlsx?{query}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(disposition.ends_with(".xlsx\""), "{disposition}");
+    let bytes = res.bytes().await.expect("body");
+    let rows = xlsx_rows(&bytes);
+    let (_, csv) = app.get(&format!("/subprocessors.csv?{query}")).await;
+    let csv_rows = support::parse_csv(&csv);
+    assert!(!csv_rows.is_empty());
+    assert_eq!(
+        rows[0],
+        server::csv_export::COLUMNS.to_vec(),
+        "same columns"
+    );
+    assert_eq!(rows.len() - 1, csv_rows.len(), "same number of rows");
+    for (x, c) in rows[1..].iter().zip(&csv_rows) {
+        for (i, col) in server::csv_export::COLUMNS.iter().enumerate() {
+            // the CSV neutralises formula-like text; workbook strings need no such prefix
+            assert_eq!(
+                server::csv_export::neutralise(&x[i]),
+                c[*col].as_str(),
+                "{col}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -241,4 +318,5 @@ on_both_databases!(
     health_and_bad_input,
     demo_compliance_states,
     cross_site_posts_are_refused,
+    xlsx_has_the_rows_and_columns_of_the_csv,
 );

@@ -39,6 +39,7 @@ fn Registry(page: Page) -> impl IntoView {
         n => format!("{n} subprocessors"),
     };
     let csv_href = page.csv_href.clone();
+    let xlsx_href = csv_href.replacen("/subprocessors.csv", "/subprocessors.xlsx", 1);
     let messages = page.messages.clone();
     let filtered = !page.filter.is_empty();
     let empty = page.items.is_empty();
@@ -48,7 +49,11 @@ fn Registry(page: Page) -> impl IntoView {
             <section class="results" aria-labelledby="results-heading">
                 <div class="results-bar">
                     <h2 id="results-heading" class="count" aria-live="polite">{count}</h2>
-                    <a class="button" href=csv_href rel="external" download="">"Download CSV"</a>
+                    <span class="downloads">
+                        <a class="button" href=csv_href rel="external" download="">"Download CSV"</a>
+                        " "
+                        <a class="button" href=xlsx_href rel="external" download="">"Excel (.xlsx)"</a>
+                    </span>
                 </div>
                 {(!messages.is_empty()).then(|| view! {
                     <div class="notice" role="alert">

@@ -234,7 +234,9 @@ pub fn table_names(html: &str) -> Vec<String> {
         .collect()
 }
 
-fn unescape(s: &str) -> String {
+/// Undo HTML/XML escaping of text.
+#[allow(dead_code)]
+pub fn unescape(s: &str) -> String {
     s.replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
