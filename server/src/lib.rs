@@ -53,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
         .route("/subprocessors.xlsx", get(routes::xlsx::subprocessors_xlsx))
+        .route(
+            "/api/v1/subprocessors",
+            get(routes::json::subprocessors_json),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -300,6 +300,94 @@ async fn xlsx_has_the_rows_and_columns_of_the_csv(backend: Backend) {
     app.stop().await;
 }
 
+async fn json_api_matches_csv_and_answers_conditional_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = "category=customer&status=active&status=announced&compliance=not_compliant";
+    let res = app.get_raw(&format!("/api/v1/subprocessors?{query}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let etag = res.headers()["etag"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    let last_modified = res.headers()["last-modified"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        etag.starts_with('"') && last_modified.ends_with(" GMT"),
+        "{etag} {last_modified}"
+    );
+    let json: serde_json::Value = res.json().await.expect("json");
+    let (_, csv) = app.get(&format!("/subprocessors.csv?{query}")).await;
+    let csv_rows = support::parse_csv(&csv);
+    let items = json["subprocessors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(json["count"], items.len());
+    assert_eq!(items.len(), csv_rows.len());
+    assert!(
+        !items.is_empty(),
+        "the demo has not-compliant vendors with customer data"
+    );
+    for (j, c) in items.iter().zip(&csv_rows) {
+        assert_eq!(j["slug"], c["slug"].as_str());
+        assert_eq!(j["compliance"], "not_compliant");
+        assert!(j["services"].is_array() && j["processing_countries"].is_array());
+    }
+
+    let conditional = |name: &'static str, value: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}/api/v1/subprocessors?{query}", app.base))
+                .header(name, value)
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    let res = conditional("if-none-match", etag.clone()).await;
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["etag"].to_str().unwrap_or_default(), etag);
+    assert!(res.bytes().await.expect("body").is_empty());
+    let res = conditional("if-modified-since", last_modified.clone()).await;
+    assert_eq!(res.status(), 304);
+    let res = conditional("if-none-match", "\"something-else\"".into()).await;
+    assert_eq!(res.status(), 200);
+
+    // a change to the data changes the answer
+    app.create_user(
+        "m@example.test",
+        app::domain::Role::Manager,
+        "a long manager passphrase",
+    )
+    .await;
+    let manager = app
+        .login("m@example.test", "a long manager passphrase")
+        .await;
+    let slug = items[0]["slug"].as_str().unwrap_or_default().to_string();
+    let today = chrono::Utc::now().date_naive().to_string();
+    // suspending the enrollment today ends "VPAP enrolled since" in the answer
+    let res = app
+        .post_form(
+            "/api/manage/add_enrollment",
+            &[
+                ("e[vendor]", slug.as_str()),
+                ("e[enrolled_on]", today.as_str()),
+                ("e[status]", "suspended"),
+            ],
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = conditional("if-none-match", etag.clone()).await;
+    assert_eq!(res.status(), 200, "a stale ETag gets the new list");
+    assert_ne!(res.headers()["etag"].to_str().unwrap_or_default(), etag);
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -319,4 +407,5 @@ on_both_databases!(
     demo_compliance_states,
     cross_site_posts_are_refused,
     xlsx_has_the_rows_and_columns_of_the_csv,
+    json_api_matches_csv_and_answers_conditional_requests,
 );

@@ -372,3 +372,20 @@ pub async fn list_all(db: &Db, day: NaiveDate) -> StoreResult<Vec<VendorRow>> {
         .fetch_all(&db.pool)
         .await?)
 }
+
+/// When the registry's data last changed (RFC 3339), for `Last-Modified`: the newest vendor
+/// update, evidence record or audit row.
+pub async fn last_change(db: &Db) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar::<Any, Option<String>>(
+        "SELECT MAX(t) FROM (\
+           SELECT MAX(updated_at) AS t FROM vendors \
+           UNION ALL SELECT MAX(occurred_at) FROM audit_log \
+           UNION ALL SELECT MAX(created_at) FROM vpap_enrollments \
+           UNION ALL SELECT MAX(created_at) FROM attestations \
+           UNION ALL SELECT MAX(created_at) FROM assessments \
+           UNION ALL SELECT MAX(created_at) FROM training_records \
+           UNION ALL SELECT MAX(created_at) FROM contracts) AS changes",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}

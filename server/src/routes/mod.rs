@@ -2,4 +2,5 @@
 
 pub mod csv;
 pub mod health;
+pub mod json;
 pub mod xlsx;
