@@ -57,6 +57,8 @@ async fn with_accounts(backend: Backend) -> TestApp {
         .await;
     app.create_user("auditor@example.test", Role::Auditor, PASSWORD)
         .await;
+    app.create_user("other@example.test", Role::Auditor, PASSWORD)
+        .await;
     app
 }
 
@@ -66,6 +68,18 @@ async fn vendor_version(app: &TestApp, slug: &str) -> i64 {
         &format!("SELECT version FROM vendors WHERE slug = '{slug}'"),
     )
     .await
+}
+
+async fn user_key(app: &TestApp, email: &str) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT id, version FROM users WHERE email = '{email}'"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a user");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
 }
 
 async fn training_key(app: &TestApp) -> (String, String) {
@@ -111,6 +125,7 @@ fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
 async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, String)>)> {
     let v = vendor_version(app, VENDOR).await;
     let (tid, tver) = training_key(app).await;
+    let other = user_key(app, "other@example.test").await;
     let today = chrono::Utc::now().date_naive().to_string();
     let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -562,6 +577,66 @@ async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
     app.stop().await;
 }
 
+async fn changing_a_password_ends_the_other_sessions(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let here = app.login("manager@example.test", PASSWORD).await;
+    let elsewhere = app.login("manager@example.test", PASSWORD).await;
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", PASSWORD),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 401, "signed out: refused");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", "not my password"),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "wrong current password");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[("p[current]", PASSWORD), ("p[new]", "short")],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "weak new password");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", PASSWORD),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get_with("/manage", &here).await.0,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        app.get_with("/manage", &elsewhere).await.0,
+        302,
+        "the other one ended"
+    );
+    app.login("manager@example.test", "a fresh long passphrase")
+        .await;
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -578,4 +653,5 @@ on_both_databases!(
     sessions_renew_expire_and_end,
     sign_in_errors_are_generic_and_throttled,
     stale_edit_conflicts_and_audit_is_append_only,
+    changing_a_password_ends_the_other_sessions,
 );
