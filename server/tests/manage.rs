@@ -247,6 +247,16 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, 
                 ("u[password]", "a brand new long passphrase"),
             ]),
         ),
+        (
+            "/api/admin/update_user",
+            true,
+            s(&[
+                ("u[id]", &other.0),
+                ("u[version]", &other.1),
+                ("u[role]", "manager"),
+                ("u[password]", "another long passphrase here"),
+            ]),
+        ),
     ]
 }
 
