@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Subprocessor Registry: the Leptos app (pages, components, server functions) and, behind the
 //! `ssr` feature, the store. The `hydrate` feature builds the browser bundle.
 

@@ -97,6 +97,17 @@ test('renewing training flips the compliance badge', async ({ page }) => {
   await expect(page.locator('.vendor-head').getByText('Authorized', { exact: true })).toBeVisible();
 });
 
+test('an attestation is changed in place and recorded', async ({ page }) => {
+  await signIn(page, 'manager', '/manage/vendors/cobalt-networks');
+  const table = page.getByRole('region', { name: 'Attestations' }).or(page.locator('section[aria-labelledby="att-h"]'));
+  await table.getByText('Edit', { exact: true }).first().click();
+  const form = table.locator('form').filter({ has: page.getByRole('button', { name: 'Save attestation' }) }).first();
+  await form.getByLabel('Approved by').fill('E2E Reviewer');
+  await form.getByRole('button', { name: 'Save attestation' }).click();
+  await expect(table.getByRole('cell', { name: 'E2E Reviewer' })).toBeVisible();
+  await expect(page.getByRole('table').filter({ hasText: 'update attestation' })).toBeVisible();
+});
+
 test('a stale edit shows the conflict and does not overwrite', async ({ browser }) => {
   const first = await browser.newPage();
   const second = await browser.newPage();

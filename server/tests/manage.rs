@@ -82,6 +82,19 @@ async fn user_key(app: &TestApp, email: &str) -> (String, String) {
     (id.to_string(), version.to_string())
 }
 
+async fn record_key(app: &TestApp, table: &str) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT r.id, r.version FROM {table} r JOIN vendors v ON v.id = r.vendor_id \
+         WHERE v.slug = '{VENDOR}' ORDER BY r.id LIMIT 1"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a record");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
+}
+
 async fn training_key(app: &TestApp) -> (String, String) {
     let db = app.db().await;
     let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
@@ -126,6 +139,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, 
     let v = vendor_version(app, VENDOR).await;
     let (tid, tver) = training_key(app).await;
     let other = user_key(app, "other@example.test").await;
+    let (aid, aver) = record_key(app, "attestations").await;
     let today = chrono::Utc::now().date_naive().to_string();
     let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -245,6 +259,19 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, 
                 ("u[email]", "new.person@example.test"),
                 ("u[role]", "auditor"),
                 ("u[password]", "a brand new long passphrase"),
+            ]),
+        ),
+        (
+            "/api/manage/edit_attestation",
+            false,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[id]", &aid),
+                ("a[version]", &aver),
+                ("a[submitted_on]", "2026-01-02"),
+                ("a[outcome]", "approved"),
+                ("a[approved_on]", "2026-01-05"),
+                ("a[approved_by]", "Second Reviewer"),
             ]),
         ),
         (

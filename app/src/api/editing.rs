@@ -794,11 +794,8 @@ pub async fn add_enrollment(e: EnrollmentForm) -> Result<(), AppError> {
     commit(tx).await
 }
 
-pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
-    let who = require(editor).await?;
-    let db = db()?;
-    let mut tx = begin_write(&db).await?;
-    let vendor = vendor_id(&mut tx, &a.vendor).await?;
+/// An attestation from its form; approval needs a date and a name, not before submission.
+fn parse_attestation(a: &AttestationForm) -> Result<Attestation, AppError> {
     let mut f = Fields::default();
     let submitted_on = f.take("submitted_on", date("the submission date", &a.submitted_on));
     let outcome = f.take("outcome", AttestationOutcome::parse(&a.outcome));
@@ -835,12 +832,20 @@ pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
     else {
         return Err(AppError::invalid("outcome", "Check the form."));
     };
-    let record = Attestation {
+    Ok(Attestation {
         submitted_on,
         approved_on,
         approved_by,
         outcome,
-    };
+    })
+}
+
+pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
+    let who = require(editor).await?;
+    let record = parse_attestation(&a)?;
+    let db = db()?;
+    let mut tx = begin_write(&db).await?;
+    let vendor = vendor_id(&mut tx, &a.vendor).await?;
     let id = assurance::insert_attestation(&mut tx, vendor, &record).await?;
     record_change(
         &mut tx,
@@ -848,6 +853,30 @@ pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
         "create",
         (RecordKind::Attestation, &a.vendor, id),
         None,
+        Some(audit::json(&record)?),
+    )
+    .await?;
+    commit(tx).await
+}
+
+/// Change an attestation at the version shown (e.g. approve a pending one).
+pub async fn edit_attestation(a: AttestationForm) -> Result<(), AppError> {
+    let who = require(editor).await?;
+    let record = parse_attestation(&a)?;
+    let db = db()?;
+    let before = current_record(&db, &a.vendor, RecordKind::Attestation, a.id).await?;
+    let mut tx = begin_write(&db).await?;
+    let vendor = vendor_id(&mut tx, &a.vendor).await?;
+    if !records::update_attestation(&mut tx, vendor, a.id, a.version, &record).await? {
+        drop(tx);
+        return Err(record_conflict(&db, &a.vendor, RecordKind::Attestation, a.id, before).await);
+    }
+    record_change(
+        &mut tx,
+        &who,
+        "update",
+        (RecordKind::Attestation, &a.vendor, a.id),
+        before.map(|b| b.1),
         Some(audit::json(&record)?),
     )
     .await?;

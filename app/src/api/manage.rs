@@ -105,6 +105,9 @@ pub struct EnrollmentForm {
 #[serde(default)]
 pub struct AttestationForm {
     pub vendor: String,
+    /// Set when changing a stored attestation.
+    pub id: i64,
+    pub version: i64,
     pub submitted_on: String,
     pub outcome: String,
     pub approved_on: String,
@@ -195,6 +198,13 @@ pub async fn add_enrollment(e: EnrollmentForm) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "manage/add_attestation")]
 pub async fn add_attestation(a: AttestationForm) -> Result<(), AppError> {
     super::editing::add_attestation(a)
+        .await
+        .map_err(super::session::with_status)
+}
+
+#[server(prefix = "/api", endpoint = "manage/edit_attestation")]
+pub async fn edit_attestation(a: AttestationForm) -> Result<(), AppError> {
+    super::editing::edit_attestation(a)
         .await
         .map_err(super::session::with_status)
 }

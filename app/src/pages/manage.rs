@@ -7,7 +7,7 @@ use crate::{
         assurance::{load_vendor_assurance, InternalAssurance},
         manage::{
             AddAssessment, AddAttestation, AddContract, AddEnrollment, AddTraining, BulkTraining,
-            EditTraining, RemoveRecord,
+            EditAttestation, EditTraining, RemoveRecord,
         },
     },
     components::{
@@ -17,8 +17,8 @@ use crate::{
     domain::assurance::TrainingRecord,
     error::AppError,
     pages::manage_forms::{
-        AssessmentForm, AttestationForm, BulkTrainingForm, ContractForm, EnrollmentForm, History,
-        RemoveButton, TrainingEditForm, TrainingForm,
+        AssessmentForm, AttestationEditForm, AttestationForm, BulkTrainingForm, ContractForm,
+        EnrollmentForm, History, RemoveButton, TrainingEditForm, TrainingForm,
     },
     pages::{NotFoundPage, SignInFirst},
 };
@@ -57,6 +57,7 @@ pub struct Actions {
     pub bulk: ServerAction<BulkTraining>,
     pub enrollment: ServerAction<AddEnrollment>,
     pub attestation: ServerAction<AddAttestation>,
+    pub edit_attestation: ServerAction<EditAttestation>,
     pub assessment: ServerAction<AddAssessment>,
     pub contract: ServerAction<AddContract>,
     pub remove: ServerAction<RemoveRecord>,
@@ -75,6 +76,7 @@ impl Actions {
             bulk: ServerAction::new(),
             enrollment: ServerAction::new(),
             attestation: ServerAction::new(),
+            edit_attestation: ServerAction::new(),
             assessment: ServerAction::new(),
             contract: ServerAction::new(),
             remove: ServerAction::new(),
@@ -86,6 +88,7 @@ impl Actions {
         count_successes(acts.bulk, saved);
         count_successes(acts.enrollment, saved);
         count_successes(acts.attestation, saved);
+        count_successes(acts.edit_attestation, saved);
         count_successes(acts.assessment, saved);
         count_successes(acts.contract, saved);
         count_successes(acts.remove, saved);
@@ -160,7 +163,10 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
                             <td>{date_text(Some(t.submitted_on))}</td><td>{t.outcome.label()}</td>
                             <td>{date_text(t.approved_on)}</td><td>{t.approved_by.clone().unwrap_or_default()}</td>
                             <td>{date_text(t.valid_until())}</td><td>{yes_no(t.valid_on(day))}</td>
-                            {edit.then(|| view! { <td><RemoveButton vendor=slug.clone() kind="attestation" key=*k what="this attestation"/></td> })}
+                            {edit.then(|| view! { <td>
+                                <AttestationEditForm vendor=slug.clone() key=*k record=t.clone()/>
+                                <RemoveButton vendor=slug.clone() kind="attestation" key=*k what="this attestation"/>
+                            </td> })}
                         </tr>
                     }).collect_view()}</tbody>
                 </table>

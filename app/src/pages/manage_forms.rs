@@ -8,8 +8,8 @@ use crate::{
     api::types::AuditEntry,
     components::{last_error, saved, FieldMsg, FormError},
     domain::assurance::{
-        AssessmentKind, AttestationOutcome, ContractKind, EnrollmentStatus, Obligation, RecordKey,
-        TrainingRecord,
+        AssessmentKind, Attestation, AttestationOutcome, ContractKind, EnrollmentStatus,
+        Obligation, RecordKey, TrainingRecord,
     },
     error::AppError,
 };
@@ -133,6 +133,38 @@ pub fn AttestationForm(vendor: String) -> impl IntoView {
             <Field label="Approved by" arg="a" name="approved_by" id="at-approved-by".into() error/>
             <button type="submit" class="button">"Add attestation"</button>
             {saved(act)}
+        </ActionForm>
+        </details>
+    }
+}
+
+/// Change one attestation (for example, record its approval), at the version shown.
+#[component]
+pub fn AttestationEditForm(vendor: String, key: RecordKey, record: Attestation) -> impl IntoView {
+    let acts = expect_context::<Actions>();
+    let act = acts.edit_attestation;
+    let last_row = acts.last_row;
+    // attestation ids and training ids may coincide: keep them apart
+    let row = -key.id;
+    let error = Signal::derive(move || {
+        (last_row.get() == row)
+            .then(|| act.value().get().and_then(|r| r.err()))
+            .flatten()
+    });
+    let p = format!("at-{}", key.id);
+    let submitted = record.submitted_on.to_string();
+    view! {
+        <details class="editor inline"><summary aria-label=format!("Edit the attestation submitted {submitted}")>"Edit"</summary>
+        <ActionForm action=act attr:class="form" on:submit=move |_| last_row.set(row)>
+            <FormError error/>
+            <input type="hidden" name="a[vendor]" value=vendor/>
+            <input type="hidden" name="a[id]" value=key.id/>
+            <input type="hidden" name="a[version]" value=key.version/>
+            <Field label="Submitted on" arg="a" name="submitted_on" id=format!("{p}-submitted") kind="date" value=submitted.clone() required=true error/>
+            <Choice label="Outcome" arg="a" name="outcome" id=format!("{p}-outcome") error selected=record.outcome.code() options=vocab(AttestationOutcome::ALL, AttestationOutcome::code, AttestationOutcome::label)/>
+            <Field label="Approved on" arg="a" name="approved_on" id=format!("{p}-approved-on") kind="date" value=record.approved_on.map(|d| d.to_string()).unwrap_or_default() error/>
+            <Field label="Approved by" arg="a" name="approved_by" id=format!("{p}-approved-by") value=record.approved_by.clone().unwrap_or_default() error/>
+            <button type="submit" class="button">"Save attestation"</button>
         </ActionForm>
         </details>
     }

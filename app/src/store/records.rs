@@ -4,7 +4,7 @@
 use sqlx::{Any, AnyConnection};
 
 use super::{Db, StoreError, StoreResult};
-use crate::domain::assurance::{RecordKind, TrainingRecord};
+use crate::domain::assurance::{Attestation, RecordKind, TrainingRecord};
 
 fn table(kind: RecordKind) -> &'static str {
     match kind {
@@ -56,6 +56,30 @@ pub async fn update_training(
     .bind(course)
     .bind(t.completed_on.to_string())
     .bind(t.expires_on.to_string())
+    .bind(id)
+    .bind(vendor_id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Change an attestation if it is still at `version`; returns whether it was.
+pub async fn update_attestation(
+    conn: &mut AnyConnection,
+    vendor_id: i64,
+    id: i64,
+    version: i64,
+    a: &Attestation,
+) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE attestations SET submitted_on = $1, approved_on = $2, approved_by = $3, \
+         outcome = $4, version = version + 1 WHERE id = $5 AND vendor_id = $6 AND version = $7",
+    )
+    .bind(a.submitted_on.to_string())
+    .bind(a.approved_on.map(|d| d.to_string()))
+    .bind(a.approved_by.clone())
+    .bind(a.outcome.code())
     .bind(id)
     .bind(vendor_id)
     .bind(version)
