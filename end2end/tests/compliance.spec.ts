@@ -22,6 +22,10 @@ test.describe('computed compliance', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(page).toHaveURL(/compliance=authorized/);
     await expect(page.getByRole('table').getByRole('cell', { name: 'Not compliant', exact: true })).toHaveCount(0);
+    // the list updates in place: wait for the new rows, not just for the old ones to go
+    await expect
+      .poll(async () => (await tableNames(page)).some((n) => /^Alder Data Services /.test(n)))
+      .toBe(true);
     const authorized = await tableNames(page);
     expect(authorized.some((n) => /^Alder Data Services /.test(n))).toBe(true);
     expect(authorized.some((n) => /^Brightwater Hosting /.test(n))).toBe(false);
