@@ -95,6 +95,22 @@ fn user_create_hashes_with_argon2id_and_refuses_bad_input() {
         String::from_utf8_lossy(&ok.stderr)
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("priya@example.com"));
+    // the account's creation is in the audit trail like any other change
+    let audited = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let db = app::store::Db::connect(&url).await.expect("connect");
+            sqlx::query_scalar::<sqlx::Any, String>(
+                "SELECT actor FROM audit_log WHERE entity = 'user' AND entity_id = 'priya@example.com'",
+            )
+            .fetch_all(&db.pool)
+            .await
+            .expect("audit rows")
+        });
+    assert_eq!(
+        audited,
+        vec!["server user create (command line)".to_string()]
+    );
 
     for (email, role, password, expected) in [
         (

@@ -349,6 +349,18 @@ async fn sessions_renew_expire_and_end(backend: Backend) {
     let (status, html) = app.get_with("/manage", &first).await;
     assert_eq!(status, 200);
     assert!(html.contains("Not compliant today"), "dashboard renders");
+    // what needs a manager now: the demo's broken vendors with reasons, the lapsing
+    // attestation, and the chart
+    for expected in [
+        "/manage/vendors/brightwater-hosting",
+        "has no valid privacy training",
+        "/manage/vendors/ember-analytics",
+        "Lapsing within 90 days",
+        "VPAP attestation approved",
+        "<svg",
+    ] {
+        assert!(html.contains(expected), "dashboard shows {expected:?}");
+    }
 
     // signing in again with a cookie issues a new id and retires the old one
     let res = app
@@ -588,7 +600,22 @@ async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
         .is_err());
     let (status, html) = app.get_with("/manage/audit?entity=vendor", &manager).await;
     assert_eq!(status, 200);
-    assert!(html.contains(VENDOR));
+    assert!(html.contains(VENDOR) && html.contains("update vendor"));
+    let (_, html) = app
+        .get_with("/manage/audit?entity=training", &manager)
+        .await;
+    assert!(!html.contains("update vendor"), "the kind filter applies");
+    let (_, html) = app
+        .get_with(&format!("/manage/audit?vendor={VENDOR}"), &manager)
+        .await;
+    assert!(html.contains("update vendor"), "a vendor's own history");
+    let (_, html) = app
+        .get_with("/manage/audit?vendor=someone-else", &manager)
+        .await;
+    assert!(
+        !html.contains("update vendor"),
+        "another vendor's history is empty"
+    );
 
     // bad input: messages per field, nothing stored
     let before = fingerprint(&app).await;

@@ -24,31 +24,30 @@ pub enum CreateUserError {
     Store(#[from] StoreError),
 }
 
-/// Create an account; the e-mail must be new.
+/// Create an account from the command line (`server user create`); the e-mail must be new.
+/// The audit trail records it like an admin's addition, with the CLI as the actor.
 pub async fn create_user(
     db: &Db,
     email: &Email,
     role: Role,
     password_hash: &str,
 ) -> Result<i64, CreateUserError> {
-    let now = now_utc();
-    let res = sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO users (email, role, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    let mut tx = super::records::begin_write(db).await?;
+    let id = insert_user(&mut tx, email, role, password_hash).await?;
+    super::audit::record(
+        &mut tx,
+        super::audit::Change {
+            actor: "server user create (command line)",
+            action: "create",
+            entity: "user",
+            entity_id: email.as_str().to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "email": email.as_str(), "role": role.code(), "disabled": false })),
+        },
     )
-    .bind(email.as_str().to_string())
-    .bind(role.code())
-    .bind(password_hash.to_string())
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await;
-    match res {
-        Ok(id) => Ok(id),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(CreateUserError::EmailTaken)
-        }
-        Err(e) => Err(CreateUserError::Store(e.into())),
-    }
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(id)
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow>> {
