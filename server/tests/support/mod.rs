@@ -121,6 +121,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         // redirects are asserted, not followed
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // a hung request fails its test instead of stalling the whole run
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("http client"),
         server,
