@@ -9,7 +9,7 @@ pub mod origin;
 pub mod routes;
 pub mod users;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::OnceLock};
 
 use app::{api::session::AuthSettings, shell, store::Db, App};
 use axum::{
@@ -19,7 +19,7 @@ use axum::{
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
 pub use config::ServeConfig;
 
@@ -43,9 +43,22 @@ impl FromRef<AppState> for Db {
     }
 }
 
+/// The app's routes, worked out once per process.
+///
+/// Leptos renders the whole app to list its routes and, while it does, holds back every
+/// resource that starts loading anywhere in the process (a process-wide flag,
+/// leptos-rs/leptos#4773): a page whose data began loading in that window never finished.
+/// One server per process never noticed; tests that start servers side by side hung about
+/// one run in ten. Listing the routes once, before any server of this process serves, closes
+/// that window.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface of the app.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let db = state.db.clone();
     let options = state.leptos_options.clone();
     let auth = state.auth;

@@ -388,6 +388,44 @@ async fn json_api_matches_csv_and_answers_conditional_requests(backend: Backend)
     app.stop().await;
 }
 
+/// Starting another server in the same process while one serves must not stall its pages:
+/// Leptos holds back resource loads process-wide while it lists an app's routes, which once
+/// left about one test run in ten with a page that never arrived (see `server::router`).
+#[tokio::test]
+async fn starting_a_server_does_not_stall_one_that_serves() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let starter = std::thread::spawn(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            for _ in 0..10 {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let config = server::ServeConfig {
+                    database_url: format!("sqlite://{}", dir.path().join("other.db").display()),
+                    addr: "127.0.0.1:0".parse().expect("addr"),
+                    site_root: "target/site".into(),
+                    site_pkg_dir: "pkg".into(),
+                    production: true,
+                    trust_forwarded_for: false,
+                };
+                server::Application::build(config).await.expect("other app starts");
+            }
+        });
+    });
+    for i in 0..30 {
+        // a distinct query each time, so the page cache cannot answer
+        let path = format!("/subprocessors/ember-analytics?n={i}");
+        let res = tokio::time::timeout(std::time::Duration::from_secs(15), app.get(&path))
+            .await
+            .unwrap_or_else(|_| panic!("{path} got no answer in 15 s"));
+        assert_eq!(res.0, 200);
+    }
+    starter.join().expect("starter thread");
+    app.stop().await;
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
