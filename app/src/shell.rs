@@ -11,8 +11,8 @@ use crate::{
     components::AccountMenu,
     pages::{
         lazy::{
-            AccountRoute, AuditRoute, LoginRoute, ManageHomeRoute, ManageVendorRoute, UsersRoute,
-            VendorEditRoute,
+            AccountRoute, AuditRoute, ChangesRoute, LoginRoute, ManageHomeRoute, ManageVendorRoute,
+            UsersRoute, VendorEditRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -28,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="The companies that may process customer data on our behalf, where, and why."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="alternate" type="application/atom+xml" title="Subprocessor changes" href="/changes.atom"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -63,6 +64,10 @@ fn Site() -> impl IntoView {
                         " Subprocessor Registry"
                     </A>
                     <p class="tagline">"Who may touch customer data, where, and why."</p>
+                    <nav class="site-nav" aria-label="Registry">
+                        <A href="/">"Registry"</A>
+                        <A href="/changes">"Changes"</A>
+                    </nav>
                     <AccountMenu/>
                 </div>
             </header>
@@ -70,6 +75,7 @@ fn Site() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/changes") view={Lazy::<ChangesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
@@ -85,6 +91,10 @@ fn Site() -> impl IntoView {
                     <p>
                         "Vendors are listed once announced. Status is computed each day from their dates. "
                         <a href="/subprocessors.csv" rel="external" download="">"Download the full registry (CSV)"</a>
+                        " · "
+                        <a href="/changes">"Change history"</a>
+                        " · "
+                        <a href="/changes.atom" type="application/atom+xml">"Atom feed of changes"</a>
                     </p>
                 </div>
             </footer>

@@ -3,6 +3,7 @@
 
 use app::{
     domain::{
+        changes::{AsOfEntry, AsOfStatus},
         compliance::PublicAssurance,
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
@@ -106,6 +107,38 @@ pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
     ]
 }
 
+/// The cells of one vendor of a past day's registry (`?as_of=`), in [`COLUMNS`] order: what
+/// the change history records (name, purpose, scope, status, dates); the columns it does not
+/// record (registration, contacts, compliance and assurance) are empty.
+pub fn as_of_record(e: &AsOfEntry) -> [String; 24] {
+    let categories: Vec<String> = e
+        .scope
+        .categories
+        .iter()
+        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+        .collect();
+    let (status, announced_on, effective_on) = match e.status {
+        AsOfStatus::Active => (Status::Active, String::new(), e.since.to_string()),
+        AsOfStatus::Announced => (Status::Announced, e.since.to_string(), String::new()),
+    };
+    let mut cells: [String; 24] = Default::default();
+    cells[0] = e.scope.legal_name.clone();
+    cells[2] = e.slug.clone();
+    cells[8] = e.scope.purpose.clone();
+    cells[9] = e.scope.services.join(LIST_SEPARATOR);
+    cells[10] = e.scope.countries.join(LIST_SEPARATOR);
+    cells[11] = categories.join(LIST_SEPARATOR);
+    cells[13] = status.label().to_string();
+    cells[14] = announced_on;
+    cells[15] = effective_on;
+    cells
+}
+
+/// Write one row of cells, every cell neutralised.
+pub fn write_cells(w: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> csv::Result<()> {
+    w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+}
+
 /// A CSV writer into memory with the registry's dialect.
 pub fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
@@ -120,8 +153,7 @@ pub fn write_row(
     row: &VendorRow,
     a: &PublicAssurance,
 ) -> csv::Result<()> {
-    let cells = record(row, a);
-    w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+    write_cells(w, &record(row, a))
 }
 
 /// The BOM and header row.

@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/subprocessors",
             get(routes::json::subprocessors_json),
         )
+        .route("/api/v1/changes", get(routes::changes::changes_json))
+        .route("/changes.atom", get(routes::changes::changes_atom))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -146,6 +148,14 @@ impl Application {
             url: safe_url.clone(),
             source,
         })?;
+        // vendors announced before change events existed get their history once
+        let today = chrono::Utc::now().date_naive();
+        app::store::changes::backfill(&db, "history recorded at upgrade", today)
+            .await
+            .map_err(|source| StartError::Migrate {
+                url: safe_url.clone(),
+                source,
+            })?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {

@@ -410,7 +410,9 @@ async fn starting_a_server_does_not_stall_one_that_serves() {
                     production: true,
                     trust_forwarded_for: false,
                 };
-                server::Application::build(config).await.expect("other app starts");
+                server::Application::build(config)
+                    .await
+                    .expect("other app starts");
             }
         });
     });

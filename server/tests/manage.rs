@@ -5,7 +5,7 @@ mod support;
 
 use app::domain::Role;
 use sqlx::Any;
-use support::{session_cookie, spawn_app, Backend, TestApp};
+use support::{borrow, session_cookie, spawn_app, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 const VENDOR: &str = "brightwater-hosting";
@@ -34,6 +34,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "contracts",
         "users",
         "audit_log",
+        "change_events",
     ] {
         out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
     }
@@ -108,32 +109,6 @@ async fn training_key(app: &TestApp) -> (String, String) {
     (id.to_string(), version.to_string())
 }
 
-fn vendor_form(slug: &str, version: i64, name: &str) -> Vec<(String, String)> {
-    [
-        ("vendor[slug]", slug.to_string()),
-        ("vendor[version]", version.to_string()),
-        ("vendor[legal_name]", name.to_string()),
-        ("vendor[registration_country]", "DE".into()),
-        ("vendor[kind]", "third_party".into()),
-        ("vendor[work_location]", "own_facilities".into()),
-        ("vendor[purpose_category]", "infrastructure".into()),
-        ("vendor[purpose]", "Hosts storage for backups.".into()),
-        ("vendor[transfer_mechanism]", "sccs".into()),
-        ("vendor[announced_on]", "2025-01-01".into()),
-        ("vendor[effective_on]", "2025-07-01".into()),
-        ("vendor[countries]", "DE FR".into()),
-        ("vendor[services][backup]", "on".into()),
-        ("vendor[categories][customer]", "on".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
-fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
-    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
 /// Every mutating server function, with a valid body built against the current database.
 async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, String)>)> {
     let v = vendor_version(app, VENDOR).await;
@@ -151,12 +126,12 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, bool, Vec<(String, 
         (
             "/api/manage/save_vendor",
             false,
-            vendor_form(VENDOR, v, "Brightwater Hosting GmbH"),
+            app.vendor_form(VENDOR, v, "Brightwater Hosting GmbH").await,
         ),
         (
             "/api/manage/save_vendor",
             false,
-            vendor_form("", 0, "Fresh Vendor Ltd"),
+            app.vendor_form("", 0, "Fresh Vendor Ltd").await,
         ),
         (
             "/api/manage/add_training",
@@ -544,8 +519,12 @@ async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
     let manager = app.login("manager@example.test", PASSWORD).await;
     let admin = app.login("admin@example.test", PASSWORD).await;
     let version = vendor_version(&app, VENDOR).await;
-    let first = vendor_form(VENDOR, version, "Brightwater Hosting (first)");
-    let second = vendor_form(VENDOR, version, "Brightwater Hosting (second)");
+    let first = app
+        .vendor_form(VENDOR, version, "Brightwater Hosting (first)")
+        .await;
+    let second = app
+        .vendor_form(VENDOR, version, "Brightwater Hosting (second)")
+        .await;
     let (first, second) = (borrow(&first), borrow(&second));
     let (a, b) = tokio::join!(
         app.post_form("/api/manage/save_vendor", &first, Some(&manager)),
@@ -619,7 +598,7 @@ async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
 
     // bad input: messages per field, nothing stored
     let before = fingerprint(&app).await;
-    let mut bad = vendor_form(VENDOR, version + 1, "");
+    let mut bad = app.vendor_form(VENDOR, version + 1, "").await;
     bad.retain(|(k, _)| !k.starts_with("vendor[services]"));
     for (k, v) in bad.iter_mut() {
         if k == "vendor[effective_on]" {

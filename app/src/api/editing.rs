@@ -16,13 +16,14 @@ use crate::{
             Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
             Enrollment, EnrollmentStatus, Obligation, ObligationTerm, RecordKind, TrainingRecord,
         },
+        changes::{plan, PublicScope, Published},
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         CountryCode, DataCategory, Email, Lifecycle, NonEmptyText, ParseError, Slug,
     },
     error::{AppError, Fields},
     store::{
-        assurance, audit, records, records::begin_write, services, vendor_writes,
+        assurance, audit, changes, records, records::begin_write, services, vendor_writes,
         vendor_writes::VendorEditRow, vendors, vendors::NewVendor, AnyConnection, Db,
     },
 };
@@ -391,6 +392,88 @@ async fn parse_vendor(conn: &mut AnyConnection, form: &VendorForm) -> Result<New
     }
 }
 
+/// What customers know of a stored vendor (dates and public scope), for the notice rule.
+fn published(
+    r: &VendorEditRow,
+    service_names: &std::collections::HashMap<String, String>,
+) -> Result<Published, AppError> {
+    let day = |d: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
+        d.as_deref()
+            .map(|s| s.parse().map_err(super::server::internal))
+            .transpose()
+    };
+    let words = |s: &Option<String>| -> Vec<String> {
+        s.as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    Ok(Published {
+        lifecycle: Lifecycle {
+            announced_on: day(&r.announced_on)?,
+            effective_on: day(&r.effective_on)?,
+            removed_on: day(&r.removed_on)?,
+        },
+        scope: PublicScope {
+            legal_name: r.legal_name.clone(),
+            purpose: r.purpose.clone(),
+            services: words(&r.services)
+                .into_iter()
+                .map(|s| service_names.get(&s).cloned().unwrap_or(s))
+                .collect(),
+            countries: words(&r.countries),
+            categories: words(&r.categories),
+        }
+        .normalized(),
+    })
+}
+
+/// Apply the notice rule to a save and record its change events in the same transaction;
+/// a refusal names the fields (the caller's transaction is then dropped, nothing saved).
+async fn record_change_events(
+    conn: &mut AnyConnection,
+    who: &Principal,
+    before: Option<&VendorEditRow>,
+    after: &VendorEditRow,
+    scope_effective_on: &str,
+) -> Result<(), AppError> {
+    let scope_effective_on =
+        optional_date("the date the wider scope takes effect", scope_effective_on)
+            .map_err(|e| AppError::invalid("scope_effective_on", e.0))?;
+    let names = services::service_names(conn).await?;
+    let old = before.map(|b| published(b, &names)).transpose()?;
+    let new = published(after, &names)?;
+    let notice = changes::notice_periods(conn).await?;
+    let events =
+        plan(old.as_ref(), &new, scope_effective_on, today(), &notice).map_err(|refused| {
+            AppError::Invalid(
+                refused
+                    .into_iter()
+                    .map(|(field, message)| crate::error::FieldError {
+                        field: field.into(),
+                        message,
+                    })
+                    .collect(),
+            )
+        })?;
+    let mut slugs: Vec<String> = [
+        before.and_then(|b| b.services.as_deref()),
+        after.services.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(str::split_whitespace)
+    .map(str::to_string)
+    .collect();
+    slugs.sort();
+    slugs.dedup();
+    for e in &events {
+        changes::record(conn, (after.id, &after.slug), &slugs, e, &who.email).await?;
+    }
+    Ok(())
+}
+
 /// Create (no slug) or update a vendor; returns its slug.
 pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
     let who = require(editor).await?;
@@ -417,9 +500,11 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
             ));
         }
         vendors::insert_vendor(&mut tx, &v).await?;
-        let after = vendor_writes::edit_row(&mut tx, v.slug.as_str())
+        let row = vendor_writes::edit_row(&mut tx, v.slug.as_str())
             .await?
-            .map(|r| snapshot(&r));
+            .ok_or_else(not_found)?;
+        record_change_events(&mut tx, &who, None, &row, &form.scope_effective_on).await?;
+        let after = Some(snapshot(&row));
         audit::record(
             &mut tx,
             audit::Change {
@@ -453,9 +538,11 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
         )
         .await);
     }
-    let after = vendor_writes::edit_row(&mut tx, &before.slug)
+    let row = vendor_writes::edit_row(&mut tx, &before.slug)
         .await?
-        .map(|r| snapshot(&r));
+        .ok_or_else(not_found)?;
+    record_change_events(&mut tx, &who, Some(&before), &row, &form.scope_effective_on).await?;
+    let after = Some(snapshot(&row));
     audit::record(
         &mut tx,
         audit::Change {

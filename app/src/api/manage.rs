@@ -57,6 +57,8 @@ pub struct VendorForm {
     pub announced_on: String,
     pub effective_on: String,
     pub removed_on: String,
+    /// When a wider scope (new country, category or service) takes effect; notice applies.
+    pub scope_effective_on: String,
     pub services: BTreeMap<String, String>,
     pub countries: String,
     pub categories: BTreeMap<String, String>,

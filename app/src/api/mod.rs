@@ -4,6 +4,7 @@
 
 pub mod assurance;
 pub mod auth;
+pub mod changes;
 pub mod dashboard;
 pub mod manage;
 pub mod registry;

@@ -7,6 +7,7 @@ use super::{
     registry::PAGE_SIZE,
     types::{AssuranceSummary, Country, RegistryPage, SelectOption, VendorDetail, VendorSummary},
 };
+use crate::domain::changes::{registry_as_of, AsOfEntry, AsOfStatus};
 use crate::{
     domain::{
         compliance::{assess, public_assurance, required_obligations, PublicAssurance},
@@ -16,7 +17,9 @@ use crate::{
         DataCategory, RegistryFilter, Slug,
     },
     error::AppError,
-    store::{assurance, services, vendors, vendors::VendorRow, Db, StoreError, StoreResult},
+    store::{
+        assurance, changes, services, vendors, vendors::VendorRow, Db, StoreError, StoreResult,
+    },
 };
 
 /// The database handle provided to every request by the server.
@@ -95,10 +98,68 @@ pub fn to_summary(row: &VendorRow, a: &PublicAssurance) -> Result<VendorSummary,
     })
 }
 
+/// Keep `as_of` only for a past day (today's registry is the live one), noting why not.
+pub fn past_day_only(filter: &mut RegistryFilter, today: NaiveDate, messages: &mut Vec<String>) {
+    if let Some(d) = filter.as_of.filter(|d| *d >= today) {
+        messages.push(format!("{d} is not a past date; showing today's registry."));
+        filter.as_of = None;
+    }
+}
+
+/// The public registry as it stood on `day`, replayed from the change events announced by
+/// then, with the filter applied (compliance aside: it is not known for past days).
+pub async fn registry_on(
+    db: &Db,
+    filter: &RegistryFilter,
+    day: NaiveDate,
+) -> Result<Vec<AsOfEntry>, AppError> {
+    let events = changes::events_until(db, day).await?;
+    let names: Vec<String> = services::list_services(db)
+        .await?
+        .into_iter()
+        .filter(|s| filter.services.iter().any(|w| w.as_str() == s.slug))
+        .map(|s| s.name)
+        .collect();
+    Ok(registry_as_of(&events, day)
+        .into_iter()
+        .filter(|e| filter.matches_as_of(e, &names))
+        .collect())
+}
+
+/// A past day's registry row in the shape of today's (no compliance: `authorized` is false
+/// and the page hides that column).
+pub fn as_of_summary(e: &AsOfEntry) -> VendorSummary {
+    let (status, announced_on, effective_on) = match e.status {
+        AsOfStatus::Active => (crate::domain::Status::Active, None, Some(e.since)),
+        AsOfStatus::Announced => (crate::domain::Status::Announced, Some(e.since), None),
+    };
+    VendorSummary {
+        slug: e.slug.clone(),
+        legal_name: e.scope.legal_name.clone(),
+        trading_name: None,
+        purpose_category: e.scope.purpose.clone(),
+        purpose: e.scope.purpose.clone(),
+        services: e.scope.services.clone(),
+        countries: e.scope.countries.iter().map(|c| country(c)).collect(),
+        categories: e
+            .scope
+            .categories
+            .iter()
+            .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+            .collect(),
+        status,
+        authorized: false,
+        announced_on,
+        effective_on,
+        removed_on: None,
+    }
+}
+
 pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
     let db = db()?;
     let day = today();
-    let (filter, mut messages) = RegistryFilter::from_query(query);
+    let (mut filter, mut messages) = RegistryFilter::from_query(query);
+    past_day_only(&mut filter, day, &mut messages);
     let all_services = services::list_services(&db).await?;
     for s in &filter.services {
         if !all_services.iter().any(|k| k.slug == s.as_str()) {
@@ -109,11 +170,29 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         }
     }
     let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
-    let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
-    let items = rows
-        .iter()
-        .map(|(row, a)| to_summary(row, a))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (items, total) = if let Some(as_of) = filter.as_of {
+        if filter.authorized.is_some() {
+            messages.push(
+                "Compliance is not recorded for past dates; that filter was not applied.".into(),
+            );
+        }
+        let entries = registry_on(&db, &filter, as_of).await?;
+        let total = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+        let items = entries
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(PAGE_SIZE as usize)
+            .map(as_of_summary)
+            .collect();
+        (items, total)
+    } else {
+        let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
+        let items = rows
+            .iter()
+            .map(|(row, a)| to_summary(row, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        (items, total)
+    };
     let mut countries: Vec<SelectOption> = vendors::public_countries(&db, day)
         .await?
         .into_iter()

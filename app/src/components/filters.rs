@@ -85,6 +85,13 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
                         })
                         .collect_view()}
                 </fieldset>
+                <div class="field">
+                    <label for="as-of">"Registry as of"</label>
+                    <span class="hint" id="as-of-hint">"A past date shows the list as it stood that day. Empty: today."</span>
+                    <input id="as-of" type="date" name="as_of" aria-describedby="as-of-hint"
+                        max=page.today.pred_opt().map(|d| d.to_string()).unwrap_or_default()
+                        value=f.as_of.map(|d| d.to_string()).unwrap_or_default()/>
+                </div>
                 <div class="actions">
                     <button type="submit" class="button primary">"Apply filters"</button>
                     <a href="/" class="button">"Clear"</a>

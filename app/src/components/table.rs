@@ -5,7 +5,12 @@ use crate::api::types::{RegistryPage, VendorSummary};
 
 /// The registry table; below 48rem each row stacks into a card (see `style/`).
 #[component]
-pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
+pub fn VendorTable(
+    items: Vec<VendorSummary>,
+    /// False for a past day's registry: compliance is computed for today only.
+    #[prop(default = true)]
+    compliance: bool,
+) -> impl IntoView {
     view! {
         <div class="table-wrap">
         <table class="registry">
@@ -18,12 +23,12 @@ pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
                     <th scope="col">"Processing countries"</th>
                     <th scope="col">"Data categories"</th>
                     <th scope="col">"Status"</th>
-                    <th scope="col">"Compliance"</th>
+                    {compliance.then(|| view! { <th scope="col">"Compliance"</th> })}
                     <th scope="col">"Effective"</th>
                 </tr>
             </thead>
             <tbody>
-                {items.into_iter().map(|v| view! { <VendorRow v/> }).collect_view()}
+                {items.into_iter().map(|v| view! { <VendorRow v compliance/> }).collect_view()}
             </tbody>
         </table>
         </div>
@@ -31,7 +36,7 @@ pub fn VendorTable(items: Vec<VendorSummary>) -> impl IntoView {
 }
 
 #[component]
-fn VendorRow(v: VendorSummary) -> impl IntoView {
+fn VendorRow(v: VendorSummary, compliance: bool) -> impl IntoView {
     let href = format!("/subprocessors/{}", v.slug);
     let countries = v
         .countries
@@ -49,7 +54,7 @@ fn VendorRow(v: VendorSummary) -> impl IntoView {
             <td data-label="Processing countries"><ul class="inline">{countries}</ul></td>
             <td data-label="Data categories"><ul class="plain">{v.categories.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul></td>
             <td data-label="Status"><StatusBadge status=v.status/></td>
-            <td data-label="Compliance"><ComplianceBadge authorized=v.authorized/></td>
+            {compliance.then(|| view! { <td data-label="Compliance"><ComplianceBadge authorized=v.authorized/></td> })}
             <td data-label="Effective" class="date">{date_text(v.effective_on)}</td>
         </tr>
     }

@@ -258,6 +258,315 @@ pub fn days_left(today: NaiveDate, effective_on: NaiveDate) -> i64 {
     (effective_on - today).num_days()
 }
 
+/// What customers know of a vendor: its lifecycle dates and public scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub lifecycle: super::Lifecycle,
+    pub scope: PublicScope,
+}
+
+/// A change event to record with a save (the store adds id, vendor and who).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedEvent {
+    pub kind: ChangeKind,
+    pub announced_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub before: Option<PublicScope>,
+    pub after: Option<PublicScope>,
+}
+
+/// A refused save: the form field and the reason.
+pub type FieldRefusal = (&'static str, String);
+
+fn notice_message(days: u32, earliest: NaiveDate, what: &str) -> String {
+    format!(
+        "Customers get {days} days' notice of {what}: the earliest effective date is {earliest}."
+    )
+}
+
+/// The change events a save records, or why it is refused (GDPR Art. 28(2) notice).
+///
+/// - Announcing (no announcement date before, one now) records `Added`: the announcement
+///   cannot be backdated and the effective date must leave the notice for the vendor's data
+///   categories (`NoticePeriods::days_for`).
+/// - Once announced, the announcement and effective dates are on record and cannot change
+///   (an announced vendor without an effective date may get one, with notice).
+/// - A changed public scope of an announced, not removed vendor records `ScopeChanged`. A
+///   widening (new country, category or service) takes effect on `scope_effective_on`, which
+///   must leave the notice from today; narrowing or renaming takes effect today.
+/// - A removal date records `Removed` effective that day: today or later, never backdated,
+///   and fixed once recorded.
+/// - A vendor never announced changes freely: customers have not seen it.
+pub fn plan(
+    before: Option<&Published>,
+    after: &Published,
+    scope_effective_on: Option<NaiveDate>,
+    today: NaiveDate,
+    notice: &NoticePeriods,
+) -> Result<Vec<PlannedEvent>, Vec<FieldRefusal>> {
+    let mut refused: Vec<FieldRefusal> = Vec::new();
+    let mut events = Vec::new();
+    let (old, new) = (
+        before.map(|b| b.lifecycle).unwrap_or_default(),
+        after.lifecycle,
+    );
+    let cats = &after.scope.categories;
+    let days = notice.days_for(cats);
+    match (old.announced_on, new.announced_on) {
+        (None, None) => return Ok(events),
+        (Some(was), now) if now != Some(was) => refused.push((
+            "announced_on",
+            format!("The vendor was announced on {was}; that date is on record and cannot change."),
+        )),
+        (None, Some(announced)) if announced < today => refused.push((
+            "announced_on",
+            format!("An announcement cannot be backdated: enter today ({today}) or a later date."),
+        )),
+        _ => {}
+    }
+    let announced = new.announced_on.or(old.announced_on).unwrap_or(today);
+    let earliest = earliest_effective(announced, cats, notice);
+    match (old.effective_on, new.effective_on) {
+        (Some(was), now) if now != Some(was) => refused.push((
+            "effective_on",
+            format!("The effective date {was} was announced to customers and cannot change."),
+        )),
+        (None, None) => refused.push((
+            "effective_on",
+            format!("Enter the date the vendor takes effect: {earliest} at the earliest."),
+        )),
+        (None, Some(effective)) if effective < earliest => refused.push((
+            "effective_on",
+            notice_message(days, earliest, "a new subprocessor"),
+        )),
+        (None, Some(effective)) => events.push(PlannedEvent {
+            kind: ChangeKind::Added,
+            announced_on: announced,
+            effective_on: effective,
+            before: None,
+            after: Some(after.scope.clone()),
+        }),
+        _ => {}
+    }
+    let removed_before = old.removed_on.is_some();
+    if let Some(b) = before.filter(|_| old.announced_on.is_some() && !removed_before) {
+        if b.scope != after.scope {
+            let widened = widening(&b.scope, &after.scope);
+            let effective_on = if widened.is_empty() {
+                Some(today)
+            } else {
+                let earliest = earliest_effective(today, cats, notice);
+                match scope_effective_on {
+                    None => {
+                        refused.push((
+                            "scope_effective_on",
+                            format!(
+                                "This widens the scope ({}): enter when it takes effect, {earliest} at the earliest.",
+                                widened.join(", ")
+                            ),
+                        ));
+                        None
+                    }
+                    Some(d) if d < earliest => {
+                        refused.push((
+                            "scope_effective_on",
+                            notice_message(days, earliest, "a wider scope"),
+                        ));
+                        None
+                    }
+                    Some(d) => Some(d),
+                }
+            };
+            events.extend(effective_on.map(|effective_on| PlannedEvent {
+                kind: ChangeKind::ScopeChanged,
+                announced_on: today,
+                effective_on,
+                before: Some(b.scope.clone()),
+                after: Some(after.scope.clone()),
+            }));
+        }
+    }
+    match (old.removed_on, new.removed_on) {
+        (Some(was), now) if now != Some(was) => refused.push((
+            "removed_on",
+            format!("The removal on {was} is on record and cannot change."),
+        )),
+        (None, Some(r)) if r < today => refused.push((
+            "removed_on",
+            format!("A removal cannot be backdated: enter today ({today}) or a later date."),
+        )),
+        (None, Some(r)) => events.push(PlannedEvent {
+            kind: ChangeKind::Removed,
+            announced_on: today,
+            effective_on: r,
+            before: Some(after.scope.clone()),
+            after: None,
+        }),
+        _ => {}
+    }
+    if refused.is_empty() {
+        Ok(events)
+    } else {
+        Err(refused)
+    }
+}
+
+/// What a customer asked of the changes page, feed or API: `service`, `kind`, `vendor`,
+/// `page`, and `from`/`to` for the difference between two days. Bad values are dropped with a
+/// message, never an error page.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChangesFilter {
+    pub service: Option<super::Slug>,
+    pub kind: Option<ChangeKind>,
+    pub vendor: Option<super::Slug>,
+    /// 1-based page of past changes.
+    pub page: u32,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl ChangesFilter {
+    pub fn from_query(query: &str) -> (Self, Vec<String>) {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let mut f = ChangesFilter {
+            page: 1,
+            ..Default::default()
+        };
+        let mut messages = Vec::new();
+        let day = |name: &str, v: &str, messages: &mut Vec<String>| {
+            let d = super::filter::parse_day(v);
+            if d.is_none() {
+                messages.push(format!(
+                    "The {name} date must be written YYYY-MM-DD; it was ignored."
+                ));
+            }
+            d
+        };
+        for (key, value) in &pairs {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key.as_str() {
+                "service" => match super::Slug::parse(value) {
+                    Ok(s) => f.service = Some(s),
+                    Err(_) => {
+                        messages.push("That is not a service of ours; it was ignored.".into())
+                    }
+                },
+                "vendor" => match super::Slug::parse(value) {
+                    Ok(s) => f.vendor = Some(s),
+                    Err(_) => messages.push("That is not a vendor address; it was ignored.".into()),
+                },
+                "kind" => match ChangeKind::parse(value) {
+                    Ok(k) => f.kind = Some(k),
+                    Err(m) => messages.push(format!("{m} It was ignored.")),
+                },
+                "page" => match value.parse::<u32>() {
+                    Ok(p) if p >= 1 => f.page = p,
+                    _ => messages
+                        .push("The page number was not understood; showing the first page.".into()),
+                },
+                "from" => f.from = day("from", value, &mut messages),
+                "to" => f.to = day("to", value, &mut messages),
+                _ => {}
+            }
+        }
+        if let (Some(from), Some(to)) = (f.from, f.to) {
+            if from > to {
+                f.from = Some(to);
+                f.to = Some(from);
+            }
+        }
+        (f, messages)
+    }
+
+    /// Canonical query (no `?`): filters, optionally the page, and the from/to days.
+    pub fn to_query(&self, with_page: bool) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(s) = &self.service {
+            pairs.push(("service", s.as_str().to_string()));
+        }
+        if let Some(k) = self.kind {
+            pairs.push(("kind", k.code().to_string()));
+        }
+        if let Some(v) = &self.vendor {
+            pairs.push(("vendor", v.as_str().to_string()));
+        }
+        if let Some(d) = self.from {
+            pairs.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            pairs.push(("to", d.to_string()));
+        }
+        if with_page && self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// How a scope changed, as phrases ("adds country US", "drops service Mail", renames).
+pub fn scope_difference(b: &PublicScope, a: &PublicScope) -> Vec<String> {
+    let mut parts = Vec::new();
+    let added = widening(b, a);
+    if !added.is_empty() {
+        parts.push(format!("adds {}", added.join(", ")));
+    }
+    let dropped = widening(a, b);
+    if !dropped.is_empty() {
+        parts.push(format!("drops {}", dropped.join(", ")));
+    }
+    if a.legal_name != b.legal_name {
+        parts.push(format!("is renamed from {}", b.legal_name));
+    }
+    if a.purpose != b.purpose {
+        parts.push(format!("changes its purpose to \"{}\"", a.purpose));
+    }
+    if parts.is_empty() {
+        parts.push("changes its public details".into());
+    }
+    parts
+}
+
+/// One sentence per event for people (the changes page, the feed): what changes, and when.
+pub fn describe(e: &ChangeEvent) -> String {
+    let name = e
+        .after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.as_str())
+        .unwrap_or(e.slug.as_str());
+    let label = |c: &String| {
+        DataCategory::parse(c)
+            .map(|c| c.label().to_lowercase())
+            .unwrap_or_else(|_| c.clone())
+    };
+    match (e.kind, &e.before, &e.after) {
+        (ChangeKind::Added, _, Some(a)) => format!(
+            "{name} becomes a subprocessor on {} for {} ({}), processing {} in {}.",
+            e.effective_on,
+            a.services.join(", "),
+            a.purpose,
+            a.categories
+                .iter()
+                .map(label)
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.countries.join(", "),
+        ),
+        (ChangeKind::ScopeChanged, Some(b), Some(a)) => {
+            format!(
+                "{name} {} on {}.",
+                scope_difference(b, a).join("; "),
+                e.effective_on
+            )
+        }
+        _ => format!("{name} stops processing data for us on {}.", e.effective_on),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,5 +875,205 @@ mod tests {
             );
         }
         assert!(seen.iter().all(|n| *n > 0), "{seen:?}");
+    }
+
+    fn published(
+        dates: (Option<&str>, Option<&str>, Option<&str>),
+        scope: &PublicScope,
+    ) -> Published {
+        let day = |s: Option<&str>| s.map(d);
+        Published {
+            lifecycle: crate::domain::Lifecycle {
+                announced_on: day(dates.0),
+                effective_on: day(dates.1),
+                removed_on: day(dates.2),
+            },
+            scope: scope.clone(),
+        }
+    }
+
+    fn refused_fields(r: Result<Vec<PlannedEvent>, Vec<FieldRefusal>>) -> Vec<&'static str> {
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    #[test]
+    fn announcing_needs_the_notice_of_its_categories() {
+        let n = NoticePeriods::default();
+        let today = d("2026-01-01");
+        let customer = scope("Acme", &["Mail"], &["DE"], &["customer", "support"]);
+        let support = scope("Acme", &["Mail"], &["DE"], &["support"]);
+        let plan_new = |s: &PublicScope, eff: &str| {
+            plan(
+                None,
+                &published((Some("2026-01-01"), Some(eff), None), s),
+                None,
+                today,
+                &n,
+            )
+        };
+        // customer data: 180 days, so 2026-06-30 is the first allowed day
+        assert_eq!(
+            refused_fields(plan_new(&customer, "2026-06-29")),
+            ["effective_on"]
+        );
+        let ok = plan_new(&customer, "2026-06-30").expect("allowed");
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].kind, Added);
+        assert_eq!(ok[0].effective_on, d("2026-06-30"));
+        assert_eq!(ok[0].after.as_ref(), Some(&customer));
+        // other categories: 30 days
+        assert_eq!(
+            refused_fields(plan_new(&support, "2026-01-30")),
+            ["effective_on"]
+        );
+        assert!(plan_new(&support, "2026-01-31").is_ok());
+        // backdated announcement, missing effective date
+        let back = published((Some("2025-12-31"), Some("2026-12-31"), None), &support);
+        assert_eq!(
+            refused_fields(plan(None, &back, None, today, &n)),
+            ["announced_on"]
+        );
+        let open = published((Some("2026-01-01"), None, None), &support);
+        assert_eq!(
+            refused_fields(plan(None, &open, None, today, &n)),
+            ["effective_on"]
+        );
+        // never announced: no event, no rule
+        let draft = published((None, None, None), &customer);
+        assert_eq!(plan(None, &draft, None, today, &n), Ok(vec![]));
+    }
+
+    #[test]
+    fn announced_dates_are_fixed_and_widening_needs_notice() {
+        let n = NoticePeriods::default();
+        let today = d("2026-03-01");
+        let base = scope("Acme", &["Mail"], &["DE"], &["support"]);
+        let live = published((Some("2026-01-01"), Some("2026-02-01"), None), &base);
+        let with = |dates, s: &PublicScope| published(dates, s);
+        let dates = (Some("2026-01-01"), Some("2026-02-01"), None);
+        // unchanged: nothing recorded
+        assert_eq!(plan(Some(&live), &live, None, today, &n), Ok(vec![]));
+        // moving a recorded date is refused
+        let moved = with((Some("2026-01-02"), Some("2026-02-01"), None), &base);
+        assert_eq!(
+            refused_fields(plan(Some(&live), &moved, None, today, &n)),
+            ["announced_on"]
+        );
+        let later = with((Some("2026-01-01"), Some("2026-02-02"), None), &base);
+        assert_eq!(
+            refused_fields(plan(Some(&live), &later, None, today, &n)),
+            ["effective_on"]
+        );
+        // a new country widens: needs scope_effective_on >= today + 30
+        let wider = with(
+            dates,
+            &scope("Acme", &["Mail"], &["DE", "US"], &["support"]),
+        );
+        assert_eq!(
+            refused_fields(plan(Some(&live), &wider, None, today, &n)),
+            ["scope_effective_on"]
+        );
+        assert_eq!(
+            refused_fields(plan(Some(&live), &wider, Some(d("2026-03-30")), today, &n)),
+            ["scope_effective_on"]
+        );
+        let ok = plan(Some(&live), &wider, Some(d("2026-03-31")), today, &n).expect("allowed");
+        assert_eq!(
+            (ok[0].kind, ok[0].announced_on, ok[0].effective_on),
+            (ScopeChanged, today, d("2026-03-31"))
+        );
+        assert_eq!(ok[0].before.as_ref(), Some(&base));
+        // adding customer data needs 180 days
+        let customer = with(
+            dates,
+            &scope("Acme", &["Mail"], &["DE"], &["customer", "support"]),
+        );
+        assert!(plan(Some(&live), &customer, Some(d("2026-08-27")), today, &n).is_err());
+        assert!(plan(Some(&live), &customer, Some(d("2026-08-28")), today, &n).is_ok());
+        // narrowing takes effect today without notice
+        let narrower = with(dates, &scope("Acme", &["Mail"], &[], &["support"]));
+        let ok = plan(Some(&live), &narrower, None, today, &n).expect("allowed");
+        assert_eq!((ok[0].kind, ok[0].effective_on), (ScopeChanged, today));
+    }
+
+    #[test]
+    fn removals_take_effect_from_today_and_stay() {
+        let n = NoticePeriods::default();
+        let today = d("2026-03-01");
+        let base = scope("Acme", &["Mail"], &["DE"], &["support"]);
+        let live = published((Some("2026-01-01"), Some("2026-02-01"), None), &base);
+        let removed = |r| published((Some("2026-01-01"), Some("2026-02-01"), Some(r)), &base);
+        let ok = plan(Some(&live), &removed("2026-03-01"), None, today, &n).expect("allowed");
+        assert_eq!((ok[0].kind, ok[0].effective_on), (Removed, today));
+        assert_eq!(
+            (ok[0].before.as_ref(), ok[0].after.as_ref()),
+            (Some(&base), None)
+        );
+        assert_eq!(
+            refused_fields(plan(Some(&live), &removed("2026-02-28"), None, today, &n)),
+            ["removed_on"]
+        );
+        let gone = removed("2026-03-01");
+        assert_eq!(
+            refused_fields(plan(Some(&gone), &removed("2026-03-05"), None, today, &n)),
+            ["removed_on"]
+        );
+        assert_eq!(
+            refused_fields(plan(Some(&gone), &live, None, today, &n)),
+            ["removed_on"]
+        );
+    }
+
+    #[test]
+    fn changes_filter_parses_and_round_trips() {
+        let (f, msgs) = ChangesFilter::from_query(
+            "service=mail&kind=added&from=2026-05-01&to=2026-01-01&page=2",
+        );
+        assert!(msgs.is_empty(), "{msgs:?}");
+        assert_eq!(f.kind, Some(Added));
+        assert_eq!(
+            (f.from, f.to),
+            (Some(d("2026-01-01")), Some(d("2026-05-01"))),
+            "swapped"
+        );
+        assert_eq!(ChangesFilter::from_query(&f.to_query(true)).0, f);
+        let (f, msgs) = ChangesFilter::from_query("kind=renamed&from=soon&service=A%20B&page=0");
+        assert_eq!((f.kind, f.from, f.service, f.page), (None, None, None, 1));
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+    }
+
+    #[test]
+    fn descriptions_say_what_and_when() {
+        let b = scope("Acme", &["Mail"], &["DE", "FR"], &["support"]);
+        let a = scope("Acme", &["Mail"], &["DE", "US"], &["customer", "support"]);
+        let mut e = ev(
+            1,
+            "acme",
+            Added,
+            d("2026-01-01"),
+            d("2026-06-30"),
+            Some(b.clone()),
+        );
+        assert_eq!(
+            describe(&e),
+            "Acme becomes a subprocessor on 2026-06-30 for Mail (Hosting), processing support data in DE, FR."
+        );
+        e.kind = ScopeChanged;
+        e.before = Some(b.clone());
+        e.after = Some(a);
+        assert_eq!(
+            describe(&e),
+            "Acme adds country US, category customer; drops country FR on 2026-06-30."
+        );
+        e.kind = Removed;
+        e.after = None;
+        assert_eq!(
+            describe(&e),
+            "Acme stops processing data for us on 2026-06-30."
+        );
     }
 }

@@ -26,6 +26,10 @@ pub struct RegistryFilter {
     pub authorized: Option<bool>,
     /// 1-based page of the on-screen list (the CSV ignores it).
     pub page: u32,
+    /// `as_of=YYYY-MM-DD`: the registry as it stood that day, replayed from change events.
+    /// Only past days apply; the caller drops today and later with a message.
+    #[serde(default)]
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 impl RegistryFilter {
@@ -93,6 +97,13 @@ impl RegistryFilter {
                         shorten(value)
                     )),
                 },
+                "as_of" => match parse_day(value) {
+                    Some(d) => f.as_of = Some(d),
+                    None => messages.push(format!(
+                        "\"{}\" is not a date (YYYY-MM-DD); showing today's registry.",
+                        shorten(value)
+                    )),
+                },
                 "page" => match value.parse::<u32>() {
                     Ok(p) if p >= 1 => f.page = p,
                     _ => messages
@@ -152,6 +163,9 @@ impl RegistryFilter {
             Some(false) => pairs.push(("compliance", "not_compliant".into())),
             None => {}
         }
+        if let Some(d) = self.as_of {
+            pairs.push(("as_of", d.to_string()));
+        }
         if with_page && self.page > 1 {
             pairs.push(("page", self.page.to_string()));
         }
@@ -165,7 +179,55 @@ impl RegistryFilter {
             && self.categories.is_empty()
             && self.statuses.is_empty()
             && self.authorized.is_none()
+            && self.as_of.is_none()
     }
+
+    /// Whether a vendor of a past day's registry matches. `service_names` are the names of
+    /// the asked services (past scopes record names); compliance is not known for past days
+    /// and does not filter.
+    pub fn matches_as_of(&self, e: &super::changes::AsOfEntry, service_names: &[String]) -> bool {
+        let status = match e.status {
+            super::changes::AsOfStatus::Announced => Status::Announced,
+            super::changes::AsOfStatus::Active => Status::Active,
+        };
+        let any = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        let countries: Vec<String> = self
+            .countries
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
+        let categories: Vec<String> = self
+            .categories
+            .iter()
+            .map(|c| c.code().to_string())
+            .collect();
+        self.effective_statuses().contains(&status)
+            && self
+                .q
+                .as_ref()
+                .is_none_or(|q| e.scope.legal_name.to_lowercase().contains(q.as_str()))
+            && (self.services.is_empty() || any(service_names, &e.scope.services))
+            && any(&countries, &e.scope.countries)
+            && any(&categories, &e.scope.categories)
+    }
+}
+
+/// A `YYYY-MM-DD` day from 1990 to 2200 (stored dates are text and must sort).
+pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let s = s.trim();
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let d: chrono::NaiveDate = s.parse().ok().filter(|_| shaped)?;
+    (1990..=2200).contains(&d.year()).then_some(d)
 }
 
 fn push_parsed<T: PartialEq>(
@@ -272,6 +334,45 @@ mod tests {
         assert_eq!(f.to_query(false), "compliance=not_compliant");
         let (f, msgs) = RegistryFilter::from_query("compliance=maybe");
         assert_eq!((f.authorized, msgs.len()), (None, 1));
+    }
+
+    #[test]
+    fn as_of_parses_round_trips_and_filters_past_scopes() {
+        use crate::domain::changes::{AsOfEntry, AsOfStatus, PublicScope};
+        let (f, msgs) = RegistryFilter::from_query("as_of=2026-03-01&country=DE&service=mail");
+        assert!(msgs.is_empty(), "{msgs:?}");
+        assert_eq!(f.as_of, "2026-03-01".parse().ok());
+        assert_eq!(
+            f.to_query(false),
+            "service=mail&country=DE&as_of=2026-03-01"
+        );
+        for bad in ["2026-3-1", "yesterday", "1989-12-31", "2026-02-30"] {
+            let (f, msgs) = RegistryFilter::from_query(&format!("as_of={bad}"));
+            assert_eq!((f.as_of, msgs.len()), (None, 1), "{bad}");
+        }
+        let entry = |status, countries: &[&str]| AsOfEntry {
+            slug: "acme".into(),
+            status,
+            scope: PublicScope {
+                legal_name: "Acme GmbH".into(),
+                purpose: "Mail".into(),
+                services: vec!["Mail".into()],
+                countries: countries.iter().map(|c| c.to_string()).collect(),
+                categories: vec!["support".into()],
+            },
+            since: "2026-01-01".parse().unwrap_or_default(),
+        };
+        let mail = ["Mail".to_string()];
+        assert!(f.matches_as_of(&entry(AsOfStatus::Active, &["DE", "FR"]), &mail));
+        assert!(f.matches_as_of(&entry(AsOfStatus::Announced, &["DE"]), &mail));
+        assert!(!f.matches_as_of(&entry(AsOfStatus::Active, &["FR"]), &mail));
+        assert!(!f.matches_as_of(
+            &entry(AsOfStatus::Active, &["DE"]),
+            &["Hosting".to_string()]
+        ));
+        let (active, _) = RegistryFilter::from_query("status=active&q=acme");
+        assert!(active.matches_as_of(&entry(AsOfStatus::Active, &["DE"]), &[]));
+        assert!(!active.matches_as_of(&entry(AsOfStatus::Announced, &["DE"]), &[]));
     }
 
     #[test]

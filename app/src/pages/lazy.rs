@@ -1,4 +1,4 @@
-//! The sign-in page and the signed-in pages are loaded lazily: their code is split out of the main browser bundle
+//! The sign-in page, the change history and the signed-in pages are loaded lazily: their code is split out of the main browser bundle
 //! (`cargo leptos build --split`), so customers reading the public registry never download the
 //! editing forms. Each route's data loads inside its page, after its code arrives.
 
@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, LoginPage, ManageHomePage, ManageVendorPage, UsersPage,
+    AccountPage, AuditLogPage, ChangesPage, LoginPage, ManageHomePage, ManageVendorPage, UsersPage,
     VendorEditPage,
 };
 
@@ -37,4 +37,5 @@ lazy_page!(
     UsersRoute => UsersPage,
     AccountRoute => AccountPage,
     LoginRoute => LoginPage,
+    ChangesRoute => ChangesPage,
 );

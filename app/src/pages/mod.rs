@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod audit;
+mod changes;
 mod dashboard;
 pub mod lazy;
 mod login;
@@ -13,6 +14,7 @@ mod vendor;
 mod vendor_edit;
 
 pub use audit::AuditLogPage;
+pub use changes::ChangesPage;
 pub use dashboard::ManageHomePage;
 pub use login::LoginPage;
 pub use manage::ManageVendorPage;

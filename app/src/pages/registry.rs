@@ -43,6 +43,7 @@ fn Registry(page: Page) -> impl IntoView {
     let messages = page.messages.clone();
     let filtered = !page.filter.is_empty();
     let empty = page.items.is_empty();
+    let as_of = page.filter.as_of;
     view! {
         <div class="registry-layout">
             <FilterForm page=page.clone()/>
@@ -51,10 +52,22 @@ fn Registry(page: Page) -> impl IntoView {
                     <h2 id="results-heading" class="count" aria-live="polite">{count}</h2>
                     <span class="downloads">
                         <a class="button" href=csv_href rel="external" download="">"Download CSV"</a>
-                        " "
-                        <a class="button" href=xlsx_href rel="external" download="">"Excel (.xlsx)"</a>
+                        {as_of.is_none().then(|| view! {
+                            " "
+                            <a class="button" href=xlsx_href rel="external" download="">"Excel (.xlsx)"</a>
+                        })}
                     </span>
                 </div>
+                {as_of.map(|d| view! {
+                    <div class="notice as-of" role="status">
+                        <p>
+                            <strong>{format!("The registry as it stood on {d}")}</strong>
+                            ", replayed from the published change history. Compliance is computed for today only and is not shown. "
+                            <a href="/">"Back to today's registry"</a>" · "
+                            <a href=format!("/changes?from={d}&to={}", page.today)>{format!("What changed since {d}")}</a>
+                        </p>
+                    </div>
+                })}
                 {(!messages.is_empty()).then(|| view! {
                     <div class="notice" role="alert">
                         <p>"Some filter values were not used:"</p>
@@ -70,7 +83,7 @@ fn Registry(page: Page) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <VendorTable items=page.items.clone()/>
+                        <VendorTable items=page.items.clone() compliance=as_of.is_none()/>
                         <Pagination page=page.clone()/>
                     }.into_any()
                 }}

@@ -95,6 +95,7 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                     <dt>"Effective on"</dt><dd>{date_text(s.effective_on)}</dd>
                     {s.removed_on.map(|d| view! { <dt>"Removed on"</dt><dd>{date_text(Some(d))}</dd> })}
                 </dl>
+                <p><a href=format!("/changes?vendor={}", s.slug)>"Announced changes for this vendor"</a></p>
             </section>
         </article>
     }

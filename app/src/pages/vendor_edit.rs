@@ -117,6 +117,16 @@ fn VendorEditForm(ed: VendorEditor) -> impl IntoView {
                 <Field label="Removed on" arg="vendor" name="removed_on" id="v-removed".into() kind="date" value=v.removed_on error/>
                 <FieldMsg error name="lifecycle" id="v-lifecycle-error".into()/>
             </fieldset>
+            {(!ed.is_new).then(|| view! {
+                <fieldset class="field wide">
+                    <legend>"Change of scope"</legend>
+                    <p class="hint">
+                        "Customers are told in advance when an announced vendor gets a new country, data category or service. "
+                        "Give the date such a change takes effect; it is published on the changes page."
+                    </p>
+                    <Field label="Wider scope takes effect on" arg="vendor" name="scope_effective_on" id="v-scope-effective".into() kind="date" error/>
+                </fieldset>
+            })}
             <div class="actions">
                 <button type="submit" class="button" disabled=move || act.pending().get()>
                     {move || if act.pending().get() { "Saving…" } else { "Save vendor" }}

@@ -6,6 +6,7 @@
 
 pub mod assurance;
 pub mod audit;
+pub mod changes;
 pub mod records;
 pub mod seed;
 pub mod services;

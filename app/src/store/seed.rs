@@ -293,6 +293,7 @@ async fn seed_generated(
         insert_evidence(&mut tx, id, i, &v, today, state).await?;
     }
     tx.commit().await?;
+    super::changes::backfill(db, "demo data", today).await?;
     Ok(count)
 }
 

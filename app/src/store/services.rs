@@ -19,6 +19,19 @@ pub async fn list_services(db: &Db) -> StoreResult<Vec<ServiceRow>> {
     )
 }
 
+/// Service names by slug.
+pub async fn service_names(
+    conn: &mut AnyConnection,
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    Ok(
+        sqlx::query_as::<Any, (String, String)>("SELECT slug, name FROM services")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect(),
+    )
+}
+
 /// Insert a service, or return the id of the one with this slug.
 pub async fn upsert_service(
     conn: &mut AnyConnection,

@@ -3,7 +3,7 @@
 //! chunk's compliance is computed and the chunk encoded, so memory stays flat at any size.
 
 use app::{
-    api::server::with_assurance,
+    api::server::{past_day_only, registry_on, with_assurance},
     domain::RegistryFilter,
     store::{vendors, vendors::VendorRow, Db, StoreResult},
 };
@@ -76,9 +76,59 @@ fn fail(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other("export failed")
 }
 
+/// The whole CSV of a past day's registry (`?as_of=`), replayed from the change events; small
+/// enough to build in memory (one row per vendor listed that day).
+async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Response {
+    let entries = match registry_on(db, filter, as_of).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!("csv as of {as_of}: {e}");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let body = (|| -> csv::Result<Vec<u8>> {
+        let mut out = csv_export::header()?;
+        let mut w = csv_export::writer();
+        for e in &entries {
+            csv_export::write_cells(&mut w, &csv_export::as_of_record(e))?;
+        }
+        out.extend(w.into_inner().map_err(|e| e.into_error())?);
+        Ok(out)
+    })();
+    match body {
+        Ok(body) => csv_response(
+            Body::from(body),
+            &format!("subprocessors-as-of-{as_of}.csv"),
+        ),
+        Err(e) => {
+            tracing::error!("csv as of {as_of}: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn csv_response(body: Body, filename: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut res = Response::new(body);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
 pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) -> Response {
-    let (filter, _ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
+    let (mut filter, mut ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
     let day = chrono::Utc::now().date_naive();
+    past_day_only(&mut filter, day, &mut ignored);
+    if let Some(as_of) = filter.as_of {
+        return as_of_csv(&db, &filter, as_of).await;
+    }
     let header_bytes = match csv_export::header() {
         Ok(h) => Bytes::from(h),
         Err(e) => {
@@ -101,19 +151,8 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
         }
     });
     let body = futures::StreamExt::chain(futures::stream::once(async { Ok(header_bytes) }), rest);
-    let filename = format!(
-        "attachment; filename=\"subprocessors-{}.csv\"",
-        day.format("%Y-%m-%d")
-    );
-    let mut res = Response::new(Body::from_stream(body));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&filename) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    res
+    csv_response(
+        Body::from_stream(body),
+        &format!("subprocessors-{}.csv", day.format("%Y-%m-%d")),
+    )
 }

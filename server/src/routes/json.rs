@@ -5,9 +5,9 @@
 //! whose `If-None-Match` or `If-Modified-Since` shows the client already has this answer.
 
 use app::{
-    api::server::list_assured,
-    domain::RegistryFilter,
-    store::{vendors, vendors::VendorRow, Db},
+    api::server::{list_assured, past_day_only, registry_on},
+    domain::{changes::AsOfStatus, label_for, DataCategory, RegistryFilter},
+    store::{changes, vendors, vendors::VendorRow, Db},
 };
 use axum::{
     extract::{RawQuery, State},
@@ -119,6 +119,83 @@ fn to_json(row: &VendorRow, a: &app::domain::compliance::PublicAssurance) -> Sub
     }
 }
 
+/// One vendor of a past day's registry: what the change history records.
+#[derive(Serialize)]
+struct PastSubprocessor {
+    slug: String,
+    legal_name: String,
+    purpose: String,
+    services: Vec<String>,
+    processing_countries: Vec<String>,
+    data_categories: Vec<String>,
+    status: &'static str,
+    announced_on: Option<NaiveDate>,
+    effective_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize)]
+struct PastListing {
+    as_of: NaiveDate,
+    count: usize,
+    subprocessors: Vec<PastSubprocessor>,
+}
+
+/// `?as_of=` a past day: the registry replayed from the change events.
+async fn past_json(
+    db: &Db,
+    filter: &RegistryFilter,
+    as_of: NaiveDate,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Response {
+    let entries = match registry_on(db, filter, as_of).await {
+        Ok(e) => e,
+        Err(e) => return internal(e),
+    };
+    let listing = PastListing {
+        as_of,
+        count: entries.len(),
+        subprocessors: entries
+            .into_iter()
+            .map(|e| {
+                let (status, announced_on, effective_on) = match e.status {
+                    AsOfStatus::Active => ("Active", None, Some(e.since)),
+                    AsOfStatus::Announced => ("Announced", Some(e.since), None),
+                };
+                PastSubprocessor {
+                    slug: e.slug,
+                    legal_name: e.scope.legal_name,
+                    purpose: e.scope.purpose,
+                    services: e.scope.services,
+                    processing_countries: e.scope.countries,
+                    data_categories: e
+                        .scope
+                        .categories
+                        .iter()
+                        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+                        .collect(),
+                    status,
+                    announced_on,
+                    effective_on,
+                }
+            })
+            .collect(),
+    };
+    let body = match serde_json::to_vec(&listing) {
+        Ok(b) => b,
+        Err(e) => return internal(e),
+    };
+    match changes::last_recorded(db).await {
+        Ok(changed) => conditional(
+            headers,
+            body,
+            "application/json",
+            last_modified(changed, now),
+        ),
+        Err(e) => internal(e),
+    }
+}
+
 /// Whether the client's conditional headers show it has this answer already.
 fn not_modified(req: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -> bool {
     if let Some(tags) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
@@ -133,7 +210,7 @@ fn not_modified(req: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -> bo
         .is_some_and(|since| last_modified.timestamp() <= since.timestamp())
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!("json api: {e}");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
@@ -143,9 +220,13 @@ pub async fn subprocessors_json(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (filter, _ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
+    let (mut filter, mut ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
     let now = Utc::now();
     let day = now.date_naive();
+    past_day_only(&mut filter, day, &mut ignored);
+    if let Some(as_of) = filter.as_of {
+        return past_json(&db, &filter, as_of, &headers, now).await;
+    }
     // every matching vendor (the page size is the whole list)
     let rows = match list_assured(&db, &filter, day, u32::MAX, 0).await {
         Ok((rows, _)) => rows,
@@ -160,28 +241,50 @@ pub async fn subprocessors_json(
         Ok(b) => b,
         Err(e) => return internal(e),
     };
-    use sha2::{Digest, Sha256};
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let start_of_day = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
     let changed = match vendors::last_change(&db).await {
-        Ok(t) => t
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&Utc)),
+        Ok(t) => t,
         Err(e) => return internal(e),
     };
-    let last_modified = changed
+    conditional(
+        &headers,
+        body,
+        "application/json",
+        last_modified(changed, now),
+    )
+}
+
+/// `Last-Modified` for data last changed at `changed` (RFC 3339) whose statuses follow the
+/// calendar: the later of that and the start of today, never in the future.
+pub fn last_modified(changed: Option<String>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let start_of_day = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    changed
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
         .map_or(start_of_day, |c| c.max(start_of_day))
-        .min(now);
-    let mut res = if not_modified(&headers, &etag, last_modified) {
+        .min(now)
+}
+
+/// The answer with `ETag` (hash of the body), `Last-Modified` and `Cache-Control: no-cache`,
+/// or `304 Not Modified` when the request's conditional headers show the client has it.
+pub fn conditional(
+    headers: &HeaderMap,
+    body: Vec<u8>,
+    content_type: &'static str,
+    last_modified: DateTime<Utc>,
+) -> Response {
+    use sha2::{Digest, Sha256};
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let mut res = if not_modified(headers, &etag, last_modified) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         body.into_response()
     };
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);

@@ -1,5 +1,6 @@
 //! Plain axum routes beside the Leptos pages.
 
+pub mod changes;
 pub mod csv;
 pub mod health;
 pub mod json;

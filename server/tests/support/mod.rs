@@ -208,6 +208,79 @@ impl TestApp {
         session_cookie(&res).expect("a session cookie is set")
     }
 
+    /// The vendor form renamed to `name`. An existing vendor keeps its stored dates and scope, so
+    /// the save announces nothing new (the notice rule is tested in `changes.rs`); a new one is a
+    /// draft without dates.
+    pub async fn vendor_form(&self, slug: &str, version: i64, name: &str) -> Vec<(String, String)> {
+        let mut form: Vec<(String, String)> = [
+            ("vendor[slug]", slug.to_string()),
+            ("vendor[version]", version.to_string()),
+            ("vendor[legal_name]", name.to_string()),
+            ("vendor[registration_country]", "DE".into()),
+            ("vendor[kind]", "third_party".into()),
+            ("vendor[work_location]", "own_facilities".into()),
+            ("vendor[purpose_category]", "infrastructure".into()),
+            ("vendor[purpose]", "Hosts storage for backups.".into()),
+            ("vendor[transfer_mechanism]", "sccs".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        if slug.is_empty() {
+            form.push(("vendor[countries]".into(), "DE FR".into()));
+            form.push(("vendor[services][backup]".into(), "on".into()));
+            form.push(("vendor[categories][customer]".into(), "on".into()));
+            return form;
+        }
+        let db = self.db().await;
+        let (announced, effective, removed) = sqlx::query_as::<sqlx::Any, (String, String, String)>(
+            "SELECT COALESCE(announced_on, ''), COALESCE(effective_on, ''), COALESCE(removed_on, '') \
+             FROM vendors WHERE slug = $1",
+        )
+        .bind(slug.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .expect("vendor dates");
+        let list = |sql: &str| {
+            let sql = sql.to_string();
+            let pool = db.pool.clone();
+            async move {
+                sqlx::query_scalar::<sqlx::Any, String>(&sql)
+                    .bind(slug.to_string())
+                    .fetch_all(&pool)
+                    .await
+                    .expect("vendor scope")
+            }
+        };
+        let countries = list(
+            "SELECT vc.country_code FROM vendor_countries vc JOIN vendors v ON v.id = vc.vendor_id \
+             WHERE v.slug = $1",
+        )
+        .await;
+        let services = list(
+            "SELECT s.slug FROM vendor_services vs JOIN services s ON s.id = vs.service_id \
+             JOIN vendors v ON v.id = vs.vendor_id WHERE v.slug = $1",
+        )
+        .await;
+        let categories = list(
+            "SELECT vd.category_code FROM vendor_data_categories vd \
+             JOIN vendors v ON v.id = vd.vendor_id WHERE v.slug = $1",
+        )
+        .await;
+        db.pool.close().await;
+        form.push(("vendor[announced_on]".into(), announced));
+        form.push(("vendor[effective_on]".into(), effective));
+        form.push(("vendor[removed_on]".into(), removed));
+        form.push(("vendor[countries]".into(), countries.join(" ")));
+        for s in services {
+            form.push((format!("vendor[services][{s}]"), "on".into()));
+        }
+        for c in categories {
+            form.push((format!("vendor[categories][{c}]"), "on".into()));
+        }
+        form
+    }
+
     /// A database handle on the app's database, for assertions.
     pub async fn db(&self) -> Db {
         Db::connect(&self.database_url).await.expect("connect")
@@ -274,4 +347,10 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("registry_session="))
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A form of owned pairs as the borrowed pairs `post_form` takes.
+#[allow(dead_code)]
+pub fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }

@@ -1,0 +1,231 @@
+//! The public change history: what was announced, what is upcoming, and what changed between
+//! two days. No session needed, read only.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::types::SelectOption;
+use crate::{
+    domain::changes::{ChangeKind, ChangesFilter},
+    error::AppError,
+};
+
+/// Past changes shown per page; upcoming ones are all shown.
+pub const CHANGES_PAGE_SIZE: u32 = 50;
+
+/// One change as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeItem {
+    pub id: i64,
+    pub kind: ChangeKind,
+    pub slug: String,
+    pub legal_name: String,
+    pub summary: String,
+    pub announced_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    pub days_left: i64,
+}
+
+/// A vendor in the difference between two days, with what differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub slug: String,
+    pub legal_name: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub added: Vec<DiffLine>,
+    pub removed: Vec<DiffLine>,
+    pub changed: Vec<DiffLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    pub filter: ChangesFilter,
+    pub messages: Vec<String>,
+    pub services: Vec<SelectOption>,
+    pub upcoming: Vec<ChangeItem>,
+    pub past: Vec<ChangeItem>,
+    pub past_total: i64,
+    pub page_size: u32,
+    pub today: NaiveDate,
+    pub diff: Option<DiffView>,
+}
+
+impl ChangesPage {
+    pub fn page_count(&self) -> u32 {
+        let size = i64::from(self.page_size.max(1));
+        u32::try_from((self.past_total + size - 1) / size)
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+
+    pub fn page_href(&self, page: u32) -> String {
+        let mut f = self.filter.clone();
+        f.page = page;
+        let q = f.to_query(true);
+        if q.is_empty() {
+            "/changes".into()
+        } else {
+            format!("/changes?{q}")
+        }
+    }
+
+    /// The feed of these filters (not the page or the from/to days).
+    pub fn feed_href(&self) -> String {
+        let f = ChangesFilter {
+            page: 1,
+            from: None,
+            to: None,
+            ..self.filter.clone()
+        };
+        let q = f.to_query(false);
+        if q.is_empty() {
+            "/changes.atom".into()
+        } else {
+            format!("/changes.atom?{q}")
+        }
+    }
+}
+
+/// The changes page for a raw query string (`service`, `kind`, `vendor`, `page`, `from`, `to`).
+#[server(prefix = "/api", endpoint = "changes")]
+pub async fn load_changes(query: String) -> Result<ChangesPage, AppError> {
+    server::load(&query).await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::{
+        api::server::{db, today},
+        domain::changes::{days_left, describe, diff, scope_difference, AsOfEntry, ChangeEvent},
+        store::{
+            changes::{self, ChangeQuery, When},
+            services,
+        },
+    };
+
+    fn item(e: ChangeEvent, today: NaiveDate) -> ChangeItem {
+        ChangeItem {
+            id: e.id,
+            kind: e.kind,
+            legal_name: e
+                .after
+                .as_ref()
+                .or(e.before.as_ref())
+                .map(|s| s.legal_name.clone())
+                .unwrap_or_else(|| e.slug.clone()),
+            summary: describe(&e),
+            announced_on: e.announced_on,
+            effective_on: e.effective_on,
+            days_left: days_left(today, e.effective_on),
+            slug: e.slug,
+        }
+    }
+
+    fn line(e: &AsOfEntry, detail: String) -> DiffLine {
+        DiffLine {
+            slug: e.slug.clone(),
+            legal_name: e.scope.legal_name.clone(),
+            detail,
+        }
+    }
+
+    fn scope_text(e: &AsOfEntry) -> String {
+        format!(
+            "{} in {}",
+            e.scope.services.join(", "),
+            e.scope.countries.join(", ")
+        )
+    }
+
+    pub async fn load(query: &str) -> Result<ChangesPage, AppError> {
+        let db = db()?;
+        let day = today();
+        let (mut filter, mut messages) = ChangesFilter::from_query(query);
+        let all_services = services::list_services(&db).await?;
+        if let Some(s) = &filter.service {
+            if !all_services.iter().any(|k| k.slug == s.as_str()) {
+                messages.push(format!(
+                    "\"{}\" is not a service of ours; no change matches it.",
+                    s.as_str()
+                ));
+            }
+        }
+        let q = ChangeQuery {
+            service: filter.service.as_ref().map(|s| s.as_str().to_string()),
+            kind: filter.kind,
+            vendor: filter.vendor.as_ref().map(|s| s.as_str().to_string()),
+        };
+        let (upcoming, _) = changes::list(&db, &q, day, When::Upcoming, 500, 0).await?;
+        let offset = filter
+            .page
+            .saturating_sub(1)
+            .saturating_mul(CHANGES_PAGE_SIZE);
+        let (past, past_total) =
+            changes::list(&db, &q, day, When::Past, CHANGES_PAGE_SIZE, offset).await?;
+        let parse = |rows: Vec<changes::ChangeRow>| -> Result<Vec<ChangeItem>, AppError> {
+            rows.iter().map(|r| Ok(item(r.event()?, day))).collect()
+        };
+        if filter.to.is_some_and(|d| d > day) {
+            messages.push(format!(
+                "The difference is shown up to today ({day}) at the latest."
+            ));
+            filter.to = Some(day);
+        }
+        let diff_view = match (filter.from, filter.to) {
+            (Some(from), to) if from <= day => {
+                let to = to.unwrap_or(day);
+                let events = changes::events_until(&db, to).await?;
+                let d = diff(&events, from, to);
+                Some(DiffView {
+                    from,
+                    to,
+                    added: d.added.iter().map(|e| line(e, scope_text(e))).collect(),
+                    removed: d.removed.iter().map(|e| line(e, scope_text(e))).collect(),
+                    changed: d
+                        .changed
+                        .iter()
+                        .map(|(slug, b, a)| DiffLine {
+                            slug: slug.clone(),
+                            legal_name: a.legal_name.clone(),
+                            detail: scope_difference(b, a).join("; "),
+                        })
+                        .collect(),
+                })
+            }
+            (Some(from), _) => {
+                messages.push(format!("{from} is in the future; nothing to compare yet."));
+                None
+            }
+            (None, Some(_)) => {
+                messages.push("Give a \"from\" date to compare two days.".into());
+                None
+            }
+            (None, None) => None,
+        };
+        Ok(ChangesPage {
+            upcoming: parse(upcoming)?,
+            past: parse(past)?,
+            past_total,
+            page_size: CHANGES_PAGE_SIZE,
+            services: all_services
+                .into_iter()
+                .map(|s| SelectOption {
+                    value: s.slug,
+                    label: s.name,
+                })
+                .collect(),
+            messages,
+            filter,
+            today: day,
+            diff: diff_view,
+        })
+    }
+}

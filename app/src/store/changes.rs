@@ -1,0 +1,314 @@
+//! Change events: the public, append-only record of what was announced to customers and when
+//! it takes effect (`domain::changes`). Written in the vendor save's transaction; the database
+//! refuses updates and deletes.
+
+use chrono::NaiveDate;
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{now_utc, Db, StoreError, StoreResult};
+use crate::domain::changes::{ChangeEvent, ChangeKind, NoticePeriods, PlannedEvent, PublicScope};
+
+/// One stored event as read back.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub slug: String,
+    pub legal_name: String,
+    pub kind: String,
+    pub announced_on: String,
+    pub effective_on: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub recorded_at: String,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("change event {what}: {e}"))
+}
+
+impl ChangeRow {
+    /// The domain event, with its scopes parsed.
+    pub fn event(&self) -> StoreResult<ChangeEvent> {
+        let scope = |json: &Option<String>| -> StoreResult<Option<PublicScope>> {
+            json.as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt("scope", e))
+        };
+        let date = |s: &str| s.parse::<NaiveDate>().map_err(|e| corrupt("date", e));
+        Ok(ChangeEvent {
+            id: self.id,
+            slug: self.slug.clone(),
+            kind: ChangeKind::parse(&self.kind).map_err(|e| corrupt("kind", e))?,
+            announced_on: date(&self.announced_on)?,
+            effective_on: date(&self.effective_on)?,
+            before: scope(&self.before_json)?,
+            after: scope(&self.after_json)?,
+        })
+    }
+}
+
+/// Which events to list; `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeQuery {
+    /// Service slug, in the scope before or after the change.
+    pub service: Option<String>,
+    pub kind: Option<ChangeKind>,
+    pub vendor: Option<String>,
+}
+
+/// Upcoming (announced, not yet in effect) or past (in effect) changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Upcoming,
+    Past,
+}
+
+const COLUMNS: &str = "id, slug, legal_name, kind, announced_on, effective_on, before_json, \
+                       after_json, recorded_at";
+
+/// Notice periods configured per data category (`data_categories.notice_days`).
+pub async fn notice_periods(conn: &mut AnyConnection) -> StoreResult<NoticePeriods> {
+    let rows =
+        sqlx::query_as::<Any, (String, i64)>("SELECT code, notice_days FROM data_categories")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut n = NoticePeriods::default();
+    for (code, days) in rows {
+        let days = u32::try_from(days).map_err(|e| corrupt("notice days", e))?;
+        match code.as_str() {
+            "customer" => n.customer = days,
+            "personal" => n.personal = days,
+            "support" => n.support = days,
+            _ => {}
+        }
+    }
+    Ok(n)
+}
+
+/// Record one event of a vendor. `services` are the service slugs the change concerns
+/// (the scope before and after).
+pub async fn record(
+    conn: &mut AnyConnection,
+    (vendor_id, slug): (i64, &str),
+    services: &[String],
+    e: &PlannedEvent,
+    actor: &str,
+) -> StoreResult<i64> {
+    let json = |s: &Option<PublicScope>| -> StoreResult<Option<String>> {
+        s.as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| corrupt("json", e))
+    };
+    let legal_name = e
+        .after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.clone())
+        .unwrap_or_default();
+    let mut list: Vec<&str> = services.iter().map(String::as_str).collect();
+    list.sort_unstable();
+    list.dedup();
+    let services = format!(" {} ", list.join(" "));
+    let id = sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO change_events (vendor_id, slug, legal_name, kind, announced_on, \
+         effective_on, services, before_json, after_json, recorded_at, recorded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(vendor_id)
+    .bind(slug.to_string())
+    .bind(legal_name)
+    .bind(e.kind.code())
+    .bind(e.announced_on.to_string())
+    .bind(e.effective_on.to_string())
+    .bind(services)
+    .bind(json(&e.before)?)
+    .bind(json(&e.after)?)
+    .bind(now_utc())
+    .bind(actor.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// `WHERE` clause and its text arguments for a query (placeholders from `$first`).
+fn filter_sql(q: &ChangeQuery, today: NaiveDate, when: Option<When>) -> (String, Vec<String>) {
+    let mut clauses = vec!["announced_on <= $1".to_string()];
+    let mut args = vec![today.to_string()];
+    match when {
+        Some(When::Upcoming) => clauses.push("effective_on > $1".into()),
+        Some(When::Past) => clauses.push("effective_on <= $1".into()),
+        None => {}
+    }
+    let mut add = |sql: &str, value: String| {
+        args.push(value);
+        clauses.push(sql.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(s) = &q.service {
+        add("services LIKE ?", format!("% {s} %"));
+    }
+    if let Some(k) = q.kind {
+        add("kind = ?", k.code().to_string());
+    }
+    if let Some(v) = &q.vendor {
+        add("slug = ?", v.clone());
+    }
+    (format!("WHERE {}", clauses.join(" AND ")), args)
+}
+
+/// One page of upcoming (soonest first) or past (newest first) changes published by `today`,
+/// and how many there are in all.
+pub async fn list(
+    db: &Db,
+    q: &ChangeQuery,
+    today: NaiveDate,
+    when: When,
+    limit: u32,
+    offset: u32,
+) -> StoreResult<(Vec<ChangeRow>, i64)> {
+    let (filter, args) = filter_sql(q, today, Some(when));
+    let order = match when {
+        When::Upcoming => "effective_on ASC, id ASC",
+        When::Past => "effective_on DESC, id DESC",
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM change_events {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    );
+    let mut rows = sqlx::query_as::<Any, ChangeRow>(&sql);
+    for a in &args {
+        rows = rows.bind(a.clone());
+    }
+    let rows = rows.fetch_all(&db.pool).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM change_events {filter}");
+    let mut count = sqlx::query_scalar::<Any, i64>(&count_sql);
+    for a in args {
+        count = count.bind(a);
+    }
+    Ok((rows, count.fetch_one(&db.pool).await?))
+}
+
+/// Every change published by `day` that matches `q`, newest first (for feeds and the API).
+pub async fn published(
+    db: &Db,
+    q: &ChangeQuery,
+    day: NaiveDate,
+    limit: u32,
+) -> StoreResult<Vec<ChangeRow>> {
+    let (filter, args) = filter_sql(q, day, None);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM change_events {filter} \
+         ORDER BY announced_on DESC, id DESC LIMIT {limit}"
+    );
+    let mut rows = sqlx::query_as::<Any, ChangeRow>(&sql);
+    for a in args {
+        rows = rows.bind(a);
+    }
+    Ok(rows.fetch_all(&db.pool).await?)
+}
+
+/// Every event announced by `day`, parsed, for replaying the registry as of that day.
+pub async fn events_until(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeEvent>> {
+    let rows = published(db, &ChangeQuery::default(), day, u32::MAX / 2).await?;
+    rows.iter().map(ChangeRow::event).collect()
+}
+
+/// When the newest event was recorded (for `Last-Modified`).
+pub async fn last_recorded(db: &Db) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<Any, Option<String>>("SELECT MAX(recorded_at) FROM change_events")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+#[derive(Debug, FromRow)]
+struct Unrecorded {
+    id: i64,
+    slug: String,
+    legal_name: String,
+    purpose: String,
+    announced_on: String,
+    effective_on: Option<String>,
+    removed_on: Option<String>,
+    services: Option<String>,
+    countries: Option<String>,
+    categories: Option<String>,
+}
+
+/// Record the history of announced vendors that have none yet (data from before change events
+/// existed, and the demo data): `Added` on their announcement and effective dates with their
+/// present scope, and `Removed` on their removal date. Idempotent; returns the events written.
+pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usize> {
+    let mut tx = super::records::begin_write(db).await?;
+    let vendors = sqlx::query_as::<Any, Unrecorded>(
+        "SELECT v.id, v.slug, v.legal_name, v.purpose, v.announced_on, v.effective_on, \
+         v.removed_on, \
+         (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
+            JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
+         (SELECT string_agg(vc.country_code, ' ' ORDER BY vc.country_code) \
+            FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
+         (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
+            FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories \
+         FROM vendors v WHERE v.announced_on IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM change_events c WHERE c.vendor_id = v.id) ORDER BY v.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if vendors.is_empty() {
+        return Ok(0);
+    }
+    let names = super::services::service_names(&mut tx).await?;
+    let words = |s: &Option<String>| -> Vec<String> {
+        s.as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    let date = |s: &str| {
+        s.parse::<NaiveDate>()
+            .map_err(|e| corrupt("vendor date", e))
+    };
+    let mut written = 0;
+    for v in vendors {
+        let slugs = words(&v.services);
+        let scope = PublicScope {
+            legal_name: v.legal_name.clone(),
+            purpose: v.purpose.clone(),
+            services: slugs
+                .iter()
+                .map(|s| names.get(s).cloned().unwrap_or_else(|| s.clone()))
+                .collect(),
+            countries: words(&v.countries),
+            categories: words(&v.categories),
+        }
+        .normalized();
+        let announced_on = date(&v.announced_on)?;
+        let mut events = Vec::new();
+        if let Some(effective_on) = v.effective_on.as_deref().map(date).transpose()? {
+            events.push(PlannedEvent {
+                kind: ChangeKind::Added,
+                announced_on,
+                effective_on: effective_on.max(announced_on),
+                before: None,
+                after: Some(scope.clone()),
+            });
+        }
+        if let Some(removed_on) = v.removed_on.as_deref().map(date).transpose()? {
+            events.push(PlannedEvent {
+                kind: ChangeKind::Removed,
+                announced_on: removed_on.min(today).max(announced_on),
+                effective_on: removed_on.max(announced_on),
+                before: Some(scope.clone()),
+                after: None,
+            });
+        }
+        for e in &events {
+            record(&mut tx, (v.id, &v.slug), &slugs, e, actor).await?;
+            written += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(written)
+}

@@ -1,0 +1,270 @@
+//! The change history for machines: `GET /api/v1/changes` (JSON) and `GET /changes.atom`
+//! (Atom 1.0). Both take the changes page's filters (`service`, `kind`, `vendor`), list what
+//! has been announced (never an announcement dated later), newest announcement first, and
+//! answer conditional requests like `/api/v1/subprocessors`. Field names are an interface.
+
+use app::{
+    domain::changes::{days_left, describe, ChangeEvent, ChangesFilter, PublicScope},
+    store::{
+        changes::{self, ChangeQuery, ChangeRow},
+        Db,
+    },
+};
+use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+use axum::{
+    extract::{RawQuery, State},
+    http::{header, HeaderMap},
+    response::Response,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::json::{conditional, internal, last_modified};
+
+/// Entries in the feed; the API lists up to [`API_LIMIT`].
+const FEED_LIMIT: u32 = 100;
+const API_LIMIT: u32 = 10_000;
+
+fn query(f: &ChangesFilter) -> ChangeQuery {
+    ChangeQuery {
+        service: f.service.as_ref().map(|s| s.as_str().to_string()),
+        kind: f.kind,
+        vendor: f.vendor.as_ref().map(|s| s.as_str().to_string()),
+    }
+}
+
+/// Events matching the query string, newest announcement first, with when each was recorded.
+async fn load(
+    db: &Db,
+    raw: Option<&str>,
+    day: NaiveDate,
+    limit: u32,
+) -> Result<(ChangesFilter, Vec<(ChangeEvent, String)>), Response> {
+    let (filter, _ignored) = ChangesFilter::from_query(raw.unwrap_or(""));
+    let rows = changes::published(db, &query(&filter), day, limit)
+        .await
+        .map_err(internal)?;
+    let events = rows
+        .iter()
+        .map(|r: &ChangeRow| r.event().map(|e| (e, r.recorded_at.clone())))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
+    Ok((filter, events))
+}
+
+#[derive(Serialize)]
+struct ChangeJson {
+    id: i64,
+    kind: &'static str,
+    vendor_slug: String,
+    legal_name: String,
+    announced_on: NaiveDate,
+    effective_on: NaiveDate,
+    /// `upcoming` (announced, not yet in effect) or `in_effect`.
+    state: &'static str,
+    /// Days until `effective_on` (0 once in effect).
+    days_left: i64,
+    summary: String,
+    before: Option<PublicScope>,
+    after: Option<PublicScope>,
+    recorded_at: String,
+}
+
+#[derive(Serialize)]
+struct ChangeList {
+    as_of: NaiveDate,
+    count: usize,
+    changes: Vec<ChangeJson>,
+}
+
+fn legal_name(e: &ChangeEvent) -> String {
+    e.after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.clone())
+        .unwrap_or_else(|| e.slug.clone())
+}
+
+pub async fn changes_json(
+    State(db): State<Db>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let now = Utc::now();
+    let day = now.date_naive();
+    let (_, events) = match load(&db, raw.as_deref(), day, API_LIMIT).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    let list = ChangeList {
+        as_of: day,
+        count: events.len(),
+        changes: events
+            .into_iter()
+            .map(|(e, recorded_at)| ChangeJson {
+                id: e.id,
+                kind: e.kind.code(),
+                legal_name: legal_name(&e),
+                summary: describe(&e),
+                state: if e.effective_on > day {
+                    "upcoming"
+                } else {
+                    "in_effect"
+                },
+                days_left: days_left(day, e.effective_on).max(0),
+                vendor_slug: e.slug,
+                announced_on: e.announced_on,
+                effective_on: e.effective_on,
+                before: e.before,
+                after: e.after,
+                recorded_at,
+            })
+            .collect(),
+    };
+    let body = match serde_json::to_vec(&list) {
+        Ok(b) => b,
+        Err(e) => return internal(e),
+    };
+    match changes::last_recorded(&db).await {
+        Ok(t) => conditional(&headers, body, "application/json", last_modified(t, now)),
+        Err(e) => internal(e),
+    }
+}
+
+/// `https://host` as the client reached us (Host, and X-Forwarded-Proto behind a proxy).
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let proto = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{proto}://{host}")
+}
+
+fn timestamp(rfc3339: &str, fallback: DateTime<Utc>) -> FixedDateTime {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap_or_else(|_| fallback.fixed_offset())
+}
+
+fn link(href: String, rel: &str, mime: &str) -> Link {
+    let mut l = Link::default();
+    l.set_href(href);
+    l.set_rel(rel);
+    l.set_mime_type(Some(mime.to_string()));
+    l
+}
+
+/// The feed document for these events (newest first).
+fn feed(
+    base: &str,
+    filter: &ChangesFilter,
+    events: &[(ChangeEvent, String)],
+    now: DateTime<Utc>,
+) -> Feed {
+    let q = filter.to_query(false);
+    let suffix = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{q}")
+    };
+    let mut feed = Feed::default();
+    feed.set_title("Subprocessor changes");
+    feed.set_subtitle(Some(Text::plain(
+        "New subprocessors, changes of scope and removals, announced before they take effect.",
+    )));
+    feed.set_id(format!("{base}/changes.atom{suffix}"));
+    let updated = events
+        .iter()
+        .map(|(_, at)| timestamp(at, now))
+        .max()
+        .unwrap_or_else(|| now.fixed_offset());
+    feed.set_updated(updated);
+    let mut author = Person::default();
+    author.set_name("Subprocessor Registry");
+    feed.set_authors(vec![author]);
+    feed.set_links(vec![
+        link(
+            format!("{base}/changes.atom{suffix}"),
+            "self",
+            "application/atom+xml",
+        ),
+        link(format!("{base}/changes{suffix}"), "alternate", "text/html"),
+    ]);
+    feed.set_entries(
+        events
+            .iter()
+            .map(|(e, recorded_at)| {
+                let at = timestamp(recorded_at, now);
+                let mut entry = Entry::default();
+                // stable: one event, one id, whatever the filters
+                entry.set_id(format!("{base}/changes#change-{}", e.id));
+                entry.set_title(format!(
+                    "{}: {} (effective {})",
+                    e.kind.label(),
+                    legal_name(e),
+                    e.effective_on
+                ));
+                entry.set_updated(at);
+                entry.set_published(Some(at));
+                entry.set_links(vec![
+                    link(
+                        format!("{base}/changes#change-{}", e.id),
+                        "alternate",
+                        "text/html",
+                    ),
+                    link(
+                        format!("{base}/subprocessors/{}", e.slug),
+                        "related",
+                        "text/html",
+                    ),
+                ]);
+                let text = format!(
+                    "{} Announced {}, effective {}.",
+                    describe(e),
+                    e.announced_on,
+                    e.effective_on
+                );
+                entry.set_summary(Some(Text::plain(text.clone())));
+                let mut content = Content::default();
+                content.set_content_type(Some("text".to_string()));
+                content.set_value(Some(text));
+                entry.set_content(Some(content));
+                entry
+            })
+            .collect::<Vec<_>>(),
+    );
+    feed
+}
+
+pub async fn changes_atom(
+    State(db): State<Db>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let now = Utc::now();
+    let (filter, events) = match load(&db, raw.as_deref(), now.date_naive(), FEED_LIMIT).await {
+        Ok(x) => x,
+        Err(res) => return res,
+    };
+    let doc = feed(&origin(&headers), &filter, &events, now);
+    let body = match doc.write_to(Vec::new()) {
+        Ok(b) => b,
+        Err(e) => return internal(e),
+    };
+    let changed = events.iter().map(|(_, at)| at.clone()).max();
+    conditional(
+        &headers,
+        body,
+        "application/atom+xml; charset=utf-8",
+        last_modified(changed, now),
+    )
+}
