@@ -545,10 +545,9 @@ pub fn describe(e: &ChangeEvent) -> String {
     };
     match (e.kind, &e.before, &e.after) {
         (ChangeKind::Added, _, Some(a)) => format!(
-            "{name} becomes a subprocessor on {} for {} ({}), processing {} in {}.",
+            "{name} becomes a subprocessor on {} for {}, processing {} in {}.",
             e.effective_on,
             a.services.join(", "),
-            a.purpose,
             a.categories
                 .iter()
                 .map(label)
@@ -1060,7 +1059,7 @@ mod tests {
         );
         assert_eq!(
             describe(&e),
-            "Acme becomes a subprocessor on 2026-06-30 for Mail (Hosting), processing support data in DE, FR."
+            "Acme becomes a subprocessor on 2026-06-30 for Mail, processing support data in DE, FR."
         );
         e.kind = ScopeChanged;
         e.before = Some(b.clone());

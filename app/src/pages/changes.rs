@@ -59,7 +59,7 @@ fn Changes(page: Page) -> impl IntoView {
             <a href=json rel="external">"JSON"</a>
         </p>
         <div class="changes-forms">
-            <form method="get" action="/changes" class="form grid filters" aria-label="Filter changes">
+            <form method="get" action="/changes" class="form grid" aria-label="Filter changes">
                 {vendor.clone().map(|v| view! { <input type="hidden" name="vendor" value=v/> })}
                 <div class="field">
                     <label for="ch-service">"Service"</label>
@@ -84,7 +84,7 @@ fn Changes(page: Page) -> impl IntoView {
                     <a href="/changes" class="button">"Clear"</a>
                 </div>
             </form>
-            <form method="get" action="/changes" class="form grid filters" aria-label="Compare two dates">
+            <form method="get" action="/changes" class="form grid" aria-label="Compare two dates">
                 <div class="field">
                     <label for="ch-from">"Registry on"</label>
                     <input id="ch-from" type="date" name="from" required value=f.from.map(|d| d.to_string()).unwrap_or_default()/>
@@ -148,7 +148,7 @@ fn Changes(page: Page) -> impl IntoView {
 fn ChangeTable(items: Vec<ChangeItem>, upcoming: bool) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="changes">
+            <table class="registry changes">
                 <thead>
                     <tr>
                         <th scope="col">"Effective"</th>

@@ -15,6 +15,7 @@ use crate::domain::{
         Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
         Enrollment, EnrollmentStatus, Obligation, ObligationTerm, TrainingRecord,
     },
+    changes::{earliest_effective, NoticePeriods},
     compliance::required_obligations,
     vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
     CountryCode, DataCategory, Lifecycle, Slug,
@@ -191,24 +192,36 @@ fn generated_vendor(
     categories.sort();
     categories.dedup();
     let days = |n: u64| today.checked_sub_days(Days::new(n));
+    // effective exactly when the notice for its categories has run (180 days for customer
+    // data, 30 otherwise), as a manager could have entered it
+    let codes: Vec<String> = categories.iter().map(|c| c.code().to_string()).collect();
+    let after_notice = |announced: Option<NaiveDate>| {
+        announced.map(|a| earliest_effective(a, &codes, &NoticePeriods::default()))
+    };
     let lifecycle = match i % 12 {
-        // announced, taking effect in the future
-        3 | 8 => Lifecycle {
-            announced_on: days(10 + (i as u64 % 20)),
-            effective_on: today.checked_add_days(Days::new(20 + (i as u64 % 150))),
-            removed_on: None,
-        },
+        // announced recently, taking effect in the future
+        3 | 8 => {
+            let announced_on = days(10 + (i as u64 % 20));
+            Lifecycle {
+                announced_on,
+                effective_on: after_notice(announced_on),
+                removed_on: None,
+            }
+        }
         // removed
         11 => Lifecycle {
             announced_on: days(900),
-            effective_on: days(870),
+            effective_on: after_notice(days(900)),
             removed_on: days(30 + (i as u64 % 60)),
         },
-        _ => Lifecycle {
-            announced_on: days(400 + (i as u64 * 7) % 700),
-            effective_on: days(200 + (i as u64 * 7) % 200),
-            removed_on: None,
-        },
+        _ => {
+            let announced_on = days(400 + (i as u64 * 7) % 700);
+            Lifecycle {
+                announced_on,
+                effective_on: after_notice(announced_on),
+                removed_on: None,
+            }
+        }
     };
     let work_location = if i.is_multiple_of(4) {
         WorkLocation::OurFacilities
