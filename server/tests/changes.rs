@@ -220,6 +220,13 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         html.contains(&format!("adds country {new_country}")),
         "scope change listed"
     );
+    let (_, html) = app.get(&format!("/subprocessors/{widened}")).await;
+    assert!(
+        html.contains("Announced, not yet in effect")
+            && html.contains(&format!("adds country {new_country}"))
+            && html.contains(&format!("<strong>{}</strong>", plus(180))),
+        "the vendor's page shows the pending widening"
+    );
 
     // a removal takes effect today; the dates on record cannot move
     let mut form = app

@@ -247,7 +247,20 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
     let (row, a) = with_assurance(vec![row], day, true)?
         .pop()
         .ok_or_else(|| internal("vendor row lost while loading its evidence"))?;
+    let only_this = changes::ChangeQuery {
+        vendor: Some(row.slug.clone()),
+        ..Default::default()
+    };
+    let (upcoming, _) = changes::list(&db, &only_this, day, changes::When::Upcoming, 20, 0).await?;
+    let upcoming_changes = upcoming
+        .iter()
+        .map(|r| {
+            let e = r.event()?;
+            Ok((e.effective_on, crate::domain::changes::describe(&e)))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(VendorDetail {
+        upcoming_changes,
         summary: to_summary(&row, &a)?,
         assurance: assurance_summary(&a),
         parent_company: row.parent_company.clone(),

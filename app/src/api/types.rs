@@ -48,6 +48,8 @@ pub struct VendorDetail {
     pub work_location: String,
     pub transfer_mechanism: String,
     pub assurance: AssuranceSummary,
+    /// Announced changes not yet in effect: (effective on, what changes).
+    pub upcoming_changes: Vec<(NaiveDate, String)>,
 }
 
 /// The public face of a vendor's assurance: no personnel names, no contract references.

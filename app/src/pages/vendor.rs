@@ -95,7 +95,15 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                     <dt>"Effective on"</dt><dd>{date_text(s.effective_on)}</dd>
                     {s.removed_on.map(|d| view! { <dt>"Removed on"</dt><dd>{date_text(Some(d))}</dd> })}
                 </dl>
-                <p><a href=format!("/changes?vendor={}", s.slug)>"Announced changes for this vendor"</a></p>
+                {(!v.upcoming_changes.is_empty()).then(|| view! {
+                    <h3>"Announced, not yet in effect"</h3>
+                    <ul class="upcoming">
+                        {v.upcoming_changes.iter().map(|(d, what)| view! {
+                            <li><strong>{d.to_string()}</strong>": "{what.clone()}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <p><a href=format!("/changes?vendor={}", s.slug)>"All announced changes for this vendor"</a></p>
             </section>
         </article>
     }
