@@ -111,9 +111,13 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     assert!(upcoming.contains(">30<"), "days left shown");
     let (_, html) = app.get("/changes?service=backup&kind=added").await;
     assert!(html.contains("Nimbus Relay GmbH"));
-    let (_, html) = app.get("/changes?service=compute&kind=added").await;
+    let (status, html) = app.get("/changes?service=compute&kind=added").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"past-h\"") && html.contains("class=\"registry changes\""));
     assert!(!html.contains("Nimbus Relay GmbH"), "other service");
-    let (_, html) = app.get("/changes?kind=removed").await;
+    let (status, html) = app.get("/changes?kind=removed").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"past-h\"") && html.contains("stops processing data"));
     assert!(!html.contains("Nimbus Relay GmbH"), "other kind");
     let (_, html) = app.get(&format!("/subprocessors/{nimbus}")).await;
     assert!(
@@ -167,6 +171,15 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         .expect("entry");
     assert_eq!(
         entry.id(),
+        format!("tag:subprocessor-registry,2026:change-{}", event["id"])
+    );
+    let link = entry
+        .links()
+        .iter()
+        .find(|l| l.rel() == "alternate")
+        .expect("link");
+    assert_eq!(
+        link.href(),
         format!("{}/changes#change-{}", app.base, event["id"])
     );
     assert_eq!(entry.updated().date_naive(), today());
@@ -176,18 +189,24 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         html.contains(r#"rel="alternate" type="application/atom+xml""#),
         "autodiscovery"
     );
-    let again = atom_syndication::Feed::read_from(
-        &app.get_raw("/changes.atom")
-            .await
-            .bytes()
-            .await
-            .expect("body")[..],
-    )
-    .expect("valid Atom");
-    assert!(
-        again.entries().iter().any(|e| e.id() == entry.id()),
-        "same id"
-    );
+    // the same id when read through another host name
+    let other = app
+        .client
+        .get(format!("{}/changes.atom?kind=added", app.base))
+        .header("host", "registry.example.com")
+        .send()
+        .await
+        .expect("request");
+    let again = atom_syndication::Feed::read_from(&other.bytes().await.expect("body")[..])
+        .expect("valid Atom");
+    let same = again
+        .entries()
+        .iter()
+        .find(|e| e.id() == entry.id())
+        .expect("same id through another host and filter");
+    assert!(same.links()[0]
+        .href()
+        .starts_with("http://registry.example.com/"));
 
     // widening an active vendor's scope needs notice from today
     let active = active_slugs(&app).await;
@@ -239,6 +258,7 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     set(&mut form, "vendor[effective_on]", &plus(1));
     let (status, body) = save(&app, &form, &manager).await;
     assert_eq!(status, 422, "the effective date is on record: {body}");
+    assert!(body.contains("effective_on"), "{body}");
     let mut form = app
         .vendor_form(removed, version(&app, removed).await, "Removed Vendor Ltd")
         .await;
@@ -291,6 +311,38 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         "{removed_part}"
     );
 
+    // a vendor only announced so far is withdrawn at once
+    let mut form = app
+        .vendor_form(nimbus, version(&app, nimbus).await, "Nimbus Relay GmbH")
+        .await;
+    set(&mut form, "vendor[removed_on]", &today().to_string());
+    let (status, body) = save(&app, &form, &manager).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, json) = app.get(&format!("/api/v1/changes?vendor={nimbus}")).await;
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let states: Vec<(&str, &str)> = json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or(""),
+                c["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(states, [("removed", "in_effect"), ("added", "withdrawn")]);
+    let (_, csv) = app.get("/subprocessors.csv").await;
+    assert!(
+        !csv_slugs(&csv).contains(&nimbus.to_string()),
+        "no longer listed"
+    );
+    let (_, html) = app.get(&format!("/changes?vendor={nimbus}")).await;
+    assert!(
+        html.contains(">Withdrawn<"),
+        "the upcoming addition is marked withdrawn"
+    );
+
     // refused saves wrote no event; events cannot be rewritten
     let db = app.db().await;
     let nimbus_events =
@@ -300,8 +352,8 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
             .await
             .expect("count");
     assert_eq!(
-        nimbus_events, 1,
-        "one announcement, refused tries left nothing"
+        nimbus_events, 2,
+        "an announcement and a withdrawal; refused tries left nothing"
     );
     assert!(
         sqlx::query("UPDATE change_events SET effective_on = '2000-01-01'")

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::SelectOption;
 use crate::{
-    domain::changes::{ChangeKind, ChangesFilter},
+    domain::changes::{ChangeKind, ChangesFilter, NoticePeriods},
     error::AppError,
 };
 
@@ -25,6 +25,8 @@ pub struct ChangeItem {
     pub announced_on: NaiveDate,
     pub effective_on: NaiveDate,
     pub days_left: i64,
+    /// An addition whose vendor was withdrawn (removed) before it took effect.
+    pub withdrawn: bool,
 }
 
 /// A vendor in the difference between two days, with what differs.
@@ -55,6 +57,8 @@ pub struct ChangesPage {
     pub page_size: u32,
     pub today: NaiveDate,
     pub diff: Option<DiffView>,
+    /// Notice periods as configured, for the page's explanation.
+    pub notice: NoticePeriods,
 }
 
 impl ChangesPage {
@@ -111,8 +115,13 @@ mod server {
         },
     };
 
-    fn item(e: ChangeEvent, today: NaiveDate) -> ChangeItem {
+    fn item(
+        e: ChangeEvent,
+        today: NaiveDate,
+        removed: &std::collections::HashSet<String>,
+    ) -> ChangeItem {
         ChangeItem {
+            withdrawn: e.kind == ChangeKind::Added && removed.contains(&e.slug),
             id: e.id,
             kind: e.kind,
             legal_name: e
@@ -170,8 +179,19 @@ mod server {
             .saturating_mul(CHANGES_PAGE_SIZE);
         let (past, past_total) =
             changes::list(&db, &q, day, When::Past, CHANGES_PAGE_SIZE, offset).await?;
+        let removed = changes::removed_by(&db, day).await?;
         let parse = |rows: Vec<changes::ChangeRow>| -> Result<Vec<ChangeItem>, AppError> {
-            rows.iter().map(|r| Ok(item(r.event()?, day))).collect()
+            rows.iter()
+                .map(|r| Ok(item(r.event()?, day, &removed)))
+                .collect()
+        };
+        let notice = {
+            let mut conn = db
+                .pool
+                .acquire()
+                .await
+                .map_err(crate::api::server::internal)?;
+            changes::notice_periods(&mut conn).await?
         };
         if filter.to.is_some_and(|d| d > day) {
             messages.push(format!(
@@ -226,6 +246,7 @@ mod server {
             filter,
             today: day,
             diff: diff_view,
+            notice,
         })
     }
 }

@@ -170,12 +170,14 @@ pub struct AsOfEntry {
     pub since: NaiveDate,
 }
 
-/// The public registry as of `day`, replayed from events. Per slug, the events effective on or
-/// before `day` (by `effective_on`, then `id`) decide: the vendor is `Active` with the `after`
-/// scope of the last one unless that one is `Removed` (or has no `after`). A vendor not active
-/// that day but with an `Added` event announced and not yet effective is `Announced` with that
-/// event's scope (the earliest such event). Changes announced but not yet effective do not
-/// show. Sorted by legal name, then slug.
+/// The public registry as of `day`, replayed from events. Per slug, of the events in effect
+/// that day (`effective_on <= day`): a `Removed` one takes the vendor off the list for good
+/// (a withdrawal can come before the vendor ever took effect); otherwise the vendor is
+/// `Active` from its `Added` event's effective date, with the `after` scope of the latest
+/// event in effect (by `effective_on`, then `id`). A vendor whose `Added` event is announced
+/// but not yet in effect is `Announced` (since its announcement) with the latest scope
+/// customers were given. Changes announced but not yet in effect do not show. Sorted by legal
+/// name, then slug.
 pub fn registry_as_of(events: &[ChangeEvent], day: NaiveDate) -> Vec<AsOfEntry> {
     let mut by_slug: BTreeMap<&str, Vec<&ChangeEvent>> = BTreeMap::new();
     for e in events {
@@ -184,28 +186,31 @@ pub fn registry_as_of(events: &[ChangeEvent], day: NaiveDate) -> Vec<AsOfEntry> 
     let mut out: Vec<AsOfEntry> = Vec::new();
     for (slug, mut evs) in by_slug {
         evs.sort_by_key(|e| (e.effective_on, e.id));
-        let entry = |status, e: &ChangeEvent, since| {
-            let (slug, scope) = (slug.to_string(), e.after.clone()?);
-            Some(AsOfEntry {
-                slug,
-                status,
-                scope,
-                since,
-            })
-        };
-        let pending = |e: &&&ChangeEvent| {
-            e.kind == ChangeKind::Added && e.announced_on <= day && day < e.effective_on
-        };
-        let listed = match evs.iter().rev().find(|e| e.effective_on <= day) {
-            Some(e) if e.kind != ChangeKind::Removed && e.after.is_some() => {
-                entry(AsOfStatus::Active, e, e.effective_on)
-            }
-            _ => evs
+        let in_effect: Vec<&ChangeEvent> = evs
+            .iter()
+            .copied()
+            .filter(|e| e.effective_on <= day)
+            .collect();
+        if in_effect.iter().any(|e| e.kind == ChangeKind::Removed) {
+            continue;
+        }
+        let scope = in_effect.iter().rev().find_map(|e| e.after.clone());
+        let listed = match in_effect.iter().find(|e| e.kind == ChangeKind::Added) {
+            Some(added) => scope.map(|s| (AsOfStatus::Active, s, added.effective_on)),
+            None => evs
                 .iter()
-                .find(pending)
-                .and_then(|e| entry(AsOfStatus::Announced, e, e.announced_on)),
+                .find(|e| e.kind == ChangeKind::Added && e.announced_on <= day)
+                .and_then(|pending| {
+                    let s = scope.or_else(|| pending.after.clone())?;
+                    Some((AsOfStatus::Announced, s, pending.announced_on))
+                }),
         };
-        out.extend(listed);
+        out.extend(listed.map(|(status, scope, since)| AsOfEntry {
+            slug: slug.to_string(),
+            status,
+            scope,
+            since,
+        }));
     }
     out.sort_by(|a, b| (&a.scope.legal_name, &a.slug).cmp(&(&b.scope.legal_name, &b.slug)));
     out
@@ -286,16 +291,16 @@ fn notice_message(days: u32, earliest: NaiveDate, what: &str) -> String {
 
 /// The change events a save records, or why it is refused (GDPR Art. 28(2) notice).
 ///
-/// - Announcing (no announcement date before, one now) records `Added`: the announcement
-///   cannot be backdated and the effective date must leave the notice for the vendor's data
-///   categories (`NoticePeriods::days_for`).
+/// - Announcing (no announcement date before, one now) records `Added`: the announcement is
+///   dated today (it is published by the save) and the effective date must leave the notice
+///   for the vendor's data categories (`NoticePeriods::days_for`).
 /// - Once announced, the announcement and effective dates are on record and cannot change
 ///   (an announced vendor without an effective date may get one, with notice).
 /// - A changed public scope of an announced, not removed vendor records `ScopeChanged`. A
 ///   widening (new country, category or service) takes effect on `scope_effective_on`, which
 ///   must leave the notice from today; narrowing or renaming takes effect today.
 /// - A removal date records `Removed` effective that day: today or later, never backdated,
-///   and fixed once recorded.
+///   and fixed once recorded. A vendor still only announced can be withdrawn this way too.
 /// - A vendor never announced changes freely: customers have not seen it.
 pub fn plan(
     before: Option<&Published>,
@@ -318,14 +323,15 @@ pub fn plan(
             "announced_on",
             format!("The vendor was announced on {was}; that date is on record and cannot change."),
         )),
-        (None, Some(announced)) if announced < today => refused.push((
+        (None, Some(announced)) if announced != today => refused.push((
             "announced_on",
-            format!("An announcement cannot be backdated: enter today ({today}) or a later date."),
+            format!("An announcement is published when it is saved: enter today's date ({today})."),
         )),
         _ => {}
     }
     let announced = new.announced_on.or(old.announced_on).unwrap_or(today);
-    let earliest = earliest_effective(announced, cats, notice);
+    // never before today: customers cannot be told of something already in effect
+    let earliest = earliest_effective(announced, cats, notice).max(today);
     match (old.effective_on, new.effective_on) {
         (Some(was), now) if now != Some(was) => refused.push((
             "effective_on",
@@ -348,7 +354,8 @@ pub fn plan(
         }),
         _ => {}
     }
-    let removed_before = old.removed_on.is_some();
+    // a removal dated later still leaves the vendor's scope public until then
+    let removed_before = old.removed_on.is_some_and(|r| r <= today);
     if let Some(b) = before.filter(|_| old.announced_on.is_some() && !removed_before) {
         if b.scope != after.scope {
             let widened = widening(&b.scope, &after.scope);
@@ -722,8 +729,8 @@ mod tests {
             "2026-02-01: acme Announced 2026-01-15 FR; beta Active 2026-02-01 DE",
             "2026-03-15: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE",
             "2026-03-31: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE",
-            "2026-04-01: acme Active 2026-03-15 FR; beta Active 2026-04-01 DE,US",
-            "2026-05-31: acme Active 2026-03-15 FR; beta Active 2026-04-01 DE,US",
+            "2026-04-01: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE,US",
+            "2026-05-31: acme Active 2026-03-15 FR; beta Active 2026-02-01 DE,US",
             "2026-06-01: acme Active 2026-03-15 FR",
         ];
         for case in cases {
@@ -772,22 +779,38 @@ mod tests {
     type Listing = BTreeMap<String, (PublicScope, NaiveDate)>;
 
     /// Independent replay: walk each day, applying the events effective that day in id order.
+    /// Day by day from `start`: `Added` switches a vendor on (active since that day), a scope
+    /// change replaces its scope whether or not it is on yet, `Removed` switches it off for good.
     fn naive_active(events: &[ChangeEvent], start: NaiveDate, day: NaiveDate) -> Listing {
-        let mut map = Listing::new();
+        let mut state: BTreeMap<String, (Option<PublicScope>, Option<NaiveDate>, bool)> =
+            BTreeMap::new();
         let mut cur = start;
         while cur <= day {
             let mut today: Vec<&ChangeEvent> =
                 events.iter().filter(|e| e.effective_on == cur).collect();
             today.sort_by_key(|e| e.id);
             for e in today {
-                match &e.after {
-                    Some(s) if e.kind != Removed => map.insert(e.slug.clone(), (s.clone(), cur)),
-                    _ => map.remove(&e.slug),
-                };
+                let st = state.entry(e.slug.clone()).or_insert((None, None, false));
+                match e.kind {
+                    Removed => st.2 = true,
+                    Added => {
+                        st.0 = e.after.clone();
+                        st.1 = st.1.or(Some(cur));
+                    }
+                    ScopeChanged => st.0 = e.after.clone(),
+                }
             }
             cur = cur.succ_opt().expect("date");
         }
-        map
+        state
+            .into_iter()
+            .filter_map(
+                |(slug, (scope, since, removed))| match (scope, since, removed) {
+                    (Some(s), Some(since), false) => Some((slug, (s, since))),
+                    _ => None,
+                },
+            )
+            .collect()
     }
 
     #[test]
@@ -799,14 +822,16 @@ mod tests {
         for round in 0..200 {
             let mut events = Vec::new();
             for v in 0..rng.below(6) {
-                let mut eff = rng.below(40);
+                let eff = rng.below(40);
                 for k in 0..=rng.below(5) {
                     let kind = match k {
                         0 => Added,
                         _ if rng.below(4) == 0 => Removed,
                         _ => ScopeChanged,
                     };
-                    eff += rng.below(10); // effective dates never decrease
+                    // later events may take effect before the addition does (a rename or
+                    // a withdrawal while the vendor is still only announced)
+                    let eff = if k == 0 { eff } else { rng.below(50) };
                     let announced_on = plus(eff - rng.below(eff + 1)); // on or before effective
                     let after = (kind != Removed).then(|| rng.scope());
                     let id = events.len() as i64 + 1;
@@ -1024,6 +1049,33 @@ mod tests {
         assert_eq!(
             refused_fields(plan(Some(&gone), &live, None, today, &n)),
             ["removed_on"]
+        );
+        // a vendor only announced so far is withdrawn at once
+        let pending = published((Some("2026-02-20"), Some("2026-08-19"), None), &base);
+        let withdrawn = published(
+            (Some("2026-02-20"), Some("2026-08-19"), Some("2026-03-01")),
+            &base,
+        );
+        let ok = plan(Some(&pending), &withdrawn, None, today, &n).expect("allowed");
+        assert_eq!(
+            (ok.len(), ok[0].kind, ok[0].effective_on),
+            (1, Removed, today)
+        );
+        // a removal dated later does not lift the notice for a wider scope meanwhile
+        let leaving = removed("2026-05-01");
+        let wider = published(
+            (Some("2026-01-01"), Some("2026-02-01"), Some("2026-05-01")),
+            &scope("Acme", &["Mail"], &["DE", "US"], &["support"]),
+        );
+        assert_eq!(
+            refused_fields(plan(Some(&leaving), &wider, None, today, &n)),
+            ["scope_effective_on"]
+        );
+        // an announcement is dated the day it is saved
+        let later = published((Some("2026-03-02"), Some("2026-12-31"), None), &base);
+        assert_eq!(
+            refused_fields(plan(None, &later, None, today, &n)),
+            ["announced_on"]
         );
     }
 

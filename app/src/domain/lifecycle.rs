@@ -96,11 +96,11 @@ impl Lifecycle {
                 "A vendor must be announced before it can take effect.".into(),
             ));
         }
-        if let (Some(e), Some(r)) = (self.effective_on.or(self.announced_on), self.removed_on) {
-            if r < e {
+        // a removal before the effective date withdraws an announced vendor
+        if let (Some(a), Some(r)) = (self.announced_on, self.removed_on) {
+            if r < a {
                 return Err(ParseError(
-                    "The removal date cannot be before the vendor was announced or took effect."
-                        .into(),
+                    "The removal date cannot be before the announcement.".into(),
                 ));
             }
         }

@@ -20,10 +20,6 @@ pub fn ChangesPage() -> impl IntoView {
     view! {
         <Title text="Changes"/>
         <h1>"Changes to our subprocessors"</h1>
-        <p class="lede">
-            "New subprocessors and wider scopes are announced here before they take effect: 180 days ahead when "
-            "the vendor will touch customer data, 30 days otherwise. Removals take effect at once."
-        </p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the change history…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -52,7 +48,22 @@ fn Changes(page: Page) -> impl IntoView {
     let kind = f.kind.map(|k| k.code()).unwrap_or_default();
     let messages = page.messages.clone();
     let vendor = f.vendor.as_ref().map(|v| v.as_str().to_string());
+    let n = page.notice;
+    let others = if n.personal == n.support {
+        format!("{} days for personal and support data", n.personal)
+    } else {
+        format!(
+            "{} days for personal data, {} for support data",
+            n.personal, n.support
+        )
+    };
     view! {
+        <p class="lede">
+            {format!(
+                "New subprocessors and wider scopes are announced here before they take effect: {} days ahead when the vendor will touch customer data, {others}. Removals take effect at once.",
+                n.customer
+            )}
+        </p>
         <p class="subscribe">
             <a href=feed.clone() rel="alternate" type="application/atom+xml" class="button">"Subscribe (Atom feed)"</a>
             " "
@@ -163,7 +174,9 @@ fn ChangeTable(items: Vec<ChangeItem>, upcoming: bool) -> impl IntoView {
                     {items.into_iter().map(|c| view! {
                         <tr id=format!("change-{}", c.id)>
                             <td data-label="Effective" class="date">{c.effective_on.to_string()}</td>
-                            {upcoming.then(|| view! { <td data-label="Days left">{c.days_left.to_string()}</td> })}
+                            {upcoming.then(|| view! {
+                                <td data-label="Days left">{if c.withdrawn { "Withdrawn".to_string() } else { c.days_left.to_string() }}</td>
+                            })}
                             <td data-label="Change"><span class=format!("badge change-{}", c.kind.code())>{c.kind.label()}</span></td>
                             <th scope="row" data-label="Subprocessor"><a href=format!("/subprocessors/{}", c.slug)>{c.legal_name.clone()}</a></th>
                             <td data-label="What">{c.summary.clone()}</td>

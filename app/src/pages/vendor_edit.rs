@@ -111,7 +111,11 @@ fn VendorEditForm(ed: VendorEditor) -> impl IntoView {
             </fieldset>
             <fieldset class="field wide">
                 <legend>"Lifecycle"</legend>
-                <p class="hint">"Leave a date empty until it is decided. Public once announced."</p>
+                <p class="hint">
+                    "Leave a date empty until it is decided. Public once announced: an announcement is dated the day it is saved, "
+                    "the effective date must leave customers the notice of the vendor's data categories, and dates customers were told cannot change later. "
+                    "A removal date withdraws or removes the vendor from that day."
+                </p>
                 <Field label="Announced on" arg="vendor" name="announced_on" id="v-announced".into() kind="date" value=v.announced_on error/>
                 <Field label="Effective on" arg="vendor" name="effective_on" id="v-effective".into() kind="date" value=v.effective_on error/>
                 <Field label="Removed on" arg="vendor" name="removed_on" id="v-removed".into() kind="date" value=v.removed_on error/>

@@ -213,6 +213,18 @@ pub async fn events_until(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeEven
     rows.iter().map(ChangeRow::event).collect()
 }
 
+/// Vendors with a removal in effect by `day` (including withdrawals before they took effect).
+pub async fn removed_by(db: &Db, day: NaiveDate) -> StoreResult<std::collections::HashSet<String>> {
+    Ok(sqlx::query_scalar::<Any, String>(
+        "SELECT slug FROM change_events WHERE kind = 'removed' AND effective_on <= $1",
+    )
+    .bind(day.to_string())
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .collect())
+}
+
 /// When the newest event was recorded (for `Last-Modified`).
 pub async fn last_recorded(db: &Db) -> StoreResult<Option<String>> {
     Ok(
@@ -241,6 +253,12 @@ struct Unrecorded {
 /// present scope, and `Removed` on their removal date. Idempotent; returns the events written.
 pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usize> {
     let mut tx = super::records::begin_write(db).await?;
+    if db.backend == super::Backend::Postgres {
+        // instances starting together backfill one at a time (SQLite's write lock does this)
+        sqlx::query("SELECT pg_advisory_xact_lock(5005)")
+            .execute(&mut *tx)
+            .await?;
+    }
     let vendors = sqlx::query_as::<Any, Unrecorded>(
         "SELECT v.id, v.slug, v.legal_name, v.purpose, v.announced_on, v.effective_on, \
          v.removed_on, \

@@ -4,7 +4,7 @@
 //! answer conditional requests like `/api/v1/subprocessors`. Field names are an interface.
 
 use app::{
-    domain::changes::{days_left, describe, ChangeEvent, ChangesFilter, PublicScope},
+    domain::changes::{days_left, describe, ChangeEvent, ChangeKind, ChangesFilter, PublicScope},
     store::{
         changes::{self, ChangeQuery, ChangeRow},
         Db,
@@ -20,6 +20,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::json::{conditional, internal, last_modified};
+
+/// Atom ids: tag URIs (RFC 4151), the same whichever host name or scheme the feed is read
+/// through, so feed readers never see one change twice.
+const TAG: &str = "tag:subprocessor-registry,2026";
 
 /// Entries in the feed; the API lists up to [`API_LIMIT`].
 const FEED_LIMIT: u32 = 100;
@@ -60,7 +64,8 @@ struct ChangeJson {
     legal_name: String,
     announced_on: NaiveDate,
     effective_on: NaiveDate,
-    /// `upcoming` (announced, not yet in effect) or `in_effect`.
+    /// `upcoming` (announced, not yet in effect), `in_effect`, or `withdrawn` (an addition
+    /// whose vendor was removed before it took effect).
     state: &'static str,
     /// Days until `effective_on` (0 once in effect).
     days_left: i64,
@@ -96,6 +101,10 @@ pub async fn changes_json(
         Ok(x) => x,
         Err(res) => return res,
     };
+    let removed = match changes::removed_by(&db, day).await {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
     let list = ChangeList {
         as_of: day,
         count: events.len(),
@@ -106,7 +115,9 @@ pub async fn changes_json(
                 kind: e.kind.code(),
                 legal_name: legal_name(&e),
                 summary: describe(&e),
-                state: if e.effective_on > day {
+                state: if e.kind == ChangeKind::Added && removed.contains(&e.slug) {
+                    "withdrawn"
+                } else if e.effective_on > day {
                     "upcoming"
                 } else {
                     "in_effect"
@@ -181,7 +192,7 @@ fn feed(
     feed.set_subtitle(Some(Text::plain(
         "New subprocessors, changes of scope and removals, announced before they take effect.",
     )));
-    feed.set_id(format!("{base}/changes.atom{suffix}"));
+    feed.set_id(format!("{TAG}:changes{suffix}"));
     let updated = events
         .iter()
         .map(|(_, at)| timestamp(at, now))
@@ -205,8 +216,8 @@ fn feed(
             .map(|(e, recorded_at)| {
                 let at = timestamp(recorded_at, now);
                 let mut entry = Entry::default();
-                // stable: one event, one id, whatever the filters
-                entry.set_id(format!("{base}/changes#change-{}", e.id));
+                // stable: one event, one id, whatever the filters or the host
+                entry.set_id(format!("{TAG}:change-{}", e.id));
                 entry.set_title(format!(
                     "{}: {} (effective {})",
                     e.kind.label(),
