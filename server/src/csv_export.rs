@@ -3,7 +3,7 @@
 
 use app::{
     domain::{
-        changes::{AsOfEntry, AsOfStatus},
+        changes::AsOfEntry,
         compliance::PublicAssurance,
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
@@ -111,26 +111,18 @@ pub fn record(row: &VendorRow, a: &PublicAssurance) -> [String; 24] {
 /// the change history records (name, purpose, scope, status, dates); the columns it does not
 /// record (registration, contacts, compliance and assurance) are empty.
 pub fn as_of_record(e: &AsOfEntry) -> [String; 24] {
-    let categories: Vec<String> = e
-        .scope
-        .categories
-        .iter()
-        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
-        .collect();
-    let (status, announced_on, effective_on) = match e.status {
-        AsOfStatus::Active => (Status::Active, String::new(), e.since.to_string()),
-        AsOfStatus::Announced => (Status::Announced, e.since.to_string(), String::new()),
-    };
+    let (status, announced_on, effective_on) = e.status_and_dates();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let mut cells: [String; 24] = Default::default();
     cells[0] = e.scope.legal_name.clone();
     cells[2] = e.slug.clone();
     cells[8] = e.scope.purpose.clone();
     cells[9] = e.scope.services.join(LIST_SEPARATOR);
     cells[10] = e.scope.countries.join(LIST_SEPARATOR);
-    cells[11] = categories.join(LIST_SEPARATOR);
+    cells[11] = e.category_labels().join(LIST_SEPARATOR);
     cells[13] = status.label().to_string();
-    cells[14] = announced_on;
-    cells[15] = effective_on;
+    cells[14] = date(announced_on);
+    cells[15] = date(effective_on);
     cells
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 against a fresh database (a SQLite file, and a
 //! PostgreSQL database created and dropped per test), spoken to over real HTTP.
 
+#[macro_use]
 mod support;
 
 use support::{spawn_app, Backend};
@@ -426,17 +427,6 @@ async fn starting_a_server_does_not_stall_one_that_serves() {
     }
     starter.join().expect("starter thread");
     app.stop().await;
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 on_both_databases!(

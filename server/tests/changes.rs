@@ -2,6 +2,7 @@
 //! real server functions; customers see it on `/changes`, in the Atom feed, in the JSON API
 //! and in the registry as of a past day. SQLite and PostgreSQL alike.
 
+#[macro_use]
 mod support;
 
 use app::domain::Role;
@@ -367,17 +368,6 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         .is_err());
     db.pool.close().await;
     app.stop().await;
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 on_both_databases!(announce_widen_remove_and_look_back);

@@ -1,6 +1,7 @@
 //! Vendor managers over real HTTP on both databases: sign-in, sessions, throttling, the
 //! authorization of every mutating server function, optimistic locking and the audit trail.
 
+#[macro_use]
 mod support;
 
 use app::domain::Role;
@@ -678,17 +679,6 @@ async fn changing_a_password_ends_the_other_sessions(backend: Backend) {
     app.login("manager@example.test", "a fresh long passphrase")
         .await;
     app.stop().await;
-}
-
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 on_both_databases!(

@@ -43,31 +43,14 @@ fn optional_text(label: &str, s: &str, max: usize) -> Result<Option<String>, Par
 /// A date written `YYYY-MM-DD` with a year from 1990 to 2200: stored as text, dates must sort
 /// as dates, which signed or five-digit years would not.
 fn date(label: &str, s: &str) -> Result<NaiveDate, ParseError> {
-    let s = s.trim();
-    if s.is_empty() {
+    if s.trim().is_empty() {
         return Err(ParseError(format!("{label} is required.")));
     }
-    let shaped = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    let bad = || ParseError(format!("Enter {label} as a date, YYYY-MM-DD."));
-    let d: NaiveDate = if shaped {
-        s.parse().map_err(|_| bad())?
-    } else {
-        return Err(bad());
-    };
-    use chrono::Datelike;
-    if !(1990..=2200).contains(&d.year()) {
-        return Err(ParseError(format!(
-            "{label} must be between 1990 and 2200."
-        )));
-    }
-    Ok(d)
+    crate::domain::filter::parse_day(s).ok_or_else(|| {
+        ParseError(format!(
+            "Enter {label} as a date, YYYY-MM-DD, between 1990 and 2200."
+        ))
+    })
 }
 
 fn optional_date(label: &str, s: &str) -> Result<Option<NaiveDate>, ParseError> {
@@ -92,13 +75,7 @@ fn website(s: &str) -> Result<Option<String>, ParseError> {
 
 /// The snapshot of a stored vendor, as forms and the audit trail show it.
 fn snapshot(r: &VendorEditRow) -> VendorEdit {
-    let words = |s: &Option<String>| -> Vec<String> {
-        s.as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
-    };
+    let words = |s: &Option<String>| vendor_writes::words(s.as_deref());
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     VendorEdit {
         slug: r.slug.clone(),
@@ -402,13 +379,7 @@ fn published(
             .map(|s| s.parse().map_err(super::server::internal))
             .transpose()
     };
-    let words = |s: &Option<String>| -> Vec<String> {
-        s.as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
-    };
+    let words = |s: &Option<String>| vendor_writes::words(s.as_deref());
     Ok(Published {
         lifecycle: Lifecycle {
             announced_on: day(&r.announced_on)?,

@@ -7,7 +7,7 @@ use super::{
     registry::PAGE_SIZE,
     types::{AssuranceSummary, Country, RegistryPage, SelectOption, VendorDetail, VendorSummary},
 };
-use crate::domain::changes::{registry_as_of, AsOfEntry, AsOfStatus};
+use crate::domain::changes::{registry_as_of, AsOfEntry};
 use crate::{
     domain::{
         compliance::{assess, public_assurance, required_obligations, PublicAssurance},
@@ -129,10 +129,7 @@ pub async fn registry_on(
 /// A past day's registry row in the shape of today's (no compliance: `authorized` is false
 /// and the page hides that column).
 pub fn as_of_summary(e: &AsOfEntry) -> VendorSummary {
-    let (status, announced_on, effective_on) = match e.status {
-        AsOfStatus::Active => (crate::domain::Status::Active, None, Some(e.since)),
-        AsOfStatus::Announced => (crate::domain::Status::Announced, Some(e.since), None),
-    };
+    let (status, announced_on, effective_on) = e.status_and_dates();
     VendorSummary {
         slug: e.slug.clone(),
         legal_name: e.scope.legal_name.clone(),
@@ -141,12 +138,7 @@ pub fn as_of_summary(e: &AsOfEntry) -> VendorSummary {
         purpose: e.scope.purpose.clone(),
         services: e.scope.services.clone(),
         countries: e.scope.countries.iter().map(|c| country(c)).collect(),
-        categories: e
-            .scope
-            .categories
-            .iter()
-            .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
-            .collect(),
+        categories: e.category_labels(),
         status,
         authorized: false,
         announced_on,

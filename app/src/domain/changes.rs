@@ -170,6 +170,26 @@ pub struct AsOfEntry {
     pub since: NaiveDate,
 }
 
+impl AsOfEntry {
+    /// Status, announcement date and effective date as registry rows show them (a past day's
+    /// row knows the one date its status started on).
+    pub fn status_and_dates(&self) -> (super::Status, Option<NaiveDate>, Option<NaiveDate>) {
+        match self.status {
+            AsOfStatus::Active => (super::Status::Active, None, Some(self.since)),
+            AsOfStatus::Announced => (super::Status::Announced, Some(self.since), None),
+        }
+    }
+
+    /// Data category labels, as the registry shows them.
+    pub fn category_labels(&self) -> Vec<String> {
+        self.scope
+            .categories
+            .iter()
+            .map(|c| super::label_for(c, DataCategory::parse, DataCategory::label))
+            .collect()
+    }
+}
+
 /// The public registry as of `day`, replayed from events. Per slug, of the events in effect
 /// that day (`effective_on <= day`): a `Removed` one takes the vendor off the list for good
 /// (a withdrawal can come before the vendor ever took effect); otherwise the vendor is

@@ -5,7 +5,11 @@
 use chrono::NaiveDate;
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{now_utc, Db, StoreError, StoreResult};
+use super::{
+    now_utc,
+    vendor_writes::{words, SCOPE_LISTS},
+    Db, StoreError, StoreResult,
+};
 use crate::domain::changes::{ChangeEvent, ChangeKind, NoticePeriods, PlannedEvent, PublicScope};
 
 /// One stored event as read back.
@@ -259,31 +263,18 @@ pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usi
             .execute(&mut *tx)
             .await?;
     }
-    let vendors = sqlx::query_as::<Any, Unrecorded>(
+    let vendors = sqlx::query_as::<Any, Unrecorded>(&format!(
         "SELECT v.id, v.slug, v.legal_name, v.purpose, v.announced_on, v.effective_on, \
-         v.removed_on, \
-         (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
-            JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
-         (SELECT string_agg(vc.country_code, ' ' ORDER BY vc.country_code) \
-            FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
-         (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
-            FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories \
-         FROM vendors v WHERE v.announced_on IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM change_events c WHERE c.vendor_id = v.id) ORDER BY v.id",
-    )
+         v.removed_on, {SCOPE_LISTS} FROM vendors v WHERE v.announced_on IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM change_events c WHERE c.vendor_id = v.id) ORDER BY v.id"
+    ))
     .fetch_all(&mut *tx)
     .await?;
     if vendors.is_empty() {
         return Ok(0);
     }
     let names = super::services::service_names(&mut tx).await?;
-    let words = |s: &Option<String>| -> Vec<String> {
-        s.as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
-    };
+    let words = |s: &Option<String>| words(s.as_deref());
     let date = |s: &str| {
         s.parse::<NaiveDate>()
             .map_err(|e| corrupt("vendor date", e))

@@ -31,20 +31,31 @@ pub struct VendorEditRow {
     pub categories: Option<String>,
 }
 
+/// A vendor `v`'s service slugs, processing countries and data category codes, each list
+/// joined with " " (columns `services`, `countries`, `categories`).
+pub const SCOPE_LISTS: &str = "\
+    (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
+       JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
+    (SELECT string_agg(vc.country_code, ' ' ORDER BY vc.country_code) \
+       FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
+    (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
+       FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories";
+
+/// The items of a list column of [`SCOPE_LISTS`].
+pub fn words(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or("")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
 pub async fn edit_row(conn: &mut AnyConnection, slug: &str) -> StoreResult<Option<VendorEditRow>> {
-    Ok(sqlx::query_as::<Any, VendorEditRow>(
+    Ok(sqlx::query_as::<Any, VendorEditRow>(&format!(
         "SELECT v.id, v.version, v.slug, v.legal_name, v.trading_name, v.parent_company, \
          v.registration_country, v.website, v.privacy_contact, v.kind, v.work_location, \
          v.purpose_category, v.purpose, v.transfer_mechanism, v.announced_on, v.effective_on, \
-         v.removed_on, \
-         (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
-            JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
-         (SELECT string_agg(vc.country_code, ' ' ORDER BY vc.country_code) \
-            FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
-         (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
-            FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories \
-         FROM vendors v WHERE v.slug = $1",
-    )
+         v.removed_on, {SCOPE_LISTS} FROM vendors v WHERE v.slug = $1"
+    ))
     .bind(slug.to_string())
     .fetch_optional(&mut *conn)
     .await?)

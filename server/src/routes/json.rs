@@ -6,7 +6,7 @@
 
 use app::{
     api::server::{list_assured, past_day_only, registry_on},
-    domain::{changes::AsOfStatus, label_for, DataCategory, RegistryFilter},
+    domain::RegistryFilter,
     store::{changes, vendors, vendors::VendorRow, Db},
 };
 use axum::{
@@ -158,23 +158,15 @@ async fn past_json(
         subprocessors: entries
             .into_iter()
             .map(|e| {
-                let (status, announced_on, effective_on) = match e.status {
-                    AsOfStatus::Active => ("Active", None, Some(e.since)),
-                    AsOfStatus::Announced => ("Announced", Some(e.since), None),
-                };
+                let (status, announced_on, effective_on) = e.status_and_dates();
                 PastSubprocessor {
+                    data_categories: e.category_labels(),
                     slug: e.slug,
                     legal_name: e.scope.legal_name,
                     purpose: e.scope.purpose,
                     services: e.scope.services,
                     processing_countries: e.scope.countries,
-                    data_categories: e
-                        .scope
-                        .categories
-                        .iter()
-                        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
-                        .collect(),
-                    status,
+                    status: status.label(),
                     announced_on,
                     effective_on,
                 }

@@ -12,6 +12,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// `on_both_databases!(a, b)` runs each `async fn a(backend: Backend)` of the test file as
+/// `sqlite::a` and `postgres::a`.
+#[allow(unused_macros)]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
 /// PostgreSQL server used for tests; each test gets a database of its own on it.
 fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
