@@ -65,7 +65,7 @@ fn Site() -> impl IntoView {
                     </A>
                     <p class="tagline">"Who may touch customer data, where, and why."</p>
                     <nav class="site-nav" aria-label="Registry">
-                        <A href="/">"Registry"</A>
+                        <A href="/" exact=true>"Registry"</A>
                         <A href="/changes">"Changes"</A>
                     </nav>
                     <AccountMenu/>
