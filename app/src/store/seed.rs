@@ -208,6 +208,16 @@ fn generated_vendor(
                 removed_on: None,
             }
         }
+        // in effect for a few weeks: the changes page and the as-of view have recent history
+        6 => {
+            let notice = NoticePeriods::default().days_for(&codes);
+            let announced_on = days(u64::from(notice) + 5 + (i as u64 % 25));
+            Lifecycle {
+                announced_on,
+                effective_on: after_notice(announced_on),
+                removed_on: None,
+            }
+        }
         // removed
         11 => Lifecycle {
             announced_on: days(900),
