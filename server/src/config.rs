@@ -35,6 +35,15 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Show the notice periods customers get per data category, or set one (with both flags).
+    Notice {
+        /// Data category: customer, personal or support.
+        #[arg(long, requires = "days")]
+        category: Option<String>,
+        /// Days of notice before a new vendor or a wider scope may take effect (0 to 3650).
+        #[arg(long, requires = "category")]
+        days: Option<u32>,
+    },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
     SeedSynthetic {

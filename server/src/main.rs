@@ -24,6 +24,9 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Longest notice period the CLI accepts.
+const MAX_NOTICE_DAYS: u32 = 3650;
+
 async fn open(url: &str) -> Result<Db, String> {
     let db = Db::connect(url)
         .await
@@ -63,6 +66,38 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::User {
             action: UserCommand::Create { email, role },
         }) => server::users::create(&cli.database_url, &email, &role).await,
+        Some(Command::Notice { category, days }) => {
+            let db = open(&cli.database_url).await?;
+            if let (Some(category), Some(days)) = (category, days) {
+                let category = app::domain::DataCategory::parse(&category)
+                    .map_err(|e| format!("--category: {e}"))?;
+                if days > MAX_NOTICE_DAYS {
+                    return Err(format!(
+                        "--days: at most {MAX_NOTICE_DAYS} days (ten years); nothing was changed"
+                    ));
+                }
+                app::store::changes::set_notice_days(
+                    &db,
+                    category,
+                    days,
+                    "server notice (command line)",
+                )
+                .await
+                .map_err(|e| format!("cannot set the notice period: {e}"))?;
+            }
+            let mut conn = db
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| format!("cannot read the notice periods: {e}"))?;
+            let n = app::store::changes::notice_periods(&mut conn)
+                .await
+                .map_err(|e| format!("cannot read the notice periods: {e}"))?;
+            println!("customer {} days", n.customer);
+            println!("personal {} days", n.personal);
+            println!("support {} days", n.support);
+            Ok(())
+        }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;
             match seed::seed_synthetic(&db, today, count)

@@ -149,3 +149,82 @@ fn user_create_hashes_with_argon2id_and_refuses_bad_input() {
         );
     }
 }
+
+#[test]
+fn notice_periods_are_shown_and_set_with_an_audit_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let show = server()
+        .args(["--database-url", &url, "notice"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&show.stdout).to_string();
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    assert!(
+        text.contains("customer 180 days") && text.contains("personal 30 days"),
+        "{text}"
+    );
+
+    let set = server()
+        .args([
+            "--database-url",
+            &url,
+            "notice",
+            "--category",
+            "personal",
+            "--days",
+            "45",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert!(String::from_utf8_lossy(&set.stdout).contains("personal 45 days"));
+
+    for (args, reason) in [
+        (vec!["--category", "health", "--days", "10"], "--category"),
+        (
+            vec!["--category", "support", "--days", "99999"],
+            "at most 3650",
+        ),
+        (vec!["--category", "support"], "--days"),
+        (vec!["--category", "support", "--days=-1"], "--days"),
+    ] {
+        let out = server()
+            .args(["--database-url", &url, "notice"])
+            .args(&args)
+            .output()
+            .expect("runs");
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(reason),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let db_path = dir.path().join("r.db");
+    let read = |sql: &str| {
+        let out = std::process::Command::new("sqlite3")
+            .arg(&db_path)
+            .arg(sql)
+            .output()
+            .expect("sqlite3 runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(
+        read("SELECT notice_days FROM data_categories WHERE code = 'support'"),
+        "30"
+    );
+    assert_eq!(
+        read("SELECT actor || ' ' || entity_id || ' ' || after_json FROM audit_log WHERE entity = 'notice_period'"),
+        "server notice (command line) personal {\"notice_days\":45}"
+    );
+}

@@ -90,6 +90,40 @@ pub async fn notice_periods(conn: &mut AnyConnection) -> StoreResult<NoticePerio
     Ok(n)
 }
 
+/// Set the notice period of a data category, with its audit row, in one transaction.
+pub async fn set_notice_days(
+    db: &Db,
+    category: crate::domain::DataCategory,
+    days: u32,
+    actor: &str,
+) -> StoreResult<()> {
+    let mut tx = super::records::begin_write(db).await?;
+    let before =
+        sqlx::query_scalar::<Any, i64>("SELECT notice_days FROM data_categories WHERE code = $1")
+            .bind(category.code())
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query("UPDATE data_categories SET notice_days = $1 WHERE code = $2")
+        .bind(i64::from(days))
+        .bind(category.code())
+        .execute(&mut *tx)
+        .await?;
+    super::audit::record(
+        &mut tx,
+        super::audit::Change {
+            actor,
+            action: "update",
+            entity: "notice_period",
+            entity_id: category.code().to_string(),
+            before: Some(serde_json::json!({ "notice_days": before })),
+            after: Some(serde_json::json!({ "notice_days": days })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Record one event of a vendor. `services` are the service slugs the change concerns
 /// (the scope before and after).
 pub async fn record(
