@@ -80,6 +80,28 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     let (_, json) = app.get("/api/v1/changes").await;
     let before: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert!(before["count"].as_u64().unwrap_or(0) > 10, "{json}");
+    let kinds: Vec<(&str, &str)> = before["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or(""),
+                c["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for kind in [
+        ("added", "in_effect"),
+        ("added", "upcoming"),
+        ("removed", "in_effect"),
+    ] {
+        assert!(kinds.contains(&kind), "the demo history has {kind:?}");
+    }
+    assert!(
+        kinds.contains(&("scope_changed", "upcoming")),
+        "and an announced widening"
+    );
 
     // announce a vendor touching personal data: 30 days' notice, no earlier
     let mut form = app.vendor_form("", 0, "Nimbus Relay GmbH").await;

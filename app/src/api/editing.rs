@@ -16,7 +16,7 @@ use crate::{
             Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
             Enrollment, EnrollmentStatus, Obligation, ObligationTerm, RecordKind, TrainingRecord,
         },
-        changes::{plan, PublicScope, Published},
+        changes::{plan, Published},
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         CountryCode, DataCategory, Email, Lifecycle, NonEmptyText, ParseError, Slug,
@@ -379,24 +379,13 @@ fn published(
             .map(|s| s.parse().map_err(super::server::internal))
             .transpose()
     };
-    let words = |s: &Option<String>| vendor_writes::words(s.as_deref());
     Ok(Published {
         lifecycle: Lifecycle {
             announced_on: day(&r.announced_on)?,
             effective_on: day(&r.effective_on)?,
             removed_on: day(&r.removed_on)?,
         },
-        scope: PublicScope {
-            legal_name: r.legal_name.clone(),
-            purpose: r.purpose.clone(),
-            services: words(&r.services)
-                .into_iter()
-                .map(|s| service_names.get(&s).cloned().unwrap_or(s))
-                .collect(),
-            countries: words(&r.countries),
-            categories: words(&r.categories),
-        }
-        .normalized(),
+        scope: r.public_scope(service_names),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::domain::{
         Assessment, AssessmentKind, Attestation, AttestationOutcome, Contract, ContractKind,
         Enrollment, EnrollmentStatus, Obligation, ObligationTerm, TrainingRecord,
     },
-    changes::{earliest_effective, NoticePeriods},
+    changes::{earliest_effective, ChangeKind, NoticePeriods, PlannedEvent},
     compliance::required_obligations,
     vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
     CountryCode, DataCategory, Lifecycle, Slug,
@@ -317,7 +317,59 @@ async fn seed_generated(
     }
     tx.commit().await?;
     super::changes::backfill(db, "demo data", today).await?;
+    if !unique {
+        demo_widening(db, today).await?;
+    }
     Ok(count)
+}
+
+/// One announced widening in the demo (a new processing country for the first active vendor,
+/// announced 20 days ago with its notice), so the changes page shows every kind of change.
+async fn demo_widening(db: &Db, today: NaiveDate) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    let Some(slug) = sqlx::query_scalar::<sqlx::Any, String>(
+        "SELECT slug FROM vendors WHERE effective_on <= $1 AND removed_on IS NULL ORDER BY id LIMIT 1",
+    )
+    .bind(today.to_string())
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let names = super::services::service_names(&mut tx).await?;
+    let Some(row) = super::vendor_writes::edit_row(&mut tx, &slug).await? else {
+        return Ok(());
+    };
+    let before = row.public_scope(&names);
+    let added = if before.countries.iter().any(|c| c == "JP") {
+        "KR"
+    } else {
+        "JP"
+    };
+    sqlx::query("INSERT INTO vendor_countries (vendor_id, country_code) VALUES ($1, $2)")
+        .bind(row.id)
+        .bind(added)
+        .execute(&mut *tx)
+        .await?;
+    let mut after = before.clone();
+    after.countries.push(added.to_string());
+    let after = after.normalized();
+    let announced_on = today.checked_sub_days(Days::new(20)).unwrap_or(today);
+    let event = PlannedEvent {
+        kind: ChangeKind::ScopeChanged,
+        announced_on,
+        effective_on: earliest_effective(
+            announced_on,
+            &after.categories,
+            &NoticePeriods::default(),
+        ),
+        before: Some(before),
+        after: Some(after),
+    };
+    let slugs = super::vendor_writes::words(row.services.as_deref());
+    super::changes::record(&mut tx, (row.id, &row.slug), &slugs, &event, "demo data").await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Which compliance state a demo vendor is seeded in, so the demo shows each one.

@@ -49,6 +49,26 @@ pub fn words(list: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+impl VendorEditRow {
+    /// What customers see of this vendor's scope, service slugs given as names.
+    pub fn public_scope(
+        &self,
+        service_names: &std::collections::HashMap<String, String>,
+    ) -> crate::domain::changes::PublicScope {
+        crate::domain::changes::PublicScope {
+            legal_name: self.legal_name.clone(),
+            purpose: self.purpose.clone(),
+            services: words(self.services.as_deref())
+                .into_iter()
+                .map(|s| service_names.get(&s).cloned().unwrap_or(s))
+                .collect(),
+            countries: words(self.countries.as_deref()),
+            categories: words(self.categories.as_deref()),
+        }
+        .normalized()
+    }
+}
+
 pub async fn edit_row(conn: &mut AnyConnection, slug: &str) -> StoreResult<Option<VendorEditRow>> {
     Ok(sqlx::query_as::<Any, VendorEditRow>(&format!(
         "SELECT v.id, v.version, v.slug, v.legal_name, v.trading_name, v.parent_company, \
