@@ -147,6 +147,9 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
         html.contains(&format!("/changes?vendor={nimbus}")),
         "linked"
     );
+    let (status, html) = app.get("/changes?page=999").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("showing the last one") && html.contains("becomes a subprocessor"));
 
     // the JSON API: the event, then 304 on a repeat with the ETag
     let res = app.get_raw("/api/v1/changes?kind=added").await;

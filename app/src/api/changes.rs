@@ -177,8 +177,20 @@ mod server {
             .page
             .saturating_sub(1)
             .saturating_mul(CHANGES_PAGE_SIZE);
-        let (past, past_total) =
+        let (mut past, past_total) =
             changes::list(&db, &q, day, When::Past, CHANGES_PAGE_SIZE, offset).await?;
+        let size = i64::from(CHANGES_PAGE_SIZE);
+        let pages = u32::try_from((past_total + size - 1) / size).unwrap_or(u32::MAX);
+        if past.is_empty() && pages > 0 && filter.page > pages {
+            messages.push(format!(
+                "There are {pages} pages of past changes; showing the last one."
+            ));
+            filter.page = pages;
+            let offset = (pages - 1).saturating_mul(CHANGES_PAGE_SIZE);
+            past = changes::list(&db, &q, day, When::Past, CHANGES_PAGE_SIZE, offset)
+                .await?
+                .0;
+        }
         let removed = changes::removed_by(&db, day).await?;
         let parse = |rows: Vec<changes::ChangeRow>| -> Result<Vec<ChangeItem>, AppError> {
             rows.iter()
