@@ -63,6 +63,21 @@ async fn save(app: &TestApp, form: &[(String, String)], cookie: &str) -> (u16, S
     (status, res.text().await.unwrap_or_default())
 }
 
+/// `(kind, state)` of each change in a `/api/v1/changes` answer.
+fn kinds_and_states(json: &serde_json::Value) -> Vec<(&str, &str)> {
+    json["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or(""),
+                c["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 fn csv_slugs(csv: &str) -> Vec<String> {
     support::parse_csv(csv)
         .into_iter()
@@ -80,17 +95,7 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     let (_, json) = app.get("/api/v1/changes").await;
     let before: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert!(before["count"].as_u64().unwrap_or(0) > 10, "{json}");
-    let kinds: Vec<(&str, &str)> = before["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .map(|c| {
-            (
-                c["kind"].as_str().unwrap_or(""),
-                c["state"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let kinds = kinds_and_states(&before);
     for kind in [
         ("added", "in_effect"),
         ("added", "upcoming"),
@@ -346,17 +351,7 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     let (_, json) = app.get(&format!("/api/v1/changes?vendor={nimbus}")).await;
     let json: serde_json::Value = serde_json::from_str(&json).expect("json");
-    let states: Vec<(&str, &str)> = json["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .map(|c| {
-            (
-                c["kind"].as_str().unwrap_or(""),
-                c["state"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let states = kinds_and_states(&json);
     assert_eq!(states, [("removed", "in_effect"), ("added", "withdrawn")]);
     let (_, csv) = app.get("/subprocessors.csv").await;
     assert!(

@@ -63,10 +63,7 @@ pub struct ChangesPage {
 
 impl ChangesPage {
     pub fn page_count(&self) -> u32 {
-        let size = i64::from(self.page_size.max(1));
-        u32::try_from((self.past_total + size - 1) / size)
-            .unwrap_or(u32::MAX)
-            .max(1)
+        super::types::page_count(self.past_total, self.page_size)
     }
 
     pub fn page_href(&self, page: u32) -> String {
@@ -107,7 +104,10 @@ pub async fn load_changes(query: String) -> Result<ChangesPage, AppError> {
 mod server {
     use super::*;
     use crate::{
-        api::server::{db, today},
+        api::{
+            server::{db, today},
+            types::service_options,
+        },
         domain::changes::{days_left, describe, diff, scope_difference, AsOfEntry, ChangeEvent},
         store::{
             changes::{self, ChangeQuery, When},
@@ -179,9 +179,8 @@ mod server {
             .saturating_mul(CHANGES_PAGE_SIZE);
         let (mut past, past_total) =
             changes::list(&db, &q, day, When::Past, CHANGES_PAGE_SIZE, offset).await?;
-        let size = i64::from(CHANGES_PAGE_SIZE);
-        let pages = u32::try_from((past_total + size - 1) / size).unwrap_or(u32::MAX);
-        if past.is_empty() && pages > 0 && filter.page > pages {
+        let pages = crate::api::types::page_count(past_total, CHANGES_PAGE_SIZE);
+        if past.is_empty() && past_total > 0 && filter.page > pages {
             messages.push(format!(
                 "There are {pages} pages of past changes; showing the last one."
             ));
@@ -247,13 +246,7 @@ mod server {
             past: parse(past)?,
             past_total,
             page_size: CHANGES_PAGE_SIZE,
-            services: all_services
-                .into_iter()
-                .map(|s| SelectOption {
-                    value: s.slug,
-                    label: s.name,
-                })
-                .collect(),
+            services: service_options(all_services.into_iter().map(|s| (s.slug, s.name))),
             messages,
             filter,
             today: day,

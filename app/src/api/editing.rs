@@ -8,7 +8,7 @@ use super::{
     manage::*,
     server::{db, not_found, today},
     session::{editor, require, Principal},
-    types::SelectOption,
+    types::service_options,
 };
 use crate::{
     domain::{
@@ -180,14 +180,12 @@ async fn conflict(
 pub async fn load_vendor_editor(slug: &str) -> Result<VendorEditor, AppError> {
     require(editor).await?;
     let db = db()?;
-    let services = services::list_services(&db)
-        .await?
-        .into_iter()
-        .map(|s| SelectOption {
-            value: s.slug,
-            label: s.name,
-        })
-        .collect();
+    let services = service_options(
+        services::list_services(&db)
+            .await?
+            .into_iter()
+            .map(|s| (s.slug, s.name)),
+    );
     if slug.is_empty() {
         return Ok(VendorEditor {
             vendor: VendorEdit::default(),

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 use super::{
     registry::PAGE_SIZE,
-    types::{AssuranceSummary, Country, RegistryPage, SelectOption, VendorDetail, VendorSummary},
+    types::{
+        service_options, AssuranceSummary, Country, RegistryPage, SelectOption, VendorDetail,
+        VendorSummary,
+    },
 };
 use crate::domain::changes::{registry_as_of, AsOfEntry};
 use crate::{
@@ -201,13 +204,7 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         page: filter.page,
         page_size: PAGE_SIZE,
         messages,
-        services: all_services
-            .into_iter()
-            .map(|s| SelectOption {
-                value: s.slug,
-                label: s.name,
-            })
-            .collect(),
+        services: service_options(all_services.into_iter().map(|s| (s.slug, s.name))),
         countries,
         csv_href: if csv_query.is_empty() {
             "/subprocessors.csv".into()

@@ -82,12 +82,25 @@ pub struct RegistryPage {
     pub today: NaiveDate,
 }
 
+/// Pages needed for `total` rows, `size` a page (at least one, for an empty list).
+pub fn page_count(total: i64, size: u32) -> u32 {
+    let size = i64::from(size.max(1));
+    u32::try_from((total + size - 1) / size)
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
+/// Our services as the options of a filter or form.
+pub fn service_options(services: impl IntoIterator<Item = (String, String)>) -> Vec<SelectOption> {
+    services
+        .into_iter()
+        .map(|(value, label)| SelectOption { value, label })
+        .collect()
+}
+
 impl RegistryPage {
     pub fn page_count(&self) -> u32 {
-        let size = i64::from(self.page_size.max(1));
-        u32::try_from((self.total + size - 1) / size)
-            .unwrap_or(u32::MAX)
-            .max(1)
+        page_count(self.total, self.page_size)
     }
 
     /// Link to another page of the same filtered list.
