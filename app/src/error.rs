@@ -7,12 +7,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-/// A refused input value, named by its form field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::domain::fields::{FieldError, Fields};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -63,6 +58,46 @@ impl AppError {
             message: message.into(),
         }])
     }
+
+    /// The HTTP status this error means: the one mapping from errors to statuses, applied to
+    /// server function answers by the server and to pages by the component that shows it.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Internal(_) => 500,
+            AppError::Request(_) => 400,
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::TooManyAttempts(_) => 429,
+            AppError::Invalid(_) => 422,
+            AppError::Conflict { .. } => 409,
+        }
+    }
+
+    /// A stale save: who changed the record last and when (an RFC 3339 timestamp as the audit
+    /// trail stores it), with the stored values. One format for every kind of record.
+    pub fn conflict(
+        last: Option<(String, String)>,
+        current: Vec<(String, String)>,
+        version: Option<i64>,
+    ) -> Self {
+        let (by, at) = match last {
+            Some((by, at)) => (by, at.replace('T', " ").replace('Z', " UTC")),
+            None => ("another user".into(), "an unknown time".into()),
+        };
+        AppError::Conflict {
+            by,
+            at,
+            current,
+            version,
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for AppError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        AppError::Invalid(errors)
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -70,48 +105,5 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Request(value.to_string())
-    }
-}
-
-/// Collects field errors while parsing a form, so every bad field is reported at once.
-#[derive(Debug, Default)]
-pub struct Fields(Vec<FieldError>);
-
-impl Fields {
-    /// Keep the parsed value, or note the field's error and return `None`.
-    pub fn take<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.0.push(FieldError {
-                    field: field.into(),
-                    message: e.to_string(),
-                });
-                None
-            }
-        }
-    }
-
-    pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    /// Whether this exact message is already noted for the field.
-    pub fn has(&self, field: &str, message: &str) -> bool {
-        self.0
-            .iter()
-            .any(|e| e.field == field && e.message == message)
-    }
-
-    /// `Err(Invalid)` if any field was refused.
-    pub fn finish(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self.0))
-        }
     }
 }

@@ -6,13 +6,23 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod page_status;
 pub mod pages;
 pub mod shell;
 
+// server-only: the request context, sessions, the registry loaders, the write path, the store
 #[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]
+pub mod registry;
+#[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod write;
 
 pub use shell::{shell, App};
 

@@ -5,13 +5,15 @@
 pub mod cache;
 pub mod config;
 pub mod csv_export;
+pub mod errors;
 pub mod origin;
 pub mod routes;
+pub mod seed;
 pub mod users;
 
 use std::{net::SocketAddr, sync::OnceLock};
 
-use app::{api::session::AuthSettings, shell, store::Db, App};
+use app::{session::AuthSettings, shell, store::Db, App};
 use axum::{
     extract::FromRef,
     http::{header, HeaderValue},
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(errors::status_from_error))
         .layer(axum::middleware::from_fn_with_state(
             cache::PageCache::default(),
             cache::serve_cached,

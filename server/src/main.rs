@@ -2,9 +2,12 @@
 
 use std::process::ExitCode;
 
-use app::store::{redact, seed, Db};
+use app::store::{redact, Db};
 use clap::Parser;
-use server::config::{Cli, Command, ServeConfig, UserCommand};
+use server::{
+    config::{Cli, Command, ServeConfig, UserCommand},
+    seed,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -35,6 +38,30 @@ async fn open(url: &str) -> Result<Db, String> {
         .await
         .map_err(|e| format!("cannot migrate database {}: {e}", redact(url)))?;
     Ok(db)
+}
+
+/// Set a category's notice period, audited as the command line.
+async fn set_notice(
+    db: &Db,
+    category: app::domain::DataCategory,
+    days: u32,
+) -> Result<(), app::error::AppError> {
+    use app::{
+        store::{audit, changes},
+        write::{write, Written},
+    };
+    write(db, "server notice (command line)", async |tx| {
+        let before = changes::set_notice_days(tx, category, days).await?;
+        let entry = audit::Entry {
+            action: "update",
+            entity: "notice_period",
+            entity_id: category.code().to_string(),
+            before: Some(serde_json::json!({ "notice_days": before })),
+            after: Some(serde_json::json!({ "notice_days": days })),
+        };
+        Ok(Written::done((), entry))
+    })
+    .await
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
@@ -76,14 +103,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                         "--days: at most {MAX_NOTICE_DAYS} days (ten years); nothing was changed"
                     ));
                 }
-                app::store::changes::set_notice_days(
-                    &db,
-                    category,
-                    days,
-                    "server notice (command line)",
-                )
-                .await
-                .map_err(|e| format!("cannot set the notice period: {e}"))?;
+                set_notice(&db, category, days)
+                    .await
+                    .map_err(|e| format!("cannot set the notice period: {e}"))?;
             }
             let mut conn = db
                 .pool

@@ -4,8 +4,10 @@ use std::io::{BufRead, IsTerminal};
 
 use app::{
     domain::{account::check_new_password, Email, Role},
+    error::AppError,
     passwords::hash_password,
     store::{redact, users, users::CreateUserError, Db},
+    write::{write, Written},
 };
 
 /// Read the new password: prompted twice without echo on a terminal, else one line of stdin.
@@ -29,6 +31,9 @@ fn read_password() -> Result<String, String> {
     }
 }
 
+/// Who the audit trail says made an account here.
+const ACTOR: &str = "server user create (command line)";
+
 pub async fn create(database_url: &str, email: &str, role: &str) -> Result<(), String> {
     let email = Email::parse(email).map_err(|e| format!("--email: {e}"))?;
     let role = Role::parse(role).map_err(|e| format!("--role: {e}"))?;
@@ -41,18 +46,25 @@ pub async fn create(database_url: &str, email: &str, role: &str) -> Result<(), S
         .await
         .map_err(|e| format!("cannot migrate database {}: {e}", redact(database_url)))?;
     let hash = hash_password(password).await.map_err(|e| e.to_string())?;
-    match users::create_user(&db, &email, role, &hash).await {
-        Ok(_) => {
-            println!(
-                "Created {} account for {}.",
-                role.label().to_lowercase(),
-                email.as_str()
-            );
-            Ok(())
+    let created = write(&db, ACTOR, async |tx| {
+        match users::insert_user(tx, &email, role, &hash).await {
+            Ok(_) => Ok(Written::done(true, users::created_entry(&email, role))),
+            Err(CreateUserError::EmailTaken) => Ok(Written::Done {
+                value: false,
+                audit: Vec::new(),
+            }),
+            Err(CreateUserError::Store(e)) => Err(AppError::from(e)),
         }
-        Err(CreateUserError::EmailTaken) => {
-            Err(format!("an account for {} already exists", email.as_str()))
-        }
-        Err(CreateUserError::Store(e)) => Err(format!("cannot create the account: {e}")),
+    })
+    .await
+    .map_err(|e| format!("cannot create the account: {e}"))?;
+    if !created {
+        return Err(format!("an account for {} already exists", email.as_str()));
     }
+    println!(
+        "Created {} account for {}.",
+        role.label().to_lowercase(),
+        email.as_str()
+    );
+    Ok(())
 }

@@ -1,9 +1,12 @@
-//! Sign-in, sign-out and "who am I" as server functions. The logic is in `session`.
+//! Sign-in, sign-out and "who am I". The session rules are in `crate::session`.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{domain::account::Role, error::AppError};
+
+#[cfg(feature = "ssr")]
+mod ssr;
 
 /// The signed-in person as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,24 +33,17 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    super::session::sign_in(&email, password).await?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+    ssr::login(&email, password, next.as_deref()).await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    super::session::sign_out().await?;
-    leptos_axum::redirect("/");
-    Ok(())
+    ssr::logout().await
 }
 
 #[server(prefix = "/api", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    Ok(super::session::current().await?.map(|p| Me {
-        email: p.email,
-        role: p.role,
-    }))
+    ssr::whoami().await
 }
 
 #[cfg(test)]

@@ -1,21 +1,15 @@
-//! Server functions: thin public endpoints. Each checks who is asking, parses its input, calls
-//! the store or a domain rule, and maps errors; the server-only halves live in `server` and
-//! `session`.
+//! Server functions, grouped by area. Each area file holds the wire types (what the browser
+//! receives and posts) and its `#[server]` functions, thin public endpoints whose bodies call
+//! the area's server half in `<area>/ssr.rs`: check who is asking, parse the input with the
+//! domain's rules, call the store, map errors. The HTTP status of an error answer follows
+//! from the error (`AppError::status_code`), set in one place by the server.
 
-pub mod assurance;
+pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod dashboard;
-pub mod manage;
+pub mod editor;
+pub mod evidence;
 pub mod registry;
 pub mod types;
-pub mod users;
-
-#[cfg(feature = "ssr")]
-pub mod accounts;
-#[cfg(feature = "ssr")]
-pub mod editing;
-#[cfg(feature = "ssr")]
-pub mod server;
-#[cfg(feature = "ssr")]
-pub mod session;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 
 use crate::{
-    api::types::{RegistryPage, SelectOption},
+    api::{registry::RegistryPage, types::SelectOption},
     domain::{DataCategory, Status, MAX_QUERY_LEN},
 };
 

@@ -1,5 +1,6 @@
-//! Pieces of the editing forms: the message next to a field, the form-level error (with the
-//! stored values when someone else saved first) and the "saved" note.
+//! Pieces of the editing forms: labelled inputs and selects, the message next to a field, the
+//! form-level error (with the stored values when someone else saved first) and the "saved"
+//! note.
 
 use leptos::prelude::*;
 
@@ -73,4 +74,87 @@ where
             saved.update(|n| *n += 1);
         }
     });
+}
+
+/// A labelled input named `{arg}[{name}]`, with its message below it.
+#[component]
+pub fn Field(
+    label: &'static str,
+    arg: &'static str,
+    name: &'static str,
+    id: String,
+    error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: &'static str,
+    #[prop(default = "on")] autocomplete: &'static str,
+) -> impl IntoView {
+    let err_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = if hint.is_empty() {
+        err_id.clone()
+    } else {
+        format!("{hint_id} {err_id}")
+    };
+    let invalid = move || {
+        error
+            .get()
+            .and_then(|e| e.field(name))
+            .is_some()
+            .to_string()
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <span class="hint" id=hint_id>{hint}</span> })}
+            <input id=id type=kind name=format!("{arg}[{name}]") value=value required=required
+                autocomplete=autocomplete aria-invalid=invalid aria-describedby=described/>
+            <FieldMsg error name id=err_id/>
+        </div>
+    }
+}
+
+/// A labelled select of `(code, label)` options.
+#[component]
+pub fn Choice(
+    label: &'static str,
+    arg: &'static str,
+    name: &'static str,
+    id: String,
+    error: Signal<Option<AppError>>,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] selected: String,
+) -> impl IntoView {
+    let err_id = format!("{id}-error");
+    let invalid = move || {
+        error
+            .get()
+            .and_then(|e| e.field(name))
+            .is_some()
+            .to_string()
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=format!("{arg}[{name}]") aria-invalid=invalid aria-describedby=err_id.clone()>
+                {options.into_iter().map(|(code, text)| {
+                    let sel = code == selected;
+                    view! { <option value=code selected=sel>{text}</option> }
+                }).collect_view()}
+            </select>
+            <FieldMsg error name id=err_id/>
+        </div>
+    }
+}
+
+/// The `(code, label)` options of a closed list, for a [`Choice`].
+pub fn options<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (code(*v).to_string(), label(*v).to_string()))
+        .collect()
 }

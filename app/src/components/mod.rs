@@ -1,13 +1,16 @@
 //! Reusable pieces of the public pages.
 
 mod account;
+mod audit;
+pub mod chart;
 mod filters;
 mod form;
 mod table;
 
 pub use account::AccountMenu;
+pub use audit::{AuditTable, History};
 pub use filters::FilterForm;
-pub use form::{count_successes, last_error, saved, FieldMsg, FormError};
+pub use form::{count_successes, last_error, options, saved, Choice, Field, FieldMsg, FormError};
 pub use table::{Pagination, VendorTable};
 
 use chrono::NaiveDate;
@@ -37,7 +40,9 @@ pub fn ComplianceBadge(authorized: bool) -> impl IntoView {
     view! { <span class=class>{label}</span> }
 }
 
+/// An error in place of a page's content; the page answers with the error's status.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    crate::page_status::set(error.status_code());
     view! { <div class="notice notice-error" role="alert"><p>{error.to_string()}</p></div> }
 }

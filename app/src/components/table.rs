@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::{date_text, ComplianceBadge, StatusBadge};
-use crate::api::types::{RegistryPage, VendorSummary};
+use crate::api::registry::{RegistryPage, VendorSummary};
 
 /// The registry table; below 48rem each row stacks into a card (see `style/`).
 #[component]

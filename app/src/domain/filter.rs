@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CountryCode, DataCategory, Slug, Status};
+use super::{dates::parse_day, CountryCode, DataCategory, Slug, Status};
 
 /// Longest search text we act on; longer input is refused with a message.
 pub const MAX_QUERY_LEN: usize = 100;
@@ -212,22 +212,6 @@ impl RegistryFilter {
             && any(&countries, &e.scope.countries)
             && any(&categories, &e.scope.categories)
     }
-}
-
-/// A `YYYY-MM-DD` day from 1990 to 2200 (stored dates are text and must sort).
-pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
-    use chrono::Datelike;
-    let s = s.trim();
-    let shaped = s.len() == 10
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    let d: chrono::NaiveDate = s.parse().ok().filter(|_| shaped)?;
-    (1990..=2200).contains(&d.year()).then_some(d)
 }
 
 fn push_parsed<T: PartialEq>(

@@ -99,6 +99,33 @@ impl NonEmptyText {
     }
 }
 
+/// A required text field as stored: trimmed, 1 to `max` characters, no control characters.
+pub fn required_text(label: &str, s: &str, max: usize) -> Result<String, ParseError> {
+    NonEmptyText::parse(label, s, max).map(|t| t.0)
+}
+
+/// An optional text field: empty is `None`, otherwise as [`required_text`].
+pub fn optional_text(label: &str, s: &str, max: usize) -> Result<Option<String>, ParseError> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        required_text(label, s, max).map(Some)
+    }
+}
+
+/// An optional web address: a full `https://` (or `http://`) address without spaces.
+pub fn website(s: &str) -> Result<Option<String>, ParseError> {
+    let w = optional_text("Website", s, 300)?;
+    match &w {
+        Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(' ') => {
+            Err(ParseError(
+                "Enter the website as a full address starting with https://.".into(),
+            ))
+        }
+        _ => Ok(w),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +182,22 @@ mod tests {
         );
         assert!(NonEmptyText::parse("Legal name", "abcdefghijk", 10).is_err());
         assert!(NonEmptyText::parse("Legal name", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn optional_text_and_websites() {
+        assert_eq!(optional_text("Trading name", "  ", 10), Ok(None));
+        assert_eq!(
+            optional_text("Trading name", " Acme ", 10),
+            Ok(Some("Acme".into()))
+        );
+        assert!(optional_text("Trading name", "a\tb", 10).is_err());
+        assert_eq!(website(""), Ok(None));
+        assert_eq!(
+            website("https://acme.example"),
+            Ok(Some("https://acme.example".into()))
+        );
+        assert!(website("acme.example").is_err());
+        assert!(website("https://acme example").is_err());
     }
 }

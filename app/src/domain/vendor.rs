@@ -1,6 +1,39 @@
-//! Fixed vocabularies of the vendor record. Codes are stored and exported; labels are shown.
+//! The vendor record and its fixed vocabularies. Codes are stored and exported; labels are shown.
 
-use super::vocabulary::vocabulary;
+use super::{vocabulary::vocabulary, CountryCode, DataCategory, Lifecycle, Slug};
+
+/// A validated vendor record, ready to store (built from its form by `forms::vendor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVendor {
+    pub slug: Slug,
+    pub legal_name: String,
+    pub trading_name: Option<String>,
+    pub parent_company: Option<String>,
+    pub registration_country: CountryCode,
+    pub website: Option<String>,
+    pub privacy_contact: Option<String>,
+    pub kind: VendorKind,
+    pub work_location: WorkLocation,
+    pub purpose_category: PurposeCategory,
+    pub purpose: String,
+    pub transfer_mechanism: TransferMechanism,
+    pub lifecycle: Lifecycle,
+    /// Our services it supports, by slug (each one known to the registry).
+    pub services: Vec<Slug>,
+    pub countries: Vec<CountryCode>,
+    pub categories: Vec<DataCategory>,
+}
+
+impl NewVendor {
+    /// Lower-cased legal and trading names, for search that behaves the same on both databases.
+    pub fn search_text(&self) -> String {
+        format!(
+            "{} {}",
+            self.legal_name.to_lowercase(),
+            self.trading_name.as_deref().unwrap_or("").to_lowercase()
+        )
+    }
+}
 
 vocabulary!(
     /// Whether the vendor belongs to our group.

@@ -3,10 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    api::dashboard::{load_audit, AuditPage},
-    components::ErrorNotice,
+    api::audit::{load_audit, AuditPage},
+    components::{AuditTable, ErrorNotice},
     error::AppError,
-    pages::{manage_forms::AuditTable, SignInFirst},
+    pages::SignInFirst,
 };
 
 /// `/manage/audit`: the audit trail, newest first, filtered by GET parameters

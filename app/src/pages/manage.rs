@@ -3,22 +3,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{
-        assurance::{load_vendor_assurance, InternalAssurance},
-        manage::{
-            AddAssessment, AddAttestation, AddContract, AddEnrollment, AddTraining, BulkTraining,
-            EditAttestation, EditTraining, RemoveRecord,
-        },
-    },
+    api::evidence::{load_vendor_assurance, InternalAssurance},
     components::{
-        count_successes, date_text, last_error, ComplianceBadge, ErrorNotice, FormError,
-        StatusBadge,
+        date_text, last_error, ComplianceBadge, ErrorNotice, FormError, History, StatusBadge,
     },
     domain::assurance::TrainingRecord,
     error::AppError,
-    pages::manage_forms::{
-        AssessmentForm, AttestationEditForm, AttestationForm, BulkTrainingForm, ContractForm,
-        EnrollmentForm, History, RemoveButton, TrainingEditForm, TrainingForm,
+    pages::evidence_forms::{
+        Actions, AssessmentForm, AttestationEditForm, AttestationForm, BulkTrainingForm,
+        ContractForm, EnrollmentForm, RemoveButton, TrainingEditForm, TrainingForm,
     },
     pages::{NotFoundPage, SignInFirst},
 };
@@ -45,54 +38,6 @@ pub fn ManageVendorPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// The editing actions of this page. The records reload after a successful save only: a
-/// refused one keeps the form, its entries and its messages on screen.
-#[derive(Clone, Copy)]
-pub struct Actions {
-    pub training: ServerAction<AddTraining>,
-    pub edit_training: ServerAction<EditTraining>,
-    pub bulk: ServerAction<BulkTraining>,
-    pub enrollment: ServerAction<AddEnrollment>,
-    pub attestation: ServerAction<AddAttestation>,
-    pub edit_attestation: ServerAction<EditAttestation>,
-    pub assessment: ServerAction<AddAssessment>,
-    pub contract: ServerAction<AddContract>,
-    pub remove: ServerAction<RemoveRecord>,
-    /// Successful saves so far.
-    pub saved: RwSignal<usize>,
-    /// The record whose row form was submitted last (its messages show there).
-    pub last_row: RwSignal<i64>,
-}
-
-impl Actions {
-    fn new() -> Self {
-        let saved = RwSignal::new(0);
-        let acts = Actions {
-            training: ServerAction::new(),
-            edit_training: ServerAction::new(),
-            bulk: ServerAction::new(),
-            enrollment: ServerAction::new(),
-            attestation: ServerAction::new(),
-            edit_attestation: ServerAction::new(),
-            assessment: ServerAction::new(),
-            contract: ServerAction::new(),
-            remove: ServerAction::new(),
-            saved,
-            last_row: RwSignal::new(0),
-        };
-        count_successes(acts.training, saved);
-        count_successes(acts.edit_training, saved);
-        count_successes(acts.bulk, saved);
-        count_successes(acts.enrollment, saved);
-        count_successes(acts.attestation, saved);
-        count_successes(acts.edit_attestation, saved);
-        count_successes(acts.assessment, saved);
-        count_successes(acts.contract, saved);
-        count_successes(acts.remove, saved);
-        acts
     }
 }
 

@@ -3,10 +3,10 @@
 mod audit;
 mod changes;
 mod dashboard;
+mod evidence_forms;
 pub mod lazy;
 mod login;
 mod manage;
-mod manage_forms;
 mod not_found;
 mod registry;
 mod users;

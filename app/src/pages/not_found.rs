@@ -4,6 +4,7 @@ use leptos_meta::Title;
 /// Shown for unknown paths (the server answers 404) and unknown vendors.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    crate::page_status::set(404);
     view! {
         <Title text="Not found"/>
         <section class="not-found">

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{registry::load_registry, types::RegistryPage as Page},
+    api::registry::{load_registry, RegistryPage as Page},
     components::{ErrorNotice, FilterForm, Pagination, VendorTable},
 };
 

@@ -1,10 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::manage_forms::{Choice, Field};
 use crate::{
-    api::users::{load_users, AddUser, ChangePassword, UpdateUser, UserLine},
-    components::{count_successes, last_error, saved, ErrorNotice, FormError},
+    api::accounts::{load_users, AddUser, ChangePassword, UpdateUser, UserLine},
+    components::{count_successes, last_error, saved, Choice, ErrorNotice, Field, FormError},
     domain::account::Role,
     error::AppError,
     pages::SignInFirst,

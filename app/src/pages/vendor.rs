@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{registry::load_vendor, types::VendorDetail},
+    api::registry::{load_vendor, AssuranceSummary, VendorDetail},
     components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
     error::AppError,
     pages::NotFoundPage,
@@ -111,7 +111,7 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
 
 /// The public assurance summary: what holds today, and why a vendor is not compliant.
 #[component]
-fn AssuranceSection(a: crate::api::types::AssuranceSummary) -> impl IntoView {
+fn AssuranceSection(a: AssuranceSummary) -> impl IntoView {
     let verdict = if a.authorized {
         "Authorized today: every assurance requirement is met."
     } else {

@@ -2,10 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::manage_forms::{Choice, Field};
 use crate::{
-    api::manage::{load_vendor_editor, SaveVendor, VendorEditor},
-    components::{last_error, ErrorNotice, FieldMsg, FormError},
+    api::editor::{load_vendor_editor, SaveVendor, VendorEditor},
+    components::{last_error, options, Choice, ErrorNotice, Field, FieldMsg, FormError},
     domain::{
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory,
@@ -32,16 +31,6 @@ pub fn VendorEditPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn options<T: Copy>(
-    all: &[T],
-    code: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Vec<(String, String)> {
-    all.iter()
-        .map(|v| (code(*v).to_string(), label(*v).to_string()))
-        .collect()
 }
 
 #[component]

@@ -6,12 +6,13 @@ use sqlx::{Any, AnyConnection, FromRow};
 
 use super::{now_utc, Db, StoreError, StoreResult};
 
-/// One change to record. `entity_id` of a vendor's own records starts with the vendor's slug
-/// (`acme`, `acme/training/12`), so a vendor's history is one prefix query.
-pub struct Change<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub entity: &'a str,
+/// One change to record (who made it is given when it is recorded). `entity_id` of a vendor's
+/// own records starts with the vendor's slug (`acme`, `acme/training/12`), so a vendor's
+/// history is one prefix query.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub action: &'static str,
+    pub entity: &'static str,
     pub entity_id: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
@@ -22,13 +23,13 @@ pub fn json<T: Serialize>(value: &T) -> StoreResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| StoreError::Corrupt(format!("audit json: {e}")))
 }
 
-pub async fn record(conn: &mut AnyConnection, c: Change<'_>) -> StoreResult<()> {
+pub async fn record(conn: &mut AnyConnection, actor: &str, c: Entry) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before_json, after_json) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(now_utc())
-    .bind(c.actor.to_string())
+    .bind(actor.to_string())
     .bind(c.action.to_string())
     .bind(c.entity.to_string())
     .bind(c.entity_id)
@@ -111,7 +112,7 @@ pub async fn list(
     Ok((rows, cq.fetch_one(&db.pool).await?))
 }
 
-/// Who last changed a record and when, for conflict messages.
+/// Who last changed a record and when (RFC 3339), for conflict messages.
 pub async fn last_change(db: &Db, entity_id: &str) -> StoreResult<Option<(String, String)>> {
     Ok(sqlx::query_as::<Any, (String, String)>(
         "SELECT actor, occurred_at FROM audit_log WHERE entity_id = $1 ORDER BY id DESC LIMIT 1",

@@ -5,11 +5,7 @@
 use chrono::NaiveDate;
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{
-    now_utc,
-    vendor_writes::{words, SCOPE_LISTS},
-    Db, StoreError, StoreResult,
-};
+use super::{begin_write, now_utc, vendors, Db, StoreError, StoreResult};
 use crate::domain::changes::{ChangeEvent, ChangeKind, NoticePeriods, PlannedEvent, PublicScope};
 
 /// One stored event as read back.
@@ -90,38 +86,24 @@ pub async fn notice_periods(conn: &mut AnyConnection) -> StoreResult<NoticePerio
     Ok(n)
 }
 
-/// Set the notice period of a data category, with its audit row, in one transaction.
+/// Set the notice period of a data category in the caller's transaction; returns the
+/// period it had.
 pub async fn set_notice_days(
-    db: &Db,
+    conn: &mut AnyConnection,
     category: crate::domain::DataCategory,
     days: u32,
-    actor: &str,
-) -> StoreResult<()> {
-    let mut tx = super::records::begin_write(db).await?;
+) -> StoreResult<i64> {
     let before =
         sqlx::query_scalar::<Any, i64>("SELECT notice_days FROM data_categories WHERE code = $1")
             .bind(category.code())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     sqlx::query("UPDATE data_categories SET notice_days = $1 WHERE code = $2")
         .bind(i64::from(days))
         .bind(category.code())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    super::audit::record(
-        &mut tx,
-        super::audit::Change {
-            actor,
-            action: "update",
-            entity: "notice_period",
-            entity_id: category.code().to_string(),
-            before: Some(serde_json::json!({ "notice_days": before })),
-            after: Some(serde_json::json!({ "notice_days": days })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(before)
 }
 
 /// Record one event of a vendor. `services` are the service slugs the change concerns
@@ -272,64 +254,32 @@ pub async fn last_recorded(db: &Db) -> StoreResult<Option<String>> {
     )
 }
 
-#[derive(Debug, FromRow)]
-struct Unrecorded {
-    id: i64,
-    slug: String,
-    legal_name: String,
-    purpose: String,
-    announced_on: String,
-    effective_on: Option<String>,
-    removed_on: Option<String>,
-    services: Option<String>,
-    countries: Option<String>,
-    categories: Option<String>,
-}
-
 /// Record the history of announced vendors that have none yet (data from before change events
 /// existed, and the demo data): `Added` on their announcement and effective dates with their
 /// present scope, and `Removed` on their removal date. Idempotent; returns the events written.
 pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usize> {
-    let mut tx = super::records::begin_write(db).await?;
+    let mut tx = begin_write(db).await?;
     if db.backend == super::Backend::Postgres {
         // instances starting together backfill one at a time (SQLite's write lock does this)
         sqlx::query("SELECT pg_advisory_xact_lock(5005)")
             .execute(&mut *tx)
             .await?;
     }
-    let vendors = sqlx::query_as::<Any, Unrecorded>(&format!(
-        "SELECT v.id, v.slug, v.legal_name, v.purpose, v.announced_on, v.effective_on, \
-         v.removed_on, {SCOPE_LISTS} FROM vendors v WHERE v.announced_on IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM change_events c WHERE c.vendor_id = v.id) ORDER BY v.id"
-    ))
-    .fetch_all(&mut *tx)
-    .await?;
-    if vendors.is_empty() {
+    let unrecorded = vendors::announced_without_history(&mut tx).await?;
+    if unrecorded.is_empty() {
         return Ok(0);
     }
     let names = super::services::service_names(&mut tx).await?;
-    let words = |s: &Option<String>| words(s.as_deref());
-    let date = |s: &str| {
-        s.parse::<NaiveDate>()
-            .map_err(|e| corrupt("vendor date", e))
-    };
     let mut written = 0;
-    for v in vendors {
-        let slugs = words(&v.services);
-        let scope = PublicScope {
-            legal_name: v.legal_name.clone(),
-            purpose: v.purpose.clone(),
-            services: slugs
-                .iter()
-                .map(|s| names.get(s).cloned().unwrap_or_else(|| s.clone()))
-                .collect(),
-            countries: words(&v.countries),
-            categories: words(&v.categories),
-        }
-        .normalized();
-        let announced_on = date(&v.announced_on)?;
+    for v in unrecorded {
+        let slugs = vendors::words(v.services.as_deref());
+        let scope = v.public_scope(&names);
+        let lifecycle = v.lifecycle()?;
+        let Some(announced_on) = lifecycle.announced_on else {
+            continue;
+        };
         let mut events = Vec::new();
-        if let Some(effective_on) = v.effective_on.as_deref().map(date).transpose()? {
+        if let Some(effective_on) = lifecycle.effective_on {
             events.push(PlannedEvent {
                 kind: ChangeKind::Added,
                 announced_on,
@@ -338,7 +288,7 @@ pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usi
                 after: Some(scope.clone()),
             });
         }
-        if let Some(removed_on) = v.removed_on.as_deref().map(date).transpose()? {
+        if let Some(removed_on) = lifecycle.removed_on {
             events.push(PlannedEvent {
                 kind: ChangeKind::Removed,
                 announced_on: removed_on.min(today).max(announced_on),

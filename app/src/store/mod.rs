@@ -4,15 +4,12 @@
 //! portable, queries use `$1` placeholders, dates are ISO `YYYY-MM-DD` text (they sort as dates),
 //! timestamps are RFC 3339 UTC text and flags are integers; only the DDL differs per database.
 
-pub mod assurance;
 pub mod audit;
 pub mod changes;
-pub mod records;
-pub mod seed;
+pub mod evidence;
 pub mod services;
 pub mod sessions;
 pub mod users;
-pub mod vendor_writes;
 pub mod vendors;
 
 use std::{str::FromStr, time::Duration};
@@ -125,6 +122,16 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// Start a write transaction. SQLite takes its write lock at once (`BEGIN IMMEDIATE`), so two
+/// editors queue instead of one failing with "database is locked" half-way through.
+pub async fn begin_write(db: &Db) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+    let tx = match db.backend {
+        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => db.pool.begin().await?,
+    };
+    Ok(tx)
 }
 
 /// The URL without its password, safe to print.

@@ -24,30 +24,17 @@ pub enum CreateUserError {
     Store(#[from] StoreError),
 }
 
-/// Create an account from the command line (`server user create`); the e-mail must be new.
-/// The audit trail records it like an admin's addition, with the CLI as the actor.
-pub async fn create_user(
-    db: &Db,
-    email: &Email,
-    role: Role,
-    password_hash: &str,
-) -> Result<i64, CreateUserError> {
-    let mut tx = super::records::begin_write(db).await?;
-    let id = insert_user(&mut tx, email, role, password_hash).await?;
-    super::audit::record(
-        &mut tx,
-        super::audit::Change {
-            actor: "server user create (command line)",
-            action: "create",
-            entity: "user",
-            entity_id: email.as_str().to_string(),
-            before: None,
-            after: Some(serde_json::json!({ "email": email.as_str(), "role": role.code(), "disabled": false })),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(id)
+/// The audit entry of a new account (the admin screen and the command line write the same).
+pub fn created_entry(email: &Email, role: Role) -> super::audit::Entry {
+    super::audit::Entry {
+        action: "create",
+        entity: "user",
+        entity_id: email.as_str().to_string(),
+        before: None,
+        after: Some(
+            serde_json::json!({ "email": email.as_str(), "role": role.code(), "disabled": false }),
+        ),
+    }
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow>> {
@@ -135,7 +122,7 @@ pub async fn update_user(
     Ok(res.rows_affected() == 1)
 }
 
-/// `create_user` inside a caller's transaction (the admin screen audits it in the same one).
+/// Create an account in the caller's transaction (audited beside it); the e-mail must be new.
 pub async fn insert_user(
     conn: &mut sqlx::AnyConnection,
     email: &Email,

@@ -3,8 +3,8 @@
 //! chunk's compliance is computed and the chunk encoded, so memory stays flat at any size.
 
 use app::{
-    api::server::{past_day_only, registry_on, with_assurance},
     domain::RegistryFilter,
+    registry::{past_day_only, registry_on, view::PublicVendor, with_assurance},
     store::{vendors, vendors::VendorRow, Db, StoreResult},
 };
 use axum::{
@@ -59,8 +59,11 @@ impl Export {
             {
                 continue;
             }
-            if let Err(e) = csv_export::write_row(&mut w, row, a) {
-                return Some(Err(fail(e)));
+            let written = PublicVendor::from_row(row, a)
+                .map_err(fail)
+                .and_then(|v| csv_export::write_vendor(&mut w, &v).map_err(fail));
+            if let Err(e) = written {
+                return Some(Err(e));
             }
         }
         Some(
@@ -90,7 +93,7 @@ async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Respon
         let mut out = csv_export::header()?;
         let mut w = csv_export::writer();
         for e in &entries {
-            csv_export::write_cells(&mut w, &csv_export::as_of_record(e))?;
+            csv_export::write_vendor(&mut w, &PublicVendor::from_past(e))?;
         }
         out.extend(w.into_inner().map_err(|e| e.into_error())?);
         Ok(out)

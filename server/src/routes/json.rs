@@ -5,9 +5,9 @@
 //! whose `If-None-Match` or `If-Modified-Since` shows the client already has this answer.
 
 use app::{
-    api::server::{list_assured, past_day_only, registry_on},
     domain::RegistryFilter,
-    store::{changes, vendors, vendors::VendorRow, Db},
+    registry::{list_assured, past_day_only, registry_on, view::PublicVendor},
+    store::{changes, vendors, Db},
 };
 use axum::{
     extract::{RawQuery, State},
@@ -17,127 +17,14 @@ use axum::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::csv_export::{self, COLUMNS};
-
-#[derive(Serialize)]
-struct Certification {
-    name: String,
-    valid_until: NaiveDate,
-}
-
-/// One vendor; the names follow the CSV columns, lists are arrays.
-#[derive(Serialize)]
-struct Subprocessor {
-    slug: String,
-    legal_name: String,
-    trading_name: Option<String>,
-    parent_company: Option<String>,
-    registration_country: String,
-    kind: String,
-    work_location: String,
-    purpose_category: String,
-    purpose: String,
-    services: Vec<String>,
-    processing_countries: Vec<String>,
-    data_categories: Vec<String>,
-    transfer_mechanism: String,
-    status: String,
-    announced_on: Option<String>,
-    effective_on: Option<String>,
-    removed_on: Option<String>,
-    website: Option<String>,
-    privacy_contact: Option<String>,
-    compliance: &'static str,
-    vpap_enrolled_since: Option<NaiveDate>,
-    assurance_tier: String,
-    certifications: Vec<Certification>,
-    bound_by_contract_to: Vec<String>,
-}
-
+/// The answer: the day it is for, and every matching vendor in the one public view (the
+/// CSV's columns as keys).
 #[derive(Serialize)]
 struct Listing {
-    /// The day statuses and compliance were computed for.
+    /// The day statuses and compliance were computed for (or the past day asked for).
     as_of: NaiveDate,
     count: usize,
-    subprocessors: Vec<Subprocessor>,
-}
-
-fn list(cell: &str) -> Vec<String> {
-    cell.split(csv_export::LIST_SEPARATOR)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn to_json(row: &VendorRow, a: &app::domain::compliance::PublicAssurance) -> Subprocessor {
-    // the same labels as the CSV, from the same mapping
-    let cells = csv_export::record(row, a);
-    let cell = |name: &str| {
-        COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .and_then(|i| cells.get(i))
-            .cloned()
-            .unwrap_or_default()
-    };
-    Subprocessor {
-        slug: row.slug.clone(),
-        legal_name: row.legal_name.clone(),
-        trading_name: row.trading_name.clone(),
-        parent_company: row.parent_company.clone(),
-        registration_country: row.registration_country.clone(),
-        kind: cell("kind"),
-        work_location: cell("work_location"),
-        purpose_category: cell("purpose_category"),
-        purpose: row.purpose.clone(),
-        services: row.service_list(),
-        processing_countries: row.country_list(),
-        data_categories: list(&cell("data_categories")),
-        transfer_mechanism: cell("transfer_mechanism"),
-        status: cell("status"),
-        announced_on: row.announced_on.clone(),
-        effective_on: row.effective_on.clone(),
-        removed_on: row.removed_on.clone(),
-        website: row.website.clone(),
-        privacy_contact: row.privacy_contact.clone(),
-        compliance: a.compliance.code(),
-        vpap_enrolled_since: a.vpap_since,
-        assurance_tier: a.tier.label().to_string(),
-        certifications: a
-            .certifications
-            .iter()
-            .map(|(k, until)| Certification {
-                name: k.label().to_string(),
-                valid_until: *until,
-            })
-            .collect(),
-        bound_by_contract_to: a
-            .obligations
-            .iter()
-            .map(|o| o.label().to_string())
-            .collect(),
-    }
-}
-
-/// One vendor of a past day's registry: what the change history records.
-#[derive(Serialize)]
-struct PastSubprocessor {
-    slug: String,
-    legal_name: String,
-    purpose: String,
-    services: Vec<String>,
-    processing_countries: Vec<String>,
-    data_categories: Vec<String>,
-    status: &'static str,
-    announced_on: Option<NaiveDate>,
-    effective_on: Option<NaiveDate>,
-}
-
-#[derive(Serialize)]
-struct PastListing {
-    as_of: NaiveDate,
-    count: usize,
-    subprocessors: Vec<PastSubprocessor>,
+    subprocessors: Vec<PublicVendor>,
 }
 
 /// `?as_of=` a past day: the registry replayed from the change events.
@@ -152,26 +39,10 @@ async fn past_json(
         Ok(e) => e,
         Err(e) => return internal(e),
     };
-    let listing = PastListing {
+    let listing = Listing {
         as_of,
         count: entries.len(),
-        subprocessors: entries
-            .into_iter()
-            .map(|e| {
-                let (status, announced_on, effective_on) = e.status_and_dates();
-                PastSubprocessor {
-                    data_categories: e.category_labels(),
-                    slug: e.slug,
-                    legal_name: e.scope.legal_name,
-                    purpose: e.scope.purpose,
-                    services: e.scope.services,
-                    processing_countries: e.scope.countries,
-                    status: status.label(),
-                    announced_on,
-                    effective_on,
-                }
-            })
-            .collect(),
+        subprocessors: entries.iter().map(PublicVendor::from_past).collect(),
     };
     let body = match serde_json::to_vec(&listing) {
         Ok(b) => b,
@@ -224,10 +95,18 @@ pub async fn subprocessors_json(
         Ok((rows, _)) => rows,
         Err(e) => return internal(e),
     };
+    let subprocessors = match rows
+        .iter()
+        .map(|(r, a)| PublicVendor::from_row(r, a))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(v) => v,
+        Err(e) => return internal(e),
+    };
     let listing = Listing {
         as_of: day,
-        count: rows.len(),
-        subprocessors: rows.iter().map(|(r, a)| to_json(r, a)).collect(),
+        count: subprocessors.len(),
+        subprocessors,
     };
     let body = match serde_json::to_vec(&listing) {
         Ok(b) => b,

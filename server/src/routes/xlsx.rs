@@ -3,8 +3,8 @@
 //! thread; only the finished (compressed) file is held in memory.
 
 use app::{
-    api::server::with_assurance,
     domain::RegistryFilter,
+    registry::{view::PublicVendor, with_assurance},
     store::{vendors, Db},
 };
 use axum::{
@@ -14,7 +14,7 @@ use axum::{
 };
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::csv_export::{self, COLUMNS};
+use crate::csv_export::COLUMNS;
 
 /// Rows handed to the writer thread at a time.
 const BATCH: usize = 256;
@@ -77,15 +77,23 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
                 break;
             }
         };
-        let records: Vec<Record> = assured
+        let records = assured
             .iter()
             .filter(|(_, a)| {
                 filter
                     .authorized
                     .is_none_or(|want| a.compliance.authorized == want)
             })
-            .map(|(row, a)| csv_export::record(row, a))
-            .collect();
+            .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| v.cells()))
+            .collect::<Result<Vec<Record>, _>>();
+        let records = match records {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("xlsx export: {e}");
+                failed = true;
+                break;
+            }
+        };
         if tx.send(records).await.is_err() || done {
             break;
         }

@@ -1,0 +1,45 @@
+//! Server half of the managers' home page: every vendor's evidence, judged by the dashboard
+//! rules for today.
+
+use super::{ManageHome, VendorLine};
+use crate::{
+    domain::{
+        compliance::verdict,
+        dashboard::{dashboard, VendorFacts},
+        Role,
+    },
+    error::AppError,
+    request::{db, today},
+    session::{any_role, require},
+    store::vendors,
+};
+
+pub async fn load_manage_home() -> Result<ManageHome, AppError> {
+    let who = require(any_role).await?;
+    let db = db()?;
+    let day = today();
+    let rows = vendors::list_all(&db, day).await?;
+    let mut facts = Vec::with_capacity(rows.len());
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let evidence = row.evidence()?;
+        lines.push(VendorLine {
+            slug: row.slug.clone(),
+            name: row.legal_name.clone(),
+            status: row.status()?,
+            authorized: verdict(&evidence, day).authorized,
+        });
+        facts.push(VendorFacts {
+            slug: row.slug.clone(),
+            name: row.legal_name.clone(),
+            evidence,
+        });
+    }
+    Ok(ManageHome {
+        today: day,
+        dashboard: dashboard(&facts, day),
+        vendors: lines,
+        can_edit: who.role.can_edit(),
+        is_admin: who.role == Role::Admin,
+    })
+}

@@ -1,0 +1,248 @@
+//! Server halves of the vendor editor: role check, the form parsed by its pure rules, the
+//! notice rule, and the save with its change events and audit row in one transaction.
+
+use std::collections::HashMap;
+
+use super::{VendorEdit, VendorEditor, VendorForm};
+use crate::{
+    api::types::service_options,
+    domain::{
+        changes::{plan, NoticePeriods, Published},
+        fields::FieldError,
+        forms::VendorDraft,
+        label_for,
+        vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
+        DataCategory,
+    },
+    error::AppError,
+    request::{db, today},
+    session::{editor, require},
+    store::{
+        audit, changes, services, vendors,
+        vendors::{words, VendorEditRow},
+        AnyConnection,
+    },
+    write::{write, Written},
+};
+
+/// The snapshot of a stored vendor, as forms and the audit trail show it.
+fn snapshot(r: &VendorEditRow) -> VendorEdit {
+    let words = |s: &Option<String>| words(s.as_deref());
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    VendorEdit {
+        slug: r.slug.clone(),
+        version: r.version,
+        legal_name: r.legal_name.clone(),
+        trading_name: s(&r.trading_name),
+        parent_company: s(&r.parent_company),
+        registration_country: r.registration_country.clone(),
+        website: s(&r.website),
+        privacy_contact: s(&r.privacy_contact),
+        kind: r.kind.clone(),
+        work_location: r.work_location.clone(),
+        purpose_category: r.purpose_category.clone(),
+        purpose: r.purpose.clone(),
+        transfer_mechanism: r.transfer_mechanism.clone(),
+        announced_on: s(&r.announced_on),
+        effective_on: s(&r.effective_on),
+        removed_on: s(&r.removed_on),
+        services: words(&r.services),
+        countries: words(&r.countries).join(" "),
+        categories: words(&r.categories),
+    }
+}
+
+/// Field labels and values of a vendor snapshot, for the conflict message.
+fn vendor_fields(v: &VendorEdit) -> Vec<(String, String)> {
+    [
+        ("Legal name", v.legal_name.clone()),
+        ("Trading name", v.trading_name.clone()),
+        ("Parent company", v.parent_company.clone()),
+        ("Country of registration", v.registration_country.clone()),
+        ("Website", v.website.clone()),
+        ("Privacy contact", v.privacy_contact.clone()),
+        (
+            "Kind",
+            label_for(&v.kind, VendorKind::parse, VendorKind::label),
+        ),
+        (
+            "Where its people work",
+            label_for(&v.work_location, WorkLocation::parse, WorkLocation::label),
+        ),
+        (
+            "Purpose category",
+            label_for(
+                &v.purpose_category,
+                PurposeCategory::parse,
+                PurposeCategory::label,
+            ),
+        ),
+        ("Purpose", v.purpose.clone()),
+        (
+            "Transfer mechanism",
+            label_for(
+                &v.transfer_mechanism,
+                TransferMechanism::parse,
+                TransferMechanism::label,
+            ),
+        ),
+        ("Announced on", v.announced_on.clone()),
+        ("Effective on", v.effective_on.clone()),
+        ("Removed on", v.removed_on.clone()),
+        ("Services", v.services.join(", ")),
+        ("Processing countries", v.countries.clone()),
+        (
+            "Data categories",
+            v.categories
+                .iter()
+                .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+pub async fn load_vendor_editor(slug: &str) -> Result<VendorEditor, AppError> {
+    require(editor).await?;
+    let db = db()?;
+    let services = service_options(
+        services::list_services(&db)
+            .await?
+            .into_iter()
+            .map(|s| (s.slug, s.name)),
+    );
+    if slug.is_empty() {
+        return Ok(VendorEditor {
+            vendor: VendorEdit::default(),
+            is_new: true,
+            services,
+        });
+    }
+    let mut conn = db.pool.acquire().await?;
+    let row = vendors::edit_row(&mut conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(VendorEditor {
+        vendor: snapshot(&row),
+        is_new: false,
+        services,
+    })
+}
+
+/// What customers know of a stored vendor (dates and public scope), for the notice rule.
+fn published(r: &VendorEditRow, names: &HashMap<String, String>) -> Result<Published, AppError> {
+    Ok(Published {
+        lifecycle: r.lifecycle()?,
+        scope: r.public_scope(names),
+    })
+}
+
+/// Apply the notice rule to a save and record its change events in the same transaction; a
+/// refusal names the fields (the transaction is then dropped, nothing saved).
+async fn record_change_events(
+    tx: &mut AnyConnection,
+    actor: &str,
+    (before, after): (Option<&VendorEditRow>, &VendorEditRow),
+    draft: &VendorDraft,
+    (names, notice): (&HashMap<String, String>, &NoticePeriods),
+) -> Result<(), AppError> {
+    let old = before.map(|b| published(b, names)).transpose()?;
+    let new = published(after, names)?;
+    let events = plan(
+        old.as_ref(),
+        &new,
+        draft.scope_effective_on,
+        today(),
+        notice,
+    )
+    .map_err(|refused| {
+        AppError::Invalid(
+            refused
+                .into_iter()
+                .map(|(field, message)| FieldError {
+                    field: field.into(),
+                    message,
+                })
+                .collect(),
+        )
+    })?;
+    let mut slugs: Vec<String> = [
+        before.and_then(|b| b.services.as_deref()),
+        after.services.as_deref(),
+    ]
+    .into_iter()
+    .flat_map(|s| words(s))
+    .collect();
+    slugs.sort();
+    slugs.dedup();
+    for e in &events {
+        changes::record(tx, (after.id, &after.slug), &slugs, e, actor).await?;
+    }
+    Ok(())
+}
+
+/// Create (no slug) or update a vendor; returns its slug. The slug is the vendor's public
+/// address: it stays when the name changes.
+pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
+    let who = require(editor).await?;
+    let db = db()?;
+    let known: Vec<String> = services::list_services(&db)
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    let draft = form.parse(&known)?;
+    let slug = draft.vendor.slug.as_str().to_string();
+    write(&db, &who.email, async |tx| {
+        let names = services::service_names(tx).await?;
+        let notice = changes::notice_periods(tx).await?;
+        let before = if form.is_new() {
+            if vendors::edit_row(tx, &slug).await?.is_some() {
+                return Err(AppError::invalid(
+                    "legal_name",
+                    format!("A vendor with this name already exists (/{slug})."),
+                ));
+            }
+            vendors::insert_vendor(tx, &draft.vendor).await?;
+            None
+        } else {
+            let before = vendors::edit_row(tx, &slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if !vendors::update_vendor(tx, before.id, form.version, &draft.vendor).await? {
+                return Ok(Written::Stale {
+                    entity_id: before.slug.clone(),
+                    current: vendor_fields(&snapshot(&before)),
+                    version: Some(before.version),
+                });
+            }
+            Some(before)
+        };
+        let after = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change_events(
+            tx,
+            &who.email,
+            (before.as_ref(), &after),
+            &draft,
+            (&names, &notice),
+        )
+        .await?;
+        let entry = audit::Entry {
+            action: if before.is_some() { "update" } else { "create" },
+            entity: "vendor",
+            entity_id: slug.clone(),
+            before: before
+                .as_ref()
+                .map(|b| audit::json(&snapshot(b)))
+                .transpose()?,
+            after: Some(audit::json(&snapshot(&after))?),
+        };
+        Ok(Written::done(slug.clone(), entry))
+    })
+    .await
+}

@@ -1,0 +1,173 @@
+//! Server halves of the registry functions: the page and the vendor page, mapped from the one
+//! public view (`registry::view`).
+
+use super::{AssuranceSummary, RegistryPage, VendorDetail, VendorSummary, PAGE_SIZE};
+use crate::{
+    api::types::{service_options, Country, SelectOption},
+    domain::{
+        changes::describe, compliance::PublicAssurance, country::country_name, RegistryFilter, Slug,
+    },
+    error::AppError,
+    registry::{
+        list_assured, past_day_only, registry_on,
+        view::{PublicVendor, Verdict},
+        with_assurance,
+    },
+    request::{db, internal, today},
+    store::{changes, services, vendors},
+};
+
+fn country(code: &str) -> Country {
+    Country {
+        code: code.to_string(),
+        name: country_name(code).unwrap_or(code).to_string(),
+    }
+}
+
+/// A registry row of the page, from the public view.
+fn summary(v: &PublicVendor) -> VendorSummary {
+    VendorSummary {
+        slug: v.slug.clone(),
+        legal_name: v.legal_name.clone(),
+        trading_name: v.trading_name.clone(),
+        // a past day knows the purpose, not its category: the column shows the purpose
+        purpose_category: v
+            .purpose_category
+            .clone()
+            .unwrap_or_else(|| v.purpose.clone()),
+        purpose: v.purpose.clone(),
+        services: v.services.clone(),
+        countries: v.processing_countries.iter().map(|c| country(c)).collect(),
+        categories: v.data_categories.clone(),
+        status: v.status,
+        authorized: v.compliance == Some(Verdict::Authorized),
+        announced_on: v.announced_on,
+        effective_on: v.effective_on,
+        removed_on: v.removed_on,
+    }
+}
+
+fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
+    AssuranceSummary {
+        authorized: a.compliance.authorized,
+        reasons: a
+            .compliance
+            .reasons
+            .iter()
+            .map(|r| r.text.clone())
+            .collect(),
+        next_change: a.compliance.next_change,
+        vpap_since: a.vpap_since,
+        tier: a.tier.label().to_string(),
+        certifications: a
+            .certifications
+            .iter()
+            .map(|(k, until)| (k.label().to_string(), *until))
+            .collect(),
+        obligations: a
+            .obligations
+            .iter()
+            .map(|o| o.label().to_string())
+            .collect(),
+    }
+}
+
+pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
+    let db = db()?;
+    let day = today();
+    let (mut filter, mut messages) = RegistryFilter::from_query(query);
+    past_day_only(&mut filter, day, &mut messages);
+    let all_services = services::list_services(&db).await?;
+    for s in &filter.services {
+        if !all_services.iter().any(|k| k.slug == s.as_str()) {
+            messages.push(format!(
+                "\"{}\" is not a service of ours; no vendor matches it.",
+                s.as_str()
+            ));
+        }
+    }
+    let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
+    let (items, total) = if let Some(as_of) = filter.as_of {
+        if filter.authorized.is_some() {
+            messages.push(
+                "Compliance is not recorded for past dates; that filter was not applied.".into(),
+            );
+        }
+        let entries = registry_on(&db, &filter, as_of).await?;
+        let total = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+        let items = entries
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(PAGE_SIZE as usize)
+            .map(|e| summary(&PublicVendor::from_past(e)))
+            .collect();
+        (items, total)
+    } else {
+        let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
+        let items = rows
+            .iter()
+            .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| summary(&v)))
+            .collect::<Result<Vec<_>, _>>()?;
+        (items, total)
+    };
+    let mut countries: Vec<SelectOption> = vendors::public_countries(&db, day)
+        .await?
+        .into_iter()
+        .map(|c| SelectOption {
+            label: country_name(&c).unwrap_or(&c).to_string(),
+            value: c,
+        })
+        .collect();
+    countries.sort_by(|a, b| a.label.cmp(&b.label));
+    let csv_query = filter.to_query(false);
+    Ok(RegistryPage {
+        items,
+        total,
+        page: filter.page,
+        page_size: PAGE_SIZE,
+        messages,
+        services: service_options(all_services.into_iter().map(|s| (s.slug, s.name))),
+        countries,
+        csv_href: if csv_query.is_empty() {
+            "/subprocessors.csv".into()
+        } else {
+            format!("/subprocessors.csv?{csv_query}")
+        },
+        filter,
+        today: day,
+    })
+}
+
+pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let db = db()?;
+    let day = today();
+    let row = vendors::get_public(&db, &slug, day)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (row, a) = with_assurance(vec![row], day, true)?
+        .pop()
+        .ok_or_else(|| internal("vendor row lost while loading its evidence"))?;
+    let only_this = changes::ChangeQuery {
+        vendor: Some(row.slug.clone()),
+        ..Default::default()
+    };
+    let (upcoming, _) = changes::list(&db, &only_this, day, changes::When::Upcoming, 20, 0).await?;
+    let upcoming_changes = upcoming
+        .iter()
+        .map(|r| r.event().map(|e| (e.effective_on, describe(&e))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let v = PublicVendor::from_row(&row, &a)?;
+    Ok(VendorDetail {
+        upcoming_changes,
+        summary: summary(&v),
+        assurance: assurance_summary(&a),
+        parent_company: v.parent_company.clone(),
+        registration_country: country(&row.registration_country),
+        website: v.website.clone(),
+        privacy_contact: v.privacy_contact.clone(),
+        kind: v.kind.clone().unwrap_or_default(),
+        work_location: v.work_location.clone().unwrap_or_default(),
+        transfer_mechanism: v.transfer_mechanism.clone().unwrap_or_default(),
+    })
+}

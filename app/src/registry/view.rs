@@ -1,0 +1,371 @@
+//! The one public view of a vendor, labels resolved: what a customer may read of it. The
+//! registry page, the CSV, the Excel workbook and the JSON API are all derived from it, today
+//! and for a past day, so the formats cannot drift apart. Field names are an interface (the
+//! CSV columns and the JSON keys, README): add at the end, never rename.
+
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
+
+use crate::{
+    domain::{
+        changes::AsOfEntry,
+        compliance::PublicAssurance,
+        label_for,
+        vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
+        DataCategory, Status,
+    },
+    store::{vendors::VendorRow, StoreResult},
+};
+
+/// The CSV header, in column order: the JSON keys are the same names.
+pub const COLUMNS: [&str; 24] = [
+    "legal_name",
+    "trading_name",
+    "slug",
+    "parent_company",
+    "registration_country",
+    "kind",
+    "work_location",
+    "purpose_category",
+    "purpose",
+    "services",
+    "processing_countries",
+    "data_categories",
+    "transfer_mechanism",
+    "status",
+    "announced_on",
+    "effective_on",
+    "removed_on",
+    "website",
+    "privacy_contact",
+    "compliance",
+    "vpap_enrolled_since",
+    "assurance_tier",
+    "certifications",
+    "bound_by_contract_to",
+];
+
+/// Separator of multi-valued cells.
+pub const LIST_SEPARATOR: &str = "; ";
+
+/// Authorized or not, computed for today (unknown for a past day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Authorized,
+    NotCompliant,
+}
+
+impl Verdict {
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::Authorized => "authorized",
+            Verdict::NotCompliant => "not_compliant",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Authorized => "Authorized",
+            Verdict::NotCompliant => "Not compliant",
+        }
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+fn status_label<S: Serializer>(status: &Status, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.label())
+}
+
+/// An independent assessment valid on the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Certification {
+    pub name: String,
+    pub valid_until: NaiveDate,
+}
+
+/// One vendor as customers read it. Fields follow [`COLUMNS`]; `None` is what is not known
+/// (an empty cell, `null` in JSON), e.g. the registration of a vendor on a past day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicVendor {
+    pub legal_name: String,
+    pub trading_name: Option<String>,
+    pub slug: String,
+    pub parent_company: Option<String>,
+    pub registration_country: Option<String>,
+    pub kind: Option<String>,
+    pub work_location: Option<String>,
+    pub purpose_category: Option<String>,
+    pub purpose: String,
+    /// Service names.
+    pub services: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes.
+    pub processing_countries: Vec<String>,
+    /// Labels, e.g. "Customer data".
+    pub data_categories: Vec<String>,
+    pub transfer_mechanism: Option<String>,
+    #[serde(serialize_with = "status_label")]
+    pub status: Status,
+    pub announced_on: Option<NaiveDate>,
+    pub effective_on: Option<NaiveDate>,
+    pub removed_on: Option<NaiveDate>,
+    pub website: Option<String>,
+    pub privacy_contact: Option<String>,
+    pub compliance: Option<Verdict>,
+    pub vpap_enrolled_since: Option<NaiveDate>,
+    pub assurance_tier: Option<String>,
+    pub certifications: Vec<Certification>,
+    pub bound_by_contract_to: Vec<String>,
+}
+
+fn category_labels(codes: &[String]) -> Vec<String> {
+    codes
+        .iter()
+        .map(|c| label_for(c, DataCategory::parse, DataCategory::label))
+        .collect()
+}
+
+impl PublicVendor {
+    /// Today's view of a stored vendor with its public assurance on the day.
+    pub fn from_row(row: &VendorRow, a: &PublicAssurance) -> StoreResult<Self> {
+        let lifecycle = row.lifecycle()?;
+        Ok(PublicVendor {
+            legal_name: row.legal_name.clone(),
+            trading_name: row.trading_name.clone(),
+            slug: row.slug.clone(),
+            parent_company: row.parent_company.clone(),
+            registration_country: Some(row.registration_country.clone()),
+            kind: Some(label_for(&row.kind, VendorKind::parse, VendorKind::label)),
+            work_location: Some(label_for(
+                &row.work_location,
+                WorkLocation::parse,
+                WorkLocation::label,
+            )),
+            purpose_category: Some(label_for(
+                &row.purpose_category,
+                PurposeCategory::parse,
+                PurposeCategory::label,
+            )),
+            purpose: row.purpose.clone(),
+            services: row.service_list(),
+            processing_countries: row.country_list(),
+            data_categories: category_labels(&row.category_list()),
+            transfer_mechanism: Some(label_for(
+                &row.transfer_mechanism,
+                TransferMechanism::parse,
+                TransferMechanism::label,
+            )),
+            status: row.status()?,
+            announced_on: lifecycle.announced_on,
+            effective_on: lifecycle.effective_on,
+            removed_on: lifecycle.removed_on,
+            website: row.website.clone(),
+            privacy_contact: row.privacy_contact.clone(),
+            compliance: Some(if a.compliance.authorized {
+                Verdict::Authorized
+            } else {
+                Verdict::NotCompliant
+            }),
+            vpap_enrolled_since: a.vpap_since,
+            assurance_tier: Some(a.tier.label().to_string()),
+            certifications: a
+                .certifications
+                .iter()
+                .map(|(k, until)| Certification {
+                    name: k.label().to_string(),
+                    valid_until: *until,
+                })
+                .collect(),
+            bound_by_contract_to: a
+                .obligations
+                .iter()
+                .map(|o| o.label().to_string())
+                .collect(),
+        })
+    }
+
+    /// A vendor of a past day's registry: what the change history records (name, purpose,
+    /// scope, status and the date it started); the rest is not known.
+    pub fn from_past(e: &AsOfEntry) -> Self {
+        let (status, announced_on, effective_on) = e.status_and_dates();
+        PublicVendor {
+            legal_name: e.scope.legal_name.clone(),
+            trading_name: None,
+            slug: e.slug.clone(),
+            parent_company: None,
+            registration_country: None,
+            kind: None,
+            work_location: None,
+            purpose_category: None,
+            purpose: e.scope.purpose.clone(),
+            services: e.scope.services.clone(),
+            processing_countries: e.scope.countries.clone(),
+            data_categories: category_labels(&e.scope.categories),
+            transfer_mechanism: None,
+            status,
+            announced_on,
+            effective_on,
+            removed_on: None,
+            website: None,
+            privacy_contact: None,
+            compliance: None,
+            vpap_enrolled_since: None,
+            assurance_tier: None,
+            certifications: Vec::new(),
+            bound_by_contract_to: Vec::new(),
+        }
+    }
+
+    /// The cells of a CSV row or worksheet row, in [`COLUMNS`] order, before any spreadsheet
+    /// neutralising: labels as the page shows them, lists joined with "; ".
+    pub fn cells(&self) -> [String; COLUMNS.len()] {
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        [
+            self.legal_name.clone(),
+            opt(&self.trading_name),
+            self.slug.clone(),
+            opt(&self.parent_company),
+            opt(&self.registration_country),
+            opt(&self.kind),
+            opt(&self.work_location),
+            opt(&self.purpose_category),
+            self.purpose.clone(),
+            self.services.join(LIST_SEPARATOR),
+            self.processing_countries.join(LIST_SEPARATOR),
+            self.data_categories.join(LIST_SEPARATOR),
+            opt(&self.transfer_mechanism),
+            self.status.label().to_string(),
+            day(self.announced_on),
+            day(self.effective_on),
+            day(self.removed_on),
+            opt(&self.website),
+            opt(&self.privacy_contact),
+            self.compliance
+                .map(|v| v.label().to_string())
+                .unwrap_or_default(),
+            day(self.vpap_enrolled_since),
+            opt(&self.assurance_tier),
+            self.certifications
+                .iter()
+                .map(|c| format!("{} (valid until {})", c.name, c.valid_until))
+                .collect::<Vec<_>>()
+                .join(LIST_SEPARATOR),
+            self.bound_by_contract_to.join(LIST_SEPARATOR),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        assurance::Evidence,
+        changes::{AsOfStatus, PublicScope},
+        compliance::public_assurance,
+    };
+
+    fn row() -> VendorRow {
+        VendorRow {
+            id: 1,
+            version: 1,
+            slug: "acme".into(),
+            legal_name: "=HYPERLINK(\"x\")".into(),
+            trading_name: Some("Acme, \"the\" best".into()),
+            parent_company: None,
+            registration_country: "DE".into(),
+            website: None,
+            privacy_contact: None,
+            kind: "third_party".into(),
+            work_location: "own_facilities".into(),
+            purpose_category: "infrastructure".into(),
+            purpose: "Line one\nline two".into(),
+            transfer_mechanism: "sccs".into(),
+            announced_on: Some("2026-01-01".into()),
+            effective_on: None,
+            removed_on: None,
+            status: "announced".into(),
+            services: Some("compute object-storage".into()),
+            service_names: Some("Compute; Object Storage".into()),
+            countries: Some("DE FR".into()),
+            categories: Some("customer support".into()),
+            evidence: Default::default(),
+        }
+    }
+
+    fn vendor() -> PublicVendor {
+        let day = "2026-06-01".parse().expect("date");
+        let a = public_assurance(&Evidence::default(), day, false);
+        PublicVendor::from_row(&row(), &a).expect("view")
+    }
+
+    #[test]
+    fn cells_follow_the_columns_with_labels() {
+        let cells = vendor().cells();
+        let cell = |name: &str| {
+            let i = COLUMNS.iter().position(|c| *c == name).expect("column");
+            cells[i].clone()
+        };
+        assert_eq!(cell("legal_name"), "=HYPERLINK(\"x\")");
+        assert_eq!(cell("services"), "Compute; Object Storage");
+        assert_eq!(cell("processing_countries"), "DE; FR");
+        assert_eq!(cell("data_categories"), "Customer data; Support data");
+        assert_eq!(cell("kind"), "Third party");
+        assert_eq!(cell("status"), "Announced");
+        assert_eq!(cell("announced_on"), "2026-01-01");
+        assert_eq!(cell("compliance"), "Not compliant");
+        assert_eq!(cell("assurance_tier"), "Standard");
+    }
+
+    #[test]
+    fn json_keys_are_the_csv_columns() {
+        let json = serde_json::to_value(vendor()).expect("json");
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut columns = COLUMNS.to_vec();
+        keys.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(keys, columns);
+        assert_eq!(json["compliance"], "not_compliant");
+        assert_eq!(json["status"], "Announced");
+        assert_eq!(json["processing_countries"][1], "FR");
+        assert_eq!(json["trading_name"], "Acme, \"the\" best");
+    }
+
+    #[test]
+    fn a_past_day_knows_scope_and_dates_only() {
+        let e = AsOfEntry {
+            slug: "acme".into(),
+            status: AsOfStatus::Active,
+            scope: PublicScope {
+                legal_name: "Acme GmbH".into(),
+                purpose: "Mail".into(),
+                services: vec!["Mail".into()],
+                countries: vec!["DE".into()],
+                categories: vec!["support".into()],
+            },
+            since: "2026-01-01".parse().expect("date"),
+        };
+        let v = PublicVendor::from_past(&e);
+        let cells = v.cells();
+        assert_eq!(cells[0], "Acme GmbH");
+        assert_eq!(cells[11], "Support data");
+        assert_eq!(
+            (cells[13].as_str(), cells[15].as_str()),
+            ("Active", "2026-01-01")
+        );
+        assert!(cells[19].is_empty() && cells[4].is_empty());
+        assert_eq!(
+            serde_json::to_value(&v).expect("json")["compliance"],
+            serde_json::Value::Null
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Editing vendors: the editing row (stored codes, as forms show them), inserting and
+//! updating a vendor with its links. Updates check the row's version (optimistic locking) and
+//! run in the caller's transaction, beside their audit row.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{day, words, FIELDS, SCOPE_LISTS};
+use crate::{
+    domain::{
+        changes::PublicScope,
+        vendor::{NewVendor, PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
+        CountryCode, DataCategory, Lifecycle, Slug,
+    },
+    store::{now_utc, StoreError, StoreResult},
+};
+
+/// A vendor's stored fields as an editing form shows them (codes, not labels).
+#[derive(Debug, Clone, FromRow)]
+pub struct VendorEditRow {
+    pub id: i64,
+    pub version: i64,
+    pub slug: String,
+    pub legal_name: String,
+    pub trading_name: Option<String>,
+    pub parent_company: Option<String>,
+    pub registration_country: String,
+    pub website: Option<String>,
+    pub privacy_contact: Option<String>,
+    pub kind: String,
+    pub work_location: String,
+    pub purpose_category: String,
+    pub purpose: String,
+    pub transfer_mechanism: String,
+    pub announced_on: Option<String>,
+    pub effective_on: Option<String>,
+    pub removed_on: Option<String>,
+    /// Service slugs, processing countries and data category codes, joined with " ".
+    pub services: Option<String>,
+    pub countries: Option<String>,
+    pub categories: Option<String>,
+}
+
+impl VendorEditRow {
+    /// What customers see of this vendor's scope, service slugs given as names.
+    pub fn public_scope(&self, service_names: &HashMap<String, String>) -> PublicScope {
+        PublicScope {
+            legal_name: self.legal_name.clone(),
+            purpose: self.purpose.clone(),
+            services: words(self.services.as_deref())
+                .into_iter()
+                .map(|s| service_names.get(&s).cloned().unwrap_or(s))
+                .collect(),
+            countries: words(self.countries.as_deref()),
+            categories: words(self.categories.as_deref()),
+        }
+        .normalized()
+    }
+
+    pub fn lifecycle(&self) -> StoreResult<Lifecycle> {
+        Ok(Lifecycle {
+            announced_on: day(self.announced_on.as_deref())?,
+            effective_on: day(self.effective_on.as_deref())?,
+            removed_on: day(self.removed_on.as_deref())?,
+        })
+    }
+
+    /// The stored vendor as a record, e.g. to save it again with one field changed.
+    pub fn record(&self) -> StoreResult<NewVendor> {
+        let bad = |e: crate::domain::ParseError| StoreError::Corrupt(e.0);
+        Ok(NewVendor {
+            slug: Slug::parse(&self.slug).map_err(bad)?,
+            legal_name: self.legal_name.clone(),
+            trading_name: self.trading_name.clone(),
+            parent_company: self.parent_company.clone(),
+            registration_country: CountryCode::parse(&self.registration_country).map_err(bad)?,
+            website: self.website.clone(),
+            privacy_contact: self.privacy_contact.clone(),
+            kind: VendorKind::parse(&self.kind).map_err(bad)?,
+            work_location: WorkLocation::parse(&self.work_location).map_err(bad)?,
+            purpose_category: PurposeCategory::parse(&self.purpose_category).map_err(bad)?,
+            purpose: self.purpose.clone(),
+            transfer_mechanism: TransferMechanism::parse(&self.transfer_mechanism).map_err(bad)?,
+            lifecycle: self.lifecycle()?,
+            services: words(self.services.as_deref())
+                .iter()
+                .map(|s| Slug::parse(s).map_err(bad))
+                .collect::<StoreResult<_>>()?,
+            countries: words(self.countries.as_deref())
+                .iter()
+                .map(|c| CountryCode::parse(c).map_err(bad))
+                .collect::<StoreResult<_>>()?,
+            categories: words(self.categories.as_deref())
+                .iter()
+                .map(|c| DataCategory::parse(c).map_err(bad))
+                .collect::<StoreResult<_>>()?,
+        })
+    }
+}
+
+fn edit_select(where_sql: &str) -> String {
+    format!("SELECT {FIELDS}, {SCOPE_LISTS} FROM vendors v WHERE {where_sql}")
+}
+
+/// A vendor's editing row by slug.
+pub async fn edit_row(conn: &mut AnyConnection, slug: &str) -> StoreResult<Option<VendorEditRow>> {
+    Ok(
+        sqlx::query_as::<Any, VendorEditRow>(&edit_select("v.slug = $1"))
+            .bind(slug.to_string())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// Announced vendors that have no change event yet (data from before change events existed).
+pub async fn announced_without_history(
+    conn: &mut AnyConnection,
+) -> StoreResult<Vec<VendorEditRow>> {
+    Ok(sqlx::query_as::<Any, VendorEditRow>(&edit_select(
+        "v.announced_on IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM change_events c WHERE c.vendor_id = v.id) ORDER BY v.id",
+    ))
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+fn date(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+/// Insert a vendor and its links on an open connection or transaction; returns its id.
+pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResult<i64> {
+    let now = now_utc();
+    let id: i64 = sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO vendors (slug, legal_name, trading_name, parent_company, \
+         registration_country, website, privacy_contact, kind, work_location, purpose_category, \
+         purpose, transfer_mechanism, announced_on, effective_on, removed_on, search_text, \
+         version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17) \
+         RETURNING id",
+    )
+    .bind(v.slug.as_str().to_string())
+    .bind(v.legal_name.clone())
+    .bind(v.trading_name.clone())
+    .bind(v.parent_company.clone())
+    .bind(v.registration_country.as_str().to_string())
+    .bind(v.website.clone())
+    .bind(v.privacy_contact.clone())
+    .bind(v.kind.code())
+    .bind(v.work_location.code())
+    .bind(v.purpose_category.code())
+    .bind(v.purpose.clone())
+    .bind(v.transfer_mechanism.code())
+    .bind(date(v.lifecycle.announced_on))
+    .bind(date(v.lifecycle.effective_on))
+    .bind(date(v.lifecycle.removed_on))
+    .bind(v.search_text())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    insert_links(conn, id, v).await?;
+    Ok(id)
+}
+
+/// Link a vendor to its services (by slug), processing countries and data categories.
+async fn insert_links(conn: &mut AnyConnection, id: i64, v: &NewVendor) -> StoreResult<()> {
+    for s in &v.services {
+        let linked = sqlx::query(
+            "INSERT INTO vendor_services (vendor_id, service_id) \
+             SELECT $1, id FROM services WHERE slug = $2",
+        )
+        .bind(id)
+        .bind(s.as_str().to_string())
+        .execute(&mut *conn)
+        .await?;
+        if linked.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "no service with the slug {:?}",
+                s.as_str()
+            )));
+        }
+    }
+    for c in &v.countries {
+        sqlx::query("INSERT INTO vendor_countries (vendor_id, country_code) VALUES ($1, $2)")
+            .bind(id)
+            .bind(c.as_str().to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for c in &v.categories {
+        sqlx::query(
+            "INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(c.code())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replace a vendor's fields and links if it is still at `version`; returns whether it was.
+pub async fn update_vendor(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    v: &NewVendor,
+) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE vendors SET legal_name = $1, trading_name = $2, parent_company = $3, \
+         registration_country = $4, website = $5, privacy_contact = $6, kind = $7, \
+         work_location = $8, purpose_category = $9, purpose = $10, transfer_mechanism = $11, \
+         announced_on = $12, effective_on = $13, removed_on = $14, search_text = $15, \
+         version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
+    )
+    .bind(v.legal_name.clone())
+    .bind(v.trading_name.clone())
+    .bind(v.parent_company.clone())
+    .bind(v.registration_country.as_str().to_string())
+    .bind(v.website.clone())
+    .bind(v.privacy_contact.clone())
+    .bind(v.kind.code())
+    .bind(v.work_location.code())
+    .bind(v.purpose_category.code())
+    .bind(v.purpose.clone())
+    .bind(v.transfer_mechanism.code())
+    .bind(date(v.lifecycle.announced_on))
+    .bind(date(v.lifecycle.effective_on))
+    .bind(date(v.lifecycle.removed_on))
+    .bind(v.search_text())
+    .bind(now_utc())
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if res.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for table in [
+        "vendor_services",
+        "vendor_countries",
+        "vendor_data_categories",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE vendor_id = $1"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    insert_links(conn, id, v).await?;
+    Ok(true)
+}

@@ -1,0 +1,380 @@
+//! Vendors (subprocessors) and their links to services, countries and data categories: the
+//! public rows with their evidence packed in (see `evidence`) and the registry's queries here;
+//! the editing rows and the writes in `edit`.
+
+mod edit;
+
+pub use edit::{announced_without_history, edit_row, insert_vendor, update_vendor, VendorEditRow};
+
+use chrono::NaiveDate;
+use sqlx::{Any, FromRow};
+
+use super::{
+    evidence::{self, PackedEvidence},
+    Db, StoreError, StoreResult,
+};
+use crate::domain::{
+    assurance::{Evidence, EvidenceKeys},
+    vendor::WorkLocation,
+    DataCategory, Lifecycle, RegistryFilter, Slug, Status,
+};
+
+/// SQL twin of [`Lifecycle::status_on`], with the day bound as `$1`.
+pub const STATUS_SQL: &str = "CASE \
+    WHEN v.announced_on IS NULL OR v.announced_on > $1 THEN 'proposed' \
+    WHEN v.removed_on IS NOT NULL AND v.removed_on <= $1 THEN 'removed' \
+    WHEN v.effective_on IS NOT NULL AND v.effective_on <= $1 THEN 'active' \
+    ELSE 'announced' END";
+
+/// The scope of vendor `v`, one subquery per list: `services` (slugs) `countries` (ISO
+/// codes) and `categories` (codes) joined with " ", and `service_names` joined with "; ".
+/// Every vendor query reads its scope through this one fragment.
+pub(super) const SCOPE_LISTS: &str = "\
+    (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
+       JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
+    (SELECT string_agg(s.name, '; ' ORDER BY s.name) FROM vendor_services vs \
+       JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS service_names, \
+    (SELECT string_agg(vc.country_code, ' ' ORDER BY vc.country_code) \
+       FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
+    (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
+       FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories";
+
+/// The vendor's own columns (`v`), the same for both row types.
+pub(super) const FIELDS: &str =
+    "v.id, v.version, v.slug, v.legal_name, v.trading_name, v.parent_company, \
+    v.registration_country, v.website, v.privacy_contact, v.kind, v.work_location, \
+    v.purpose_category, v.purpose, v.transfer_mechanism, v.announced_on, v.effective_on, \
+    v.removed_on";
+
+/// The items of a list column of [`SCOPE_LISTS`] joined with " ".
+pub fn words(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or("")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+pub(super) fn day(s: Option<&str>) -> StoreResult<Option<NaiveDate>> {
+    s.map(|s| {
+        s.parse()
+            .map_err(|e| StoreError::Corrupt(format!("bad date {s:?}: {e}")))
+    })
+    .transpose()
+}
+
+/// One vendor as the public registry and the internal pages read it: its fields, its status
+/// on the day asked for, its scope and its evidence.
+#[derive(Debug, Clone, FromRow)]
+pub struct VendorRow {
+    pub id: i64,
+    pub version: i64,
+    pub slug: String,
+    pub legal_name: String,
+    pub trading_name: Option<String>,
+    pub parent_company: Option<String>,
+    pub registration_country: String,
+    pub website: Option<String>,
+    pub privacy_contact: Option<String>,
+    pub kind: String,
+    pub work_location: String,
+    pub purpose_category: String,
+    pub purpose: String,
+    pub transfer_mechanism: String,
+    pub announced_on: Option<String>,
+    pub effective_on: Option<String>,
+    pub removed_on: Option<String>,
+    pub status: String,
+    pub services: Option<String>,
+    pub service_names: Option<String>,
+    pub countries: Option<String>,
+    pub categories: Option<String>,
+    #[sqlx(flatten)]
+    pub evidence: PackedEvidence,
+}
+
+impl VendorRow {
+    /// Service names, as customers read them.
+    pub fn service_list(&self) -> Vec<String> {
+        self.service_names
+            .as_deref()
+            .map(|s| s.split("; ").map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+    pub fn country_list(&self) -> Vec<String> {
+        words(self.countries.as_deref())
+    }
+    pub fn category_list(&self) -> Vec<String> {
+        words(self.categories.as_deref())
+    }
+    pub fn status(&self) -> StoreResult<Status> {
+        Status::parse(&self.status).map_err(|e| StoreError::Corrupt(e.0))
+    }
+    pub fn lifecycle(&self) -> StoreResult<Lifecycle> {
+        Ok(Lifecycle {
+            announced_on: day(self.announced_on.as_deref())?,
+            effective_on: day(self.effective_on.as_deref())?,
+            removed_on: day(self.removed_on.as_deref())?,
+        })
+    }
+
+    /// Everything the compliance rules read about this vendor, from its row alone.
+    pub fn evidence(&self) -> StoreResult<Evidence> {
+        self.evidence_with_keys().map(|(e, _)| e)
+    }
+
+    /// The evidence and the stored keys of its records (for editing forms).
+    pub fn evidence_with_keys(&self) -> StoreResult<(Evidence, EvidenceKeys)> {
+        let records = self.evidence.unpack()?;
+        let categories = self
+            .category_list()
+            .iter()
+            .map(|c| DataCategory::parse(c).map_err(|e| StoreError::Corrupt(e.0)))
+            .collect::<StoreResult<_>>()?;
+        let e = Evidence {
+            lifecycle: self.lifecycle()?,
+            work_location: WorkLocation::parse(&self.work_location).ok(),
+            categories,
+            enrollments: records.enrollments,
+            attestations: records.attestations,
+            assessments: records.assessments,
+            contracts: records.contracts,
+            training: records.training,
+        };
+        Ok((e, records.keys))
+    }
+}
+
+/// A `WHERE` clause and its bind values (all text), built from a filter. `$1` is always the day.
+struct Where {
+    sql: String,
+    binds: Vec<String>,
+}
+
+impl Where {
+    fn new(day: NaiveDate) -> Self {
+        Where {
+            sql: String::from("1 = 1"),
+            binds: vec![day.to_string()],
+        }
+    }
+
+    /// Append `AND <clause>` where `clause` holds `{}` for a list of fresh placeholders.
+    fn and_in(&mut self, clause: &str, values: impl IntoIterator<Item = String>) {
+        let start = self.binds.len() + 1;
+        self.binds.extend(values);
+        let marks: Vec<String> = (start..=self.binds.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&clause.replace("{}", &marks.join(", ")));
+    }
+
+    fn for_filter(filter: &RegistryFilter, day: NaiveDate) -> Self {
+        let mut w = Where::new(day);
+        w.and_in(
+            &format!("({STATUS_SQL}) IN ({{}})"),
+            filter
+                .effective_statuses()
+                .iter()
+                .map(|s| s.code().to_string()),
+        );
+        if let Some(q) = &filter.q {
+            w.and_in(
+                "v.search_text LIKE {} ESCAPE '\\'",
+                [format!("%{}%", escape_like(q))],
+            );
+        }
+        if !filter.services.is_empty() {
+            w.and_in(
+                "EXISTS (SELECT 1 FROM vendor_services vs JOIN services s ON s.id = vs.service_id \
+                 WHERE vs.vendor_id = v.id AND s.slug IN ({}))",
+                filter.services.iter().map(|s| s.as_str().to_string()),
+            );
+        }
+        if !filter.countries.is_empty() {
+            w.and_in(
+                "EXISTS (SELECT 1 FROM vendor_countries vc \
+                 WHERE vc.vendor_id = v.id AND vc.country_code IN ({}))",
+                filter.countries.iter().map(|c| c.as_str().to_string()),
+            );
+        }
+        if !filter.categories.is_empty() {
+            w.and_in(
+                "EXISTS (SELECT 1 FROM vendor_data_categories vd \
+                 WHERE vd.vendor_id = v.id AND vd.category_code IN ({}))",
+                filter.categories.iter().map(|c| c.code().to_string()),
+            );
+        }
+        w
+    }
+
+    fn bind_all<'q, O>(
+        &self,
+        mut q: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+        for b in &self.binds {
+            q = q.bind(b.clone());
+        }
+        q
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn select_sql(where_sql: &str, tail: &str) -> String {
+    format!(
+        "SELECT {FIELDS}, {STATUS_SQL} AS status, {SCOPE_LISTS}, {evidence} \
+         FROM vendors v WHERE {where_sql} {tail}",
+        evidence = evidence::evidence_columns_sql()
+    )
+}
+
+const ORDER: &str = "ORDER BY v.legal_name, v.id";
+
+/// One page (`(limit, offset)`, or every row) of the public registry, and the total number of
+/// matching vendors.
+pub async fn list_public(
+    db: &Db,
+    filter: &RegistryFilter,
+    day: NaiveDate,
+    page: Option<(u32, u64)>,
+) -> StoreResult<(Vec<VendorRow>, i64)> {
+    let w = Where::for_filter(filter, day);
+    let sql = match page {
+        // Pick the page's ids first, so the per-vendor subqueries run for that page only
+        // (SQLite would otherwise compute them for every match before sorting).
+        Some((limit, offset)) => select_sql(
+            &format!(
+                "v.id IN (SELECT v.id FROM vendors v WHERE {} {ORDER} LIMIT {limit} OFFSET {offset})",
+                w.sql
+            ),
+            ORDER,
+        ),
+        None => select_sql(&w.sql, ORDER),
+    };
+    let rows = w
+        .bind_all(sqlx::query_as::<Any, VendorRow>(&sql))
+        .fetch_all(&db.pool)
+        .await?;
+    let count_sql = format!("SELECT COUNT(*) FROM vendors v WHERE {}", w.sql);
+    let mut c = sqlx::query_scalar::<Any, i64>(&count_sql);
+    for b in &w.binds {
+        c = c.bind(b.clone());
+    }
+    let total = c.fetch_one(&db.pool).await?;
+    Ok((rows, total))
+}
+
+/// How long an export waits for a client that has stopped reading.
+const EXPORT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Every public vendor matching `filter`, streamed in registry order through a bounded channel
+/// so an export of any size holds only a few rows in memory.
+pub fn stream_public(
+    db: &Db,
+    filter: &RegistryFilter,
+    day: NaiveDate,
+) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
+    use futures::TryStreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel(512);
+    let w = Where::for_filter(filter, day);
+    let sql = select_sql(&w.sql, ORDER);
+    let pool = db.pool.clone();
+    let exports = db.exports.clone();
+    tokio::spawn(async move {
+        // hold a connection only while an export slot is free
+        let Ok(_slot) = exports.acquire_owned().await else {
+            return;
+        };
+        let q = w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql));
+        let mut rows = q.fetch(&pool);
+        loop {
+            let item = match rows.try_next().await {
+                Ok(Some(row)) => Ok(row),
+                Ok(None) => return,
+                Err(e) => Err(e.into()),
+            };
+            let failed = item.is_err();
+            // a client that stops reading must not keep the connection forever
+            match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
+                Ok(Ok(())) if !failed => {}
+                Ok(_) => return, // finished with an error, or the client went away
+                Err(_) => {
+                    tracing::warn!("export stopped: the client read nothing for {EXPORT_STALL:?}");
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// A public vendor by slug (announced, active or removed on `day`).
+pub async fn get_public(db: &Db, slug: &Slug, day: NaiveDate) -> StoreResult<Option<VendorRow>> {
+    let row = get_any(&db.pool, slug, day).await?;
+    Ok(row.filter(|r| r.status().is_ok_and(|s| Status::PUBLIC.contains(&s))))
+}
+
+/// A vendor by slug whatever its status (internal views), on the pool or in a transaction.
+pub async fn get_any<'c, E>(e: E, slug: &Slug, day: NaiveDate) -> StoreResult<Option<VendorRow>>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    let mut w = Where::new(day);
+    w.and_in("v.slug = {}", [slug.as_str().to_string()]);
+    let sql = select_sql(&w.sql, "");
+    Ok(w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql))
+        .fetch_optional(e)
+        .await?)
+}
+
+/// Every vendor whatever its status, with its evidence (the managers' dashboard).
+pub async fn list_all(db: &Db, day: NaiveDate) -> StoreResult<Vec<VendorRow>> {
+    let sql = select_sql("1 = 1 OR $1 = ''", ORDER);
+    Ok(sqlx::query_as::<Any, VendorRow>(&sql)
+        .bind(day.to_string())
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// Processing countries of vendors that are public on `day`, for the country filter.
+pub async fn public_countries(db: &Db, day: NaiveDate) -> StoreResult<Vec<String>> {
+    let sql = "SELECT DISTINCT vc.country_code FROM vendor_countries vc \
+               JOIN vendors v ON v.id = vc.vendor_id \
+               WHERE v.announced_on IS NOT NULL AND v.announced_on <= $1 \
+               ORDER BY vc.country_code";
+    Ok(sqlx::query_scalar::<Any, String>(sql)
+        .bind(day.to_string())
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// How many vendors exist at all (any status).
+pub async fn count_all(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM vendors")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+/// When the registry's data last changed (RFC 3339), for `Last-Modified`: the newest vendor
+/// update, evidence record or audit row.
+pub async fn last_change(db: &Db) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar::<Any, Option<String>>(
+        "SELECT MAX(t) FROM (\
+           SELECT MAX(updated_at) AS t FROM vendors \
+           UNION ALL SELECT MAX(occurred_at) FROM audit_log \
+           UNION ALL SELECT MAX(created_at) FROM vpap_enrollments \
+           UNION ALL SELECT MAX(created_at) FROM attestations \
+           UNION ALL SELECT MAX(created_at) FROM assessments \
+           UNION ALL SELECT MAX(created_at) FROM training_records \
+           UNION ALL SELECT MAX(created_at) FROM contracts) AS changes",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}

@@ -1,0 +1,13 @@
+//! The integration tests: one binary (one link) with a module per area. Each test starts the
+//! real server on port 0 against a fresh SQLite file or PostgreSQL database of its own
+//! (`support`), or runs the real `server` binary (`cli`).
+
+#[macro_use]
+mod support;
+
+mod api;
+mod changes;
+mod cli;
+mod manage;
+mod schema;
+mod store;

@@ -1,0 +1,748 @@
+//! Vendor managers over real HTTP on both databases: sign-in, sessions, throttling, the
+//! authorization of every mutating server function, optimistic locking and the audit trail.
+
+use crate::support::{borrow, session_cookie, spawn_app, Backend, TestApp};
+use app::domain::Role;
+use sqlx::Any;
+
+const PASSWORD: &str = "correct horse battery staple";
+const VENDOR: &str = "brightwater-hosting";
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db().await;
+    let v = sqlx::query_scalar::<Any, i64>(sql)
+        .fetch_one(&db.pool)
+        .await
+        .expect(sql);
+    db.pool.close().await;
+    v
+}
+
+/// A fingerprint of everything a server function could change.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for t in [
+        "vendors",
+        "vendor_services",
+        "vendor_countries",
+        "vpap_enrollments",
+        "attestations",
+        "assessments",
+        "training_records",
+        "contracts",
+        "users",
+        "audit_log",
+        "change_events",
+    ] {
+        out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
+    }
+    for t in ["vendors", "training_records", "users"] {
+        out.push(
+            scalar(
+                app,
+                &format!("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM {t}"),
+            )
+            .await,
+        );
+    }
+    out
+}
+
+async fn with_accounts(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.create_user("admin@example.test", Role::Admin, PASSWORD)
+        .await;
+    app.create_user("manager@example.test", Role::Manager, PASSWORD)
+        .await;
+    app.create_user("auditor@example.test", Role::Auditor, PASSWORD)
+        .await;
+    app.create_user("other@example.test", Role::Auditor, PASSWORD)
+        .await;
+    app
+}
+
+async fn vendor_version(app: &TestApp, slug: &str) -> i64 {
+    scalar(
+        app,
+        &format!("SELECT version FROM vendors WHERE slug = '{slug}'"),
+    )
+    .await
+}
+
+async fn user_key(app: &TestApp, email: &str) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT id, version FROM users WHERE email = '{email}'"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a user");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
+}
+
+async fn record_key(app: &TestApp, table: &str) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT r.id, r.version FROM {table} r JOIN vendors v ON v.id = r.vendor_id \
+         WHERE v.slug = '{VENDOR}' ORDER BY r.id LIMIT 1"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a record");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
+}
+
+async fn training_key(app: &TestApp) -> (String, String) {
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(&format!(
+        "SELECT t.id, t.version FROM training_records t JOIN vendors v ON v.id = t.vendor_id \
+         WHERE v.slug = '{VENDOR}' ORDER BY t.id LIMIT 1"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("a training record");
+    db.pool.close().await;
+    (id.to_string(), version.to_string())
+}
+
+/// Every mutating server function, with a valid body built against the current database.
+/// Who may call a mutating server function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Admins and managers.
+    Editors,
+    Admins,
+    /// Anyone signed in, for their own account.
+    SignedIn,
+}
+
+async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(String, String)>)> {
+    let v = vendor_version(app, VENDOR).await;
+    let (tid, tver) = training_key(app).await;
+    let other = user_key(app, "other@example.test").await;
+    let (aid, aver) = record_key(app, "attestations").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    vec![
+        (
+            "/api/manage/save_vendor",
+            Allowed::Editors,
+            app.vendor_form(VENDOR, v, "Brightwater Hosting GmbH").await,
+        ),
+        (
+            "/api/manage/save_vendor",
+            Allowed::Editors,
+            app.vendor_form("", 0, "Fresh Vendor Ltd").await,
+        ),
+        (
+            "/api/manage/add_training",
+            Allowed::Editors,
+            s(&[
+                ("t[vendor]", VENDOR),
+                ("t[person_name]", "Ada Lovelace"),
+                ("t[person_email]", "ada@vendor.example"),
+                ("t[course]", "Privacy essentials for vendors"),
+                ("t[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/edit_training",
+            Allowed::Editors,
+            s(&[
+                ("t[vendor]", VENDOR),
+                ("t[id]", &tid),
+                ("t[version]", &tver),
+                ("t[person_name]", "Renamed Person"),
+                ("t[person_email]", "renamed@vendor.example"),
+                ("t[course]", "Privacy essentials for vendors"),
+                ("t[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/bulk_training",
+            Allowed::Editors,
+            s(&[
+                ("b[vendor]", VENDOR),
+                (
+                    "b[people]",
+                    "Ann One <ann@vendor.example>\nBob Two, bob@vendor.example",
+                ),
+                ("b[course]", "Privacy essentials for vendors"),
+                ("b[completed_on]", &today),
+            ]),
+        ),
+        (
+            "/api/manage/add_enrollment",
+            Allowed::Editors,
+            s(&[
+                ("e[vendor]", VENDOR),
+                ("e[enrolled_on]", &today),
+                ("e[status]", "active"),
+            ]),
+        ),
+        (
+            "/api/manage/add_attestation",
+            Allowed::Editors,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[submitted_on]", &today),
+                ("a[outcome]", "approved"),
+                ("a[approved_on]", &today),
+                ("a[approved_by]", "Reviewer"),
+            ]),
+        ),
+        (
+            "/api/manage/add_assessment",
+            Allowed::Editors,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[kind]", "iso27001"),
+                ("a[assessor]", "Cert Body"),
+                ("a[period_start]", "2025-01-01"),
+                ("a[period_end]", "2025-12-31"),
+                ("a[issued_on]", "2026-01-15"),
+                ("a[valid_until]", "2029-01-14"),
+            ]),
+        ),
+        (
+            "/api/manage/add_contract",
+            Allowed::Editors,
+            s(&[
+                ("c[vendor]", VENDOR),
+                ("c[kind]", "dpa"),
+                ("c[reference]", "DPA-NEW"),
+                ("c[signed_on]", "2026-01-01"),
+                ("c[in_force_from]", "2026-01-01"),
+                ("c[obligations][confidentiality]", "on"),
+                ("c[obligations][breach_notice]", "on"),
+                ("c[breach_hours]", "48"),
+            ]),
+        ),
+        (
+            "/api/manage/remove_record",
+            Allowed::Editors,
+            s(&[
+                ("r[vendor]", VENDOR),
+                ("r[kind]", "training"),
+                ("r[id]", &tid),
+                ("r[version]", &tver),
+            ]),
+        ),
+        (
+            "/api/admin/add_user",
+            Allowed::Admins,
+            s(&[
+                ("u[email]", "new.person@example.test"),
+                ("u[role]", "auditor"),
+                ("u[password]", "a brand new long passphrase"),
+            ]),
+        ),
+        (
+            "/api/manage/edit_attestation",
+            Allowed::Editors,
+            s(&[
+                ("a[vendor]", VENDOR),
+                ("a[id]", &aid),
+                ("a[version]", &aver),
+                ("a[submitted_on]", "2026-01-02"),
+                ("a[outcome]", "approved"),
+                ("a[approved_on]", "2026-01-05"),
+                ("a[approved_by]", "Second Reviewer"),
+            ]),
+        ),
+        (
+            "/api/admin/update_user",
+            Allowed::Admins,
+            s(&[
+                ("u[id]", &other.0),
+                ("u[version]", &other.1),
+                ("u[role]", "manager"),
+                ("u[password]", "another long passphrase here"),
+            ]),
+        ),
+        (
+            "/api/account/password",
+            Allowed::SignedIn,
+            s(&[
+                ("p[current]", PASSWORD),
+                ("p[new]", "an auditor's own new passphrase"),
+            ]),
+        ),
+    ]
+}
+
+/// Server functions that change nothing: the public ones, signing in and out, and the
+/// internal reads (which must refuse anonymous callers, checked below). Every other
+/// registered server function must have a case in `mutating_calls`.
+/// Each with whether it is internal and the body of a call.
+type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
+const READ_ONLY: [Call; 11] = [
+    ("/api/registry", false, &[("query", "")]),
+    ("/api/vendor", false, &[("slug", VENDOR)]),
+    ("/api/changes", false, &[("query", "")]),
+    ("/api/whoami", false, &[]),
+    ("/api/login", false, &[]),
+    ("/api/logout", false, &[]),
+    ("/api/manage/home", true, &[]),
+    ("/api/manage/audit", true, &[("query", "")]),
+    ("/api/manage/vendor_assurance", true, &[("slug", VENDOR)]),
+    ("/api/manage/vendor_editor", true, &[("slug", VENDOR)]),
+    ("/api/admin/users", true, &[]),
+];
+
+async fn authorization_matrix(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let auditor = app.login("auditor@example.test", PASSWORD).await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    // the matrix covers every server function the app registers
+    let registered: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    let mut covered: std::collections::BTreeSet<String> = mutating_calls(&app)
+        .await
+        .into_iter()
+        .map(|(path, _, _)| path.to_string())
+        .collect();
+    covered.extend(READ_ONLY.iter().map(|(p, _, _)| p.to_string()));
+    assert_eq!(
+        registered, covered,
+        "a server function is missing from the authorization matrix (or one is gone)"
+    );
+    for (path, _, body) in READ_ONLY.iter().filter(|(_, internal, _)| *internal) {
+        let before = fingerprint(&app).await;
+        let res = app.post_form(path, body, None).await;
+        assert_eq!(res.status(), 401, "{path} refuses anonymous callers");
+        assert_eq!(fingerprint(&app).await, before);
+    }
+    let count = mutating_calls(&app).await.len();
+    for i in 0..count {
+        // rebuilt each time: versions move as allowed calls succeed
+        let (path, allowed, form) = mutating_calls(&app).await.swap_remove(i);
+        let form = borrow(&form);
+        let refused: Vec<(&str, Option<&str>, u16)> = match allowed {
+            Allowed::Admins => vec![
+                ("anonymous", None, 401),
+                ("auditor", Some(&auditor), 403),
+                ("manager", Some(&manager), 403),
+            ],
+            Allowed::Editors => vec![("anonymous", None, 401), ("auditor", Some(&auditor), 403)],
+            Allowed::SignedIn => vec![("anonymous", None, 401)],
+        };
+        for (who, cookie, status) in refused {
+            let before = fingerprint(&app).await;
+            let res = app.post_form(path, &form, cookie).await;
+            assert_eq!(res.status(), status, "{path} as {who}");
+            assert_eq!(
+                fingerprint(&app).await,
+                before,
+                "{path} as {who} changed nothing"
+            );
+        }
+        let allowed = match allowed {
+            Allowed::Admins => &admin,
+            Allowed::Editors => &manager,
+            Allowed::SignedIn => &auditor,
+        };
+        let before = fingerprint(&app).await;
+        let res = app.post_form(path, &form, Some(allowed)).await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            200,
+            "{path} is allowed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let after = fingerprint(&app).await;
+        assert_ne!(after, before, "{path} changed something");
+        assert!(after[9] > before[9], "{path} wrote an audit row");
+    }
+    // and the internal pages answer a signed-out visitor with the sign-in page
+    let res = app
+        .client
+        .get(format!("{}/manage", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fmanage");
+    app.stop().await;
+}
+
+async fn sessions_renew_expire_and_end(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let first = app.login("manager@example.test", PASSWORD).await;
+    let (status, html) = app.get_with("/manage", &first).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Not compliant today"), "dashboard renders");
+    // what needs a manager now: the demo's broken vendors with reasons, the lapsing
+    // attestation, and the chart
+    for expected in [
+        "/manage/vendors/brightwater-hosting",
+        "has no valid privacy training",
+        "/manage/vendors/ember-analytics",
+        "Lapsing within 90 days",
+        "VPAP attestation approved",
+        "<svg",
+    ] {
+        assert!(html.contains(expected), "dashboard shows {expected:?}");
+    }
+
+    // signing in again with a cookie issues a new id and retires the old one
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "manager@example.test"), ("password", PASSWORD)],
+            Some(&first),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let second = session_cookie(&res).expect("new cookie");
+    assert_ne!(second, first);
+    let set = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"),
+        "{set}"
+    );
+    assert_eq!(
+        app.get_with("/manage", &first).await.0,
+        302,
+        "old id is dead"
+    );
+
+    // sign out, then replay the cookie
+    let res = app.post_form("/api/logout", &[], Some(&second)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(session_cookie(&res).as_deref(), Some("registry_session="));
+    assert_eq!(
+        app.get_with("/manage", &second).await.0,
+        302,
+        "replayed cookie is refused"
+    );
+    let res = app
+        .post_form(
+            "/api/manage/add_enrollment",
+            &[
+                ("e[vendor]", VENDOR),
+                ("e[enrolled_on]", "2026-01-01"),
+                ("e[status]", "active"),
+            ],
+            Some(&second),
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+
+    // idle for 31 minutes: gone
+    let third = app.login("manager@example.test", PASSWORD).await;
+    let db = app.db().await;
+    let stale = (chrono::Utc::now() - chrono::Duration::minutes(31))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(stale)
+        .execute(&db.pool)
+        .await
+        .expect("age");
+    assert_eq!(
+        app.get_with("/manage", &third).await.0,
+        302,
+        "idle session ended"
+    );
+    // older than 12 hours although active: gone
+    let fourth = app.login("manager@example.test", PASSWORD).await;
+    let old = (chrono::Utc::now() - chrono::Duration::hours(13))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    sqlx::query("UPDATE sessions SET created_at = $1")
+        .bind(old)
+        .execute(&db.pool)
+        .await
+        .expect("age");
+    assert_eq!(
+        app.get_with("/manage", &fourth).await.0,
+        302,
+        "absolute timeout"
+    );
+
+    // an admin disabling the account ends its sessions at once
+    let fifth = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(
+        "SELECT id, version FROM users WHERE email = 'manager@example.test'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("user");
+    let (id, version) = (id.to_string(), version.to_string());
+    let res = app
+        .post_form(
+            "/api/admin/update_user",
+            &[
+                ("u[id]", &id),
+                ("u[version]", &version),
+                ("u[role]", "manager"),
+                ("u[disabled]", "on"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get_with("/manage", &fifth).await.0,
+        302,
+        "disabled account signed out"
+    );
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "manager@example.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 401, "disabled account cannot sign in");
+    db.pool.close().await;
+    app.stop().await;
+}
+
+async fn sign_in_errors_are_generic_and_throttled(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let wrong = app
+        .post_form(
+            "/api/login",
+            &[
+                ("email", "manager@example.test"),
+                ("password", "not the password at all"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status(), 401);
+    let wrong = wrong.text().await.unwrap_or_default();
+    let unknown = app
+        .post_form(
+            "/api/login",
+            &[
+                ("email", "nobody@example.test"),
+                ("password", "not the password at all"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(
+        unknown.text().await.unwrap_or_default(),
+        wrong,
+        "same answer for unknown e-mail"
+    );
+    assert!(wrong.contains("BadCredentials"), "{wrong}");
+    for _ in 0..4 {
+        let res = app
+            .post_form(
+                "/api/login",
+                &[
+                    ("email", "manager@example.test"),
+                    ("password", "still wrong password"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    // five failures: even the right password waits now
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "Manager@Example.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    let body = res.text().await.unwrap_or_default();
+    assert!(body.contains("TooManyAttempts"), "{body}");
+    // another account from the same address is not locked by those five
+    app.login("auditor@example.test", PASSWORD).await;
+    app.stop().await;
+}
+
+async fn stale_edit_conflicts_and_audit_is_append_only(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let admin = app.login("admin@example.test", PASSWORD).await;
+    let version = vendor_version(&app, VENDOR).await;
+    let first = app
+        .vendor_form(VENDOR, version, "Brightwater Hosting (first)")
+        .await;
+    let second = app
+        .vendor_form(VENDOR, version, "Brightwater Hosting (second)")
+        .await;
+    let (first, second) = (borrow(&first), borrow(&second));
+    let (a, b) = tokio::join!(
+        app.post_form("/api/manage/save_vendor", &first, Some(&manager)),
+        app.post_form("/api/manage/save_vendor", &second, Some(&admin)),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "exactly one save wins");
+    let loser = if a.status() == 409 { a } else { b };
+    let body = loser.text().await.unwrap_or_default();
+    assert!(
+        body.contains("Conflict") && body.contains("@example.test"),
+        "{body}"
+    );
+    assert_eq!(vendor_version(&app, VENDOR).await, version + 1);
+
+    // the winner's audit row: who, before and after
+    let db = app.db().await;
+    let (actor, before, after) = sqlx::query_as::<Any, (String, String, String)>(
+        "SELECT actor, before_json, after_json FROM audit_log WHERE entity = 'vendor' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("audit row");
+    assert!(actor.ends_with("@example.test"));
+    let before: serde_json::Value = serde_json::from_str(&before).expect("json");
+    let after: serde_json::Value = serde_json::from_str(&after).expect("json");
+    assert!(before["legal_name"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Brightwater Hosting"));
+    assert!(after["legal_name"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Brightwater Hosting ("));
+
+    // the public page shows the new name
+    let (_, html) = app.get(&format!("/subprocessors/{VENDOR}")).await;
+    assert!(
+        html.contains("Brightwater Hosting ("),
+        "public page changed"
+    );
+
+    // the audit trail cannot be rewritten
+    assert!(sqlx::query("UPDATE audit_log SET actor = 'someone else'")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    let (status, html) = app.get_with("/manage/audit?entity=vendor", &manager).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(VENDOR) && html.contains("update vendor"));
+    let (_, html) = app
+        .get_with("/manage/audit?entity=training", &manager)
+        .await;
+    assert!(!html.contains("update vendor"), "the kind filter applies");
+    let (_, html) = app
+        .get_with(&format!("/manage/audit?vendor={VENDOR}"), &manager)
+        .await;
+    assert!(html.contains("update vendor"), "a vendor's own history");
+    let (_, html) = app
+        .get_with("/manage/audit?vendor=someone-else", &manager)
+        .await;
+    assert!(
+        !html.contains("update vendor"),
+        "another vendor's history is empty"
+    );
+
+    // bad input: messages per field, nothing stored
+    let before = fingerprint(&app).await;
+    let mut bad = app.vendor_form(VENDOR, version + 1, "").await;
+    bad.retain(|(k, _)| !k.starts_with("vendor[services]"));
+    for (k, v) in bad.iter_mut() {
+        if k == "vendor[effective_on]" {
+            *v = "2024-01-01".into();
+        }
+    }
+    let res = app
+        .post_form("/api/manage/save_vendor", &borrow(&bad), Some(&manager))
+        .await;
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("legal_name") && body.contains("services"),
+        "{body}"
+    );
+    assert_eq!(fingerprint(&app).await, before);
+    db.pool.close().await;
+    app.stop().await;
+}
+
+async fn changing_a_password_ends_the_other_sessions(backend: Backend) {
+    let app = with_accounts(backend).await;
+    let here = app.login("manager@example.test", PASSWORD).await;
+    let elsewhere = app.login("manager@example.test", PASSWORD).await;
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", PASSWORD),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 401, "signed out: refused");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", "not my password"),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "wrong current password");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[("p[current]", PASSWORD), ("p[new]", "short")],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "weak new password");
+    let res = app
+        .post_form(
+            "/api/account/password",
+            &[
+                ("p[current]", PASSWORD),
+                ("p[new]", "a fresh long passphrase"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.get_with("/manage", &here).await.0,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        app.get_with("/manage", &elsewhere).await.0,
+        302,
+        "the other one ended"
+    );
+    app.login("manager@example.test", "a fresh long passphrase")
+        .await;
+    app.stop().await;
+}
+
+on_both_databases!(
+    authorization_matrix,
+    sessions_renew_expire_and_end,
+    sign_in_errors_are_generic_and_throttled,
+    stale_edit_conflicts_and_audit_is_append_only,
+    changing_a_password_ends_the_other_sessions,
+);

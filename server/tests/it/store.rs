@@ -1,0 +1,140 @@
+//! Store tests on both databases: the SQL status rule agrees with the domain rule.
+
+use crate::support::{fresh_db, Backend};
+use app::{
+    domain::{
+        vendor::{NewVendor, PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
+        CountryCode, Lifecycle, RegistryFilter, Slug, Status,
+    },
+    store::vendors::{insert_vendor, list_public},
+};
+use chrono::NaiveDate;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn vendor(i: usize, lifecycle: Lifecycle) -> NewVendor {
+    NewVendor {
+        slug: Slug::parse(&format!("vendor-{i}")).expect("slug"),
+        legal_name: format!("Vendor {i:02}"),
+        trading_name: None,
+        parent_company: None,
+        registration_country: CountryCode::parse("DE").expect("country"),
+        website: None,
+        privacy_contact: None,
+        kind: VendorKind::ThirdParty,
+        work_location: WorkLocation::OwnFacilities,
+        purpose_category: PurposeCategory::Infrastructure,
+        purpose: "Hosting".into(),
+        transfer_mechanism: TransferMechanism::NotApplicable,
+        lifecycle,
+        services: vec![],
+        countries: vec![],
+        categories: vec![],
+    }
+}
+
+async fn sql_status_matches_domain_rule(backend: Backend) {
+    let (db, guard) = fresh_db(backend).await;
+    let lifecycles = [
+        Lifecycle::default(),
+        // dropped before it was ever announced: never public
+        Lifecycle {
+            announced_on: None,
+            effective_on: None,
+            removed_on: Some(d("2026-03-15")),
+        },
+        Lifecycle {
+            announced_on: Some(d("2026-03-01")),
+            effective_on: None,
+            removed_on: None,
+        },
+        Lifecycle {
+            announced_on: Some(d("2026-03-01")),
+            effective_on: Some(d("2026-04-01")),
+            removed_on: None,
+        },
+        Lifecycle {
+            announced_on: Some(d("2026-03-01")),
+            effective_on: Some(d("2026-04-01")),
+            removed_on: Some(d("2026-05-01")),
+        },
+    ];
+    let mut tx = db.pool.begin().await.expect("tx");
+    for (i, l) in lifecycles.iter().enumerate() {
+        insert_vendor(&mut tx, &vendor(i, *l))
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let every_status = RegistryFilter {
+        statuses: vec![Status::Announced, Status::Active, Status::Removed],
+        page: 1,
+        ..Default::default()
+    };
+    for day in [
+        "2026-02-28",
+        "2026-03-01",
+        "2026-03-31",
+        "2026-04-01",
+        "2026-04-30",
+        "2026-05-01",
+    ] {
+        let day = d(day);
+        let (rows, total) = list_public(&db, &every_status, day, None)
+            .await
+            .expect("list");
+        let expected: Vec<(String, Status)> = lifecycles
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("Vendor {i:02}"), l.status_on(day)))
+            .filter(|(_, s)| *s != Status::Proposed)
+            .collect();
+        let got: Vec<(String, Status)> = rows
+            .iter()
+            .map(|r| (r.legal_name.clone(), r.status().expect("status")))
+            .collect();
+        assert_eq!(got, expected, "on {day}");
+        assert_eq!(total as usize, expected.len());
+    }
+    guard.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_sql_status_matches_domain_rule() {
+    sql_status_matches_domain_rule(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_sql_status_matches_domain_rule() {
+    sql_status_matches_domain_rule(Backend::Postgres).await;
+}
+
+async fn obligation_catalogue_matches_the_domain(backend: Backend) {
+    use app::domain::assurance::Obligation;
+    use sqlx::Any;
+    let (db, guard) = fresh_db(backend).await;
+    let stored: Vec<String> =
+        sqlx::query_scalar::<Any, String>("SELECT code FROM obligations ORDER BY code")
+            .fetch_all(&db.pool)
+            .await
+            .expect("catalogue");
+    let mut known: Vec<String> = Obligation::ALL
+        .iter()
+        .map(|o| o.code().to_string())
+        .collect();
+    known.sort();
+    assert_eq!(stored, known);
+    guard.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_obligation_catalogue_matches_the_domain() {
+    obligation_catalogue_matches_the_domain(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_obligation_catalogue_matches_the_domain() {
+    obligation_catalogue_matches_the_domain(Backend::Postgres).await;
+}

@@ -1,0 +1,379 @@
+//! Starting the real app for a test, and reading what it serves.
+
+use std::collections::HashMap;
+
+use app::store::Db;
+use server::seed;
+use server::{Application, ServeConfig};
+use sqlx::Connection;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `on_both_databases!(a, b)` runs each `async fn a(backend: Backend)` of the test file as
+/// `sqlite::a` and `postgres::a`.
+#[allow(unused_macros)]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+/// PostgreSQL server used for tests; each test gets a database of its own on it.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub client: reqwest::Client,
+    server: tokio::task::JoinHandle<()>,
+    guard: DbGuard,
+}
+
+/// A fresh database of the given kind; drop it with [`DbGuard::drop_database`].
+pub struct DbGuard {
+    _dir: Option<tempfile::TempDir>,
+    pg_database: Option<String>,
+}
+
+impl DbGuard {
+    pub async fn drop_database(self) {
+        if let Some(name) = self.pg_database {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+}
+
+/// A migrated, empty database of the given kind.
+#[allow(dead_code)] // each test binary uses part of this module
+pub async fn fresh_db(backend: Backend) -> (Db, DbGuard) {
+    let (url, dir, pg_database) = fresh_database_url(backend).await;
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    (
+        db,
+        DbGuard {
+            _dir: dir,
+            pg_database,
+        },
+    )
+}
+
+async fn fresh_database_url(
+    backend: Backend,
+) -> (String, Option<tempfile::TempDir>, Option<String>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("registry.db").display());
+            (url, Some(dir), None)
+        }
+        Backend::Postgres => {
+            let name = format!(
+                "registry_test_{}_{}",
+                std::process::id(),
+                chrono::Utc::now()
+                    .timestamp_nanos_opt()
+                    .unwrap_or_default()
+                    .unsigned_abs()
+            );
+            let mut admin = sqlx::PgConnection::connect(&postgres_admin_url())
+                .await
+                .expect("PostgreSQL must run on 127.0.0.1:5432 (or set TEST_POSTGRES_URL)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            let base = postgres_admin_url();
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{name}", &base[..i]),
+                None => panic!("bad TEST_POSTGRES_URL"),
+            };
+            (url, None, Some(name))
+        }
+    }
+}
+
+/// Start the server on port 0 against a fresh, demo-seeded database.
+#[allow(dead_code)]
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (database_url, dir, pg_database) = fresh_database_url(backend).await;
+    let config = ServeConfig {
+        database_url: database_url.clone(),
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        site_root: "target/site".into(),
+        site_pkg_dir: "pkg".into(),
+        production: true,
+        trust_forwarded_for: false,
+    };
+    let app = Application::build(config).await.expect("app starts");
+    let db = Db::connect(&database_url).await.expect("connect");
+    let today = chrono::Utc::now().date_naive();
+    seed::seed_demo(&db, today).await.expect("seed demo");
+    db.pool.close().await;
+    let base = format!("http://{}", app.addr());
+    let server = tokio::spawn(async move {
+        let _ = app.run().await;
+    });
+    TestApp {
+        base,
+        database_url: database_url.clone(),
+        // redirects are asserted, not followed
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            // a hung request fails its test instead of stalling the whole run
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .expect("http client"),
+        server,
+        guard: DbGuard {
+            _dir: dir,
+            pg_database,
+        },
+    }
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self.get_raw(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// POST a form (as a server function call or a plain form), with a session cookie.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(form).expect("form");
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// GET with a session cookie.
+    pub async fn get_with(&self, path: &str, cookie: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// Create an account directly in the database.
+    pub async fn create_user(&self, email: &str, role: app::domain::Role, password: &str) {
+        let db = Db::connect(&self.database_url).await.expect("connect");
+        let hash = app::passwords::hash_password(password.into())
+            .await
+            .expect("hash");
+        let email = app::domain::Email::parse(email).expect("email");
+        app::write::write(&db, "test setup", async |tx| {
+            app::store::users::insert_user(tx, &email, role, &hash)
+                .await
+                .map_err(|e| app::error::AppError::Request(e.to_string()))?;
+            Ok(app::write::Written::done(
+                (),
+                app::store::users::created_entry(&email, role),
+            ))
+        })
+        .await
+        .expect("create user");
+        db.pool.close().await;
+    }
+
+    /// Sign in and return the `name=value` session cookie.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post_form(
+                "/api/login",
+                &[("email", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "sign-in of {email} succeeds");
+        session_cookie(&res).expect("a session cookie is set")
+    }
+
+    /// The vendor form renamed to `name`. An existing vendor keeps its stored dates and scope, so
+    /// the save announces nothing new (the notice rule is tested in `changes.rs`); a new one is a
+    /// draft without dates.
+    pub async fn vendor_form(&self, slug: &str, version: i64, name: &str) -> Vec<(String, String)> {
+        let mut form: Vec<(String, String)> = [
+            ("vendor[slug]", slug.to_string()),
+            ("vendor[version]", version.to_string()),
+            ("vendor[legal_name]", name.to_string()),
+            ("vendor[registration_country]", "DE".into()),
+            ("vendor[kind]", "third_party".into()),
+            ("vendor[work_location]", "own_facilities".into()),
+            ("vendor[purpose_category]", "infrastructure".into()),
+            ("vendor[purpose]", "Hosts storage for backups.".into()),
+            ("vendor[transfer_mechanism]", "sccs".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        if slug.is_empty() {
+            form.push(("vendor[countries]".into(), "DE FR".into()));
+            form.push(("vendor[services][backup]".into(), "on".into()));
+            form.push(("vendor[categories][customer]".into(), "on".into()));
+            return form;
+        }
+        let db = self.db().await;
+        let (announced, effective, removed) = sqlx::query_as::<sqlx::Any, (String, String, String)>(
+            "SELECT COALESCE(announced_on, ''), COALESCE(effective_on, ''), COALESCE(removed_on, '') \
+             FROM vendors WHERE slug = $1",
+        )
+        .bind(slug.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .expect("vendor dates");
+        let list = |sql: &str| {
+            let sql = sql.to_string();
+            let pool = db.pool.clone();
+            async move {
+                sqlx::query_scalar::<sqlx::Any, String>(&sql)
+                    .bind(slug.to_string())
+                    .fetch_all(&pool)
+                    .await
+                    .expect("vendor scope")
+            }
+        };
+        let countries = list(
+            "SELECT vc.country_code FROM vendor_countries vc JOIN vendors v ON v.id = vc.vendor_id \
+             WHERE v.slug = $1",
+        )
+        .await;
+        let services = list(
+            "SELECT s.slug FROM vendor_services vs JOIN services s ON s.id = vs.service_id \
+             JOIN vendors v ON v.id = vs.vendor_id WHERE v.slug = $1",
+        )
+        .await;
+        let categories = list(
+            "SELECT vd.category_code FROM vendor_data_categories vd \
+             JOIN vendors v ON v.id = vd.vendor_id WHERE v.slug = $1",
+        )
+        .await;
+        db.pool.close().await;
+        form.push(("vendor[announced_on]".into(), announced));
+        form.push(("vendor[effective_on]".into(), effective));
+        form.push(("vendor[removed_on]".into(), removed));
+        form.push(("vendor[countries]".into(), countries.join(" ")));
+        for s in services {
+            form.push((format!("vendor[services][{s}]"), "on".into()));
+        }
+        for c in categories {
+            form.push((format!("vendor[categories][{c}]"), "on".into()));
+        }
+        form
+    }
+
+    /// A database handle on the app's database, for assertions.
+    pub async fn db(&self) -> Db {
+        Db::connect(&self.database_url).await.expect("connect")
+    }
+
+    /// Stop the server and drop a PostgreSQL test database.
+    pub async fn stop(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.guard.drop_database().await;
+    }
+}
+
+/// Legal names in the registry table, in order.
+#[allow(dead_code)]
+pub fn table_names(html: &str) -> Vec<String> {
+    html.split("<th scope=\"row\"")
+        .skip(1)
+        .filter_map(|cell| {
+            let a = cell.find("<a href=\"/subprocessors/")?;
+            let rest = &cell[a..];
+            let start = rest.find('>')? + 1;
+            let end = rest.find("</a>")?;
+            Some(unescape(&rest[start..end]))
+        })
+        .collect()
+}
+
+/// Undo HTML/XML escaping of text.
+#[allow(dead_code)]
+pub fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+/// CSV rows as maps from column name to cell (BOM stripped).
+#[allow(dead_code)]
+pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("valid CSV row");
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// The `name=value` of the session cookie a response sets (empty value when it clears it).
+#[allow(dead_code)]
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("registry_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A form of owned pairs as the borrowed pairs `post_form` takes.
+#[allow(dead_code)]
+pub fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
