@@ -25,6 +25,9 @@ pub enum AppError {
     BadCredentials,
     #[error("Too many failed sign-ins. Try again in {} minute{}.", .0, if *.0 == 1 { "" } else { "s" })]
     TooManyAttempts(u32),
+    /// Every place for this kind of work is taken, or it ran past its time: try again soon.
+    #[error("The registry is busy right now. Please try again in a few seconds.")]
+    Busy,
     #[error("Some fields need attention; see the messages next to them.")]
     Invalid(Vec<FieldError>),
     /// Someone saved the record after this form was opened. `current` lists the stored values
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Unauthorized | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::TooManyAttempts(_) => 429,
+            AppError::Busy => 503,
             AppError::Invalid(_) => 422,
             AppError::Conflict { .. } => 409,
         }

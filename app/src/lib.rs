@@ -22,6 +22,8 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod two_step;
+#[cfg(feature = "ssr")]
 pub mod write;
 
 pub use shell::{shell, App};

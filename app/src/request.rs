@@ -20,6 +20,35 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// How long heavy work may run before the request is answered "busy" instead.
+pub const HEAVY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Run heavy work (`work` reads the database and computes) with a heavy-work permit, within
+/// [`HEAVY_DEADLINE`]: `Busy` when no permit came in time or the work ran too long. Its CPU
+/// part should run on a blocking thread ([`cpu`]), so the async threads keep answering.
+pub async fn heavy<T>(
+    db: &Db,
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let _permit = db.heavy_slot().await.ok_or(AppError::Busy)?;
+    tokio::time::timeout(HEAVY_DEADLINE, work)
+        .await
+        .map_err(|_| {
+            tracing::warn!(
+                request_id = request_id(),
+                "heavy work ran past its deadline"
+            );
+            AppError::Busy
+        })?
+}
+
+/// Run CPU-bound work on a blocking thread.
+pub async fn cpu<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(internal)
+}
+
 /// The head of the request being answered (headers, address, URI).
 pub fn parts() -> Option<Parts> {
     use_context::<Parts>()
@@ -51,4 +80,16 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         internal(e)
     }
+}
+
+/// The id of this request (`x-request-id`, set by the server for every request), for logs.
+pub fn request_id() -> String {
+    parts()
+        .and_then(|p| {
+            p.headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
 }

@@ -12,7 +12,8 @@ use crate::{
     pages::{
         lazy::{
             AccountRoute, AuditRoute, ChangesRoute, LoginRoute, ManageHomeRoute, ManageVendorRoute,
-            UsersRoute, VendorEditRoute,
+            RecoveryCodesRoute, SignInSetupRoute, TwoStepSetupRoute, UsersRoute, VendorEditRoute,
+            VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -20,6 +21,7 @@ use crate::{
 
 /// The full document rendered by the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    crate::page_status::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -45,7 +47,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/registry.css"/>
         // the default title; pages replace it (lazily loaded pages set theirs once their code arrives)
-        <Title formatter=|text: String| format!("{text} · Subprocessor Registry") text="Registry"/>
+        <Title formatter=|text: String| crate::page_status::title_text(format!("{text} · Subprocessor Registry")) text="Registry"/>
         <Router>
             <Site/>
         </Router>
@@ -77,10 +79,14 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
                     <Route path=path!("/changes") view={Lazy::<ChangesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/account/two-step") view={Lazy::<TwoStepSetupRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/account/recovery-codes") view={Lazy::<RecoveryCodesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/new") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/:slug") view={Lazy::<ManageVendorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/vendors/:slug/edit") view={Lazy::<VendorEditRoute>::new()} ssr=SsrMode::Async/>

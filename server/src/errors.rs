@@ -38,6 +38,12 @@ pub async fn status_from_error(req: Request, next: Next) -> Response {
         .and_then(|e| StatusCode::from_u16(e.status_code()).ok())
     {
         parts.status = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            parts.headers.insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::routes::RETRY_AFTER_SECONDS),
+            );
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -6,20 +6,17 @@ pub mod cache;
 pub mod config;
 pub mod csv_export;
 pub mod errors;
+pub mod headers;
 pub mod origin;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod users;
 
 use std::{net::SocketAddr, sync::OnceLock};
 
-use app::{session::AuthSettings, shell, store::Db, App};
-use axum::{
-    extract::FromRef,
-    http::{header, HeaderValue},
-    routing::get,
-    Router,
-};
+use app::{session::SessionSettings, shell, store::Db, App};
+use axum::{extract::FromRef, routing::get, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
@@ -29,8 +26,10 @@ pub use config::ServeConfig;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub auth: AuthSettings,
+    pub settings: SessionSettings,
     pub leptos_options: LeptosOptions,
+    /// Requests per minute per address and the exempt networks; `None`: no limit.
+    pub rate_limit: Option<rate_limit::RateLimit>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -58,13 +57,30 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole HTTP surface of the app.
+/// Largest request body accepted (forms and server function calls are small).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// A request still unanswered after this long is answered `408` (long downloads stream
+/// their body after answering, so they are not cut).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The whole HTTP surface of the app: routes, then the layers every request passes, from the
+/// outside in: request id, rate limit, timeout, body limit, cross-site and two-cookie
+/// refusal, security headers, compression, the page cache, error statuses.
 pub fn router(state: AppState) -> Router {
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use tower_http::{
+        compression::CompressionLayer,
+        limit::RequestBodyLimitLayer,
+        request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
+        timeout::TimeoutLayer,
+    };
     let routes = route_list();
     let db = state.db.clone();
     let options = state.leptos_options.clone();
-    let auth = state.auth;
-    Router::new()
+    let settings = state.settings.clone();
+    let limits = state.rate_limit.clone();
+    let context_settings = settings.clone();
+    let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
         .route("/subprocessors.xlsx", get(routes::xlsx::subprocessors_xlsx))
@@ -79,34 +95,32 @@ pub fn router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(db.clone());
-                provide_context(auth);
+                provide_context(context_settings.clone());
             },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(errors::status_from_error))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(from_fn(errors::status_from_error))
+        .layer(from_fn_with_state(
             cache::PageCache::default(),
             cache::serve_cached,
         ))
-        .layer(axum::middleware::from_fn(origin::refuse_cross_site))
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
-}
-
-/// Headers every response carries.
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    res
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(from_fn_with_state(settings, headers::security_headers))
+        .layer(from_fn(origin::refuse_two_sessions))
+        .layer(from_fn(origin::refuse_cross_site))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state);
+    let app = match limits {
+        Some(rl) => app.layer(from_fn_with_state(rl, rate_limit::limit)),
+        None => app,
+    };
+    app.layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(headers::MakeId))
 }
 
 /// A bound, migrated, ready-to-serve instance.
@@ -114,6 +128,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     router: Router,
     addr: SocketAddr,
+    db: Db,
 }
 
 /// Why the server could not start, as one line for the operator.
@@ -170,22 +185,36 @@ impl Application {
             source,
         })?;
         let leptos_options = config.leptos_options(addr);
+        let settings = SessionSettings {
+            trusted_proxies: std::sync::Arc::new(config.trusted_proxies.clone()),
+            trust_peer: config.trust_forwarded_for,
+            secure_cookies: !config.insecure_cookies,
+            require_mfa_for: std::sync::Arc::new(config.require_mfa_for.clone()),
+        };
+        let rate_limit = config.rate_limit_per_minute.and_then(|n| {
+            rate_limit::RateLimit::new(n, config.rate_limit_exempt.clone(), settings.clone())
+        });
         let router = router(AppState {
-            db,
-            auth: AuthSettings {
-                trust_forwarded_for: config.trust_forwarded_for,
-            },
+            db: db.clone(),
+            settings,
             leptos_options,
+            rate_limit,
         });
         Ok(Self {
             listener,
             router,
             addr,
+            db,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The database handle the server uses (with its export slots and heavy-work permits).
+    pub fn db(&self) -> Db {
+        self.db.clone()
     }
 
     /// Serve until ctrl-c or SIGTERM. TCP_NODELAY is set on every connection: streamed pages

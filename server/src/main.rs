@@ -68,7 +68,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let today = chrono::Utc::now().date_naive();
     match cli.command {
         None | Some(Command::Serve) => {
-            let app = server::Application::build(ServeConfig::from_cli(&cli))
+            let config = ServeConfig::from_cli(&cli)?;
+            let app = server::Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("Subprocessor Registry listening on http://{}", app.addr());

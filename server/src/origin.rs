@@ -1,4 +1,4 @@
-//! Refuse cross-site requests that change state. Server functions are public POST endpoints,
+//! Refuse cross-site requests that change state, and requests with two session cookies. Server functions are public POST endpoints,
 //! so a page on another site could otherwise make a signed-in person's browser call them.
 //! Browsers say where a request comes from in `Sec-Fetch-Site` (and `Origin`); a mismatch gets
 //! 403 before any handler runs. Requests without either header (curl, scripts) pass: they
@@ -29,17 +29,64 @@ pub fn same_site(method: &Method, headers: &HeaderMap) -> bool {
     }
 }
 
+fn request_id(req: &Request) -> &str {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
 pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     if same_site(req.method(), req.headers()) {
         next.run(req).await
     } else {
-        tracing::warn!(path = %req.uri().path(), "refused a cross-site {} request", req.method());
+        tracing::warn!(
+            target: "registry::auth",
+            decision = "cross_site_refused",
+            path = %req.uri().path(),
+            method = %req.method(),
+            request_id = request_id(&req),
+            "auth decision"
+        );
         (
             StatusCode::FORBIDDEN,
             "Cross-site requests are not accepted.\n",
         )
             .into_response()
     }
+}
+
+/// How many session cookies (under either name) a request carries.
+pub fn session_cookies(headers: &HeaderMap) -> usize {
+    use app::session::{SESSION_COOKIE, SESSION_COOKIE_SECURE};
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .filter(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_SECURE)
+        .count()
+}
+
+/// Refuse a request carrying two session cookies: one planted beside the real one (by a
+/// sibling host or an old path) must not decide who the request is.
+pub async fn refuse_two_sessions(req: Request, next: Next) -> Response {
+    if session_cookies(req.headers()) > 1 {
+        tracing::warn!(
+            target: "registry::auth",
+            decision = "two_session_cookies_refused",
+            path = %req.uri().path(),
+            request_id = request_id(&req),
+            "auth decision"
+        );
+        return (
+            StatusCode::BAD_REQUEST,
+            "Two session cookies were sent. Clear this site's cookies and sign in again.\n",
+        )
+            .into_response();
+    }
+    next.run(req).await
 }
 
 #[cfg(test)]
@@ -52,6 +99,22 @@ mod tests {
             h.insert(*k, v.parse().expect("header value"));
         }
         h
+    }
+
+    #[test]
+    fn session_cookies_are_counted_under_both_names() {
+        assert_eq!(session_cookies(&headers(&[("cookie", "a=1; b=2")])), 0);
+        assert_eq!(
+            session_cookies(&headers(&[("cookie", "registry_session=x; b=2")])),
+            1
+        );
+        assert_eq!(
+            session_cookies(&headers(&[(
+                "cookie",
+                "__Host-registry_session=x; registry_session=y"
+            )])),
+            2
+        );
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal};
 
 use app::{
-    domain::{account::check_new_password, Email, Role},
+    domain::{Email, Role},
     error::AppError,
-    passwords::hash_password,
+    passwords::{check_new_password, hash_password},
     store::{redact, users, users::CreateUserError, Db},
     write::{write, Written},
 };

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::auth::TwoStepSetup;
 pub use crate::domain::forms::{NewUserForm, PasswordForm, UserForm};
 use crate::{domain::account::Role, error::AppError};
 
@@ -40,4 +41,77 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "account/password")]
 pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
     ssr::change_password(p).await
+}
+
+/// One of the signed-in person's sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Public id: ends the session, cannot be used as one.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: String,
+    pub address: String,
+    /// The session this page was loaded with.
+    pub current: bool,
+}
+
+/// The signed-in person's own account page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub email: String,
+    pub role: Role,
+    pub two_step_on: bool,
+    /// Their role must use two-step sign-in (it cannot be turned off).
+    pub two_step_required: bool,
+    pub recovery_codes_left: i64,
+    pub sessions: Vec<SessionView>,
+}
+
+/// End one of your sessions, by its public id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndSessionForm {
+    pub id: String,
+}
+
+/// Turn two-step sign-in off, with the current password.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TwoStepOffForm {
+    pub password: String,
+}
+
+#[server(prefix = "/api", endpoint = "account/overview")]
+pub async fn load_account() -> Result<AccountOverview, AppError> {
+    ssr::load_account().await
+}
+
+#[server(prefix = "/api", endpoint = "account/end_session")]
+pub async fn end_session(s: EndSessionForm) -> Result<(), AppError> {
+    ssr::end_session(s).await
+}
+
+/// Start (or resume) setting up two-step sign-in: the secret, its QR code and recovery codes.
+#[server(prefix = "/api", endpoint = "account/two_step_setup")]
+pub async fn load_two_step_setup() -> Result<TwoStepSetup, AppError> {
+    ssr::load_two_step_setup().await
+}
+
+/// New recovery codes to write down (the old ones work until these are confirmed).
+#[server(prefix = "/api", endpoint = "account/new_recovery_codes")]
+pub async fn load_new_recovery_codes() -> Result<Vec<String>, AppError> {
+    ssr::load_new_recovery_codes().await
+}
+
+/// Confirm the setup (or the new recovery codes) with a code from the authenticator app.
+#[server(prefix = "/api", endpoint = "account/two_step_confirm")]
+pub async fn confirm_two_step(code: String) -> Result<(), AppError> {
+    ssr::confirm_two_step(&code).await
+}
+
+#[server(prefix = "/api", endpoint = "account/two_step_off")]
+pub async fn turn_off_two_step(t: TwoStepOffForm) -> Result<(), AppError> {
+    ssr::turn_off_two_step(t).await
 }

@@ -1,4 +1,5 @@
-//! Sign-in, sign-out and "who am I". The session rules are in `crate::session`.
+//! Signing in (the password, then the second step or its setup), signing out, and "who am
+//! I". The rules are in `crate::session`.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,16 @@ mod ssr;
 pub struct Me {
     pub email: String,
     pub role: Role,
+}
+
+/// Setting up two-step sign-in: the secret as text and as a QR code (SVG), and recovery codes
+/// to write down (they count once the setup is confirmed with a code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoStepSetup {
+    pub account: String,
+    pub secret: String,
+    pub qr_svg: String,
+    pub recovery_codes: Vec<String>,
 }
 
 /// Where to go after signing in: a local path only (never another site).
@@ -31,9 +42,29 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The password step. Answers with a redirect: to `next` once signed in, or to the second
+/// step (`/login/verify`) or its setup (`/login/setup`) when the account owes one.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     ssr::login(&email, password, next.as_deref()).await
+}
+
+/// The second step: a code from the authenticator app, or a recovery code.
+#[server(prefix = "/api", endpoint = "login/verify")]
+pub async fn verify_code(code: String) -> Result<(), AppError> {
+    ssr::verify_code(&code).await
+}
+
+/// What the setup owed at sign-in shows (the sign-in's challenge cookie says whose).
+#[server(prefix = "/api", endpoint = "login/setup_info")]
+pub async fn load_sign_in_setup() -> Result<TwoStepSetup, AppError> {
+    ssr::load_sign_in_setup().await
+}
+
+/// Confirm the setup owed at sign-in with a first code, and sign in.
+#[server(prefix = "/api", endpoint = "login/setup")]
+pub async fn confirm_sign_in_setup(code: String) -> Result<(), AppError> {
+    ssr::confirm_sign_in_setup(&code).await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]

@@ -12,6 +12,20 @@ use super::{dates::parse_day, CountryCode, DataCategory, Slug, Status};
 pub const MAX_QUERY_LEN: usize = 100;
 /// Most values kept for one repeatable parameter.
 const MAX_VALUES: usize = 50;
+/// Most messages about dropped values shown; the rest are counted in one more.
+pub const MAX_MESSAGES: usize = 10;
+
+/// At most [`MAX_MESSAGES`] messages (the first ones, in order), and a count of the rest: a
+/// query with thousands of bad values gets a short answer.
+pub fn cap_messages(mut messages: Vec<String>) -> Vec<String> {
+    messages.dedup();
+    if messages.len() > MAX_MESSAGES {
+        let rest = messages.len() - MAX_MESSAGES;
+        messages.truncate(MAX_MESSAGES);
+        messages.push(format!("{rest} more values were not used either."));
+    }
+    messages
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RegistryFilter {
@@ -112,7 +126,7 @@ impl RegistryFilter {
                 _ => {}
             }
         }
-        (f, messages)
+        (f, cap_messages(messages))
     }
 
     /// Parse a raw query string (with or without the leading `?`). Bad percent-encoding is
@@ -357,6 +371,20 @@ mod tests {
         let (active, _) = RegistryFilter::from_query("status=active&q=acme");
         assert!(active.matches_as_of(&entry(AsOfStatus::Active, &["DE"]), &[]));
         assert!(!active.matches_as_of(&entry(AsOfStatus::Announced, &["DE"]), &[]));
+    }
+
+    #[test]
+    fn thousands_of_bad_values_get_a_short_answer() {
+        let query: Vec<String> = (0..5000).map(|i| format!("country=X{i}")).collect();
+        let (f, msgs) = RegistryFilter::from_query(&query.join("&"));
+        assert!(f.countries.is_empty());
+        assert_eq!(msgs.len(), MAX_MESSAGES + 1, "{msgs:?}");
+        assert_eq!(msgs[MAX_MESSAGES], "4990 more values were not used either.");
+        let many: Vec<String> = (0..500).map(|i| format!("status=zz{i}")).collect();
+        assert_eq!(
+            RegistryFilter::from_query(&many.join("&")).1.len(),
+            MAX_MESSAGES + 1
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod forms;
 pub mod iso3166;
 pub mod lifecycle;
+pub mod network;
 pub mod session;
 pub mod text;
 pub mod vendor;

@@ -7,15 +7,70 @@ use chrono::{DateTime, Duration, Utc};
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 /// A session ends this long after sign-in, however active.
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// A sign-in that passed its password must finish its second step within this time.
+pub const CHALLENGE_TIMEOUT: Duration = Duration::minutes(10);
+/// Codes tried against one sign-in challenge before it is void.
+pub const CHALLENGE_ATTEMPTS: i64 = 5;
 /// `last_seen_at` is written at most this often (not on every request).
 pub const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-/// Failed sign-ins are counted over this sliding window.
+/// A run of failed sign-ins is forgotten after this long without another failure.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failures for one e-mail address within the window before further attempts wait.
-pub const MAX_EMAIL_FAILURES: usize = 5;
-/// Failures from one network address within the window before further attempts wait.
-pub const MAX_ADDRESS_FAILURES: usize = 20;
+/// Failures for one e-mail from one address before each further attempt waits.
+pub const FREE_PER_ACCOUNT_AND_ADDRESS: u32 = 5;
+/// Failures from one address (any e-mail) before each further attempt waits.
+pub const FREE_PER_ADDRESS: u32 = 20;
+/// The longest wait between attempts, however many failures.
+pub const MAX_WAIT: Duration = Duration::minutes(60);
+
+/// Failed sign-ins counted under one key (an e-mail from an address, or an address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    /// When the latest failure (or reserved attempt) was.
+    pub last_at: DateTime<Utc>,
+}
+
+/// The failures that still count at `now` (a quiet window forgets them all).
+fn live(f: Option<Failures>, now: DateTime<Utc>) -> Option<Failures> {
+    f.filter(|f| f.last_at > now - THROTTLE_WINDOW)
+}
+
+/// How long to wait after `count` failures when `free` are allowed: nothing up to `free`,
+/// then 1, 2, 4, ... minutes, at most [`MAX_WAIT`].
+pub fn delay(count: u32, free: u32) -> Duration {
+    if count < free {
+        return Duration::zero();
+    }
+    let doublings = (count - free).min(6);
+    (Duration::minutes(1) * 2i32.pow(doublings)).min(MAX_WAIT)
+}
+
+/// Whole minutes (at least 1) until another attempt under this key is allowed, or `None` if
+/// it is allowed now.
+pub fn wait_minutes(f: Option<Failures>, free: u32, now: DateTime<Utc>) -> Option<u32> {
+    let f = live(f, now)?;
+    let until = f.last_at + delay(f.count, free);
+    (now < until).then(|| {
+        let seconds = (until - now).num_seconds();
+        u32::try_from(((seconds + 59) / 60).max(1)).unwrap_or(u32::MAX)
+    })
+}
+
+/// The failures after an attempt is reserved at `now`: an attempt counts as failed until it
+/// succeeds, so parallel guesses cannot slip past the count while passwords are checked.
+pub fn reserve(f: Option<Failures>, now: DateTime<Utc>) -> Failures {
+    match live(f, now) {
+        Some(f) => Failures {
+            count: f.count.saturating_add(1),
+            last_at: now,
+        },
+        None => Failures {
+            count: 1,
+            last_at: now,
+        },
+    }
+}
 
 /// What to do with a stored session on a request at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,38 +94,6 @@ pub fn check_session(
             touch: now >= last_seen_at + TOUCH_EVERY,
         }
     }
-}
-
-/// Whole minutes (at least 1) until a sign-in attempt is allowed again, or `None` if it is
-/// allowed now. `by_email` and `by_address` are the times of failures within the window.
-pub fn throttled_for(
-    by_email: &[DateTime<Utc>],
-    by_address: &[DateTime<Utc>],
-    now: DateTime<Utc>,
-) -> Option<u32> {
-    let wait = |failures: &[DateTime<Utc>], max: usize| -> Option<Duration> {
-        let mut recent: Vec<DateTime<Utc>> = failures
-            .iter()
-            .copied()
-            .filter(|t| *t > now - THROTTLE_WINDOW && *t <= now)
-            .collect();
-        if recent.len() < max {
-            return None;
-        }
-        recent.sort();
-        // allowed again once all but max-1 of them have left the window
-        let freeing = recent[recent.len() - max];
-        Some(freeing + THROTTLE_WINDOW - now)
-    };
-    let longest = [
-        wait(by_email, MAX_EMAIL_FAILURES),
-        wait(by_address, MAX_ADDRESS_FAILURES),
-    ]
-    .into_iter()
-    .flatten()
-    .max()?;
-    let minutes = (longest.num_seconds() + 59) / 60;
-    Some(u32::try_from(minutes.max(1)).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
@@ -102,27 +125,78 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fifth_failure_for_an_email_blocks_for_the_rest_of_the_window() {
-        let fails: Vec<_> = ["10:00:00", "10:01:00", "10:02:00", "10:03:00"]
-            .iter()
-            .map(|s| t(s))
-            .collect();
-        assert_eq!(throttled_for(&fails, &[], t("10:04:00")), None);
-        let mut five = fails.clone();
-        five.push(t("10:04:00"));
-        // the first failure leaves the window at 10:15:00
-        assert_eq!(throttled_for(&five, &[], t("10:04:00")), Some(11));
-        assert_eq!(throttled_for(&five, &[], t("10:14:01")), Some(1));
-        assert_eq!(throttled_for(&five, &[], t("10:15:00")), None);
+    fn failed(count: u32, at: &str) -> Option<Failures> {
+        Some(Failures {
+            count,
+            last_at: t(at),
+        })
     }
 
     #[test]
-    fn twenty_failures_from_an_address_block_it() {
-        let fails: Vec<_> = (0..20).map(|i| t(&format!("10:{:02}:00", i / 2))).collect();
-        assert_eq!(throttled_for(&[], &fails[..19], t("10:10:00")), None);
-        assert_eq!(throttled_for(&[], &fails, t("10:10:00")), Some(5));
-        // an old failure outside the window does not count
-        assert_eq!(throttled_for(&[t("09:00:00")], &[], t("10:00:00")), None);
+    fn five_failures_then_a_growing_wait() {
+        let free = FREE_PER_ACCOUNT_AND_ADDRESS;
+        assert_eq!(wait_minutes(None, free, t("10:00:00")), None);
+        assert_eq!(
+            wait_minutes(failed(4, "10:00:00"), free, t("10:00:01")),
+            None
+        );
+        // the fifth failure makes the next attempt wait a minute, then 2, 4, ... 60
+        assert_eq!(
+            wait_minutes(failed(5, "10:00:00"), free, t("10:00:01")),
+            Some(1)
+        );
+        assert_eq!(
+            wait_minutes(failed(5, "10:00:00"), free, t("10:01:00")),
+            None
+        );
+        assert_eq!(
+            wait_minutes(failed(6, "10:00:00"), free, t("10:00:30")),
+            Some(2)
+        );
+        assert_eq!(
+            wait_minutes(failed(7, "10:00:00"), free, t("10:00:00")),
+            Some(4)
+        );
+        assert_eq!(delay(30, free), MAX_WAIT);
+        // a quiet window forgets the failures
+        assert_eq!(
+            wait_minutes(failed(9, "10:00:00"), free, t("10:15:00")),
+            None
+        );
+        assert_eq!(
+            reserve(failed(9, "10:00:00"), t("10:15:00")),
+            Failures {
+                count: 1,
+                last_at: t("10:15:00")
+            }
+        );
+    }
+
+    #[test]
+    fn reserving_counts_the_attempt_before_the_password_is_checked() {
+        let mut f = None;
+        let mut allowed = 0;
+        // fifty guesses at the same instant: only the first five get to check a password
+        for _ in 0..50 {
+            if wait_minutes(f, FREE_PER_ACCOUNT_AND_ADDRESS, t("10:00:00")).is_none() {
+                allowed += 1;
+                f = Some(reserve(f, t("10:00:00")));
+            }
+        }
+        assert_eq!(allowed, 5);
+        assert_eq!(f.map(|f| f.count), Some(5));
+    }
+
+    #[test]
+    fn an_address_gets_twenty_before_waiting() {
+        let free = FREE_PER_ADDRESS;
+        assert_eq!(
+            wait_minutes(failed(19, "10:00:00"), free, t("10:00:00")),
+            None
+        );
+        assert_eq!(
+            wait_minutes(failed(20, "10:00:00"), free, t("10:00:00")),
+            Some(1)
+        );
     }
 }

@@ -275,7 +275,9 @@ pub fn ContractForm(vendor: String) -> impl IntoView {
     }
 }
 
-/// Remove one record after the browser asks for confirmation.
+/// Remove one record, after a second click that confirms it: the first opens the question,
+/// the second submits (plain HTML, so it works without JavaScript and needs no inline script,
+/// which the Content-Security-Policy would refuse).
 #[component]
 pub fn RemoveButton(
     vendor: String,
@@ -284,14 +286,17 @@ pub fn RemoveButton(
     what: &'static str,
 ) -> impl IntoView {
     let act = expect_context::<Actions>().remove;
-    let question = format!("Remove {what}? The removal is recorded in the audit trail.");
     view! {
-        <ActionForm action=act attr:class="inline">
-            <input type="hidden" name="r[vendor]" value=vendor/>
-            <input type="hidden" name="r[kind]" value=kind/>
-            <input type="hidden" name="r[id]" value=key.id/>
-            <input type="hidden" name="r[version]" value=key.version/>
-            <button type="submit" class="link-button danger" aria-label=format!("Remove {what}") onclick=format!("return confirm({question:?})")>"Remove"</button>
-        </ActionForm>
+        <details class="editor inline confirm">
+            <summary class="link-button danger" aria-label=format!("Remove {what}")>"Remove"</summary>
+            <ActionForm action=act attr:class="inline">
+                <input type="hidden" name="r[vendor]" value=vendor/>
+                <input type="hidden" name="r[kind]" value=kind/>
+                <input type="hidden" name="r[id]" value=key.id/>
+                <input type="hidden" name="r[version]" value=key.version/>
+                <span>{format!("Remove {what}? The removal is recorded in the audit trail. ")}</span>
+                <button type="submit" class="link-button danger">"Yes, remove"</button>
+            </ActionForm>
+        </details>
     }
 }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, ChangesPage, LoginPage, ManageHomePage, ManageVendorPage, UsersPage,
-    VendorEditPage,
+    AccountPage, AuditLogPage, ChangesPage, LoginPage, ManageHomePage, ManageVendorPage,
+    RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, UsersPage, VendorEditPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -37,5 +37,9 @@ lazy_page!(
     UsersRoute => UsersPage,
     AccountRoute => AccountPage,
     LoginRoute => LoginPage,
+    VerifyRoute => VerifyPage,
+    SignInSetupRoute => SignInSetupPage,
+    TwoStepSetupRoute => TwoStepSetupPage,
+    RecoveryCodesRoute => RecoveryCodesPage,
     ChangesRoute => ChangesPage,
 );

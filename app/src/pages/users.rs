@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::accounts::{load_users, AddUser, ChangePassword, UpdateUser, UserLine},
+    api::accounts::{
+        load_account, load_users, AccountOverview, AddUser, ChangePassword, EndSession,
+        TurnOffTwoStep, UpdateUser, UserLine,
+    },
     components::{count_successes, last_error, saved, Choice, ErrorNotice, Field, FormError},
     domain::account::Role,
     error::AppError,
@@ -94,22 +97,108 @@ fn UserList(
     }
 }
 
-/// `/manage/account`: change your own password (ends your other sessions).
+/// `/manage/account`: your password, two-step sign-in, and your sessions.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let act = ServerAction::<ChangePassword>::new();
+    let end = ServerAction::<EndSession>::new();
+    let off = ServerAction::<TurnOffTwoStep>::new();
     let error = last_error(act);
+    let saves = RwSignal::new(0usize);
+    count_successes(end, saves);
+    count_successes(off, saves);
+    let data = Resource::new(move || saves.get(), |_| load_account());
     view! {
         <Title text="Account"/>
         <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<span aria-current="page">"Account"</span></nav>
-        <h1>"Change your password"</h1>
-        <p class="hint">"Signing in elsewhere ends when you change it; this session stays."</p>
-        <ActionForm action=act attr:class="form narrow">
+        <h1>"Your account"</h1>
+        <section aria-labelledby="pw-h">
+            <h2 id="pw-h">"Change your password"</h2>
+            <p class="hint">"Signing in elsewhere ends when you change it; this session stays."</p>
+            <ActionForm action=act attr:class="form narrow">
+                <FormError error/>
+                <Field label="Current password" arg="p" name="current" id="pw-current".into() kind="password" required=true error autocomplete="current-password"/>
+                <Field label="New password" arg="p" name="new" id="pw-new".into() kind="password" required=true error hint="12 characters or more, hard to guess: several unrelated words work well" autocomplete="new-password"/>
+                <button type="submit" class="button">"Change password"</button>
+                {saved(act)}
+            </ActionForm>
+        </section>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(a) => view! { <TwoStepSection a=a.clone() off/><SessionsSection a end/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TwoStepSection(a: AccountOverview, off: ServerAction<TurnOffTwoStep>) -> impl IntoView {
+    let error = last_error(off);
+    view! {
+        <section aria-labelledby="two-step-h">
+            <h2 id="two-step-h">"Two-step sign-in"</h2>
+            {if a.two_step_on {
+                view! {
+                    <p>"On: signing in asks for a code from your authenticator app. "{format!("{} recovery codes left.", a.recovery_codes_left)}</p>
+                    <p><a class="button" href="/manage/account/recovery-codes">"Make new recovery codes"</a></p>
+                    {if a.two_step_required {
+                        view! { <p class="hint">"Your role must sign in with two steps, so it cannot be turned off."</p> }.into_any()
+                    } else {
+                        view! {
+                            <details class="editor"><summary>"Turn two-step sign-in off"</summary>
+                            <ActionForm action=off attr:class="form narrow">
+                                <FormError error/>
+                                <Field label="Your password" arg="t" name="password" id="off-password".into() kind="password" required=true error autocomplete="current-password"/>
+                                <button type="submit" class="button danger">"Turn off"</button>
+                            </ActionForm>
+                            </details>
+                        }.into_any()
+                    }}
+                }.into_any()
+            } else {
+                view! {
+                    <p>"Off. A code from an authenticator app at each sign-in keeps your account safe even if your password leaks."</p>
+                    <p><a class="button" href="/manage/account/two-step">"Set up two-step sign-in"</a></p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SessionsSection(a: AccountOverview, end: ServerAction<EndSession>) -> impl IntoView {
+    let error = last_error(end);
+    let when = |t: &str| t.replace('T', " ").trim_end_matches('Z').to_string();
+    view! {
+        <section aria-labelledby="sessions-h">
+            <h2 id="sessions-h">"Your sessions"</h2>
+            <p class="hint">"Where you are signed in now. End any you do not recognise, then change your password."</p>
             <FormError error/>
-            <Field label="Current password" arg="p" name="current" id="pw-current".into() kind="password" required=true error autocomplete="current-password"/>
-            <Field label="New password" arg="p" name="new" id="pw-new".into() kind="password" required=true error hint="12 characters or more, not a common password" autocomplete="new-password"/>
-            <button type="submit" class="button">"Change password"</button>
-            {saved(act)}
-        </ActionForm>
+            <table class="records">
+                <thead><tr><th scope="col">"Signed in (UTC)"</th><th scope="col">"Last used"</th><th scope="col">"Browser"</th><th scope="col">"Address"</th><th scope="col">"Action"</th></tr></thead>
+                <tbody>{a.sessions.into_iter().map(|s| view! {
+                    <tr>
+                        <td>{when(&s.created_at)}</td>
+                        <td>{when(&s.last_seen_at)}</td>
+                        <td>{s.user_agent.clone()}</td>
+                        <td>{s.address.clone()}</td>
+                        <td>{if s.current {
+                            view! { <span>"This session"</span> }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=end attr:class="inline">
+                                    <input type="hidden" name="s[id]" value=s.id.clone()/>
+                                    <button type="submit" class="link-button danger" aria-label=format!("End the session signed in {}", when(&s.created_at))>"End"</button>
+                                </ActionForm>
+                            }.into_any()
+                        }}</td>
+                    </tr>
+                }).collect_view()}</tbody>
+            </table>
+        </section>
     }
 }

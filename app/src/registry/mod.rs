@@ -13,6 +13,8 @@ use crate::{
         compliance::{public_assurance, PublicAssurance},
         RegistryFilter,
     },
+    error::AppError,
+    request::cpu,
     store::{changes, services, vendors, vendors::VendorRow, Db, StoreResult},
 };
 
@@ -25,23 +27,32 @@ pub fn past_day_only(filter: &mut RegistryFilter, today: NaiveDate, messages: &m
 }
 
 /// The public registry as it stood on `day`, replayed from the change events announced by
-/// then, with the filter applied (compliance aside: it is not known for past days).
+/// then, with the filter applied (compliance aside: it is not known for past days). The
+/// replay runs on a blocking thread.
 pub async fn registry_on(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
-) -> StoreResult<Vec<AsOfEntry>> {
-    let events = changes::events_until(db, day).await?;
+) -> Result<Vec<AsOfEntry>, AppError> {
+    let rows = changes::published(db, &changes::ChangeQuery::default(), day, u32::MAX / 2).await?;
     let names: Vec<String> = services::list_services(db)
         .await?
         .into_iter()
         .filter(|s| filter.services.iter().any(|w| w.as_str() == s.slug))
         .map(|s| s.name)
         .collect();
-    Ok(registry_as_of(&events, day)
-        .into_iter()
-        .filter(|e| filter.matches_as_of(e, &names))
-        .collect())
+    let filter = filter.clone();
+    cpu(move || -> Result<Vec<AsOfEntry>, AppError> {
+        let events = rows
+            .iter()
+            .map(changes::ChangeRow::event)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(registry_as_of(&events, day)
+            .into_iter()
+            .filter(|e| filter.matches_as_of(e, &names))
+            .collect())
+    })
+    .await?
 }
 
 /// Rows paired with their public assurance on `day`, computed from the evidence each row
@@ -62,31 +73,34 @@ pub fn with_assurance(
 
 /// One page of the registry with compliance computed, and how many match in all. A
 /// compliance filter needs every candidate's verdict before paging, so it reads all
-/// candidates (in bulk, not per row).
+/// candidates (in bulk, not per row). Verdicts are computed on a blocking thread.
 pub async fn list_assured(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
     limit: u32,
     offset: u64,
-) -> StoreResult<(Vec<(VendorRow, PublicAssurance)>, i64)> {
+) -> Result<(Vec<(VendorRow, PublicAssurance)>, i64), AppError> {
     match filter.authorized {
         None => {
             let (rows, total) =
                 vendors::list_public(db, filter, day, Some((limit, offset))).await?;
-            Ok((with_assurance(rows, day, false)?, total))
+            Ok((cpu(move || with_assurance(rows, day, false)).await??, total))
         }
         Some(wanted) => {
             let (rows, _) = vendors::list_public(db, filter, day, None).await?;
-            let mut matching = with_assurance(rows, day, false)?;
-            matching.retain(|(_, a)| a.compliance.authorized == wanted);
-            let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
-            let page = matching
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(limit as usize)
-                .collect();
-            Ok((page, total))
+            cpu(move || -> Result<_, AppError> {
+                let mut matching = with_assurance(rows, day, false)?;
+                matching.retain(|(_, a)| a.compliance.authorized == wanted);
+                let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+                let page = matching
+                    .into_iter()
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(limit as usize)
+                    .collect();
+                Ok((page, total))
+            })
+            .await?
         }
     }
 }

@@ -34,11 +34,25 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A unique value (a vendor's slug, an account's e-mail) is taken already.
+    #[error("{0} is taken")]
+    Taken(&'static str),
     #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// A database error of a unique constraint as `Taken(what)`, any other as itself: two
+    /// saves of the same new value at once end in a field error, not a failure.
+    pub fn taken_as(e: sqlx::Error, what: &'static str) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Taken(what),
+            _ => StoreError::Database(e),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -54,6 +68,37 @@ pub struct Db {
     /// Long exports running at once; kept below the pool size so pages always get a
     /// connection however many downloads are under way.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Heavy reads running at once (a past day's registry, the difference between two days,
+    /// every vendor's compliance, the whole registry as JSON): about one per core, and well
+    /// below the pool size, so cheap pages and the health check always get a connection.
+    pub heavy: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// How long a request waits for an export slot or a heavy-work permit before it is answered
+/// "busy, try again" (503 with `Retry-After`).
+pub const SLOT_WAIT: Duration = Duration::from_secs(2);
+
+/// A permit that holds a place among `slots` while it lives, waited for at most
+/// [`SLOT_WAIT`]; `None` when every place stayed taken.
+async fn slot(
+    slots: &std::sync::Arc<tokio::sync::Semaphore>,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    tokio::time::timeout(SLOT_WAIT, slots.clone().acquire_owned())
+        .await
+        .ok()?
+        .ok()
+}
+
+impl Db {
+    /// A place among the exports running at once, or `None` when all stayed taken.
+    pub async fn export_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        slot(&self.exports).await
+    }
+
+    /// A permit for heavy work, or `None` when all stayed taken.
+    pub async fn heavy_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        slot(&self.heavy).await
+    }
 }
 
 impl Db {
@@ -101,10 +146,13 @@ impl Db {
             .await?;
         let exports =
             std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections as usize / 2));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let heavy = std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)));
         Ok(Db {
             pool,
             backend,
             exports,
+            heavy,
         })
     }
 
@@ -114,6 +162,26 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        Ok(())
+    }
+
+    /// Apply the embedded migrations up to and including `version` only: upgrade tests
+    /// start from an older schema with data in it, then `migrate` the rest.
+    pub async fn migrate_until(&self, version: i64) -> StoreResult<()> {
+        let all = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let older = Migrator {
+            migrations: all
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..Migrator::DEFAULT
+        };
+        older.run(&self.pool).await?;
         Ok(())
     }
 

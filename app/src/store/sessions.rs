@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, FromRow};
 
 use super::{now_utc, Db, StoreError, StoreResult};
+use crate::domain::session::Failures;
 
 /// A new random session token (for the cookie) and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
@@ -52,19 +53,124 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Where a session was started from, as the person's session list shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: String,
+    pub address: String,
+}
+
 /// Start a session for a user; returns the token for the cookie.
-pub async fn create_session(db: &Db, user_id: i64) -> StoreResult<String> {
+pub async fn create_session(db: &Db, user_id: i64, origin: &Origin) -> StoreResult<String> {
     let (token, hash) = new_token();
+    let public_id = hex::encode(&new_token().1.as_bytes()[..8]);
     let now = now_utc();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, public_id, \
+         user_agent, address) VALUES ($1, $2, $3, $3, $4, $5, $6)",
     )
     .bind(hash)
     .bind(user_id)
     .bind(now)
+    .bind(public_id)
+    .bind(origin.user_agent.chars().take(300).collect::<String>())
+    .bind(origin.address.clone())
     .execute(&db.pool)
     .await?;
     Ok(token)
+}
+
+/// One of a person's sessions, as their account page lists it (never the token).
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionLine {
+    pub public_id: String,
+    pub token_hash: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: String,
+    pub address: String,
+}
+
+/// A user's sessions, most recently used first.
+pub async fn list_user_sessions(db: &Db, user_id: i64) -> StoreResult<Vec<SessionLine>> {
+    Ok(sqlx::query_as::<Any, SessionLine>(
+        "SELECT public_id, token_hash, created_at, last_seen_at, user_agent, address \
+         FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// End one of a user's sessions by its public id; whether there was one.
+pub async fn end_user_session(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    public_id: &str,
+) -> StoreResult<bool> {
+    let res = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND public_id = $2")
+        .bind(user_id)
+        .bind(public_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// A sign-in that passed its password and owes its second step (or the setting up of one).
+#[derive(Debug, Clone, FromRow)]
+pub struct ChallengeRow {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub created_at: String,
+    pub attempts: i64,
+    pub next_path: String,
+}
+
+/// Start a challenge; returns the token for its cookie.
+pub async fn create_challenge(db: &Db, user_id: i64, next_path: &str) -> StoreResult<String> {
+    let (token, hash) = new_token();
+    sqlx::query(
+        "INSERT INTO sign_in_challenges (token_hash, user_id, created_at, next_path) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash)
+    .bind(user_id)
+    .bind(now_utc())
+    .bind(next_path.to_string())
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+pub async fn find_challenge(db: &Db, token: &str) -> StoreResult<Option<ChallengeRow>> {
+    Ok(sqlx::query_as::<Any, ChallengeRow>(
+        "SELECT token_hash, user_id, created_at, attempts, next_path FROM sign_in_challenges \
+         WHERE token_hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Count one more code tried against a challenge; returns the count.
+pub async fn bump_challenge(db: &Db, token_hash: &str) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "UPDATE sign_in_challenges SET attempts = attempts + 1 WHERE token_hash = $1 \
+         RETURNING attempts",
+    )
+    .bind(token_hash.to_string())
+    .fetch_optional(&db.pool)
+    .await?
+    .unwrap_or(i64::MAX))
+}
+
+pub async fn delete_challenge(db: &Db, token_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sign_in_challenges WHERE token_hash = $1 OR created_at < $2")
+        .bind(token_hash.to_string())
+        .bind(stamp(Utc::now() - chrono::Duration::days(1)))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_session(db: &Db, token: &str) -> StoreResult<Option<SessionRow>> {
@@ -108,66 +214,87 @@ pub async fn delete_user_sessions(
     Ok(())
 }
 
-/// Count an attempt as failed until [`forget_failure`] says otherwise: recorded before the
-/// (slow) password check, so parallel guesses cannot all slip under the limit.
-pub async fn record_failure(db: &Db, email: &str, address: &str) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO login_failures (email, address, attempted_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(email.to_string())
-    .bind(address.to_string())
-    .bind(now_utc())
-    .fetch_one(&db.pool)
-    .await?)
+/// The failure counters under `keys` at `now`, each read and then written back as `decide`
+/// says, in one write transaction (on PostgreSQL the rows are locked, on SQLite the write
+/// lock is taken first), so a count and the attempt it allows are one step however many
+/// attempts arrive at once. `decide` gets the counters that exist and answers the new ones,
+/// or `Err(minutes)` to write nothing. Counters idle for a day are pruned on the way.
+pub async fn update_failures(
+    db: &Db,
+    keys: &[String],
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&[Option<Failures>]) -> Result<Vec<Failures>, u32>,
+) -> StoreResult<Result<(), u32>> {
+    let mut tx = super::begin_write(db).await?;
+    let lock = if db.backend == super::Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let mut current = Vec::with_capacity(keys.len());
+    // keys in a fixed order: two attempts never wait on each other's rows crosswise
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    let mut by_index = vec![None; keys.len()];
+    for i in order {
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, last_at) VALUES ($1, 0, $2) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(keys[i].clone())
+        .bind(stamp(DateTime::<Utc>::UNIX_EPOCH))
+        .execute(&mut *tx)
+        .await?;
+        let (count, last_at) = sqlx::query_as::<Any, (i64, String)>(&format!(
+            "SELECT failures, last_at FROM login_throttle WHERE key = $1{lock}"
+        ))
+        .bind(keys[i].clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        by_index[i] = Some(Failures {
+            count: u32::try_from(count).unwrap_or(0),
+            last_at: timestamp(&last_at)?,
+        });
+    }
+    current.extend(by_index.into_iter().map(|f| f.filter(|f| f.count > 0)));
+    let new = match decide(&current) {
+        Ok(new) => new,
+        Err(minutes) => return Ok(Err(minutes)),
+    };
+    for (key, f) in keys.iter().zip(new) {
+        sqlx::query("UPDATE login_throttle SET failures = $1, last_at = $2 WHERE key = $3")
+            .bind(i64::from(f.count))
+            .bind(stamp(f.last_at))
+            .bind(key.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM login_throttle WHERE last_at < $1")
+        .bind(stamp(now - chrono::Duration::days(1)))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
-/// The attempt succeeded after all.
-pub async fn forget_failure(db: &Db, id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE id = $1")
-        .bind(id)
+/// An attempt reserved under `keys` succeeded after all: it no longer counts.
+pub async fn forget_attempt(db: &Db, keys: &[String]) -> StoreResult<()> {
+    for key in keys {
+        sqlx::query(
+            "UPDATE login_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 \
+             ELSE 0 END WHERE key = $1",
+        )
+        .bind(key.clone())
         .execute(&db.pool)
         .await?;
+    }
     Ok(())
 }
 
-/// Failures since `since` for the e-mail and for the address. Old rows are pruned on the way.
-pub async fn recent_failures(
-    db: &Db,
-    email: &str,
-    address: &str,
-    since: DateTime<Utc>,
-) -> StoreResult<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>)> {
-    let since = stamp(since);
-    // anything older than a day can never count again
-    sqlx::query("DELETE FROM login_failures WHERE attempted_at < $1")
-        .bind(stamp(Utc::now() - chrono::Duration::days(1)))
-        .execute(&db.pool)
-        .await?;
-    let read = |column: &'static str, value: String| {
-        let since = since.clone();
-        async move {
-            let sql = format!(
-                "SELECT attempted_at FROM login_failures WHERE {column} = $1 AND attempted_at >= $2"
-            );
-            let rows = sqlx::query_scalar::<Any, String>(&sql)
-                .bind(value)
-                .bind(since)
-                .fetch_all(&db.pool)
-                .await?;
-            rows.iter()
-                .map(|s| timestamp(s))
-                .collect::<StoreResult<Vec<_>>>()
-        }
-    };
-    let by_email = read("email", email.to_string()).await?;
-    let by_address = read("address", address.to_string()).await?;
-    Ok((by_email, by_address))
-}
-
-/// A successful sign-in clears the e-mail's failures.
-pub async fn clear_failures(db: &Db, email: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
-        .bind(email.to_string())
+/// Forget every failure under `key` (a successful sign-in clears its own account's count).
+pub async fn clear_failures(db: &Db, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key.to_string())
         .execute(&db.pool)
         .await?;
     Ok(())

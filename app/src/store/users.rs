@@ -5,7 +5,8 @@ use sqlx::{Any, FromRow};
 use super::{now_utc, Db, StoreError, StoreResult};
 use crate::domain::{account::Role, Email};
 
-/// A stored account. Holds the password hash: never sent to a browser, never logged.
+/// A stored account. Holds the password hash and the TOTP secret: never sent to a browser,
+/// never logged.
 #[derive(FromRow)]
 pub struct UserRow {
     pub id: i64,
@@ -13,7 +14,33 @@ pub struct UserRow {
     pub role: String,
     pub password_hash: String,
     pub disabled: i64,
+    /// Base32 TOTP secret: set while two-step sign-in is being set up, and once it is on.
+    pub totp_secret: Option<String>,
+    /// When the secret was confirmed with a first code: two-step sign-in is on.
+    pub totp_confirmed_at: Option<String>,
+    /// The time step of the last code accepted.
+    pub totp_last_step: Option<i64>,
 }
+
+impl UserRow {
+    /// The TOTP secret, if two-step sign-in is on.
+    pub fn active_totp(&self) -> Option<&str> {
+        self.totp_confirmed_at
+            .as_ref()
+            .and(self.totp_secret.as_deref())
+    }
+
+    /// The TOTP secret being set up (not yet confirmed).
+    pub fn pending_totp(&self) -> Option<&str> {
+        match self.totp_confirmed_at {
+            None => self.totp_secret.as_deref(),
+            Some(_) => None,
+        }
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, email, role, password_hash, disabled, totp_secret, totp_confirmed_at, totp_last_step";
 
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +65,9 @@ pub fn created_entry(email: &Email, role: Role) -> super::audit::Entry {
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as::<Any, UserRow>(
-        "SELECT id, email, role, password_hash, disabled FROM users WHERE email = $1",
-    )
+    Ok(sqlx::query_as::<Any, UserRow>(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+    ))
     .bind(email.as_str().to_string())
     .fetch_optional(&db.pool)
     .await?)
@@ -79,22 +106,160 @@ pub async fn get_user(
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as::<Any, UserRow>(
-        "SELECT id, email, role, password_hash, disabled FROM users WHERE id = $1",
+    Ok(
+        sqlx::query_as::<Any, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
     )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?)
 }
 
 /// Store a new hash for the same password (parameters changed); not a user-visible change.
-pub async fn rehash_password(db: &Db, id: i64, password_hash: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(password_hash.to_string())
+/// Only if the stored hash is still `old`: a password reset by an admin meanwhile stays.
+/// Returns whether it was stored.
+pub async fn rehash_password(db: &Db, id: i64, old: &str, new: &str) -> StoreResult<bool> {
+    let res =
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+            .bind(new.to_string())
+            .bind(id)
+            .bind(old.to_string())
+            .execute(&db.pool)
+            .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// How many enabled admins other than `except` exist (read in the caller's transaction,
+/// locking them on PostgreSQL, so two admins cannot demote each other at once).
+pub async fn other_active_admins(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    except: i64,
+) -> StoreResult<usize> {
+    let lock = if backend == super::Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let ids = sqlx::query_scalar::<Any, i64>(&format!(
+        "SELECT id FROM users WHERE role = 'admin' AND disabled = 0 AND id <> $1 ORDER BY id{lock}"
+    ))
+    .bind(except)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids.len())
+}
+
+/// Set (or clear) the TOTP secret being set up; two-step sign-in is off until confirmed.
+pub async fn set_totp_secret(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    secret: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET totp_secret = $1, totp_confirmed_at = NULL WHERE id = $2")
+        .bind(secret.map(str::to_string))
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Recovery codes shown while two-step sign-in is being set up (their hashes), replacing any
+/// shown before; they count once the setup is confirmed.
+pub async fn set_pending_recovery_codes(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hashes: &[String],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND active = 0")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for h in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, active) VALUES ($1, $2, 0)")
+            .bind(id)
+            .bind(h.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Two-step sign-in is on from now: the secret being set up is confirmed at time step
+/// `step`, and the recovery codes shown with it replace the old ones.
+pub async fn confirm_totp(conn: &mut sqlx::AnyConnection, id: i64, step: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET totp_confirmed_at = $1, totp_last_step = $2 \
+         WHERE id = $3 AND totp_secret IS NOT NULL",
+    )
+    .bind(now_utc())
+    .bind(step)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND active = 1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE recovery_codes SET active = 1 WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Turn two-step sign-in off: the secret and every recovery code go.
+pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Record that a code of time step `step` was accepted, if no later one was (codes are good
+/// once); whether it was recorded.
+pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+         AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Use up one unused recovery code of the account by its hash; whether there was one.
+pub async fn use_recovery_code(db: &Db, id: i64, hash: &str) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 \
+         AND active = 1 AND used_at IS NULL",
+    )
+    .bind(now_utc())
+    .bind(id)
+    .bind(hash.to_string())
+    .execute(&db.pool)
+    .await?;
+    Ok(res.rows_affected() > 0)
+}
+
+/// How many unused recovery codes the account has left.
+pub async fn recovery_codes_left(db: &Db, id: i64) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND active = 1 \
+         AND used_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
 }
 
 /// Change role, disabled flag or password hash if the row is still at `version`; returns

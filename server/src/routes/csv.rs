@@ -82,12 +82,9 @@ fn fail(e: impl std::fmt::Display) -> std::io::Error {
 /// The whole CSV of a past day's registry (`?as_of=`), replayed from the change events; small
 /// enough to build in memory (one row per vendor listed that day).
 async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Response {
-    let entries = match registry_on(db, filter, as_of).await {
+    let entries = match app::request::heavy(db, registry_on(db, filter, as_of)).await {
         Ok(e) => e,
-        Err(e) => {
-            tracing::error!("csv as of {as_of}: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return super::json::failed(e),
     };
     let body = (|| -> csv::Result<Vec<u8>> {
         let mut out = csv_export::header()?;
@@ -139,8 +136,11 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    let Some(slot) = db.export_slot().await else {
+        return super::busy();
+    };
     let export = Export {
-        rows: vendors::stream_public(&db, &filter, day),
+        rows: vendors::stream_public(&db, &filter, day, slot),
         day,
         authorized: filter.authorized,
     };
@@ -153,7 +153,11 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
             Err(e) => Some((Err(e), (export, true))),
         }
     });
-    let body = futures::StreamExt::chain(futures::stream::once(async { Ok(header_bytes) }), rest);
+    // fused: a layer that polls again after the end (compression does) gets the end again
+    let body = futures::StreamExt::fuse(futures::StreamExt::chain(
+        futures::stream::once(async { Ok(header_bytes) }),
+        rest,
+    ));
     csv_response(
         Body::from_stream(body),
         &format!("subprocessors-{}.csv", day.format("%Y-%m-%d")),

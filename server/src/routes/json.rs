@@ -6,7 +6,9 @@
 
 use app::{
     domain::RegistryFilter,
+    error::AppError,
     registry::{list_assured, past_day_only, registry_on, view::PublicVendor},
+    request::{cpu, heavy},
     store::{changes, vendors, Db},
 };
 use axum::{
@@ -35,9 +37,9 @@ async fn past_json(
     headers: &HeaderMap,
     now: DateTime<Utc>,
 ) -> Response {
-    let entries = match registry_on(db, filter, as_of).await {
+    let entries = match heavy(db, registry_on(db, filter, as_of)).await {
         Ok(e) => e,
-        Err(e) => return internal(e),
+        Err(e) => return failed(e),
     };
     let listing = Listing {
         as_of,
@@ -78,6 +80,14 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
+/// The answer for a failure of the app's own: busy (503, try again), or internal.
+pub fn failed(e: AppError) -> Response {
+    match e {
+        AppError::Busy => super::busy(),
+        other => internal(other),
+    }
+}
+
 pub async fn subprocessors_json(
     State(db): State<Db>,
     RawQuery(query): RawQuery,
@@ -90,27 +100,27 @@ pub async fn subprocessors_json(
     if let Some(as_of) = filter.as_of {
         return past_json(&db, &filter, as_of, &headers, now).await;
     }
-    // every matching vendor (the page size is the whole list)
-    let rows = match list_assured(&db, &filter, day, u32::MAX, 0).await {
-        Ok((rows, _)) => rows,
-        Err(e) => return internal(e),
-    };
-    let subprocessors = match rows
-        .iter()
-        .map(|(r, a)| PublicVendor::from_row(r, a))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(v) => v,
-        Err(e) => return internal(e),
-    };
-    let listing = Listing {
-        as_of: day,
-        count: subprocessors.len(),
-        subprocessors,
-    };
-    let body = match serde_json::to_vec(&listing) {
+    // every matching vendor (the page size is the whole list): heavy work, bounded
+    let body = heavy(&db, async {
+        let (rows, _) = list_assured(&db, &filter, day, u32::MAX, 0).await?;
+        cpu(move || -> Result<Vec<u8>, AppError> {
+            let subprocessors = rows
+                .iter()
+                .map(|(r, a)| PublicVendor::from_row(r, a))
+                .collect::<Result<Vec<_>, _>>()?;
+            let listing = Listing {
+                as_of: day,
+                count: subprocessors.len(),
+                subprocessors,
+            };
+            serde_json::to_vec(&listing).map_err(app::request::internal)
+        })
+        .await?
+    })
+    .await;
+    let body = match body {
         Ok(b) => b,
-        Err(e) => return internal(e),
+        Err(e) => return failed(e),
     };
     let changed = match vendors::last_change(&db).await {
         Ok(t) => t,

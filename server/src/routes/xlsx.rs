@@ -48,9 +48,13 @@ fn write_workbook(mut rx: tokio::sync::mpsc::Receiver<Vec<Record>>) -> Result<Ve
 pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery) -> Response {
     let (filter, _ignored) = RegistryFilter::from_query(query.as_deref().unwrap_or(""));
     let day = chrono::Utc::now().date_naive();
+    // the slot first: no work starts without one
+    let Some(slot) = db.export_slot().await else {
+        return super::busy();
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Record>>(4);
     let writer = tokio::task::spawn_blocking(move || write_workbook(rx));
-    let mut rows = vendors::stream_public(&db, &filter, day);
+    let mut rows = vendors::stream_public(&db, &filter, day, slot);
     let mut failed = false;
     'read: loop {
         let mut batch = Vec::with_capacity(BATCH);

@@ -400,14 +400,10 @@ async fn starting_a_server_does_not_stall_one_that_serves() {
         rt.block_on(async {
             for _ in 0..10 {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let config = server::ServeConfig {
-                    database_url: format!("sqlite://{}", dir.path().join("other.db").display()),
-                    addr: "127.0.0.1:0".parse().expect("addr"),
-                    site_root: "target/site".into(),
-                    site_pkg_dir: "pkg".into(),
-                    production: true,
-                    trust_forwarded_for: false,
-                };
+                let config = server::ServeConfig::for_tests(
+                    &format!("sqlite://{}", dir.path().join("other.db").display()),
+                    "127.0.0.1:0".parse().expect("addr"),
+                );
                 server::Application::build(config)
                     .await
                     .expect("other app starts");

@@ -125,7 +125,12 @@ fn user_create_hashes_with_argon2id_and_refuses_bad_input() {
             "short",
             "at least 12 characters",
         ),
-        ("bo@example.com", "manager", "password1234", "too common"),
+        (
+            "bo@example.com",
+            "manager",
+            "password1234",
+            "too easy to guess",
+        ),
         ("bo@example.com", "root", "a sound passphrase", "--role"),
         ("not-an-email", "manager", "a sound passphrase", "--email"),
     ] {

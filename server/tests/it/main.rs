@@ -8,6 +8,8 @@ mod support;
 mod api;
 mod changes;
 mod cli;
+mod hardening;
 mod manage;
 mod schema;
 mod store;
+mod surface;

@@ -278,12 +278,14 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
     ]
 }
 
-/// Server functions that change nothing: the public ones, signing in and out, and the
-/// internal reads (which must refuse anonymous callers, checked below). Every other
-/// registered server function must have a case in `mutating_calls`.
-/// Each with whether it is internal and the body of a call.
+/// Server functions that are not editing calls: the public ones, signing in and out, the
+/// internal reads, the sign-in steps and a person's own account settings (these refuse a
+/// caller with no session or sign-in challenge, checked below; their own flows are tested in
+/// `two_step_sign_in` and `your_sessions`). Every other registered server function must have
+/// a case in `mutating_calls`.
+/// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 11] = [
+const READ_ONLY: [Call; 20] = [
     ("/api/registry", false, &[("query", "")]),
     ("/api/vendor", false, &[("slug", VENDOR)]),
     ("/api/changes", false, &[("query", "")]),
@@ -295,6 +297,23 @@ const READ_ONLY: [Call; 11] = [
     ("/api/manage/vendor_assurance", true, &[("slug", VENDOR)]),
     ("/api/manage/vendor_editor", true, &[("slug", VENDOR)]),
     ("/api/admin/users", true, &[]),
+    ("/api/login/verify", true, &[("code", "123456")]),
+    ("/api/login/setup_info", true, &[]),
+    ("/api/login/setup", true, &[("code", "123456")]),
+    ("/api/account/overview", true, &[]),
+    (
+        "/api/account/end_session",
+        true,
+        &[("s[id]", "0123456789abcdef")],
+    ),
+    ("/api/account/two_step_setup", true, &[]),
+    ("/api/account/new_recovery_codes", true, &[]),
+    ("/api/account/two_step_confirm", true, &[("code", "123456")]),
+    (
+        "/api/account/two_step_off",
+        true,
+        &[("t[password]", PASSWORD)],
+    ),
 ];
 
 async fn authorization_matrix(backend: Backend) {

@@ -35,8 +35,12 @@ fn postgres_admin_url() -> String {
 
 pub struct TestApp {
     pub base: String,
+    /// The handle the server itself uses (its export slots and heavy-work permits).
+    pub server_db: Db,
     pub database_url: String,
     pub client: reqwest::Client,
+    /// TOTP secret and unused recovery codes of accounts that set up two-step sign-in.
+    pub second_steps: std::sync::Mutex<HashMap<String, (String, Vec<String>)>>,
     server: tokio::task::JoinHandle<()>,
     guard: DbGuard,
 }
@@ -112,16 +116,17 @@ async fn fresh_database_url(
 /// Start the server on port 0 against a fresh, demo-seeded database.
 #[allow(dead_code)]
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the test configuration changed by `configure` first.
+#[allow(dead_code)]
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let (database_url, dir, pg_database) = fresh_database_url(backend).await;
-    let config = ServeConfig {
-        database_url: database_url.clone(),
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        site_root: "target/site".into(),
-        site_pkg_dir: "pkg".into(),
-        production: true,
-        trust_forwarded_for: false,
-    };
+    let mut config = ServeConfig::for_tests(&database_url, "127.0.0.1:0".parse().expect("addr"));
+    configure(&mut config);
     let app = Application::build(config).await.expect("app starts");
+    let server_db = app.db();
     let db = Db::connect(&database_url).await.expect("connect");
     let today = chrono::Utc::now().date_naive();
     seed::seed_demo(&db, today).await.expect("seed demo");
@@ -132,6 +137,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     });
     TestApp {
         base,
+        server_db,
         database_url: database_url.clone(),
         // redirects are asserted, not followed
         client: reqwest::Client::builder()
@@ -141,11 +147,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             .build()
             .expect("http client"),
         server,
+        second_steps: Default::default(),
         guard: DbGuard {
             _dir: dir,
             pg_database,
         },
     }
+}
+
+/// The code an authenticator app shows now for `secret` (base32).
+#[allow(dead_code)]
+pub fn totp_now(secret: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("totp")
+        .generate_current()
+        .to_string()
 }
 
 #[allow(dead_code)]
@@ -218,7 +237,9 @@ impl TestApp {
         db.pool.close().await;
     }
 
-    /// Sign in and return the `name=value` session cookie.
+    /// Sign in and return the `name=value` session cookie. An account that owes two-step
+    /// sign-in (admins) sets it up the first time, as a person would, with a code computed
+    /// from the secret the setup shows; later sign-ins give one of its recovery codes.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let res = self
             .post_form(
@@ -228,7 +249,51 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), 200, "sign-in of {email} succeeds");
-        session_cookie(&res).expect("a session cookie is set")
+        if let Some(cookie) = session_cookie(&res) {
+            return cookie;
+        }
+        let challenge = challenge_cookie(&res).expect("a session or a challenge cookie is set");
+        let next = res.headers()["location"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        let res = match next.as_str() {
+            "/login/setup" => {
+                let setup = self
+                    .post_form("/api/login/setup_info", &[], Some(&challenge))
+                    .await;
+                assert_eq!(setup.status(), 200);
+                let setup: serde_json::Value = setup.json().await.expect("setup json");
+                let secret = setup["secret"].as_str().expect("secret").to_string();
+                let codes: Vec<String> = setup["recovery_codes"]
+                    .as_array()
+                    .expect("codes")
+                    .iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect();
+                self.second_steps
+                    .lock()
+                    .expect("lock")
+                    .insert(email.to_string(), (secret.clone(), codes));
+                let code = totp_now(&secret);
+                self.post_form("/api/login/setup", &[("code", &code)], Some(&challenge))
+                    .await
+            }
+            "/login/verify" => {
+                let code = self
+                    .second_steps
+                    .lock()
+                    .expect("lock")
+                    .get_mut(email)
+                    .and_then(|(_, codes)| codes.pop())
+                    .expect("a recovery code of this account");
+                self.post_form("/api/login/verify", &[("code", &code)], Some(&challenge))
+                    .await
+            }
+            other => panic!("sign-in of {email} went to {other}"),
+        };
+        assert_eq!(res.status(), 200, "second step of {email}");
+        session_cookie(&res).expect("a session cookie once the second step is done")
     }
 
     /// The vendor form renamed to `name`. An existing vendor keeps its stored dates and scope, so
@@ -361,15 +426,26 @@ pub fn parse_csv(text: &str) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
-/// The `name=value` of the session cookie a response sets (empty value when it clears it).
-#[allow(dead_code)]
-pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+/// The `name=value` of the cookie `name` a response sets (empty value when it clears it).
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("registry_session="))
+        .find(|v| v.starts_with(&format!("{name}=")))
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// The `name=value` of the session cookie a response sets (empty value when it clears it).
+#[allow(dead_code)]
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "registry_session")
+}
+
+/// The `name=value` of the sign-in challenge cookie a response sets.
+#[allow(dead_code)]
+pub fn challenge_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "registry_challenge").filter(|c| c.len() > "registry_challenge=".len())
 }
 
 /// A form of owned pairs as the borrowed pairs `post_form` takes.

@@ -1,14 +1,18 @@
-//! Server halves of the account functions: role checks, the account forms, and the writes
-//! with their audit rows (through `crate::write`).
+//! Server halves of the account functions: role checks, the account forms with the password
+//! policy, and the writes with their audit rows (through `crate::write`).
 
-use super::{NewUserForm, PasswordForm, UserForm, UserLine};
+use super::{
+    AccountOverview, EndSessionForm, NewUserForm, PasswordForm, SessionView, TwoStepOffForm,
+    UserForm, UserLine,
+};
 use crate::{
+    api::auth::TwoStepSetup,
     domain::{account::Role, Email},
     error::AppError,
-    passwords,
+    passwords::{self, check_new_password},
     request::{db, internal},
-    session::{self, admin, any_role, require},
-    store::{audit, sessions, users},
+    session::{self, admin, any_role, require, settings, Principal},
+    store::{audit, sessions, users, Db},
     write::{write, Written},
 };
 
@@ -30,26 +34,20 @@ pub async fn load_users() -> Result<Vec<UserLine>, AppError> {
         .collect()
 }
 
-pub async fn add_user(u: NewUserForm) -> Result<(), AppError> {
-    let me = require(admin).await?;
-    let (email, role) = u.parse()?;
-    let hash = passwords::hash_password(u.password)
-        .await
-        .map_err(internal)?;
-    create_account(&db()?, &me.email, &email, role, &hash).await
+fn hash_error(e: passwords::HashError) -> AppError {
+    tracing::warn!("{e}");
+    AppError::TooManyAttempts(1)
 }
 
-/// Create an account with its audit row.
-async fn create_account(
-    db: &crate::store::Db,
-    actor: &str,
-    email: &Email,
-    role: Role,
-    hash: &str,
-) -> Result<(), AppError> {
-    write(db, actor, async |tx| {
-        match users::insert_user(tx, email, role, hash).await {
-            Ok(_) => Ok(Written::done((), users::created_entry(email, role))),
+pub async fn add_user(u: NewUserForm) -> Result<(), AppError> {
+    let me = require(admin).await?;
+    let (email, role) = u.parse(check_new_password)?;
+    let hash = passwords::hash_password(u.password)
+        .await
+        .map_err(hash_error)?;
+    write(&db()?, &me.email, async |tx| {
+        match users::insert_user(tx, &email, role, &hash).await {
+            Ok(_) => Ok(Written::done((), users::created_entry(&email, role))),
             Err(users::CreateUserError::EmailTaken) => Err(AppError::invalid(
                 "email",
                 "An account with this email already exists.",
@@ -58,6 +56,14 @@ async fn create_account(
         }
     })
     .await
+}
+
+/// The refusal of a change that would leave no enabled admin.
+fn last_admin() -> AppError {
+    AppError::invalid(
+        "role",
+        "This is the last active admin: make another account admin first.",
+    )
 }
 
 pub async fn update_user(u: UserForm) -> Result<(), AppError> {
@@ -71,12 +77,19 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
             .ok_or(AppError::NotFound)?
     };
     let email = Email::parse(&before.email).map_err(internal)?;
-    let change = u.parse(&email, before.id == me.user_id)?;
+    let change = u.parse(&email, before.id == me.user_id, check_new_password)?;
     let hash = match change.password.clone() {
-        Some(p) => Some(passwords::hash_password(p).await.map_err(internal)?),
+        Some(p) => Some(passwords::hash_password(p).await.map_err(hash_error)?),
         None => None,
     };
     write(&db, &me.email, async |tx| {
+        // an admin who stops being one (or an enabled one) must not be the last
+        let loses_admin = before.role == Role::Admin.code()
+            && before.disabled == 0
+            && (change.role != Role::Admin || change.disabled);
+        if loses_admin && users::other_active_admins(tx, db.backend, u.id).await? == 0 {
+            return Err(last_admin());
+        }
         let updated = users::update_user(
             tx,
             u.id,
@@ -129,25 +142,38 @@ pub async fn update_user(u: UserForm) -> Result<(), AppError> {
     .await
 }
 
-pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
-    let me = require(any_role).await?;
-    let db = db()?;
-    let user = users::find_by_id(&db, me.user_id)
+/// The signed-in person's password, checked (throttled like a sign-in: a stolen session
+/// must not guess it freely). `field` names the form field a wrong one is refused under.
+async fn check_own_password(
+    db: &Db,
+    me: &Principal,
+    password: String,
+    field: &str,
+) -> Result<users::UserRow, AppError> {
+    let user = users::find_by_id(db, me.user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    // a stolen session must not guess the password freely
     let attempt = session::throttle(&user.email).await?;
-    if !passwords::verify_password(p.current, user.password_hash).await {
+    let ok = passwords::verify_password(password, user.password_hash.clone())
+        .await
+        .map_err(hash_error)?;
+    if !ok {
         return Err(AppError::invalid(
-            "current",
+            field,
             "This is not your current password.",
         ));
     }
-    sessions::forget_failure(&db, attempt).await?;
+    attempt.succeeded().await?;
+    Ok(user)
+}
+
+pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
+    let me = require(any_role).await?;
+    let db = db()?;
+    let user = check_own_password(&db, &me, p.current, "current").await?;
     let email = Email::parse(&user.email).map_err(internal)?;
-    crate::domain::account::check_new_password(&p.new, &email)
-        .map_err(|e| AppError::invalid("new", e.0))?;
-    let hash = passwords::hash_password(p.new).await.map_err(internal)?;
+    check_new_password(&p.new, &email).map_err(|e| AppError::invalid("new", e.0))?;
+    let hash = passwords::hash_password(p.new).await.map_err(hash_error)?;
     write(&db, &me.email, async |tx| {
         let row = users::get_user(tx, me.user_id)
             .await?
@@ -176,6 +202,103 @@ pub async fn change_password(p: PasswordForm) -> Result<(), AppError> {
             after: None,
         };
         Ok(Written::done((), entry))
+    })
+    .await
+}
+
+pub async fn load_account() -> Result<AccountOverview, AppError> {
+    let me = require(any_role).await?;
+    let db = db()?;
+    let user = users::find_by_id(&db, me.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let sessions = sessions::list_user_sessions(&db, me.user_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.token_hash == me.token_hash,
+            id: s.public_id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            user_agent: s.user_agent,
+            address: s.address,
+        })
+        .collect();
+    Ok(AccountOverview {
+        two_step_on: user.active_totp().is_some(),
+        two_step_required: settings().require_mfa_for.contains(&me.role),
+        recovery_codes_left: users::recovery_codes_left(&db, me.user_id).await?,
+        email: me.email,
+        role: me.role,
+        sessions,
+    })
+}
+
+pub async fn end_session(s: EndSessionForm) -> Result<(), AppError> {
+    let me = require(any_role).await?;
+    write(&db()?, &me.email, async |tx| {
+        if !sessions::end_user_session(tx, me.user_id, s.id.trim()).await? {
+            return Err(AppError::invalid("id", "That session has ended already."));
+        }
+        Ok(Written::done(
+            (),
+            session::two_step_entry(&me.email, "ended a session of"),
+        ))
+    })
+    .await
+}
+
+/// The signed-in person's own stored account.
+async fn me_row(db: &Db, me: &Principal) -> Result<users::UserRow, AppError> {
+    users::find_by_id(db, me.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+pub async fn load_two_step_setup() -> Result<TwoStepSetup, AppError> {
+    let me = require(any_role).await?;
+    let db = db()?;
+    let user = me_row(&db, &me).await?;
+    Ok(session::prepare_setup(&db, &user).await?.into())
+}
+
+pub async fn load_new_recovery_codes() -> Result<Vec<String>, AppError> {
+    let me = require(any_role).await?;
+    let db = db()?;
+    let user = me_row(&db, &me).await?;
+    if user.active_totp().is_none() {
+        return Err(AppError::Request(
+            "Two-step sign-in is off: set it up first.".into(),
+        ));
+    }
+    session::prepare_new_codes(&db, &user).await
+}
+
+pub async fn confirm_two_step(code: &str) -> Result<(), AppError> {
+    let me = require(any_role).await?;
+    let db = db()?;
+    let user = me_row(&db, &me).await?;
+    session::confirm_secret(&db, &user, code).await?;
+    leptos_axum::redirect("/manage/account");
+    Ok(())
+}
+
+pub async fn turn_off_two_step(t: TwoStepOffForm) -> Result<(), AppError> {
+    let me = require(any_role).await?;
+    if settings().require_mfa_for.contains(&me.role) {
+        return Err(AppError::invalid(
+            "password",
+            "Your role must sign in with two steps; it cannot be turned off.",
+        ));
+    }
+    let db = db()?;
+    check_own_password(&db, &me, t.password, "password").await?;
+    write(&db, &me.email, async |tx| {
+        users::clear_totp(tx, me.user_id).await?;
+        Ok(Written::done(
+            (),
+            session::two_step_entry(&me.email, "turned off two-step sign-in of"),
+        ))
     })
     .await
 }

@@ -1,12 +1,47 @@
-//! Server halves of sign-in, sign-out and "who am I".
+//! Server halves of signing in and out.
 
-use super::{safe_next, Me};
-use crate::{error::AppError, session};
+use super::{safe_next, Me, TwoStepSetup};
+use crate::{
+    error::AppError,
+    session::{self, SecondStepSetup, SignedIn},
+};
 
-/// Sign in, then go to `next` (a local path) or the dashboard.
+impl From<SecondStepSetup> for TwoStepSetup {
+    fn from(s: SecondStepSetup) -> Self {
+        TwoStepSetup {
+            account: s.account,
+            secret: s.secret,
+            qr_svg: s.qr_svg,
+            recovery_codes: s.recovery_codes,
+        }
+    }
+}
+
+/// Sign in, then go to `next` (a local path) or the dashboard, or to the second step.
 pub async fn login(email: &str, password: String, next: Option<&str>) -> Result<(), AppError> {
-    session::sign_in(email, password).await?;
-    leptos_axum::redirect(&safe_next(next));
+    let next = safe_next(next);
+    let to = match session::sign_in(email, password, &next).await? {
+        SignedIn::Session => next,
+        SignedIn::SecondStep => "/login/verify".to_string(),
+        SignedIn::SetUpSecondStep => "/login/setup".to_string(),
+    };
+    leptos_axum::redirect(&to);
+    Ok(())
+}
+
+pub async fn verify_code(code: &str) -> Result<(), AppError> {
+    let next = session::verify_second_step(code).await?;
+    leptos_axum::redirect(&safe_next(Some(&next)));
+    Ok(())
+}
+
+pub async fn load_sign_in_setup() -> Result<TwoStepSetup, AppError> {
+    Ok(session::second_step_setup().await?.into())
+}
+
+pub async fn confirm_sign_in_setup(code: &str) -> Result<(), AppError> {
+    let next = session::confirm_setup(code).await?;
+    leptos_axum::redirect(&safe_next(Some(&next)));
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::{
         ChangesFilter,
     },
     error::AppError,
-    request::{db, today},
+    request::{cpu, db, heavy, today},
     store::{
         changes::{self, ChangeQuery, When},
         services,
@@ -55,6 +55,26 @@ fn scope_text(e: &AsOfEntry) -> String {
         e.scope.services.join(", "),
         e.scope.countries.join(", ")
     )
+}
+
+/// The difference between the registry on `from` and on `to`, as the page lists it.
+fn diff_view(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> DiffView {
+    let d = diff(events, from, to);
+    DiffView {
+        from,
+        to,
+        added: d.added.iter().map(|e| line(e, scope_text(e))).collect(),
+        removed: d.removed.iter().map(|e| line(e, scope_text(e))).collect(),
+        changed: d
+            .changed
+            .iter()
+            .map(|(slug, b, a)| DiffLine {
+                slug: slug.clone(),
+                legal_name: a.legal_name.clone(),
+                detail: scope_difference(b, a).join("; "),
+            })
+            .collect(),
+    }
 }
 
 pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
@@ -112,23 +132,14 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
     let diff_view = match (filter.from, filter.to) {
         (Some(from), to) if from <= day => {
             let to = to.unwrap_or(day);
-            let events = changes::events_until(&db, to).await?;
-            let d = diff(&events, from, to);
-            Some(DiffView {
-                from,
-                to,
-                added: d.added.iter().map(|e| line(e, scope_text(e))).collect(),
-                removed: d.removed.iter().map(|e| line(e, scope_text(e))).collect(),
-                changed: d
-                    .changed
-                    .iter()
-                    .map(|(slug, b, a)| DiffLine {
-                        slug: slug.clone(),
-                        legal_name: a.legal_name.clone(),
-                        detail: scope_difference(b, a).join("; "),
-                    })
-                    .collect(),
+            // the whole history may be replayed twice: heavy work, bounded and off the
+            // async threads
+            let view = heavy(&db, async {
+                let events = changes::events_until(&db, to).await?;
+                cpu(move || diff_view(&events, from, to)).await
             })
+            .await?;
+            Some(view)
         }
         (Some(from), _) => {
             messages.push(format!("{from} is in the future; nothing to compare yet."));

@@ -20,7 +20,7 @@ use crate::{
     store::{
         audit, changes, services, vendors,
         vendors::{words, VendorEditRow},
-        AnyConnection,
+        AnyConnection, StoreError,
     },
     write::{write, Written},
 };
@@ -184,6 +184,14 @@ async fn record_change_events(
     Ok(())
 }
 
+/// The refusal of a new vendor whose slug exists.
+fn taken(slug: &str) -> AppError {
+    AppError::invalid(
+        "legal_name",
+        format!("A vendor with this name already exists (/{slug})."),
+    )
+}
+
 /// Create (no slug) or update a vendor; returns its slug. The slug is the vendor's public
 /// address: it stays when the name changes.
 pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
@@ -201,12 +209,14 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
         let notice = changes::notice_periods(tx).await?;
         let before = if form.is_new() {
             if vendors::edit_row(tx, &slug).await?.is_some() {
-                return Err(AppError::invalid(
-                    "legal_name",
-                    format!("A vendor with this name already exists (/{slug})."),
-                ));
+                return Err(taken(&slug));
             }
-            vendors::insert_vendor(tx, &draft.vendor).await?;
+            match vendors::insert_vendor(tx, &draft.vendor).await {
+                Ok(_) => {}
+                // another save created it meanwhile (PostgreSQL lets both get here)
+                Err(StoreError::Taken(_)) => return Err(taken(&slug)),
+                Err(e) => return Err(e.into()),
+            }
             None
         } else {
             let before = vendors::edit_row(tx, &slug)

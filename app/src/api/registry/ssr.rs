@@ -13,7 +13,7 @@ use crate::{
         view::{PublicVendor, Verdict},
         with_assurance,
     },
-    request::{db, internal, today},
+    request::{db, heavy, internal, today},
     store::{changes, services, vendors},
 };
 
@@ -87,28 +87,38 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         }
     }
     let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
-    let (items, total) = if let Some(as_of) = filter.as_of {
-        if filter.authorized.is_some() {
-            messages.push(
-                "Compliance is not recorded for past dates; that filter was not applied.".into(),
-            );
-        }
-        let entries = registry_on(&db, &filter, as_of).await?;
-        let total = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-        let items = entries
-            .iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(PAGE_SIZE as usize)
-            .map(|e| summary(&PublicVendor::from_past(e)))
-            .collect();
-        (items, total)
+    // a past day, or every candidate's verdict, is heavy work: bounded (`request::heavy`)
+    let work = async {
+        let (items, total) = if let Some(as_of) = filter.as_of {
+            if filter.authorized.is_some() {
+                messages.push(
+                    "Compliance is not recorded for past dates; that filter was not applied."
+                        .into(),
+                );
+            }
+            let entries = registry_on(&db, &filter, as_of).await?;
+            let total = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+            let items = entries
+                .iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(PAGE_SIZE as usize)
+                .map(|e| summary(&PublicVendor::from_past(e)))
+                .collect();
+            (items, total)
+        } else {
+            let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
+            let items = rows
+                .iter()
+                .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| summary(&v)))
+                .collect::<Result<Vec<_>, _>>()?;
+            (items, total)
+        };
+        Ok::<_, AppError>((items, total))
+    };
+    let (items, total) = if filter.as_of.is_some() || filter.authorized.is_some() {
+        heavy(&db, work).await?
     } else {
-        let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
-        let items = rows
-            .iter()
-            .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| summary(&v)))
-            .collect::<Result<Vec<_>, _>>()?;
-        (items, total)
+        work.await?
     };
     let mut countries: Vec<SelectOption> = vendors::public_countries(&db, day)
         .await?

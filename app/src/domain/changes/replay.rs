@@ -1,7 +1,7 @@
 //! The public registry as it stood on any day, replayed from the change events, and what
 //! differs between two days.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -113,21 +113,28 @@ pub fn diff(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> Diff {
             .collect()
     };
     let (old, new) = (active(from), active(to));
-    let find = |list: &[AsOfEntry], slug: &str| list.iter().position(|e| e.slug == slug);
-    let missing = |a: &[AsOfEntry], b: &[AsOfEntry]| -> Vec<AsOfEntry> {
+    // by slug, so the comparison is linear in the size of the registry
+    let index = |list: &[AsOfEntry]| -> HashMap<String, usize> {
+        list.iter()
+            .enumerate()
+            .map(|(i, e)| (e.slug.clone(), i))
+            .collect()
+    };
+    let (old_at, new_at) = (index(&old), index(&new));
+    let missing = |a: &[AsOfEntry], b: &HashMap<String, usize>| -> Vec<AsOfEntry> {
         a.iter()
-            .filter(|e| find(b, &e.slug).is_none())
+            .filter(|e| !b.contains_key(&e.slug))
             .cloned()
             .collect()
     };
     let changed = new
         .iter()
         .filter_map(|n| {
-            let o = &old[find(&old, &n.slug)?];
+            let o = &old[*old_at.get(&n.slug)?];
             (o.scope != n.scope).then(|| (n.slug.clone(), o.scope.clone(), n.scope.clone()))
         })
         .collect();
-    let (added, removed) = (missing(&new, &old), missing(&old, &new));
+    let (added, removed) = (missing(&new, &old_at), missing(&old, &new_at));
     Diff {
         added,
         removed,

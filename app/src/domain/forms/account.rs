@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    account::{check_new_password, Role},
+    account::{PasswordPolicy, Role},
     fields::{FieldError, Fields},
     Email,
 };
@@ -45,12 +45,12 @@ pub struct AccountChange {
 }
 
 impl NewUserForm {
-    pub fn parse(&self) -> Result<(Email, Role), Vec<FieldError>> {
+    pub fn parse(&self, policy: PasswordPolicy) -> Result<(Email, Role), Vec<FieldError>> {
         let mut f = Fields::default();
         let email = f.take("email", Email::parse(&self.email));
         let role = f.take("role", Role::parse(&self.role));
         if let Some(e) = &email {
-            f.take("password", check_new_password(&self.password, e));
+            f.take("password", policy(&self.password, e));
         }
         let parsed = (|| Some((email?, role?)))();
         f.into_result(parsed)
@@ -60,7 +60,12 @@ impl NewUserForm {
 impl UserForm {
     /// `email` is the account's own address (a password may not equal it); `is_me` says the
     /// admin is changing their own account, which may not lose its admin role or be disabled.
-    pub fn parse(&self, email: &Email, is_me: bool) -> Result<AccountChange, Vec<FieldError>> {
+    pub fn parse(
+        &self,
+        email: &Email,
+        is_me: bool,
+        policy: PasswordPolicy,
+    ) -> Result<AccountChange, Vec<FieldError>> {
         let mut f = Fields::default();
         let role = f.take("role", Role::parse(&self.role));
         let disabled = !self.disabled.is_empty();
@@ -72,7 +77,7 @@ impl UserForm {
         }
         let password = (!self.password.is_empty()).then(|| self.password.clone());
         if let Some(p) = &password {
-            f.take("password", check_new_password(p, email));
+            f.take("password", policy(p, email));
         }
         let change = role.map(|role| AccountChange {
             role,
@@ -92,6 +97,15 @@ mod tests {
         Email::parse("kim@example.test").expect("email")
     }
 
+    /// A stand-in policy for the tests: long enough, and not the e-mail.
+    fn policy(p: &str, e: &Email) -> Result<(), crate::domain::ParseError> {
+        crate::domain::account::check_length(p)?;
+        if p == e.as_str() {
+            return Err(crate::domain::ParseError("the e-mail".into()));
+        }
+        Ok(())
+    }
+
     #[test]
     fn new_accounts_need_an_address_a_role_and_a_good_password() {
         let ok = NewUserForm {
@@ -99,18 +113,18 @@ mod tests {
             role: "auditor".into(),
             password: "a long enough passphrase".into(),
         };
-        assert_eq!(ok.parse(), Ok((email(), Role::Auditor)));
+        assert_eq!(ok.parse(policy), Ok((email(), Role::Auditor)));
         let bad = NewUserForm {
             email: "kim".into(),
             role: "root".into(),
             password: "short".into(),
         };
-        assert_eq!(fields(bad.parse()), ["email", "role"]);
+        assert_eq!(fields(bad.parse(policy)), ["email", "role"]);
         let weak = NewUserForm {
             password: "short".into(),
             ..ok
         };
-        assert_eq!(fields(weak.parse()), ["password"]);
+        assert_eq!(fields(weak.parse(policy)), ["password"]);
     }
 
     #[test]
@@ -119,26 +133,26 @@ mod tests {
             role: "manager".into(),
             ..Default::default()
         };
-        assert_eq!(fields(own.parse(&email(), true)), ["role"]);
+        assert_eq!(fields(own.parse(&email(), true, policy)), ["role"]);
         let disable_self = UserForm {
             role: "admin".into(),
             disabled: "on".into(),
             ..Default::default()
         };
-        assert_eq!(fields(disable_self.parse(&email(), true)), ["role"]);
+        assert_eq!(fields(disable_self.parse(&email(), true, policy)), ["role"]);
         let other = UserForm {
             role: "manager".into(),
             disabled: "on".into(),
             password: "kim@example.test".into(),
             ..Default::default()
         };
-        assert_eq!(fields(other.parse(&email(), false)), ["password"]);
+        assert_eq!(fields(other.parse(&email(), false, policy)), ["password"]);
         let reset = UserForm {
             password: "another long passphrase".into(),
             ..other
         };
         assert_eq!(
-            reset.parse(&email(), false),
+            reset.parse(&email(), false, policy),
             Ok(AccountChange {
                 role: Role::Manager,
                 disabled: true,

@@ -159,7 +159,8 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
     .bind(v.search_text())
     .bind(now)
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+    .map_err(|e| StoreError::taken_as(e, "slug"))?;
     insert_links(conn, id, v).await?;
     Ok(id)
 }

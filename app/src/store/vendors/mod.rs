@@ -271,28 +271,33 @@ pub async fn list_public(
 
 /// How long an export waits for a client that has stopped reading.
 const EXPORT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest an export may hold its slot, however slowly its client reads.
+pub const EXPORT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Every public vendor matching `filter`, streamed in registry order through a bounded channel
-/// so an export of any size holds only a few rows in memory.
+/// so an export of any size holds only a few rows in memory. `slot` (from `Db::export_slot`)
+/// is held until the export ends, at the latest after [`EXPORT_DEADLINE`].
 pub fn stream_public(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
     use futures::TryStreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel(512);
     let w = Where::for_filter(filter, day);
     let sql = select_sql(&w.sql, ORDER);
     let pool = db.pool.clone();
-    let exports = db.exports.clone();
     tokio::spawn(async move {
-        // hold a connection only while an export slot is free
-        let Ok(_slot) = exports.acquire_owned().await else {
-            return;
-        };
+        let _slot = slot;
+        let started = std::time::Instant::now();
         let q = w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql));
         let mut rows = q.fetch(&pool);
         loop {
+            if started.elapsed() > EXPORT_DEADLINE {
+                tracing::warn!("export stopped: it ran past {EXPORT_DEADLINE:?}");
+                return;
+            }
             let item = match rows.try_next().await {
                 Ok(Some(row)) => Ok(row),
                 Ok(None) => return,
