@@ -10,6 +10,8 @@ trap 'rm -rf "$dir"' EXIT
 export DATABASE_URL="sqlite://$dir/e2e.db"
 export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
+# plain HTTP on loopback: cookies without Secure; the browser tests are not rate limited
+export INSECURE_COOKIES=true RATE_LIMIT_EXEMPT=127.0.0.0/8
 "$bin" seed-demo
 # accounts for the vendor-manager tests (this database lives only as long as the test run)
 for role in admin manager auditor; do

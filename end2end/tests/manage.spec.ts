@@ -1,17 +1,63 @@
 import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, ready } from './helpers';
+import { expectAccessible, ready, totp } from './helpers';
 
 // These tests change records on their own server (see playwright.config.ts), one at a time.
 test.describe.configure({ mode: 'serial' });
 
 const password = (role: string) => `e2e ${role} passphrase long`;
 
+/** What the accounts that set up two-step sign-in in this run know: the TOTP secret, the
+ * recovery codes, and the last time step used (a code is good once). */
+const second = new Map<string, { secret: string; codes: string[]; step: number }>();
+
+/** The next code to give: the current or the next time step's (the server allows one step of
+ * skew) if not used yet, else a recovery code. */
+function nextCode(email: string): string {
+  const s = second.get(email);
+  if (!s) throw new Error(`no two-step secret for ${email}`);
+  const now = Math.floor(Date.now() / 1000 / 30);
+  for (const step of [now, now + 1]) {
+    if (step > s.step) {
+      s.step = step;
+      return totp(s.secret, step * 30 * 1000);
+    }
+  }
+  const code = s.codes.pop();
+  if (!code) throw new Error('no recovery code left');
+  return code;
+}
+
+/** Sign in as `role`; an admin sets up two-step sign-in the first time (their role requires
+ * it), reading the secret off the page as a person's authenticator app would, and gives a
+ * code after that. */
 async function signIn(page: Page, role: string, next = '/manage') {
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
   await ready(page, test.info());
   await page.getByLabel('Email').fill(`${role}@example.test`);
   await page.getByLabel('Password').fill(password(role));
   await page.getByRole('button', { name: 'Sign in' }).click();
+  const email = `${role}@example.test`;
+  if (role === 'admin') {
+    await page.waitForURL(/\/login\/(setup|verify)$/);
+    if (page.url().endsWith('/login/setup')) {
+      await expect(page.getByRole('heading', { name: 'Set up two-step sign-in' })).toBeVisible();
+      await expect(page.locator('.qr svg')).toBeVisible();
+      await expect(page.locator('.recovery-codes li')).toHaveCount(10);
+      await expectAccessible(page);
+      const secret = (await page.locator('code.secret').innerText()).trim();
+      await page.getByLabel('Code', { exact: true }).fill('000000');
+      await page.getByRole('button', { name: 'Finish and sign in' }).click();
+      await expect(page.getByRole('alert')).toContainText('That code is not right');
+      // the failed attempt showed fresh recovery codes: those are the ones that count
+      const codes = await page.locator('.recovery-codes code').allInnerTexts();
+      second.set(email, { secret, codes, step: 0 });
+      await page.getByLabel('Code', { exact: true }).fill(nextCode(email));
+      await page.getByRole('button', { name: 'Finish and sign in' }).click();
+    } else {
+      await page.getByLabel('Code', { exact: true }).fill(nextCode(email));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+  }
   await expect(page).toHaveURL(new RegExp(`${next.replace(/\//g, '\\/')}$`));
 }
 
@@ -109,8 +155,8 @@ test('an attestation is changed in place and recorded', async ({ page }) => {
 });
 
 test('a stale edit shows the conflict and does not overwrite', async ({ browser }) => {
-  const first = await browser.newPage();
-  const second = await browser.newPage();
+  const first = await (await browser.newContext()).newPage();
+  const second = await (await browser.newContext()).newPage();
   try {
     await signIn(first, 'manager');
     await signIn(second, 'admin');
@@ -131,7 +177,40 @@ test('a stale edit shows the conflict and does not overwrite', async ({ browser 
     await expect(second.getByText('Ember One').first()).toBeVisible();
     await expect(second.getByText('Ember Two')).toHaveCount(0);
   } finally {
-    await first.close();
-    await second.close();
+    await first.context().close();
+    await second.context().close();
   }
+});
+
+test('an admin owes two-step sign-in, then signs in with a code', async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  try {
+    // the first admin sign-in of this run sets it up; the second asks for a code
+    await signIn(page, 'admin');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, 'admin', '/manage/account');
+    await expect(page.getByRole('heading', { name: 'Two-step sign-in' })).toBeVisible();
+    await expect(page.getByText(/On: signing in asks for a code/)).toBeVisible();
+    await expect(page.getByText('Your role must sign in with two steps')).toBeVisible();
+    const sessions = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Browser' }) });
+    await expect(sessions.getByText('This session')).toBeVisible();
+    await expectAccessible(page);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('removing a record asks first, without any script', async ({ page }) => {
+  await signIn(page, 'manager', '/manage/vendors/alder-data-services');
+  await ready(page, test.info());
+  const training = page.getByRole('region', { name: 'Training records' });
+  const person = (await training.getByRole('row').nth(1).getByRole('cell').first().innerText()).trim();
+  const yes = training.getByRole('button', { name: 'Yes, remove' }).first();
+  await expect(yes).toBeHidden();
+  await training.getByLabel('Remove this training record').first().click();
+  await expect(training.getByText('Remove this training record? The removal is recorded in the audit trail.').first()).toBeVisible();
+  await yes.click();
+  await expect(training.getByRole('cell', { name: person, exact: true })).toHaveCount(0);
+  await page.goto('/manage/audit?entity=training&vendor=alder-data-services');
+  await expect(page.getByRole('cell', { name: 'delete training' }).first()).toBeVisible();
 });

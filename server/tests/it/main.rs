@@ -13,3 +13,4 @@ mod manage;
 mod schema;
 mod store;
 mod surface;
+mod two_step;
