@@ -56,6 +56,10 @@ if [ "$want_test" = 1 ]; then
     say "Installing Playwright (no browser download: tests use /usr/bin/chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
+  # the short load run of scripts/test (bench/load.sh) drives the server with wrk
+  for tool in wrk curl; do
+    command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }
+  done
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "Starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true

@@ -58,7 +58,7 @@ pub fn parts() -> Option<Parts> {
 /// reference, so a report can be matched to the log).
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
     let reference = reference_id();
-    tracing::error!(reference = %reference, "{cause}");
+    tracing::error!(reference = %reference, request_id = request_id(), "{cause}");
     AppError::Internal(reference)
 }
 

@@ -20,6 +20,9 @@ pub mod text;
 pub mod vendor;
 mod vocabulary;
 
+#[cfg(test)]
+mod properties;
+
 pub use account::{Email, Role};
 pub use category::DataCategory;
 pub use country::CountryCode;

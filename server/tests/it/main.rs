@@ -8,6 +8,8 @@ mod support;
 mod api;
 mod changes;
 mod cli;
+mod faults;
+mod fuzz;
 mod hardening;
 mod manage;
 mod schema;

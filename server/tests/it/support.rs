@@ -78,6 +78,26 @@ pub async fn fresh_db(backend: Backend) -> (Db, DbGuard) {
     )
 }
 
+/// A URL of a fresh, empty database (not migrated), with the folder of a SQLite file and the
+/// name of a PostgreSQL database to drop afterwards.
+#[allow(dead_code)]
+pub async fn fresh_database_url_for(
+    backend: Backend,
+) -> (String, Option<tempfile::TempDir>, Option<String>) {
+    fresh_database_url(backend).await
+}
+
+/// Drop a PostgreSQL test database by name.
+#[allow(dead_code)]
+pub async fn drop_postgres_database(name: &str) {
+    DbGuard {
+        _dir: None,
+        pg_database: Some(name.to_string()),
+    }
+    .drop_database()
+    .await;
+}
+
 async fn fresh_database_url(
     backend: Backend,
 ) -> (String, Option<tempfile::TempDir>, Option<String>) {
