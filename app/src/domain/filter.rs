@@ -6,27 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{dates::parse_day, CountryCode, DataCategory, Slug, Status};
+use super::{cap_messages, dates::parse_day, CountryCode, DataCategory, Slug, Status};
 
 /// Longest search text we act on; longer input is refused with a message.
 pub const MAX_QUERY_LEN: usize = 100;
 /// Most values kept for one repeatable parameter.
 const MAX_VALUES: usize = 50;
-/// Most messages about dropped values shown; the rest are counted in one more.
-pub const MAX_MESSAGES: usize = 10;
-
-/// At most [`MAX_MESSAGES`] messages (the first ones, in order), and a count of the rest: a
-/// query with thousands of bad values gets a short answer.
-pub fn cap_messages(mut messages: Vec<String>) -> Vec<String> {
-    messages.dedup();
-    if messages.len() > MAX_MESSAGES {
-        let rest = messages.len() - MAX_MESSAGES;
-        messages.truncate(MAX_MESSAGES);
-        messages.push(format!("{rest} more values were not used either."));
-    }
-    messages
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RegistryFilter {
     /// Lower-cased search text matched against legal and trading names.
@@ -378,12 +363,15 @@ mod tests {
         let query: Vec<String> = (0..5000).map(|i| format!("country=X{i}")).collect();
         let (f, msgs) = RegistryFilter::from_query(&query.join("&"));
         assert!(f.countries.is_empty());
-        assert_eq!(msgs.len(), MAX_MESSAGES + 1, "{msgs:?}");
-        assert_eq!(msgs[MAX_MESSAGES], "4990 more values were not used either.");
+        assert_eq!(msgs.len(), super::super::MAX_MESSAGES + 1, "{msgs:?}");
+        assert_eq!(
+            msgs[super::super::MAX_MESSAGES],
+            "4990 more values were not used either."
+        );
         let many: Vec<String> = (0..500).map(|i| format!("status=zz{i}")).collect();
         assert_eq!(
             RegistryFilter::from_query(&many.join("&")).1.len(),
-            MAX_MESSAGES + 1
+            super::super::MAX_MESSAGES + 1
         );
     }
 

@@ -35,6 +35,21 @@ pub use text::{NonEmptyText, Slug};
 #[error("{0}")]
 pub struct ParseError(pub String);
 
+/// Most messages about dropped values shown; the rest are counted in one more.
+pub const MAX_MESSAGES: usize = 10;
+
+/// At most [`MAX_MESSAGES`] messages (the first ones, in order), and a count of the rest: a
+/// query with thousands of bad values gets a short answer.
+pub fn cap_messages(mut messages: Vec<String>) -> Vec<String> {
+    messages.dedup();
+    if messages.len() > MAX_MESSAGES {
+        let rest = messages.len() - MAX_MESSAGES;
+        messages.truncate(MAX_MESSAGES);
+        messages.push(format!("{rest} more values were not used either."));
+    }
+    messages
+}
+
 /// The label of a stored code, or the code itself if it is not (or no longer) known: pages
 /// and exports show what is stored rather than fail.
 pub fn label_for<T: Copy>(

@@ -52,7 +52,7 @@ proptest! {
     #[test]
     fn registry_filters_answer_and_round_trip(q in query()) {
         let (f, messages) = RegistryFilter::from_query(&q);
-        prop_assert!(messages.len() <= super::filter::MAX_MESSAGES + 1);
+        prop_assert!(messages.len() <= super::MAX_MESSAGES + 1);
         prop_assert!(f.page >= 1);
         let (again, _) = RegistryFilter::from_query(&f.to_query(true));
         prop_assert_eq!(again, f);
@@ -61,7 +61,7 @@ proptest! {
     #[test]
     fn changes_filters_answer_and_round_trip(q in query()) {
         let (f, messages) = ChangesFilter::from_query(&q);
-        prop_assert!(messages.len() <= super::filter::MAX_MESSAGES + 1);
+        prop_assert!(messages.len() <= super::MAX_MESSAGES + 1);
         if let (Some(from), Some(to)) = (f.from, f.to) {
             prop_assert!(from <= to);
         }

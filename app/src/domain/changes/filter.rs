@@ -74,7 +74,7 @@ impl ChangesFilter {
                 f.to = Some(from);
             }
         }
-        (f, crate::domain::filter::cap_messages(messages))
+        (f, crate::domain::cap_messages(messages))
     }
 
     /// Canonical query (no `?`): filters, optionally the page, and the from/to days.
