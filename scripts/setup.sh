@@ -56,6 +56,11 @@ if [ "$want_test" = 1 ]; then
     say "Installing Playwright (no browser download: tests use /usr/bin/chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
+  # the SMTP server the notice tests mail to (a real one: aiosmtpd, from PyPI)
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing aiosmtpd (the tests' SMTP server)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'aiosmtpd==1.4.6'
+  fi
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

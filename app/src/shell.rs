@@ -11,9 +11,10 @@ use crate::{
     components::AccountMenu,
     pages::{
         lazy::{
-            AccountRoute, AuditRoute, ChangesRoute, LoginRoute, ManageHomeRoute, ManageVendorRoute,
-            RecoveryCodesRoute, SignInSetupRoute, TwoStepSetupRoute, UsersRoute, VendorEditRoute,
-            VerifyRoute,
+            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, LoginRoute,
+            ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
+            ObjectionsRoute, RecoveryCodesRoute, SignInSetupRoute, SubscribeRoute,
+            TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -69,6 +70,7 @@ fn Site() -> impl IntoView {
                     <nav class="site-nav" aria-label="Registry">
                         <A href="/" exact=true>"Registry"</A>
                         <A href="/changes">"Changes"</A>
+                        <A href="/subscribe">"Subscribe"</A>
                     </nav>
                     <AccountMenu/>
                 </div>
@@ -78,11 +80,18 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/") view=RegistryPage ssr=SsrMode::Async/>
                     <Route path=path!("/subprocessors/:slug") view=VendorPage ssr=SsrMode::Async/>
                     <Route path=path!("/changes") view={Lazy::<ChangesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/changes/:id/objection") view={Lazy::<ObjectionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/subscribe") view={Lazy::<SubscribeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/subscriptions/confirm/:token") view={Lazy::<ConfirmLinkRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/subscriptions/unsubscribe/:token") view={Lazy::<UnsubscribeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/subscriptions/manage/:token") view={Lazy::<ManageSubscriptionRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/objections") view={Lazy::<ObjectionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account/two-step") view={Lazy::<TwoStepSetupRoute>::new()} ssr=SsrMode::Async/>
@@ -101,6 +110,8 @@ fn Site() -> impl IntoView {
                         <a href="/changes">"Change history"</a>
                         " · "
                         <a href="/changes.atom" type="application/atom+xml">"Atom feed of changes"</a>
+                        " · "
+                        <a href="/subscribe">"Get changes by mail or webhook"</a>
                     </p>
                 </div>
             </footer>

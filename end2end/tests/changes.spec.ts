@@ -40,7 +40,7 @@ test.describe('change history', () => {
     expect([...shown].sort()).toEqual([...apiNames].sort());
 
     // the feed link keeps the filter and serves Atom with the same changes
-    const feed = page.getByRole('link', { name: 'Subscribe (Atom feed)' });
+    const feed = page.getByRole('link', { name: 'Atom feed', exact: true });
     const href = await feed.getAttribute('href');
     expect(href).toBe('/changes.atom?service=object-storage');
     const res = await page.request.get(href!);

@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use leptos::config::{Env, LeptosOptions};
 
+pub use crate::outbox::NoticeConfig;
+
 /// Default database: a SQLite file in the working folder, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://registry.db";
 
@@ -45,6 +47,18 @@ pub enum Command {
         /// Days of notice before a new vendor or a wider scope may take effect (0 to 3650).
         #[arg(long, requires = "category")]
         days: Option<u32>,
+    },
+    /// List the outbox: what was sent, pending, retrying, failed or skipped, newest first.
+    Deliveries {
+        /// all, sent, pending, retrying, failed or skipped.
+        #[arg(long, default_value = "all")]
+        state: String,
+        /// Most rows listed.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Send a failed delivery again (by id); audited as the command line.
+        #[arg(long, conflicts_with_all = ["state", "limit"])]
+        retry: Option<i64>,
     },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
@@ -138,6 +152,65 @@ pub struct ServeArgs {
     /// or the benchmark's own.
     #[arg(long, env = "RATE_LIMIT_EXEMPT", default_value = "", global = true)]
     pub rate_limit_exempt: String,
+    /// Subscriber submissions (subscribe, unsubscribe, filters, webhooks, objections) one
+    /// address may make a minute; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "SUBMIT_LIMIT_PER_MINUTE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub submit_limit_per_minute: u32,
+    /// The origin used in every link of a mail, feed or webhook, e.g.
+    /// `https://subprocessors.example.com` (default: `http://` and the listening address).
+    #[arg(long, env = "PUBLIC_URL", default_value = "", global = true)]
+    pub public_url: String,
+    /// Mail relay: `smtp://host:port`, `smtps://user:pass@host`; empty: mails are written
+    /// as `.eml` files to `MAIL_DIR`.
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        default_value = "",
+        global = true,
+        hide_env_values = true
+    )]
+    pub smtp_url: String,
+    /// The sender of every mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Subprocessor Registry <registry@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// Where mails go when there is no `SMTP_URL`.
+    #[arg(long, env = "MAIL_DIR", default_value = "mail", global = true)]
+    pub mail_dir: PathBuf,
+    /// Let webhook endpoints be plain `http://` or private, loopback or link-local addresses
+    /// (tests and closed networks only).
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
+    /// Managers are reminded of evidence lapsing within this many days.
+    #[arg(long, env = "REMINDER_DAYS", default_value_t = 30, global = true)]
+    pub reminder_days: u32,
+    /// Run the delivery worker in this process (`false` for an instance that only serves).
+    #[arg(
+        long,
+        env = "OUTBOX_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub outbox_worker: bool,
+    /// This instance's name (logs, claims on deliveries); stable across its restarts.
+    /// Default: the host name and the port.
+    #[arg(long, env = "INSTANCE_ID", default_value = "", global = true)]
+    pub instance_id: String,
 }
 
 /// Everything `serve` needs.
@@ -155,6 +228,35 @@ pub struct ServeConfig {
     /// Requests per minute per address; `None` is no limit.
     pub rate_limit_per_minute: Option<u32>,
     pub rate_limit_exempt: Vec<IpNet>,
+    /// What one address may submit as a subscriber a minute (subscribe, objections,
+    /// webhooks); `None` is no limit.
+    pub submit_limit_per_minute: Option<u32>,
+    pub notices: NoticeConfig,
+}
+
+/// `INSTANCE_ID`, or the host name and the port.
+fn instance_id(given: &str, addr: SocketAddr) -> String {
+    if !given.trim().is_empty() {
+        return given.trim().to_string();
+    }
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", addr.port())
+}
+
+/// `PUBLIC_URL`: an `http(s)://` origin, without a trailing slash.
+fn public_url(s: &str, addr: SocketAddr) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    if s.is_empty() {
+        return Ok(format!("http://{addr}"));
+    }
+    match reqwest::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(s.to_string()),
+        _ => Err(format!("\"{s}\" is not an http:// or https:// origin")),
+    }
 }
 
 /// `REQUIRE_MFA_FOR`: roles, or `none`.
@@ -188,6 +290,22 @@ impl ServeConfig {
             rate_limit_per_minute: (s.rate_limit_per_minute > 0).then_some(s.rate_limit_per_minute),
             rate_limit_exempt: parse_networks(&s.rate_limit_exempt)
                 .map_err(|e| format!("RATE_LIMIT_EXEMPT: {e}"))?,
+            submit_limit_per_minute: (s.submit_limit_per_minute > 0)
+                .then_some(s.submit_limit_per_minute),
+            notices: NoticeConfig {
+                public_url: public_url(&s.public_url, s.addr)
+                    .map_err(|e| format!("PUBLIC_URL: {e}"))?,
+                public_url_given: (!s.public_url.trim().is_empty())
+                    .then(|| s.public_url.trim().trim_end_matches('/').to_string()),
+                smtp_url: s.smtp_url.clone(),
+                mail_from: s.mail_from.clone(),
+                mail_dir: s.mail_dir.clone(),
+                webhook_allow_private: s.webhook_allow_private,
+                reminder_days: s.reminder_days,
+                worker: s.outbox_worker,
+                poll: std::time::Duration::from_secs(1),
+                instance_id: instance_id(&s.instance_id, s.addr),
+            },
         })
     }
 
@@ -206,6 +324,19 @@ impl ServeConfig {
             require_mfa_for: vec![Role::Admin],
             rate_limit_per_minute: None,
             rate_limit_exempt: Vec::new(),
+            submit_limit_per_minute: None,
+            notices: NoticeConfig {
+                public_url: format!("http://{addr}"),
+                public_url_given: None,
+                smtp_url: String::new(),
+                mail_from: "Subprocessor Registry <registry@localhost>".into(),
+                mail_dir: std::env::temp_dir().join("registry-test-mail"),
+                webhook_allow_private: true,
+                reminder_days: 30,
+                worker: true,
+                poll: std::time::Duration::from_millis(200),
+                instance_id: format!("test-{}", crate::outbox::new_message_id()),
+            },
         }
     }
 

@@ -5,9 +5,11 @@
 pub mod cache;
 pub mod config;
 pub mod csv_export;
+pub mod deliveries;
 pub mod errors;
 pub mod headers;
 pub mod origin;
+pub mod outbox;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
@@ -16,7 +18,11 @@ pub mod users;
 use std::{net::SocketAddr, sync::OnceLock};
 
 use app::{session::SessionSettings, shell, store::Db, App};
-use axum::{extract::FromRef, routing::get, Router};
+use axum::{
+    extract::FromRef,
+    routing::{get, post},
+    Router,
+};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
@@ -30,6 +36,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Requests per minute per address and the exempt networks; `None`: no limit.
     pub rate_limit: Option<rate_limit::RateLimit>,
+    /// The stricter limit on what subscribers submit (subscribe, objections, webhooks).
+    pub submit_limit: Option<rate_limit::RateLimit>,
+    pub notices: std::sync::Arc<outbox::NoticeConfig>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -54,8 +63,18 @@ impl FromRef<AppState> for Db {
 /// that window.
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES
+        .get_or_init(|| {
+            let mut routes = generate_route_list(App);
+            // served by its own handler, which renders the page when the link is not good
+            routes.retain(|r| r.path() != CONFIRM_PATH);
+            routes
+        })
+        .clone()
 }
+
+/// The confirmation link's route.
+const CONFIRM_PATH: &str = "/subscriptions/confirm/{token}";
 
 /// Largest request body accepted (forms and server function calls are small).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -90,6 +109,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
+        .route("/subscribe", post(routes::subscriptions::subscribe))
+        .route(CONFIRM_PATH, get(routes::subscriptions::confirm))
+        .route(
+            "/subscriptions/unsubscribe/{token}",
+            post(routes::subscriptions::unsubscribe),
+        )
+        .route(
+            "/subscriptions/manage/{token}",
+            post(routes::subscriptions::manage),
+        )
+        .route(
+            "/changes/{id}/objection",
+            post(routes::subscriptions::object),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -129,6 +162,8 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     db: Db,
+    /// The delivery worker, when this instance runs one.
+    outbox: Option<outbox::Outbox>,
 }
 
 /// Why the server could not start, as one line for the operator.
@@ -144,6 +179,8 @@ pub enum StartError {
         url: String,
         source: app::store::StoreError,
     },
+    #[error("{0}")]
+    Config(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -194,17 +231,37 @@ impl Application {
         let rate_limit = config.rate_limit_per_minute.and_then(|n| {
             rate_limit::RateLimit::new(n, config.rate_limit_exempt.clone(), settings.clone())
         });
+        let submit_limit = config.submit_limit_per_minute.and_then(|n| {
+            rate_limit::RateLimit::submissions(
+                n,
+                config.rate_limit_exempt.clone(),
+                settings.clone(),
+            )
+        });
+        let mut notices = config.notices.clone();
+        if config.addr.port() == 0 && notices.public_url.ends_with(":0") {
+            // tests bind port 0: links point at the port actually bound
+            notices.public_url = format!("http://{addr}");
+        }
+        let outbox = if notices.worker {
+            Some(outbox::Outbox::new(db.clone(), notices.clone()).map_err(StartError::Config)?)
+        } else {
+            None
+        };
         let router = router(AppState {
             db: db.clone(),
             settings,
             leptos_options,
             rate_limit,
+            submit_limit,
+            notices: std::sync::Arc::new(notices),
         });
         Ok(Self {
             listener,
             router,
             addr,
             db,
+            outbox,
         })
     }
 
@@ -221,18 +278,38 @@ impl Application {
     /// otherwise wait on Nagle's algorithm (~40 ms each).
     pub async fn run(self) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .outbox
+            .map(|o| AbortOnDrop(tokio::spawn(o.run(stopped))));
         let listener = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
             }
         });
-        axum::serve(
+        let served = axum::serve(
             listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        let _ = stop.send(true);
+        if let Some(mut w) = worker {
+            // what is being sent finishes; the next batch waits for the next start
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), &mut w.0).await;
+        }
+        served
+    }
+}
+
+/// The worker's task, stopped with the server: a server dropped mid-run (a test's stand-in
+/// for `kill`) takes its worker with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -121,6 +121,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("support {} days", n.support);
             Ok(())
         }
+        Some(Command::Deliveries {
+            state,
+            limit,
+            retry,
+        }) => {
+            let db = open(&cli.database_url).await?;
+            match retry {
+                Some(id) => server::deliveries::retry(&db, id).await,
+                None => server::deliveries::list(&db, &state, limit).await,
+            }
+        }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;
             match seed::seed_synthetic(&db, today, count)

@@ -32,8 +32,27 @@ pub struct RateLimit {
 impl RateLimit {
     /// `per_minute` requests a minute per address, a fifth of them in a burst.
     pub fn new(per_minute: u32, exempt: Vec<IpNet>, settings: SessionSettings) -> Option<Self> {
+        Self::with_burst(per_minute, (per_minute / 5).max(1), exempt, settings)
+    }
+
+    /// `per_minute` submissions a minute per address, all of them at once if need be (a
+    /// person fixing a form posts a few times in a row, then not for a long while).
+    pub fn submissions(
+        per_minute: u32,
+        exempt: Vec<IpNet>,
+        settings: SessionSettings,
+    ) -> Option<Self> {
+        Self::with_burst(per_minute, per_minute, exempt, settings)
+    }
+
+    fn with_burst(
+        per_minute: u32,
+        burst: u32,
+        exempt: Vec<IpNet>,
+        settings: SessionSettings,
+    ) -> Option<Self> {
         let rate = NonZeroU32::new(per_minute)?;
-        let burst = NonZeroU32::new((per_minute / 5).max(1))?;
+        let burst = NonZeroU32::new(burst.max(1))?;
         Some(RateLimit {
             limiter: Arc::new(RateLimiter::keyed(
                 Quota::per_minute(rate).allow_burst(burst),
@@ -44,42 +63,56 @@ impl RateLimit {
     }
 }
 
+impl RateLimit {
+    /// Count one request of the client behind `peer` and `headers`: `Err(seconds)` to wait
+    /// when it is over the limit.
+    pub fn check(&self, peer: SocketAddr, headers: &axum::http::HeaderMap) -> Result<(), u64> {
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let ip = client_ip(
+            peer.ip(),
+            &forwarded,
+            &self.settings.trusted_proxies,
+            self.settings.trust_peer,
+        );
+        if self.exempt.iter().any(|n| n.contains(&ip)) {
+            return Ok(());
+        }
+        if self.limiter.len() > MAX_KEYS {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&address_key(ip))
+            .map_err(|not_until| {
+                not_until
+                    .wait_time_from(governor::clock::DefaultClock::default().now())
+                    .as_secs()
+                    .max(1)
+            })
+    }
+}
+
+/// `429 Too Many Requests` with `Retry-After`.
+pub fn too_many(secs: u64, text: &'static str) -> Response {
+    let mut res = (StatusCode::TOO_MANY_REQUESTS, text).into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Response {
     let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
         return next.run(req).await;
     };
-    let forwarded: Vec<&str> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let ip = client_ip(
-        peer.ip(),
-        &forwarded,
-        &rl.settings.trusted_proxies,
-        rl.settings.trust_peer,
-    );
-    if rl.exempt.iter().any(|n| n.contains(&ip)) {
-        return next.run(req).await;
-    }
-    if rl.limiter.len() > MAX_KEYS {
-        rl.limiter.retain_recent();
-    }
-    match rl.limiter.check_key(&address_key(ip)) {
+    match rl.check(peer, req.headers()) {
         Ok(()) => next.run(req).await,
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            let secs = wait.as_secs().max(1);
-            let mut res = (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests from your address; please wait a moment.\n",
-            )
-                .into_response();
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            res
-        }
+        Err(secs) => too_many(
+            secs,
+            "Too many requests from your address; please wait a moment.\n",
+        ),
     }
 }

@@ -67,6 +67,8 @@ pub struct AccountOverview {
     pub two_step_required: bool,
     pub recovery_codes_left: i64,
     pub sessions: Vec<SessionView>,
+    /// Takes the daily digest of lapsing evidence (managers and admins).
+    pub reminders: bool,
 }
 
 /// End one of your sessions, by its public id.
@@ -86,6 +88,12 @@ pub struct TwoStepOffForm {
 #[server(prefix = "/api", endpoint = "account/overview")]
 pub async fn load_account() -> Result<AccountOverview, AppError> {
     ssr::load_account().await
+}
+
+/// Turn your daily digest of lapsing evidence on or off (managers and admins).
+#[server(prefix = "/api", endpoint = "account/reminders")]
+pub async fn set_reminders(on: bool) -> Result<(), AppError> {
+    ssr::set_reminders(on).await
 }
 
 #[server(prefix = "/api", endpoint = "account/end_session")]

@@ -30,6 +30,8 @@ pub struct ChangeItem {
     pub days_left: i64,
     /// An addition whose vendor was withdrawn (removed) before it took effect.
     pub withdrawn: bool,
+    /// Objections of customers to it: (open, resolved). No names, no texts.
+    pub objections: (i64, i64),
 }
 
 /// A vendor in the difference between two days, with what differs.

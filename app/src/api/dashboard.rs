@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{dashboard::Dashboard, Status},
+    domain::{compliance::Standing, dashboard::Dashboard, Status},
     error::AppError,
 };
 
@@ -19,7 +19,7 @@ pub struct VendorLine {
     pub slug: String,
     pub name: String,
     pub status: Status,
-    pub authorized: bool,
+    pub standing: Standing,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,10 @@ pub struct ManageHome {
     pub vendors: Vec<VendorLine>,
     pub can_edit: bool,
     pub is_admin: bool,
+    /// Deliveries that failed for good (the outbox).
+    pub failed_deliveries: i64,
+    /// Objections not resolved yet.
+    pub open_objections: i64,
 }
 
 #[server(prefix = "/api", endpoint = "manage/home")]

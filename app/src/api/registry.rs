@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::{page_count, Country, SelectOption};
 use crate::{
-    domain::{RegistryFilter, Status},
+    domain::{compliance::Standing, RegistryFilter, Status},
     error::AppError,
 };
 
@@ -29,8 +29,8 @@ pub struct VendorSummary {
     pub countries: Vec<Country>,
     pub categories: Vec<String>,
     pub status: Status,
-    /// Computed today from the vendor's evidence.
-    pub authorized: bool,
+    /// Computed today from the vendor's evidence (`None` for a past day's registry).
+    pub standing: Option<Standing>,
     pub announced_on: Option<NaiveDate>,
     pub effective_on: Option<NaiveDate>,
     pub removed_on: Option<NaiveDate>,
@@ -56,6 +56,7 @@ pub struct VendorDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssuranceSummary {
     pub authorized: bool,
+    pub standing: Standing,
     pub reasons: Vec<String>,
     pub next_change: Option<NaiveDate>,
     pub vpap_since: Option<NaiveDate>,

@@ -16,7 +16,10 @@ pub use table::{Pagination, VendorTable};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::{domain::Status, error::AppError};
+use crate::{
+    domain::{compliance::Standing, Status},
+    error::AppError,
+};
 
 /// ISO dates everywhere: unambiguous for customers in every country.
 pub fn date_text(d: Option<NaiveDate>) -> String {
@@ -31,13 +34,14 @@ pub fn StatusBadge(status: Status) -> impl IntoView {
 
 /// Authorized / not compliant, computed today from the vendor's evidence.
 #[component]
-pub fn ComplianceBadge(authorized: bool) -> impl IntoView {
-    let (class, label) = if authorized {
-        ("badge badge-authorized", "Authorized")
-    } else {
-        ("badge badge-not-compliant", "Not compliant")
+pub fn ComplianceBadge(standing: Standing) -> impl IntoView {
+    let class = match standing {
+        Standing::Authorized => "badge badge-authorized",
+        Standing::NotCompliant | Standing::NotReady(_) => "badge badge-not-compliant",
+        Standing::Ready(_) => "badge badge-ready",
+        Standing::NoLonger => "badge badge-gone",
     };
-    view! { <span class=class>{label}</span> }
+    view! { <span class=class>{standing.label()}</span> }
 }
 
 /// An error in place of a page's content; the page answers with the error's status.

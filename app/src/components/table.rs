@@ -54,7 +54,7 @@ fn VendorRow(v: VendorSummary, compliance: bool) -> impl IntoView {
             <td data-label="Processing countries"><ul class="inline">{countries}</ul></td>
             <td data-label="Data categories"><ul class="plain">{v.categories.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ul></td>
             <td data-label="Status"><StatusBadge status=v.status/></td>
-            {compliance.then(|| view! { <td data-label="Compliance"><ComplianceBadge authorized=v.authorized/></td> })}
+            {compliance.then(|| view! { <td data-label="Compliance">{v.standing.map(|standing| view! { <ComplianceBadge standing/> })}</td> })}
             <td data-label="Effective" class="date">{date_text(v.effective_on)}</td>
         </tr>
     }

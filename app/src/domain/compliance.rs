@@ -40,10 +40,57 @@ impl Reason {
     }
 }
 
+/// How a vendor stands on a day, as a privacy office reads it. Only an active vendor is
+/// authorized or not compliant; an announced one is judged for its effective date (it is not
+/// processing anything yet), a removed one is no longer a subprocessor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Standing {
+    Authorized,
+    NotCompliant,
+    /// Announced; every requirement will hold on its effective date.
+    Ready(NaiveDate),
+    /// Announced; some requirement will not hold on its effective date.
+    NotReady(NaiveDate),
+    /// Removed.
+    NoLonger,
+}
+
+impl Standing {
+    /// The code in exports and the compliance filter.
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::Authorized => "authorized",
+            Standing::NotCompliant => "not_compliant",
+            Standing::Ready(_) => "ready",
+            Standing::NotReady(_) => "not_ready",
+            Standing::NoLonger => "not_a_subprocessor",
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Standing::Authorized => "Authorized".into(),
+            Standing::NotCompliant => "Not compliant".into(),
+            Standing::Ready(d) => format!("Ready for {d}"),
+            Standing::NotReady(d) => format!("Not ready by {d}"),
+            Standing::NoLonger => "No longer a subprocessor".into(),
+        }
+    }
+
+    /// Good news (authorized, or ready in time), for the badge's colour.
+    pub fn is_good(self) -> bool {
+        matches!(self, Standing::Authorized | Standing::Ready(_))
+    }
+}
+
 /// The verdict for one day, with every failing reason in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compliance {
+    /// Active and meeting every requirement on the day.
     pub authorized: bool,
+    pub standing: Standing,
+    /// Why it is not authorized; for an announced vendor, what will not hold on its
+    /// effective date.
     pub reasons: Vec<Reason>,
     /// The first day after D on which the verdict changes, if one is in sight.
     pub next_change: Option<NaiveDate>,
@@ -51,19 +98,11 @@ pub struct Compliance {
 
 impl Compliance {
     pub fn code(&self) -> &'static str {
-        if self.authorized {
-            "authorized"
-        } else {
-            "not_compliant"
-        }
+        self.standing.code()
     }
 
-    pub fn label(&self) -> &'static str {
-        if self.authorized {
-            "Authorized"
-        } else {
-            "Not compliant"
-        }
+    pub fn label(&self) -> String {
+        self.standing.label()
     }
 
     /// For an authorized vendor whose authorization lapses soon: the smallest of 30, 60, 90
@@ -319,25 +358,54 @@ fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
 /// The verdict on `day` without looking ahead (`next_change` is `None`): what lists and
 /// exports need, at a fraction of the cost of [`assess`].
 pub fn verdict(e: &Evidence, day: NaiveDate) -> Compliance {
-    let reasons = failing_reasons(e, day);
+    let (standing, reasons) = standing(e, day);
     Compliance {
-        authorized: reasons.is_empty(),
+        authorized: standing == Standing::Authorized,
+        standing,
         reasons,
         next_change: None,
     }
 }
 
+/// The standing on `day` and its reasons: an announced vendor is judged by the rules on its
+/// effective date, a removed one only by its removal.
+fn standing(e: &Evidence, day: NaiveDate) -> (Standing, Vec<Reason>) {
+    match (e.lifecycle.status_on(day), e.lifecycle.effective_on) {
+        (Status::Announced, Some(eff)) if eff > day => {
+            let reasons = failing_reasons(e, eff);
+            let s = if reasons.is_empty() {
+                Standing::Ready(eff)
+            } else {
+                Standing::NotReady(eff)
+            };
+            (s, reasons)
+        }
+        (Status::Removed, _) => (
+            Standing::NoLonger,
+            vec![Reason::new(format!(
+                "No longer a subprocessor: removed on {}.",
+                e.lifecycle.removed_on.map(fmt).unwrap_or_default()
+            ))],
+        ),
+        _ => {
+            let reasons = failing_reasons(e, day);
+            let s = if reasons.is_empty() {
+                Standing::Authorized
+            } else {
+                Standing::NotCompliant
+            };
+            (s, reasons)
+        }
+    }
+}
+
 pub fn assess(e: &Evidence, day: NaiveDate) -> Compliance {
-    let reasons = failing_reasons(e, day);
-    let authorized = reasons.is_empty();
-    let next_change = boundaries(e, day)
+    let mut c = verdict(e, day);
+    let authorized = c.authorized;
+    c.next_change = boundaries(e, day)
         .into_iter()
         .find(|d| failing_reasons(e, *d).is_empty() != authorized);
-    Compliance {
-        authorized,
-        reasons,
-        next_change,
-    }
+    c
 }
 
 /// What customers may read about a vendor's assurance on a day.

@@ -209,6 +209,48 @@ pub fn dashboard(vendors: &[VendorFacts], today: NaiveDate) -> Dashboard {
     }
 }
 
+/// The managers' daily reminder: evidence of active or announced vendors that lapses within
+/// `within` days (by date), and announced vendors that will not be ready by their effective
+/// date, with what will not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    pub lapsing: Vec<Lapse>,
+    /// `(slug, name, effective_on, reasons)`, soonest first.
+    pub not_ready: Vec<(String, String, NaiveDate, Vec<Reason>)>,
+}
+
+impl Digest {
+    pub fn is_empty(&self) -> bool {
+        self.lapsing.is_empty() && self.not_ready.is_empty()
+    }
+}
+
+pub fn digest(vendors: &[VendorFacts], today: NaiveDate, within: u32) -> Digest {
+    let status = |v: &VendorFacts| v.evidence.lifecycle.status_on(today);
+    let last = today.checked_add_days(Days::new(u64::from(within)));
+    let mut lapsing: Vec<Lapse> = vendors
+        .iter()
+        .filter(|v| matches!(status(v), Status::Active | Status::Announced))
+        .flat_map(|v| lapses(v, today))
+        .filter(|l| last.is_some_and(|last| l.on < last))
+        .collect();
+    lapsing
+        .sort_by(|a, b| (a.on, &a.name, &a.slug, &a.what).cmp(&(b.on, &b.name, &b.slug, &b.what)));
+    let mut not_ready: Vec<(String, String, NaiveDate, Vec<Reason>)> = vendors
+        .iter()
+        .filter_map(|v| match super::compliance::verdict(&v.evidence, today) {
+            super::compliance::Compliance {
+                standing: super::compliance::Standing::NotReady(eff),
+                reasons,
+                ..
+            } => Some((v.slug.clone(), v.name.clone(), eff, reasons)),
+            _ => None,
+        })
+        .collect();
+    not_ready.sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
+    Digest { lapsing, not_ready }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +325,31 @@ mod tests {
             name: slug.to_uppercase(),
             evidence,
         }
+    }
+
+    #[test]
+    fn the_digest_lists_what_lapses_within_its_window_and_who_will_not_be_ready() {
+        let mut soon = ok("soon");
+        soon.evidence.training[0].expires_on = plus(10);
+        let mut later = ok("later");
+        later.evidence.training[0].expires_on = plus(45);
+        let mut starting = ok("starting");
+        starting.evidence.lifecycle = Lifecycle {
+            announced_on: Some(plus(-5)),
+            effective_on: Some(plus(20)),
+            removed_on: None,
+        };
+        starting.evidence.training[0].expires_on = plus(15);
+        let d30 = digest(&[soon.clone(), later.clone(), starting.clone()], d(DAY), 30);
+        let slugs: Vec<&str> = d30.lapsing.iter().map(|l| l.slug.as_str()).collect();
+        assert_eq!(slugs, ["soon", "starting"]);
+        assert_eq!(d30.not_ready.len(), 1);
+        assert_eq!(
+            (d30.not_ready[0].0.as_str(), d30.not_ready[0].2),
+            ("starting", plus(20))
+        );
+        assert_eq!(digest(&[soon, later.clone()], d(DAY), 60).lapsing.len(), 2);
+        assert!(digest(&[ok("fine")], d(DAY), 30).is_empty());
     }
 
     type Set = fn(&mut Evidence, NaiveDate);

@@ -21,7 +21,9 @@ pub struct RegistryFilter {
     pub categories: Vec<DataCategory>,
     /// Empty means the default view: announced and active vendors.
     pub statuses: Vec<Status>,
-    /// `Some(true)`: authorized today only; `Some(false)`: not compliant only.
+    /// `Some(true)`: authorized today only; `Some(false)`: not compliant only. Both judge
+    /// active vendors only: an announced vendor is ready or not by its effective date, a
+    /// removed one no longer a subprocessor.
     pub authorized: Option<bool>,
     /// 1-based page of the on-screen list (the CSV ignores it).
     pub page: u32,
@@ -171,6 +173,11 @@ impl RegistryFilter {
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
 
+    /// Whether a vendor of this standing passes the compliance filter.
+    pub fn admits(&self, s: super::compliance::Standing) -> bool {
+        admits(self.authorized, s)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.q.is_none()
             && self.services.is_empty()
@@ -234,6 +241,16 @@ fn shorten(s: &str) -> String {
         format!("{}…", s.chars().take(40).collect::<String>())
     } else {
         s.to_string()
+    }
+}
+
+/// The compliance filter (`Some(true)` authorized, `Some(false)` not compliant) on a standing.
+pub fn admits(want: Option<bool>, s: super::compliance::Standing) -> bool {
+    use super::compliance::Standing;
+    match want {
+        None => true,
+        Some(true) => s == Standing::Authorized,
+        Some(false) => s == Standing::NotCompliant,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod forms;
 pub mod iso3166;
 pub mod lifecycle;
 pub mod network;
+pub mod notices;
 pub mod session;
 pub mod text;
 pub mod vendor;

@@ -87,8 +87,63 @@ pub fn address_key(ip: IpAddr) -> String {
     }
 }
 
+/// Whether `ip` is an address on the public internet: not loopback, private, shared (CGNAT),
+/// link-local, unique-local, multicast, unspecified, broadcast or documentation. Webhooks go
+/// to public addresses only, so a subscriber cannot make the server call into its own
+/// network.
+pub fn is_public(ip: IpAddr) -> bool {
+    match canonical(ip) {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "224.0.0.1",
+        ] {
+            assert!(!super::is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in ["93.184.216.34", "8.8.8.8", "2a00:1450:4001::1"] {
+            assert!(super::is_public(public.parse().expect("ip")), "{public}");
+        }
+    }
+
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

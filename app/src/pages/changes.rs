@@ -65,7 +65,9 @@ fn Changes(page: Page) -> impl IntoView {
             )}
         </p>
         <p class="subscribe">
-            <a href=feed.clone() rel="alternate" type="application/atom+xml" class="button">"Subscribe (Atom feed)"</a>
+            <a href="/subscribe" class="button">"Get notices by mail or webhook"</a>
+            " "
+            <a href=feed.clone() rel="alternate" type="application/atom+xml" class="button secondary">"Atom feed"</a>
             " "
             <a href=json rel="external">"JSON"</a>
         </p>
@@ -155,6 +157,18 @@ fn Changes(page: Page) -> impl IntoView {
     }
 }
 
+/// How many customers objected: "2 objections open, 1 resolved" (nothing when none).
+fn objection_note((open, resolved): (i64, i64)) -> Option<impl IntoView> {
+    let plural = |n: i64| if n == 1 { "objection" } else { "objections" };
+    let text = match (open, resolved) {
+        (0, 0) => return None,
+        (o, 0) => format!("{o} {} open", plural(o)),
+        (0, r) => format!("{r} {} resolved", plural(r)),
+        (o, r) => format!("{o} {} open, {r} resolved", plural(o + r)),
+    };
+    Some(view! { <span class="objections-note">{text}</span> })
+}
+
 #[component]
 fn ChangeTable(items: Vec<ChangeItem>, upcoming: bool) -> impl IntoView {
     view! {
@@ -179,7 +193,10 @@ fn ChangeTable(items: Vec<ChangeItem>, upcoming: bool) -> impl IntoView {
                             })}
                             <td data-label="Change"><span class=format!("badge change-{}", c.kind.code())>{c.kind.label()}</span></td>
                             <th scope="row" data-label="Subprocessor"><a href=format!("/subprocessors/{}", c.slug)>{c.legal_name.clone()}</a></th>
-                            <td data-label="What">{c.summary.clone()}</td>
+                            <td data-label="What">
+                                {c.summary.clone()}
+                                {objection_note(c.objections)}
+                            </td>
                             <td data-label="Announced" class="date">{c.announced_on.to_string()}</td>
                         </tr>
                     }).collect_view()}

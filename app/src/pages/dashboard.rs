@@ -39,12 +39,24 @@ fn Home(h: ManageHome) -> impl IntoView {
             <h1>"Manage"</h1>
             <nav class="manage-nav" aria-label="Manage">
                 {h.can_edit.then(|| view! { <a class="button" href="/manage/vendors/new">"New vendor"</a> })}
+                <a href="/manage/objections">{format!("Objections ({})", h.open_objections)}</a>
+                <a href="/manage/deliveries">"Deliveries"</a>
                 <a href="/manage/audit">"Audit trail"</a>
                 {h.is_admin.then(|| view! { <a href="/manage/users">"Users"</a> })}
                 <a href="/manage/account">"Account"</a>
             </nav>
         </header>
         <p class="hint">"Computed on "{date_text(Some(h.today))}" from each vendor's evidence."</p>
+        {(h.open_objections > 0 || h.failed_deliveries > 0).then(|| view! {
+            <ul class="plain attention counts" aria-label="Needs attention">
+                {(h.open_objections > 0).then(|| view! {
+                    <li><a href="/manage/objections">{format!("{} open objection{} from customers", h.open_objections, if h.open_objections == 1 { "" } else { "s" })}</a></li>
+                })}
+                {(h.failed_deliveries > 0).then(|| view! {
+                    <li><a href="/manage/deliveries?state=failed">{format!("{} deliver{} failed", h.failed_deliveries, if h.failed_deliveries == 1 { "y" } else { "ies" })}</a></li>
+                })}
+            </ul>
+        })}
         <section aria-labelledby="nc-h">
             <h2 id="nc-h">{format!("Not compliant today ({})", d.not_compliant.len())}</h2>
             {if d.not_compliant.is_empty() { view! { <p>"Every active vendor is authorized today."</p> }.into_any() } else { view! {
@@ -85,7 +97,7 @@ fn Home(h: ManageHome) -> impl IntoView {
                 <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Status"</th><th scope="col">"Today"</th></tr></thead>
                 <tbody>{h.vendors.into_iter().map(|v| view! {
                     <tr><th scope="row">{vendor_link(&v.slug, v.name)}</th><td><StatusBadge status=v.status/></td>
-                    <td><ComplianceBadge authorized=v.authorized/></td></tr>
+                    <td><ComplianceBadge standing=v.standing/></td></tr>
                 }).collect_view()}</tbody>
             </table>
         </section>

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, ChangesPage, LoginPage, ManageHomePage, ManageVendorPage,
-    RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, UsersPage, VendorEditPage, VerifyPage,
+    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, LoginPage,
+    ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
+    RecoveryCodesPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage,
+    UsersPage, VendorEditPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -42,4 +44,11 @@ lazy_page!(
     TwoStepSetupRoute => TwoStepSetupPage,
     RecoveryCodesRoute => RecoveryCodesPage,
     ChangesRoute => ChangesPage,
+    SubscribeRoute => SubscribePage,
+    ConfirmLinkRoute => ConfirmLinkPage,
+    UnsubscribeRoute => UnsubscribePage,
+    ManageSubscriptionRoute => ManageSubscriptionPage,
+    ObjectionRoute => ObjectionPage,
+    DeliveriesRoute => DeliveriesPage,
+    ObjectionsRoute => ObjectionsPage,
 );

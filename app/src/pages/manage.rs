@@ -31,7 +31,10 @@ pub fn ManageVendorPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(a) => view! { <AssuranceRecords a/> }.into_any(),
+                    Ok(a) => view! {
+                        <AssuranceRecords a/>
+                        <super::notices::VendorObjections slug=slug.get_untracked()/>
+                    }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -76,7 +79,7 @@ fn AssuranceRecords(a: InternalAssurance) -> impl IntoView {
             <header class="vendor-head">
                 <h1>{title}</h1>
                 <StatusBadge status=a.status/>
-                <ComplianceBadge authorized=a.compliance.authorized/>
+                <ComplianceBadge standing=a.compliance.standing/>
             </header>
             <p class="hint">"Internal view, computed on "{date_text(Some(day))}". Tier: "{a.tier.label()}"."</p>
             {edit.then(|| view! { <p><a class="button" href=format!("/manage/vendors/{}/edit", a.slug)>"Edit vendor details"</a></p> })}

@@ -8,7 +8,9 @@ pub mod lazy;
 mod login;
 mod manage;
 mod not_found;
+mod notices;
 mod registry;
+mod subscribe;
 mod two_step;
 mod users;
 mod vendor;
@@ -20,7 +22,11 @@ pub use dashboard::ManageHomePage;
 pub use login::LoginPage;
 pub use manage::ManageVendorPage;
 pub use not_found::NotFoundPage;
+pub use notices::{DeliveriesPage, ObjectionsPage};
 pub use registry::RegistryPage;
+pub use subscribe::{
+    ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
+};
 pub use two_step::{RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, VerifyPage};
 pub use users::{AccountPage, UsersPage};
 pub use vendor::VendorPage;

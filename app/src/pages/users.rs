@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::{
     api::accounts::{
         load_account, load_users, AccountOverview, AddUser, ChangePassword, EndSession,
-        TurnOffTwoStep, UpdateUser, UserLine,
+        SetReminders, TurnOffTwoStep, UpdateUser, UserLine,
     },
     components::{count_successes, last_error, saved, Choice, ErrorNotice, Field, FormError},
     domain::account::Role,
@@ -107,6 +107,8 @@ pub fn AccountPage() -> impl IntoView {
     let saves = RwSignal::new(0usize);
     count_successes(end, saves);
     count_successes(off, saves);
+    let remind = ServerAction::<SetReminders>::new();
+    count_successes(remind, saves);
     let data = Resource::new(move || saves.get(), |_| load_account());
     view! {
         <Title text="Account"/>
@@ -126,13 +128,33 @@ pub fn AccountPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(a) => view! { <TwoStepSection a=a.clone() off/><SessionsSection a end/> }.into_any(),
+                    Ok(a) => view! { <TwoStepSection a=a.clone() off/><RemindersSection a=a.clone() act=remind/><SessionsSection a end/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+#[component]
+fn RemindersSection(a: AccountOverview, act: ServerAction<SetReminders>) -> impl IntoView {
+    let error = last_error(act);
+    (a.role != Role::Auditor).then(|| view! {
+        <section aria-labelledby="reminders-h">
+            <h2 id="reminders-h">"Daily reminder"</h2>
+            <p>{if a.reminders {
+                "On: once a day you get a mail listing evidence that lapses soon and announced vendors that will not be ready by their effective date."
+            } else {
+                "Off: you get no daily mail of lapsing evidence."
+            }}</p>
+            <ActionForm action=act attr:class="inline">
+                <FormError error/>
+                <input type="hidden" name="on" value=(!a.reminders).to_string()/>
+                <button type="submit" class="button secondary">{if a.reminders { "Stop the daily mail" } else { "Send me the daily mail" }}</button>
+            </ActionForm>
+        </section>
+    })
 }
 
 #[component]

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api::registry::{load_vendor, AssuranceSummary, VendorDetail},
     components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
+    domain::compliance::Standing,
     error::AppError,
     pages::NotFoundPage,
 };
@@ -46,7 +47,7 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                 <h1>{title}</h1>
                 {s.trading_name.clone().map(|t| view! { <p class="trading">"Trading as "{t}</p> })}
                 <StatusBadge status=s.status/>
-                <ComplianceBadge authorized=s.authorized/>
+                {s.standing.map(|standing| view! { <ComplianceBadge standing/> })}
             </header>
             <AssuranceSection a=v.assurance.clone()/>
             <section aria-labelledby="purpose-h">
@@ -112,15 +113,18 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
 /// The public assurance summary: what holds today, and why a vendor is not compliant.
 #[component]
 fn AssuranceSection(a: AssuranceSummary) -> impl IntoView {
-    let verdict = if a.authorized {
-        "Authorized today: every assurance requirement is met."
-    } else {
-        "Not compliant today. Customer data is not to be processed by this vendor until these are resolved:"
+    let verdict = match a.standing {
+        Standing::Authorized => "Authorized today: every assurance requirement is met.".to_string(),
+        Standing::NotCompliant => "Not compliant today. Customer data is not to be processed by this vendor until these are resolved:".to_string(),
+        Standing::Ready(d) => format!("Ready for {d}: every assurance requirement will be met when it takes effect."),
+        Standing::NotReady(d) => format!("Not ready by {d}. It may not take effect until these are resolved:"),
+        Standing::NoLonger => "No longer a subprocessor.".to_string(),
     };
+    let good = a.standing.is_good();
     view! {
         <section aria-labelledby="assurance-h" class="assurance">
             <h2 id="assurance-h">"Privacy assurance"</h2>
-            <p class:ok=a.authorized class:bad=!a.authorized class="verdict">{verdict}</p>
+            <p class:ok=good class:bad=!good class="verdict">{verdict}</p>
             {(!a.reasons.is_empty()).then(|| view! {
                 <ul class="reasons" aria-label="Reasons">
                     {a.reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}

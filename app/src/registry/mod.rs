@@ -3,6 +3,7 @@
 //! each vendor's evidence, or a past day's list replayed from the change events; each vendor
 //! in the one public view of `view`. Server-only.
 
+pub mod change;
 pub mod view;
 
 use chrono::NaiveDate;
@@ -11,6 +12,7 @@ use crate::{
     domain::{
         changes::{registry_as_of, AsOfEntry},
         compliance::{public_assurance, PublicAssurance},
+        filter::admits,
         RegistryFilter,
     },
     error::AppError,
@@ -91,7 +93,7 @@ pub async fn list_assured(
             let (rows, _) = vendors::list_public(db, filter, day, None).await?;
             cpu(move || -> Result<_, AppError> {
                 let mut matching = with_assurance(rows, day, false)?;
-                matching.retain(|(_, a)| a.compliance.authorized == wanted);
+                matching.retain(|(_, a)| admits(Some(wanted), a.compliance.standing));
                 let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
                 let page = matching
                     .into_iter()

@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use crate::{
     domain::{
         changes::AsOfEntry,
-        compliance::PublicAssurance,
+        compliance::{PublicAssurance, Standing},
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory, Status,
@@ -48,32 +48,12 @@ pub const COLUMNS: [&str; 24] = [
 /// Separator of multi-valued cells.
 pub const LIST_SEPARATOR: &str = "; ";
 
-/// Authorized or not, computed for today (unknown for a past day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Authorized,
-    NotCompliant,
-}
-
-impl Verdict {
-    pub fn code(self) -> &'static str {
-        match self {
-            Verdict::Authorized => "authorized",
-            Verdict::NotCompliant => "not_compliant",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Authorized => "Authorized",
-            Verdict::NotCompliant => "Not compliant",
-        }
-    }
-}
-
-impl Serialize for Verdict {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
+/// A standing serializes as its code (`authorized`, `not_compliant`, `ready`, `not_ready`,
+/// `not_a_subprocessor`).
+fn standing_code<S: Serializer>(s: &Option<Standing>, out: S) -> Result<S::Ok, S::Error> {
+    match s {
+        Some(s) => out.serialize_str(s.code()),
+        None => out.serialize_none(),
     }
 }
 
@@ -115,7 +95,8 @@ pub struct PublicVendor {
     pub removed_on: Option<NaiveDate>,
     pub website: Option<String>,
     pub privacy_contact: Option<String>,
-    pub compliance: Option<Verdict>,
+    #[serde(serialize_with = "standing_code")]
+    pub compliance: Option<Standing>,
     pub vpap_enrolled_since: Option<NaiveDate>,
     pub assurance_tier: Option<String>,
     pub certifications: Vec<Certification>,
@@ -165,11 +146,7 @@ impl PublicVendor {
             removed_on: lifecycle.removed_on,
             website: row.website.clone(),
             privacy_contact: row.privacy_contact.clone(),
-            compliance: Some(if a.compliance.authorized {
-                Verdict::Authorized
-            } else {
-                Verdict::NotCompliant
-            }),
+            compliance: Some(a.compliance.standing),
             vpap_enrolled_since: a.vpap_since,
             assurance_tier: Some(a.tier.label().to_string()),
             certifications: a
@@ -245,9 +222,7 @@ impl PublicVendor {
             day(self.removed_on),
             opt(&self.website),
             opt(&self.privacy_contact),
-            self.compliance
-                .map(|v| v.label().to_string())
-                .unwrap_or_default(),
+            self.compliance.map(|v| v.label()).unwrap_or_default(),
             day(self.vpap_enrolled_since),
             opt(&self.assurance_tier),
             self.certifications

@@ -106,6 +106,15 @@ pub async fn set_notice_days(
     Ok(before)
 }
 
+/// Whether subscribers are told of a recorded event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tell {
+    /// Queue its fan-out in the same transaction (every change a manager saves).
+    Subscribers,
+    /// History written after the fact (the backfill at upgrade): nobody is told.
+    Nobody,
+}
+
 /// Record one event of a vendor. `services` are the service slugs the change concerns
 /// (the scope before and after).
 pub async fn record(
@@ -113,7 +122,7 @@ pub async fn record(
     (vendor_id, slug): (i64, &str),
     services: &[String],
     e: &PlannedEvent,
-    actor: &str,
+    (actor, tell): (&str, Tell),
 ) -> StoreResult<i64> {
     let json = |s: &Option<PublicScope>| -> StoreResult<Option<String>> {
         s.as_ref()
@@ -149,7 +158,30 @@ pub async fn record(
     .bind(actor.to_string())
     .fetch_one(&mut *conn)
     .await?;
+    if tell == Tell::Subscribers {
+        super::outbox::queue_fanout(conn, id).await?;
+    }
     Ok(id)
+}
+
+/// One event by id.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<ChangeRow>> {
+    Ok(sqlx::query_as::<Any, ChangeRow>(&format!(
+        "SELECT {COLUMNS} FROM change_events WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The service slugs an event concerns (its scope before and after).
+pub async fn services_of(conn: &mut AnyConnection, id: i64) -> StoreResult<Vec<String>> {
+    let s = sqlx::query_scalar::<Any, String>("SELECT services FROM change_events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or_default();
+    Ok(s.split_whitespace().map(str::to_string).collect())
 }
 
 /// `WHERE` clause and its text arguments for a query (placeholders from `$first`).
@@ -298,7 +330,7 @@ pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usi
             });
         }
         for e in &events {
-            record(&mut tx, (v.id, &v.slug), &slugs, e, actor).await?;
+            record(&mut tx, (v.id, &v.slug), &slugs, e, (actor, Tell::Nobody)).await?;
             written += 1;
         }
     }

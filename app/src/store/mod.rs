@@ -7,8 +7,11 @@
 pub mod audit;
 pub mod changes;
 pub mod evidence;
+pub mod objections;
+pub mod outbox;
 pub mod services;
 pub mod sessions;
+pub mod subscriptions;
 pub mod users;
 pub mod vendors;
 

@@ -313,3 +313,39 @@ pub async fn insert_user(
         Err(e) => Err(CreateUserError::Store(e.into())),
     }
 }
+
+/// Managers and admins who take the daily digest: `(id, email)`.
+pub async fn reminder_recipients(db: &Db) -> StoreResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as::<Any, (i64, String)>(
+        "SELECT id, email FROM users WHERE disabled = 0 AND reminders = 1 \
+         AND role IN ('admin', 'manager') ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Whether an account takes the daily digest.
+pub async fn reminders(db: &Db, id: i64) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT reminders FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
+            == Some(1),
+    )
+}
+
+/// Turn an account's daily digest on or off (in the caller's transaction); returns what it
+/// was.
+pub async fn set_reminders(conn: &mut sqlx::AnyConnection, id: i64, on: bool) -> StoreResult<bool> {
+    let before = sqlx::query_scalar::<Any, i64>("SELECT reminders FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET reminders = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(before == 1)
+}

@@ -4,7 +4,8 @@
 //! answer conditional requests like `/api/v1/subprocessors`. Field names are an interface.
 
 use app::{
-    domain::changes::{days_left, describe, ChangeEvent, ChangeKind, ChangesFilter, PublicScope},
+    domain::changes::{describe, ChangeEvent, ChangesFilter},
+    registry::change::PublicChange,
     store::{
         changes::{self, ChangeQuery, ChangeRow},
         Db,
@@ -57,29 +58,10 @@ async fn load(
 }
 
 #[derive(Serialize)]
-struct ChangeJson {
-    id: i64,
-    kind: &'static str,
-    vendor_slug: String,
-    legal_name: String,
-    announced_on: NaiveDate,
-    effective_on: NaiveDate,
-    /// `upcoming` (announced, not yet in effect), `in_effect`, or `withdrawn` (an addition
-    /// whose vendor was removed before it took effect).
-    state: &'static str,
-    /// Days until `effective_on` (0 once in effect).
-    days_left: i64,
-    summary: String,
-    before: Option<PublicScope>,
-    after: Option<PublicScope>,
-    recorded_at: String,
-}
-
-#[derive(Serialize)]
 struct ChangeList {
     as_of: NaiveDate,
     count: usize,
-    changes: Vec<ChangeJson>,
+    changes: Vec<PublicChange>,
 }
 
 fn legal_name(e: &ChangeEvent) -> String {
@@ -110,25 +92,9 @@ pub async fn changes_json(
         count: events.len(),
         changes: events
             .into_iter()
-            .map(|(e, recorded_at)| ChangeJson {
-                id: e.id,
-                kind: e.kind.code(),
-                legal_name: legal_name(&e),
-                summary: describe(&e),
-                state: if e.kind == ChangeKind::Added && removed.contains(&e.slug) {
-                    "withdrawn"
-                } else if e.effective_on > day {
-                    "upcoming"
-                } else {
-                    "in_effect"
-                },
-                days_left: days_left(day, e.effective_on).max(0),
-                vendor_slug: e.slug,
-                announced_on: e.announced_on,
-                effective_on: e.effective_on,
-                before: e.before,
-                after: e.after,
-                recorded_at,
+            .map(|(e, recorded_at)| {
+                let removed = removed.contains(&e.slug);
+                PublicChange::new(e, recorded_at, day, removed)
             })
             .collect(),
     };
@@ -256,17 +222,23 @@ fn feed(
     feed
 }
 
+/// The Atom feed; its links use `PUBLIC_URL` when it is set, else the request's host.
 pub async fn changes_atom(
-    State(db): State<Db>,
+    State(state): State<crate::AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let db = state.db.clone();
     let now = Utc::now();
     let (filter, events) = match load(&db, raw.as_deref(), now.date_naive(), FEED_LIMIT).await {
         Ok(x) => x,
         Err(res) => return res,
     };
-    let doc = feed(&origin(&headers), &filter, &events, now);
+    let base = match &state.notices.public_url_given {
+        Some(url) => url.clone(),
+        None => origin(&headers),
+    };
+    let doc = feed(&base, &filter, &events, now);
     let body = match doc.write_to(Vec::new()) {
         Ok(b) => b,
         Err(e) => return internal(e),

@@ -53,10 +53,7 @@ impl Export {
         };
         let mut w = csv_export::writer();
         for (row, a) in &assured {
-            if self
-                .authorized
-                .is_some_and(|want| a.compliance.authorized != want)
-            {
+            if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
                 continue;
             }
             let written = PublicVendor::from_row(row, a)

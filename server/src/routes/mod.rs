@@ -4,6 +4,7 @@ pub mod changes;
 pub mod csv;
 pub mod health;
 pub mod json;
+pub mod subscriptions;
 pub mod xlsx;
 
 use axum::{

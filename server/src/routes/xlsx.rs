@@ -83,11 +83,7 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
         };
         let records = assured
             .iter()
-            .filter(|(_, a)| {
-                filter
-                    .authorized
-                    .is_none_or(|want| a.compliance.authorized == want)
-            })
+            .filter(|(_, a)| filter.admits(a.compliance.standing))
             .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| v.cells()))
             .collect::<Result<Vec<Record>, _>>();
         let records = match records {

@@ -367,7 +367,14 @@ async fn demo_widening(db: &Db, today: NaiveDate) -> StoreResult<()> {
         after: Some(after),
     };
     let slugs = words(row.services.as_deref());
-    changes::record(&mut tx, (row.id, &row.slug), &slugs, &event, "demo data").await?;
+    changes::record(
+        &mut tx,
+        (row.id, &row.slug),
+        &slugs,
+        &event,
+        ("demo data", changes::Tell::Nobody),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -33,6 +33,8 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "users",
         "audit_log",
         "change_events",
+        "objection_steps",
+        "subscriptions",
     ] {
         out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
     }
@@ -118,8 +120,62 @@ enum Allowed {
     SignedIn,
 }
 
+/// A customer's objection to a change and a failed delivery, for the calls on them: their
+/// ids. Written as a subscriber and the worker would have written them.
+async fn notice_fixtures(app: &TestApp) -> (i64, i64) {
+    let db = app.db().await;
+    let now = app::store::now_utc();
+    let change: i64 = sqlx::query_scalar::<Any, i64>("SELECT MIN(id) FROM change_events")
+        .fetch_one(&db.pool)
+        .await
+        .expect("a change event");
+    let sub: i64 = sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO subscriptions (email, services, categories, status, created_at, confirmed_at) \
+         VALUES ('customer@example.test', '', '', 'confirmed', $1, $1) RETURNING id",
+    )
+    .bind(now.clone())
+    .fetch_one(&db.pool)
+    .await
+    .expect("subscription");
+    let mut tx = db.pool.begin().await.expect("tx");
+    let objection = app::store::objections::add(
+        &mut tx,
+        (change, sub, "customer@example.test"),
+        &app::domain::notices::NewObjection {
+            reason: "We cannot accept processing in this country.".into(),
+            organisation: None,
+            contact: None,
+        },
+    )
+    .await
+    .expect("objection");
+    tx.commit().await.expect("commit");
+    let delivery: i64 = sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO deliveries (channel, purpose, dedup_key, subscription_id, recipient, payload, \
+         message_id, status, attempts, first_due_at, next_attempt_at, last_error, created_at) \
+         VALUES ('mail', 'confirm', 'fixture:1', $1, 'customer@example.test', '{\"kind\":\"confirm\"}', \
+         'msg_fixture', 'failed', 9, $2, $2, 'relay refused', $2) RETURNING id",
+    )
+    .bind(sub)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await
+    .expect("delivery");
+    db.pool.close().await;
+    (objection, delivery)
+}
+
 async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(String, String)>)> {
     let v = vendor_version(app, VENDOR).await;
+    let objection = scalar(app, "SELECT COALESCE(MIN(id), 0) FROM objections")
+        .await
+        .to_string();
+    let delivery = scalar(
+        app,
+        "SELECT COALESCE(MIN(id), 0) FROM deliveries WHERE dedup_key = 'fixture:1'",
+    )
+    .await
+    .to_string();
     let (tid, tver) = training_key(app).await;
     let other = user_key(app, "other@example.test").await;
     let (aid, aver) = record_key(app, "attestations").await;
@@ -268,6 +324,26 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             ]),
         ),
         (
+            "/api/manage/retry_delivery",
+            Allowed::Editors,
+            s(&[("id", &delivery)]),
+        ),
+        (
+            "/api/manage/objection_step",
+            Allowed::Editors,
+            s(&[
+                ("s[id]", &objection),
+                ("s[step]", "acknowledged"),
+                ("s[outcome]", ""),
+                ("s[response]", "We are looking into it."),
+            ]),
+        ),
+        (
+            "/api/account/reminders",
+            Allowed::Editors,
+            s(&[("on", "false")]),
+        ),
+        (
             "/api/account/password",
             Allowed::SignedIn,
             s(&[
@@ -285,8 +361,17 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// a case in `mutating_calls`.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 20] = [
+const READ_ONLY: [Call; 25] = [
     ("/api/registry", false, &[("query", "")]),
+    ("/api/subscriptions/options", false, &[]),
+    ("/api/subscriptions/view", false, &[("token", "0000")]),
+    (
+        "/api/subscriptions/objection-form",
+        false,
+        &[("change", "1"), ("token", "0000")],
+    ),
+    ("/api/manage/deliveries", true, &[("query", "")]),
+    ("/api/manage/objections", true, &[("query", "")]),
     ("/api/vendor", false, &[("slug", VENDOR)]),
     ("/api/changes", false, &[("query", "")]),
     ("/api/whoami", false, &[]),
@@ -318,6 +403,7 @@ const READ_ONLY: [Call; 20] = [
 
 async fn authorization_matrix(backend: Backend) {
     let app = with_accounts(backend).await;
+    notice_fixtures(&app).await;
     let auditor = app.login("auditor@example.test", PASSWORD).await;
     let manager = app.login("manager@example.test", PASSWORD).await;
     let admin = app.login("admin@example.test", PASSWORD).await;

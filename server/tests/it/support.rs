@@ -175,6 +175,22 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeC
     }
 }
 
+/// Build and run a server on an existing database.
+async fn start_on(
+    database_url: &str,
+    configure: impl FnOnce(&mut ServeConfig),
+) -> (String, Db, tokio::task::JoinHandle<()>) {
+    let mut config = ServeConfig::for_tests(database_url, "127.0.0.1:0".parse().expect("addr"));
+    configure(&mut config);
+    let app = Application::build(config).await.expect("app starts");
+    let server_db = app.db();
+    let base = format!("http://{}", app.addr());
+    let server = tokio::spawn(async move {
+        let _ = app.run().await;
+    });
+    (base, server_db, server)
+}
+
 /// The code an authenticator app shows now for `secret` (base32).
 #[allow(dead_code)]
 pub fn totp_now(secret: &str) -> String {
@@ -392,6 +408,30 @@ impl TestApp {
     /// A database handle on the app's database, for assertions.
     pub async fn db(&self) -> Db {
         Db::connect(&self.database_url).await.expect("connect")
+    }
+
+    /// Stop the server (as if killed: nothing finishes) and start it again on the same
+    /// database with `configure` applied to the test configuration.
+    pub async fn restart_with(self, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        self.server.abort();
+        let _ = self.server.await;
+        let (base, server_db, server) = start_on(&self.database_url, configure).await;
+        TestApp {
+            base,
+            server_db,
+            server,
+            ..self
+        }
+    }
+
+    /// Another instance on the same database (a second server behind a load balancer): its
+    /// base URL and its task (abort it to stop it).
+    pub async fn another_instance(
+        &self,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> (String, tokio::task::JoinHandle<()>) {
+        let (base, _, server) = start_on(&self.database_url, configure).await;
+        (base, server)
     }
 
     /// Stop the server and drop a PostgreSQL test database.

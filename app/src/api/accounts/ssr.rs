@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     passwords::{self, check_new_password},
     request::{db, internal},
-    session::{self, admin, any_role, require, settings, Principal},
+    session::{self, admin, any_role, editor, require, settings, Principal},
     store::{audit, sessions, users, Db},
     write::{write, Written},
 };
@@ -228,10 +228,29 @@ pub async fn load_account() -> Result<AccountOverview, AppError> {
         two_step_on: user.active_totp().is_some(),
         two_step_required: settings().require_mfa_for.contains(&me.role),
         recovery_codes_left: users::recovery_codes_left(&db, me.user_id).await?,
+        reminders: users::reminders(&db, me.user_id).await?,
         email: me.email,
         role: me.role,
         sessions,
     })
+}
+
+pub async fn set_reminders(on: bool) -> Result<(), AppError> {
+    let me = require(editor).await?;
+    write(&db()?, &me.email, async |tx| {
+        let before = users::set_reminders(tx, me.user_id, on).await?;
+        Ok(Written::done(
+            (),
+            audit::Entry {
+                action: "update",
+                entity: "user",
+                entity_id: format!("user:{}", me.user_id),
+                before: Some(serde_json::json!({ "reminders": before })),
+                after: Some(serde_json::json!({ "reminders": on })),
+            },
+        ))
+    })
+    .await
 }
 
 pub async fn end_session(s: EndSessionForm) -> Result<(), AppError> {

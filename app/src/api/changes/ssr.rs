@@ -14,7 +14,7 @@ use crate::{
     request::{cpu, db, heavy, today},
     store::{
         changes::{self, ChangeQuery, When},
-        services,
+        objections, services,
     },
 };
 
@@ -38,6 +38,7 @@ fn item(
         effective_on: e.effective_on,
         days_left: days_left(today, e.effective_on),
         slug: e.slug,
+        objections: (0, 0),
     }
 }
 
@@ -114,9 +115,15 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
             .0;
     }
     let removed = changes::removed_by(&db, day).await?;
+    let ids: Vec<i64> = upcoming.iter().chain(past.iter()).map(|r| r.id).collect();
+    let counts = objections::counts_by_change(&db, &ids).await?;
     let parse = |rows: Vec<changes::ChangeRow>| -> Result<Vec<ChangeItem>, AppError> {
         rows.iter()
-            .map(|r| Ok(item(r.event()?, day, &removed)))
+            .map(|r| {
+                let mut i = item(r.event()?, day, &removed);
+                i.objections = counts.get(&i.id).copied().unwrap_or_default();
+                Ok(i)
+            })
             .collect()
     };
     let notice = {

@@ -11,7 +11,7 @@ use crate::{
     error::AppError,
     request::{db, today},
     session::{any_role, require},
-    store::vendors,
+    store::{objections, outbox, vendors},
 };
 
 pub async fn load_manage_home() -> Result<ManageHome, AppError> {
@@ -27,7 +27,7 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
             slug: row.slug.clone(),
             name: row.legal_name.clone(),
             status: row.status()?,
-            authorized: verdict(&evidence, day).authorized,
+            standing: verdict(&evidence, day).standing,
         });
         facts.push(VendorFacts {
             slug: row.slug.clone(),
@@ -41,5 +41,7 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
         vendors: lines,
         can_edit: who.role.can_edit(),
         is_admin: who.role == Role::Admin,
+        failed_deliveries: outbox::counts(&db).await?.failed,
+        open_objections: objections::count_open(&db).await?,
     })
 }

@@ -179,7 +179,14 @@ async fn record_change_events(
     slugs.sort();
     slugs.dedup();
     for e in &events {
-        changes::record(tx, (after.id, &after.slug), &slugs, e, actor).await?;
+        changes::record(
+            tx,
+            (after.id, &after.slug),
+            &slugs,
+            e,
+            (actor, changes::Tell::Subscribers),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -8,11 +8,7 @@ use crate::{
         changes::describe, compliance::PublicAssurance, country::country_name, RegistryFilter, Slug,
     },
     error::AppError,
-    registry::{
-        list_assured, past_day_only, registry_on,
-        view::{PublicVendor, Verdict},
-        with_assurance,
-    },
+    registry::{list_assured, past_day_only, registry_on, view::PublicVendor, with_assurance},
     request::{db, heavy, internal, today},
     store::{changes, services, vendors},
 };
@@ -40,7 +36,7 @@ fn summary(v: &PublicVendor) -> VendorSummary {
         countries: v.processing_countries.iter().map(|c| country(c)).collect(),
         categories: v.data_categories.clone(),
         status: v.status,
-        authorized: v.compliance == Some(Verdict::Authorized),
+        standing: v.compliance,
         announced_on: v.announced_on,
         effective_on: v.effective_on,
         removed_on: v.removed_on,
@@ -50,6 +46,7 @@ fn summary(v: &PublicVendor) -> VendorSummary {
 fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
     AssuranceSummary {
         authorized: a.compliance.authorized,
+        standing: a.compliance.standing,
         reasons: a
             .compliance
             .reasons

@@ -78,11 +78,6 @@ fn each_broken_rule_gives_its_reason() {
     type Break = fn(&mut Evidence);
     let cases: Vec<(&str, Break, &str)> = vec![
         (
-            "announced only",
-            |e| e.lifecycle.effective_on = Some(d("2026-07-01")),
-            "takes effect on 2026-07-01",
-        ),
-        (
             "removed today",
             |e| e.lifecycle.removed_on = Some(d(DAY)),
             "removed on 2026-06-15",
@@ -172,6 +167,35 @@ fn each_broken_rule_gives_its_reason() {
             c.reasons
         );
     }
+}
+
+#[test]
+fn announced_vendors_are_judged_for_their_effective_date_and_removed_ones_are_gone() {
+    let mut e = authorized();
+    e.lifecycle.effective_on = Some(d("2026-07-01"));
+    let c = assess(&e, d(DAY));
+    assert!(!c.authorized, "not processing anything yet");
+    assert_eq!(c.standing, Standing::Ready(d("2026-07-01")));
+    assert_eq!(c.label(), "Ready for 2026-07-01");
+    assert!(c.reasons.is_empty());
+    // training that lapses before the effective date: not ready by then, with the reason
+    e.training[0].expires_on = d("2026-06-20");
+    let c = assess(&e, d(DAY));
+    assert_eq!(c.standing, Standing::NotReady(d("2026-07-01")));
+    assert_eq!(c.code(), "not_ready");
+    assert!(c.reasons[0]
+        .internal()
+        .contains("Ada Example (expired 2026-06-20)"));
+    // removed: no longer a subprocessor, whatever its evidence says
+    let mut e = authorized();
+    e.lifecycle.removed_on = Some(d(DAY));
+    let c = assess(&e, d(DAY));
+    assert_eq!(c.standing, Standing::NoLonger);
+    assert_eq!(c.label(), "No longer a subprocessor");
+    assert_eq!(c.reasons.len(), 1);
+    assert!(c.reasons[0].text.contains("removed on 2026-06-15"));
+    // active: authorized or not compliant, as before
+    assert_eq!(assess(&authorized(), d(DAY)).standing, Standing::Authorized);
 }
 
 #[test]

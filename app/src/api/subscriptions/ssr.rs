@@ -1,0 +1,440 @@
+//! Server half of subscriptions: the pages' data (server functions) and what the server's
+//! plain form routes do (subscribe, confirm, unsubscribe, filters, webhooks, objections).
+//! A subscriber is known by a token only; every token is looked up by its hash.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    Choice, EndpointView, ObjectionFormView, ObjectionLine, SubscribeOptions, SubscriptionView,
+    UpcomingChange,
+};
+use crate::{
+    api::types::SelectOption,
+    domain::{
+        changes::{describe, ChangeEvent},
+        fields::Fields,
+        notices::{objectionable, parse_interests, ObjectionForm, Outcome, Step, SubscribeForm},
+        text::optional_text,
+        DataCategory,
+    },
+    error::AppError,
+    request::{db, today},
+    store::{
+        begin_write,
+        changes::{self, ChangeQuery, When},
+        objections::{self, ObjectionQuery, ObjectionRow},
+        outbox::{self, NewDelivery},
+        services,
+        subscriptions::{self, SubscriptionRow},
+        Db,
+    },
+};
+
+/// Form pairs as posted: every value of `name`.
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The first value of `name`, or empty.
+fn one(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+async fn service_slugs(db: &Db) -> Result<Vec<(String, String)>, AppError> {
+    Ok(services::list_services(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.slug, s.name))
+        .collect())
+}
+
+pub async fn load_subscribe_options() -> Result<SubscribeOptions, AppError> {
+    let db = db()?;
+    Ok(SubscribeOptions {
+        services: service_slugs(&db)
+            .await?
+            .into_iter()
+            .map(|(value, label)| SelectOption { value, label })
+            .collect(),
+        categories: DataCategory::ALL
+            .iter()
+            .map(|c| SelectOption {
+                value: c.code().to_string(),
+                label: c.label().to_string(),
+            })
+            .collect(),
+    })
+}
+
+/// `POST /subscribe`: record the request and queue one confirmation mail (at most 3 a day
+/// per address). The answer is the same whatever the address: a confirmed address is sent
+/// its manage link instead, so nobody learns who is subscribed.
+pub async fn subscribe(
+    db: &Db,
+    pairs: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let form = SubscribeForm {
+        email: one(pairs, "email"),
+        organisation: one(pairs, "organisation"),
+        service: all(pairs, "service"),
+        category: all(pairs, "category"),
+    };
+    let known: Vec<String> = service_slugs(db)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let new = form.parse(&known).map_err(AppError::Invalid)?;
+    let mut tx = begin_write(db).await?;
+    let r = subscriptions::request(&mut tx, &new, now).await?;
+    if r.may_mail {
+        let s = &r.subscription;
+        let n = subscriptions::mails_today(&mut tx, s.id).await?;
+        let mail = if s.is_confirmed() {
+            NewDelivery::manage_link(s.id, &s.email, now.date_naive(), n)
+        } else {
+            NewDelivery::confirmation(s.id, &s.email, now.date_naive(), n)
+        };
+        outbox::queue(&mut tx, &[mail], now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What opening a confirmation link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Confirmed (or confirmed already); `token` opens its manage page.
+    Done { token: String },
+    /// The link is older than 7 days.
+    Expired,
+    /// No such link.
+    Unknown,
+}
+
+/// `GET /subscriptions/confirm/{token}`.
+pub async fn confirm(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Confirmed, AppError> {
+    let Some((s, expires)) = subscriptions::find_by_token(db, token, "confirm").await? else {
+        return Ok(Confirmed::Unknown);
+    };
+    let expired = expires
+        .as_deref()
+        .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
+        .is_some_and(|e| e.with_timezone(&Utc) < now);
+    if expired {
+        return Ok(Confirmed::Expired);
+    }
+    let mut tx = begin_write(db).await?;
+    subscriptions::confirm(&mut tx, s.id).await?;
+    let token = subscriptions::issue_token(&mut tx, s.id, "access", None).await?;
+    tx.commit().await?;
+    Ok(Confirmed::Done { token })
+}
+
+/// The subscription of an access token, or 404.
+async fn by_token(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
+    subscriptions::find_by_token(db, token, "access")
+        .await?
+        .map(|(s, _)| s)
+        .ok_or(AppError::NotFound)
+}
+
+/// The subscription of an access token, if it is still on.
+async fn confirmed(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
+    let s = by_token(db, token).await?;
+    if !s.is_confirmed() {
+        return Err(AppError::Request(
+            "This subscription has ended. Subscribe again to hear of changes.".into(),
+        ));
+    }
+    Ok(s)
+}
+
+/// `POST /subscriptions/unsubscribe/{token}` (RFC 8058 one-click): ends the subscription at
+/// once and changes nothing else. `false` for an unknown token.
+pub async fn unsubscribe(db: &Db, token: &str) -> Result<bool, AppError> {
+    let Some((s, _)) = subscriptions::find_by_token(db, token, "access").await? else {
+        return Ok(false);
+    };
+    let mut tx = begin_write(db).await?;
+    subscriptions::unsubscribe(&mut tx, s.id).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Whether an access token is known (the unsubscribe page).
+pub async fn token_known(db: &Db, token: &str) -> Result<Option<String>, AppError> {
+    Ok(subscriptions::find_by_token(db, token, "access")
+        .await?
+        .map(|(s, _)| s.status))
+}
+
+/// `POST /subscriptions/manage/{token}/filters`: organisation, `service` and `category`,
+/// against the version the form showed.
+pub async fn update_filters(
+    db: &Db,
+    token: &str,
+    pairs: &[(String, String)],
+) -> Result<(), AppError> {
+    let s = confirmed(db, token).await?;
+    let known: Vec<String> = service_slugs(db)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let mut f = Fields::default();
+    let organisation = f.take(
+        "organisation",
+        optional_text("Organisation", &one(pairs, "organisation"), 200),
+    );
+    let interests = parse_interests(
+        &mut f,
+        &all(pairs, "service"),
+        &all(pairs, "category"),
+        &known,
+    );
+    let version = one(pairs, "version").parse::<i64>().unwrap_or(s.version);
+    let organisation = f.into_result(organisation).map_err(AppError::Invalid)?;
+    let mut tx = begin_write(db).await?;
+    let saved = subscriptions::update_interests(
+        &mut tx,
+        s.id,
+        version,
+        organisation.as_deref(),
+        &interests,
+    )
+    .await?;
+    if !saved {
+        return Err(AppError::Request(
+            "These filters were changed in another window since this page was opened; reload it and choose again."
+                .into(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Most endpoints one subscription keeps.
+pub const MAX_ENDPOINTS: usize = 5;
+
+/// `POST /subscriptions/manage/{token}/webhooks`: add an endpoint (the URL checked by the
+/// caller) with its signing secret.
+pub async fn add_webhook(db: &Db, token: &str, url: &str, secret: &str) -> Result<(), AppError> {
+    let s = confirmed(db, token).await?;
+    let existing = subscriptions::endpoints(db, s.id).await?;
+    let enabled: Vec<_> = existing.iter().filter(|e| e.enabled == 1).collect();
+    if enabled.iter().any(|e| e.url == url) {
+        return Err(AppError::invalid(
+            "url",
+            "This endpoint is on the list already.",
+        ));
+    }
+    if enabled.len() >= MAX_ENDPOINTS {
+        return Err(AppError::invalid(
+            "url",
+            format!("A subscription has at most {MAX_ENDPOINTS} endpoints; remove one first."),
+        ));
+    }
+    let mut tx = begin_write(db).await?;
+    subscriptions::add_endpoint(&mut tx, s.id, url, secret).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /subscriptions/manage/{token}/webhooks/{id}/remove`.
+pub async fn remove_webhook(db: &Db, token: &str, id: i64) -> Result<bool, AppError> {
+    let s = by_token(db, token).await?;
+    let mut tx = begin_write(db).await?;
+    let removed =
+        subscriptions::disable_endpoint(&mut tx, s.id, id, "removed by the subscriber").await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+fn state_of(o: &ObjectionRow) -> String {
+    match (o.step(), o.outcome.as_deref().map(Outcome::parse)) {
+        (Step::Resolved, Some(Ok(outcome))) => format!("Resolved: {}", outcome.label()),
+        (step, _) => step.label().to_string(),
+    }
+}
+
+async fn lines(db: &Db, q: &ObjectionQuery) -> Result<Vec<ObjectionLine>, AppError> {
+    let rows = objections::list(db, q, 200).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for o in rows {
+        let response = objections::steps(db, o.id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|s| !s.response.trim().is_empty())
+            .map(|s| s.response);
+        out.push(ObjectionLine {
+            id: o.id,
+            change_id: o.change_event_id,
+            vendor: o.legal_name.clone(),
+            effective_on: o.effective_on.clone(),
+            received_at: o.received_at.clone(),
+            state: state_of(&o),
+            response,
+        });
+    }
+    Ok(out)
+}
+
+fn vendor_name(e: &ChangeEvent) -> String {
+    e.after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.clone())
+        .unwrap_or_else(|| e.slug.clone())
+}
+
+fn upcoming(e: &ChangeEvent) -> UpcomingChange {
+    UpcomingChange {
+        id: e.id,
+        vendor: vendor_name(e),
+        summary: describe(e),
+        effective_on: e.effective_on,
+    }
+}
+
+pub async fn load_subscription(token: &str) -> Result<SubscriptionView, AppError> {
+    let db = db()?;
+    let s = by_token(&db, token).await?;
+    let interests = s.interests();
+    let services = service_slugs(&db)
+        .await?
+        .into_iter()
+        .map(|(value, label)| Choice {
+            chosen: interests.services.iter().any(|x| x.as_str() == value),
+            option: SelectOption { value, label },
+        })
+        .collect();
+    let categories = DataCategory::ALL
+        .iter()
+        .map(|c| Choice {
+            chosen: interests.categories.contains(c),
+            option: SelectOption {
+                value: c.code().to_string(),
+                label: c.label().to_string(),
+            },
+        })
+        .collect();
+    let endpoints = subscriptions::endpoints(&db, s.id)
+        .await?
+        .into_iter()
+        .map(|e| EndpointView {
+            id: e.id,
+            url: e.url,
+            enabled: e.enabled == 1,
+            note: e.disabled_reason,
+        })
+        .collect();
+    let objections = lines(
+        &db,
+        &ObjectionQuery {
+            subscription: Some(s.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    // upcoming changes this subscriber hears about and can still object to
+    let day = today();
+    let (rows, _) =
+        changes::list(&db, &ChangeQuery::default(), day, When::Upcoming, 100, 0).await?;
+    let mut up = Vec::new();
+    let mut conn = db.pool.acquire().await?;
+    for r in rows {
+        let e = r.event()?;
+        let slugs = changes::services_of(&mut conn, e.id).await?;
+        let withdrawn = objections::withdrawn(&mut conn, e.id).await?;
+        if interests.matches(&e, &slugs) && objectionable(&e, day, withdrawn).is_ok() {
+            up.push(upcoming(&e));
+        }
+    }
+    Ok(SubscriptionView {
+        email: s.email.clone(),
+        organisation: s.organisation.clone().unwrap_or_default(),
+        status: s.status.clone(),
+        version: s.version,
+        services,
+        categories,
+        endpoints,
+        objections,
+        upcoming: up,
+    })
+}
+
+pub async fn load_objection_form(change: i64, token: &str) -> Result<ObjectionFormView, AppError> {
+    let db = db()?;
+    let s = by_token(&db, token).await?;
+    let mut conn = db.pool.acquire().await?;
+    let row = changes::get(&mut conn, change)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let e = row.event()?;
+    let day = today();
+    if e.announced_on > day {
+        return Err(AppError::NotFound);
+    }
+    let withdrawn = objections::withdrawn(&mut conn, e.id).await?;
+    let closed = if !s.is_confirmed() {
+        Some("This subscription has ended. Subscribe again to object to a change.".to_string())
+    } else {
+        objectionable(&e, day, withdrawn).err()
+    };
+    let mine = lines(
+        &db,
+        &ObjectionQuery {
+            subscription: Some(s.id),
+            change: Some(e.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ObjectionFormView {
+        change: upcoming(&e),
+        closed,
+        email: s.email.clone(),
+        organisation: s.organisation.clone().unwrap_or_default(),
+        mine,
+    })
+}
+
+/// `POST /changes/{id}/objection`: record an objection of the subscription of `token`
+/// (its form field) to an upcoming change. Refused after the effective date, with the date.
+pub async fn object(db: &Db, change: i64, pairs: &[(String, String)]) -> Result<i64, AppError> {
+    let form = ObjectionForm {
+        token: one(pairs, "token"),
+        change,
+        reason: one(pairs, "reason"),
+        organisation: one(pairs, "organisation"),
+        contact: one(pairs, "contact"),
+    };
+    let s = confirmed(db, &form.token).await?;
+    let new = form.parse().map_err(AppError::Invalid)?;
+    let mut tx = begin_write(db).await?;
+    let row = changes::get(&mut tx, change)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let e = row.event()?;
+    let day = chrono::Utc::now().date_naive();
+    if e.announced_on > day {
+        return Err(AppError::NotFound);
+    }
+    let withdrawn = objections::withdrawn(&mut tx, e.id).await?;
+    objectionable(&e, day, withdrawn).map_err(|m| AppError::invalid("reason", m))?;
+    let id = objections::add(&mut tx, (e.id, s.id, &s.email), &new).await?;
+    tx.commit().await?;
+    tracing::info!(objection = id, change = e.id, "objection received");
+    Ok(id)
+}

@@ -1,0 +1,61 @@
+//! One change as customers read it: `/api/v1/changes` lists these, and a webhook's `data`
+//! is one. Field names are an interface.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::domain::changes::{days_left, describe, ChangeEvent, ChangeKind, PublicScope};
+
+fn legal_name(e: &ChangeEvent) -> String {
+    e.after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.clone())
+        .unwrap_or_else(|| e.slug.clone())
+}
+
+/// One change as `/api/v1/changes` gives it (and a webhook's `data`).
+#[derive(Serialize)]
+pub struct PublicChange {
+    pub id: i64,
+    pub kind: &'static str,
+    pub vendor_slug: String,
+    pub legal_name: String,
+    pub announced_on: NaiveDate,
+    pub effective_on: NaiveDate,
+    /// `upcoming` (announced, not yet in effect), `in_effect`, or `withdrawn` (an addition
+    /// whose vendor was removed before it took effect).
+    pub state: &'static str,
+    /// Days until `effective_on` (0 once in effect).
+    pub days_left: i64,
+    pub summary: String,
+    pub before: Option<PublicScope>,
+    pub after: Option<PublicScope>,
+    pub recorded_at: String,
+}
+
+impl PublicChange {
+    /// The event on `day`; `removed`: its vendor was removed (an addition is then withdrawn).
+    pub fn new(e: ChangeEvent, recorded_at: String, day: NaiveDate, removed: bool) -> Self {
+        PublicChange {
+            id: e.id,
+            kind: e.kind.code(),
+            legal_name: legal_name(&e),
+            summary: describe(&e),
+            state: if e.kind == ChangeKind::Added && removed {
+                "withdrawn"
+            } else if e.effective_on > day {
+                "upcoming"
+            } else {
+                "in_effect"
+            },
+            days_left: days_left(day, e.effective_on).max(0),
+            vendor_slug: e.slug,
+            announced_on: e.announced_on,
+            effective_on: e.effective_on,
+            before: e.before,
+            after: e.after,
+            recorded_at,
+        }
+    }
+}

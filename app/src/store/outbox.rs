@@ -1,0 +1,541 @@
+//! The outbox: every message the registry sends (a notice by mail or webhook, a confirmation
+//! mail, an objection's response, the managers' digest) is a `deliveries` row, written in
+//! the transaction that makes it necessary, claimed by one worker at a time and marked sent
+//! or failed, never deleted. A change event is turned into deliveries by a fan-out that
+//! keeps its cursor (`fanouts`) in the same transaction as each batch.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{Backend, Db, StoreResult};
+
+/// RFC 3339 UTC with milliseconds: the stored form of every timestamp (sorts as time).
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// `mail` or `webhook`.
+    pub channel: &'static str,
+    /// `notice`, `confirm`, `objection` or `digest`.
+    pub purpose: &'static str,
+    /// The same key is queued once: a repeated fan-out or request adds nothing.
+    pub dedup_key: String,
+    pub change_event_id: Option<i64>,
+    pub subscription_id: Option<i64>,
+    pub endpoint_id: Option<i64>,
+    /// An e-mail address or a webhook URL.
+    pub recipient: String,
+    /// What to send (JSON), read by the worker that renders it.
+    pub payload: String,
+    /// Standard Webhooks `webhook-id` (and the mail's Message-ID): the same on every retry.
+    pub message_id: String,
+}
+
+/// What a mail delivery carries in its payload (a webhook's payload is its body).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MailPayload {
+    /// The notice of the delivery's change to its subscription.
+    Notice,
+    /// The double opt-in mail of the delivery's subscription.
+    Confirm,
+    /// A confirmed address asked to subscribe again: its manage link.
+    Manage,
+    /// A manager's step on an objection, mailed to the objector.
+    Objection { objection: i64, step: i64 },
+    /// The managers' digest, written when it was queued.
+    Digest {
+        subject: String,
+        text: String,
+        html: String,
+    },
+}
+
+/// A fresh message id (`msg_` and 32 hex digits), kept on every retry.
+pub fn message_id() -> String {
+    let (token, _) = super::sessions::new_token();
+    format!("msg_{}", &token[..32])
+}
+
+fn payload(p: &MailPayload) -> String {
+    serde_json::to_string(p).unwrap_or_else(|_| "{}".into())
+}
+
+impl NewDelivery {
+    /// The confirmation mail of a subscription; `n` tells one day's requests apart.
+    pub fn confirmation(subscription_id: i64, email: &str, day: NaiveDate, n: i64) -> Self {
+        NewDelivery {
+            channel: "mail",
+            purpose: "confirm",
+            dedup_key: format!("confirm:{subscription_id}:{day}:{n}"),
+            change_event_id: None,
+            subscription_id: Some(subscription_id),
+            endpoint_id: None,
+            recipient: email.to_string(),
+            payload: payload(&MailPayload::Confirm),
+            message_id: message_id(),
+        }
+    }
+
+    /// The manage link of a confirmed subscription that asked to subscribe again.
+    pub fn manage_link(subscription_id: i64, email: &str, day: NaiveDate, n: i64) -> Self {
+        NewDelivery {
+            purpose: "manage",
+            dedup_key: format!("manage:{subscription_id}:{day}:{n}"),
+            payload: payload(&MailPayload::Manage),
+            ..Self::confirmation(subscription_id, email, day, n)
+        }
+    }
+
+    /// The mail telling an objector of a manager's step.
+    pub fn objection_step(
+        (objection, step): (i64, i64),
+        subscription_id: i64,
+        email: &str,
+    ) -> Self {
+        NewDelivery {
+            channel: "mail",
+            purpose: "objection",
+            dedup_key: format!("objection:{objection}:{step}"),
+            change_event_id: None,
+            subscription_id: Some(subscription_id),
+            endpoint_id: None,
+            recipient: email.to_string(),
+            payload: payload(&MailPayload::Objection { objection, step }),
+            message_id: message_id(),
+        }
+    }
+
+    /// A notice payload (the mail is written when sent).
+    pub fn notice_payload() -> String {
+        payload(&MailPayload::Notice)
+    }
+}
+
+/// Columns a delivery binds, in order.
+const INSERT_COLUMNS: &str = "channel, purpose, dedup_key, change_event_id, subscription_id, \
+     endpoint_id, recipient, payload, message_id, status, first_due_at, next_attempt_at, \
+     created_at";
+const BINDS_PER_ROW: usize = 12;
+
+/// Queue `rows` (those whose key is queued already are skipped); returns how many were new.
+/// Rows are written in statements of up to 500.
+pub async fn queue(
+    conn: &mut AnyConnection,
+    rows: &[NewDelivery],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let at = stamp(now);
+    let mut added = 0;
+    for chunk in rows.chunks(500) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                let b = r * BINDS_PER_ROW;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO deliveries ({INSERT_COLUMNS}) VALUES {values} \
+             ON CONFLICT (dedup_key) DO NOTHING"
+        );
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(d.channel)
+                .bind(d.purpose)
+                .bind(d.dedup_key.clone())
+                .bind(d.change_event_id)
+                .bind(d.subscription_id)
+                .bind(d.endpoint_id)
+                .bind(d.recipient.clone())
+                .bind(d.payload.clone())
+                .bind(d.message_id.clone())
+                .bind(at.clone())
+                .bind(at.clone())
+                .bind(at.clone());
+        }
+        added += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(added)
+}
+
+/// Note that change event `id` is to be told to subscribers (in the event's transaction).
+pub async fn queue_fanout(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO fanouts (change_event_id, created_at) VALUES ($1, $2) \
+         ON CONFLICT (change_event_id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(super::now_utc())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A fan-out under way: its event and how far through the subscriptions it is.
+#[derive(Debug, Clone, FromRow)]
+pub struct Fanout {
+    pub change_event_id: i64,
+    pub next_subscription_id: i64,
+}
+
+/// The oldest unfinished fan-out whose event is published by `today`, locked for this
+/// transaction (other instances skip it on PostgreSQL; SQLite has one writer).
+pub async fn next_fanout(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    today: NaiveDate,
+) -> StoreResult<Option<Fanout>> {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE OF f SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    Ok(sqlx::query_as::<Any, Fanout>(&format!(
+        "SELECT f.change_event_id, f.next_subscription_id FROM fanouts f \
+         JOIN change_events e ON e.id = f.change_event_id \
+         WHERE f.done = 0 AND e.announced_on <= $1 ORDER BY f.change_event_id LIMIT 1{lock}"
+    ))
+    .bind(today.to_string())
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Move a fan-out's cursor past subscription `last` (or finish it).
+pub async fn advance_fanout(
+    conn: &mut AnyConnection,
+    change_event_id: i64,
+    last: i64,
+    done: bool,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE fanouts SET next_subscription_id = $1, done = $2 WHERE change_event_id = $3",
+    )
+    .bind(last)
+    .bind(i64::from(done))
+    .bind(change_event_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Fan-outs not finished yet (what is still to be queued).
+pub async fn fanouts_pending(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM fanouts WHERE done = 0")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+/// A stored delivery.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub channel: String,
+    pub purpose: String,
+    pub change_event_id: Option<i64>,
+    pub subscription_id: Option<i64>,
+    pub endpoint_id: Option<i64>,
+    pub recipient: String,
+    pub payload: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub first_due_at: String,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+const COLUMNS: &str = "id, channel, purpose, change_event_id, subscription_id, endpoint_id, \
+     recipient, payload, message_id, status, attempts, first_due_at, next_attempt_at, \
+     last_error, created_at, sent_at";
+
+/// Claim up to `limit` due deliveries for `worker` until `until`: each is sent by one worker
+/// at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer). A claim that
+/// runs out (its worker died mid-send) makes the row due again.
+pub async fn claim_due(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let lock = match db.backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let mut tx = super::begin_write(db).await?;
+    let rows = sqlx::query_as::<Any, DeliveryRow>(&format!(
+        "UPDATE deliveries SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
+           SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
+           AND (claimed_until IS NULL OR claimed_until < $3) \
+           ORDER BY next_attempt_at, id LIMIT {limit}{lock}) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(worker.to_string())
+    .bind(stamp(until))
+    .bind(stamp(now))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Give back the claims of `worker` (a restart of the same instance: what it was sending
+/// when it stopped is due again at once, instead of when the claims run out).
+pub async fn release_claims(db: &Db, worker: &str) -> StoreResult<u64> {
+    let mut tx = super::begin_write(db).await?;
+    let n = sqlx::query(
+        "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL \
+         WHERE claimed_by = $1 AND status = 'pending'",
+    )
+    .bind(worker.to_string())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// What became of one try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent,
+    /// Failed; try again at this time.
+    Retry(DateTime<Utc>, String),
+    /// Failed for good (retried for three days, or refused for good by the receiver).
+    Failed(String),
+    /// Not sent, and not to be: its subscription ended or its endpoint was removed first.
+    Skipped(String),
+}
+
+/// Record the tries of `worker` (one transaction). A row no longer claimed by `worker` (its
+/// claim ran out and another worker took it) is left to that worker.
+pub async fn record_attempts(
+    db: &Db,
+    worker: &str,
+    results: &[(i64, Attempt)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let at = stamp(now);
+    let mut tx = super::begin_write(db).await?;
+    for (id, attempt) in results {
+        let (status, next, error, sent) = match attempt {
+            Attempt::Sent => ("sent", None, None, Some(at.clone())),
+            Attempt::Retry(next, e) => ("pending", Some(stamp(*next)), Some(e.clone()), None),
+            Attempt::Failed(e) => ("failed", None, Some(e.clone()), None),
+            Attempt::Skipped(e) => ("skipped", None, Some(e.clone()), None),
+        };
+        sqlx::query(
+            "UPDATE deliveries SET status = $1, attempts = attempts + 1, \
+             next_attempt_at = COALESCE($2, next_attempt_at), last_error = COALESCE($3, last_error), \
+             sent_at = $4, claimed_by = NULL, claimed_until = NULL, version = version + 1 \
+             WHERE id = $5 AND claimed_by = $6",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error.map(|e| truncate(&e, 500)))
+        .bind(sent)
+        .bind(*id)
+        .bind(worker.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Send a failed delivery again (a manager's retry): due now, its tries counted afresh for
+/// three more days. Whether it was failed.
+pub async fn retry(conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    let at = stamp(now);
+    let res = sqlx::query(
+        "UPDATE deliveries SET status = 'pending', attempts = 0, first_due_at = $1, \
+         next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL, version = version + 1 \
+         WHERE id = $2 AND status = 'failed'",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Stop the pending deliveries to a disabled endpoint (it answered 410 Gone).
+pub async fn fail_pending_of_endpoint(
+    conn: &mut AnyConnection,
+    endpoint_id: i64,
+    reason: &str,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE deliveries SET status = 'failed', last_error = $1, version = version + 1 \
+         WHERE endpoint_id = $2 AND status = 'pending'",
+    )
+    .bind(reason.to_string())
+    .bind(endpoint_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Which deliveries to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    All,
+    Sent,
+    /// Pending, never tried yet.
+    Pending,
+    /// Pending after a failed try.
+    Retrying,
+    Failed,
+    Skipped,
+}
+
+impl Listed {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "" | "all" => Listed::All,
+            "sent" => Listed::Sent,
+            "pending" => Listed::Pending,
+            "retrying" => Listed::Retrying,
+            "failed" => Listed::Failed,
+            "skipped" => Listed::Skipped,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Listed::All => "all",
+            Listed::Sent => "sent",
+            Listed::Pending => "pending",
+            Listed::Retrying => "retrying",
+            Listed::Failed => "failed",
+            Listed::Skipped => "skipped",
+        }
+    }
+
+    fn clause(self) -> &'static str {
+        match self {
+            Listed::All => "",
+            Listed::Sent => "WHERE status = 'sent'",
+            Listed::Pending => "WHERE status = 'pending' AND attempts = 0",
+            Listed::Retrying => "WHERE status = 'pending' AND attempts > 0",
+            Listed::Failed => "WHERE status = 'failed'",
+            Listed::Skipped => "WHERE status = 'skipped'",
+        }
+    }
+}
+
+/// One page of deliveries, newest first, and how many match.
+pub async fn list(
+    db: &Db,
+    which: Listed,
+    limit: u32,
+    offset: u64,
+) -> StoreResult<(Vec<DeliveryRow>, i64)> {
+    let clause = which.clause();
+    let rows = sqlx::query_as::<Any, DeliveryRow>(&format!(
+        "SELECT {COLUMNS} FROM deliveries {clause} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let total =
+        sqlx::query_scalar::<Any, i64>(&format!("SELECT COUNT(*) FROM deliveries {clause}"))
+            .fetch_one(&db.pool)
+            .await?;
+    Ok((rows, total))
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<DeliveryRow>> {
+    Ok(sqlx::query_as::<Any, DeliveryRow>(&format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// How many deliveries are in each state: (sent, pending, retrying, failed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub sent: i64,
+    pub pending: i64,
+    pub retrying: i64,
+    pub failed: i64,
+    pub skipped: i64,
+}
+
+pub async fn counts(db: &Db) -> StoreResult<Counts> {
+    let rows = sqlx::query_as::<Any, (String, i64, i64)>(
+        "SELECT status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END, COUNT(*) FROM deliveries \
+         GROUP BY status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut c = Counts::default();
+    for (status, tried, n) in rows {
+        match (status.as_str(), tried) {
+            ("sent", _) => c.sent += n,
+            ("failed", _) => c.failed += n,
+            ("skipped", _) => c.skipped += n,
+            ("pending", 0) => c.pending += n,
+            ("pending", _) => c.retrying += n,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// Whether the digest of `day` is written already (checked before the work of writing it).
+pub async fn digest_written(db: &Db, day: NaiveDate) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM reminder_digests WHERE day = $1")
+            .bind(day.to_string())
+            .fetch_one(&db.pool)
+            .await?
+            > 0,
+    )
+}
+
+/// Whether today's managers' digest is still to be written: the first instance to ask on a
+/// day gets `true` (in its transaction), every other `false`.
+pub async fn take_digest_day(conn: &mut AnyConnection, day: NaiveDate) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "INSERT INTO reminder_digests (day, created_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(day.to_string())
+    .bind(super::now_utc())
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}

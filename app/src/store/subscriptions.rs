@@ -1,0 +1,370 @@
+//! Subscriptions of customers (no account): the address, what it hears about, its double
+//! opt-in, its tokens (stored as SHA-256 only), and its webhook endpoints.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{now_utc, sessions::token_hash, Db, StoreResult};
+use crate::domain::notices::{Interests, NewSubscription};
+
+/// A stored subscription.
+#[derive(Debug, Clone, FromRow)]
+pub struct SubscriptionRow {
+    pub id: i64,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub services: String,
+    pub categories: String,
+    pub status: String,
+    pub created_at: String,
+    pub confirmed_at: Option<String>,
+    pub version: i64,
+}
+
+impl SubscriptionRow {
+    pub fn interests(&self) -> Interests {
+        Interests::from_stored(&self.services, &self.categories)
+    }
+
+    pub fn is_confirmed(&self) -> bool {
+        self.status == "confirmed"
+    }
+}
+
+const COLUMNS: &str =
+    "id, email, organisation, services, categories, status, created_at, confirmed_at, version";
+
+/// What a subscription request found, for the mail it may send.
+#[derive(Debug, Clone)]
+pub struct Requested {
+    pub subscription: SubscriptionRow,
+    /// Whether a mail may go out (at most 3 a day per address).
+    pub may_mail: bool,
+}
+
+/// Mails one address may be sent a day on request.
+pub const MAILS_PER_DAY: i64 = 3;
+
+/// Record a subscription request: a new address is pending with these interests; a pending
+/// or unsubscribed one takes them (an unsubscribed one is pending again); a confirmed one
+/// stays as it is (changing it takes its manage link). Counts the mail it may send.
+pub async fn request(
+    conn: &mut AnyConnection,
+    new: &NewSubscription,
+    now: DateTime<Utc>,
+) -> StoreResult<Requested> {
+    let (services, categories) = new.interests.to_stored();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let today = now.date_naive().to_string();
+    sqlx::query(
+        "INSERT INTO subscriptions (email, organisation, services, categories, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(new.email.as_str().to_string())
+    .bind(new.organisation.clone())
+    .bind(services.clone())
+    .bind(categories.clone())
+    .bind(stamp)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE subscriptions SET organisation = $1, services = $2, categories = $3, \
+         status = 'pending', unsubscribed_at = NULL, version = version + 1 \
+         WHERE email = $4 AND status <> 'confirmed'",
+    )
+    .bind(new.organisation.clone())
+    .bind(services)
+    .bind(categories)
+    .bind(new.email.as_str().to_string())
+    .execute(&mut *conn)
+    .await?;
+    let counted = sqlx::query(
+        "UPDATE subscriptions SET \
+           mails_that_day = CASE WHEN mails_day = $1 THEN mails_that_day + 1 ELSE 1 END, \
+           mails_day = $1 \
+         WHERE email = $2 AND (mails_day <> $1 OR mails_that_day < $3)",
+    )
+    .bind(today)
+    .bind(new.email.as_str().to_string())
+    .bind(MAILS_PER_DAY)
+    .execute(&mut *conn)
+    .await?;
+    let subscription = sqlx::query_as::<Any, SubscriptionRow>(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE email = $1"
+    ))
+    .bind(new.email.as_str().to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Requested {
+        subscription,
+        may_mail: counted.rows_affected() == 1,
+    })
+}
+
+/// How many mails on request an address was sent today (the count `request` keeps).
+pub async fn mails_today(conn: &mut AnyConnection, id: i64) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT mails_that_day FROM subscriptions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Give a subscription a new token of `kind` (`access` or `confirm`), good until `expires`
+/// (never, for `None`); returns the token, of which only the hash is stored.
+pub async fn issue_token(
+    conn: &mut AnyConnection,
+    subscription_id: i64,
+    kind: &str,
+    expires: Option<DateTime<Utc>>,
+) -> StoreResult<String> {
+    let (token, hash) = super::sessions::new_token();
+    sqlx::query(
+        "INSERT INTO subscription_tokens (token_hash, subscription_id, kind, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash)
+    .bind(subscription_id)
+    .bind(kind.to_string())
+    .bind(now_utc())
+    .bind(expires.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+/// A token's subscription, if `token` is a stored token of `kind`, with when it expires.
+pub async fn find_by_token(
+    db: &Db,
+    token: &str,
+    kind: &str,
+) -> StoreResult<Option<(SubscriptionRow, Option<String>)>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let found = sqlx::query_as::<Any, (i64, Option<String>)>(
+        "SELECT subscription_id, expires_at FROM subscription_tokens \
+         WHERE token_hash = $1 AND kind = $2",
+    )
+    .bind(token_hash(token))
+    .bind(kind.to_string())
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((id, expires)) = found else {
+        return Ok(None);
+    };
+    Ok(get(db, id).await?.map(|s| (s, expires)))
+}
+
+/// A subscription, read in the caller's transaction.
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<SubscriptionRow>> {
+    Ok(sqlx::query_as::<Any, SubscriptionRow>(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<SubscriptionRow>> {
+    Ok(sqlx::query_as::<Any, SubscriptionRow>(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Confirm a pending subscription; its confirmation tokens are used up. Whether it was
+/// pending.
+pub async fn confirm(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE subscriptions SET status = 'confirmed', confirmed_at = $1, version = version + 1 \
+         WHERE id = $2 AND status = 'pending'",
+    )
+    .bind(now_utc())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM subscription_tokens WHERE subscription_id = $1 AND kind = 'confirm'")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// End a subscription at once: no more notices, its webhooks stop, its confirmation links no
+/// longer work. Its access tokens still open its pages (which say it has ended) and a repeated
+/// one-click post still answers. Whether it was on.
+pub async fn unsubscribe(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $1, \
+         version = version + 1 WHERE id = $2 AND status <> 'unsubscribed'",
+    )
+    .bind(now_utc())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM subscription_tokens WHERE subscription_id = $1 AND kind = 'confirm'")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'unsubscribed' \
+         WHERE subscription_id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Change what a subscription hears about, if it is still at `version`.
+pub async fn update_interests(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    organisation: Option<&str>,
+    interests: &Interests,
+) -> StoreResult<bool> {
+    let (services, categories) = interests.to_stored();
+    let res = sqlx::query(
+        "UPDATE subscriptions SET organisation = $1, services = $2, categories = $3, \
+         version = version + 1 WHERE id = $4 AND version = $5 AND status = 'confirmed'",
+    )
+    .bind(organisation.map(str::to_string))
+    .bind(services)
+    .bind(categories)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Confirmed subscriptions after `after_id`, by id, `limit` at a time (the fan-out walks them).
+pub async fn confirmed_after(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    limit: u32,
+) -> StoreResult<Vec<SubscriptionRow>> {
+    Ok(sqlx::query_as::<Any, SubscriptionRow>(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE status = 'confirmed' AND id > $1 \
+         ORDER BY id LIMIT {limit}"
+    ))
+    .bind(after_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// How many subscriptions are confirmed (the dashboard).
+pub async fn count_confirmed(db: &Db) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT COUNT(*) FROM subscriptions WHERE status = 'confirmed'",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Clone, FromRow)]
+pub struct EndpointRow {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub enabled: i64,
+    pub disabled_reason: Option<String>,
+    pub created_at: String,
+}
+
+const ENDPOINT_COLUMNS: &str =
+    "id, subscription_id, url, secret, enabled, disabled_reason, created_at";
+
+pub async fn add_endpoint(
+    conn: &mut AnyConnection,
+    subscription_id: i64,
+    url: &str,
+    secret: &str,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO webhook_endpoints (subscription_id, url, secret, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(subscription_id)
+    .bind(url.to_string())
+    .bind(secret.to_string())
+    .bind(now_utc())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Endpoints of a subscription (enabled or not), oldest first.
+pub async fn endpoints(db: &Db, subscription_id: i64) -> StoreResult<Vec<EndpointRow>> {
+    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE subscription_id = $1 ORDER BY id"
+    ))
+    .bind(subscription_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Enabled endpoints of the subscriptions `ids` (the fan-out), one query.
+pub async fn enabled_endpoints_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> StoreResult<Vec<EndpointRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled = 1 \
+         AND subscription_id IN ({list}) ORDER BY id"
+    ))
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// An endpoint, read in the caller's transaction.
+pub async fn endpoint_in(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<EndpointRow>> {
+    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+pub async fn endpoint(db: &Db, id: i64) -> StoreResult<Option<EndpointRow>> {
+    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Stop sending to an endpoint (removed by its subscriber, or it answered 410 Gone).
+pub async fn disable_endpoint(
+    conn: &mut AnyConnection,
+    subscription_id: i64,
+    id: i64,
+    reason: &str,
+) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $1 \
+         WHERE id = $2 AND subscription_id = $3 AND enabled = 1",
+    )
+    .bind(reason.to_string())
+    .bind(id)
+    .bind(subscription_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}

@@ -1,0 +1,507 @@
+//! What the registry's messages say: the notice of a change (mail and webhook body), the
+//! confirmation mail, an objection's response and the managers' digest. Pure functions of
+//! the data, the public origin and the links' token; the worker sends what they return.
+
+use app::domain::{
+    changes::{days_left, describe, ChangeEvent, ChangeKind, PublicScope},
+    country::country_name,
+    dashboard::Digest,
+    notices::objectionable,
+    DataCategory,
+};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A mail ready to send: both parts, and the one-click unsubscribe URL when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// `{PUBLIC_URL}/subscriptions/unsubscribe/{token}`: the `List-Unsubscribe` header.
+    pub unsubscribe: Option<String>,
+}
+
+/// HTML-escape text for the mail's HTML part.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A page of the HTML part: a heading, paragraphs (already escaped) and a footer.
+fn html_page(title: &str, body: &str, footer: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem\">\
+         <h1 style=\"font-size:1.25rem\">{t}</h1>{body}\
+         <hr><p style=\"font-size:.875rem;color:#555\">{footer}</p></body></html>",
+        t = esc(title)
+    )
+}
+
+fn link(href: &str, text: &str) -> String {
+    format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
+}
+
+/// The vendor's name in an event.
+pub fn vendor_name(e: &ChangeEvent) -> String {
+    e.after
+        .as_ref()
+        .or(e.before.as_ref())
+        .map(|s| s.legal_name.clone())
+        .unwrap_or_else(|| e.slug.clone())
+}
+
+/// `New subprocessor: Nimbus Relay GmbH (effective 2027-05-27)`.
+pub fn subject(e: &ChangeEvent) -> String {
+    let what = match e.kind {
+        ChangeKind::Added => "New subprocessor",
+        ChangeKind::ScopeChanged => "Subprocessor scope change",
+        ChangeKind::Removed => "Subprocessor removed",
+    };
+    format!("{what}: {} (effective {})", vendor_name(e), e.effective_on)
+}
+
+fn category_label(code: &str) -> String {
+    DataCategory::parse(code)
+        .map(|c| c.label().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// A scope in one line per aspect.
+fn scope_lines(s: &PublicScope) -> Vec<(String, String)> {
+    let join = |v: Vec<String>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    vec![
+        ("Purpose".into(), s.purpose.clone()),
+        ("Services".into(), join(s.services.clone())),
+        (
+            "Processing countries".into(),
+            join(
+                s.countries
+                    .iter()
+                    .map(|c| format!("{} ({c})", country_name(c).unwrap_or(c)))
+                    .collect(),
+            ),
+        ),
+        (
+            "Data categories".into(),
+            join(s.categories.iter().map(|c| category_label(c)).collect()),
+        ),
+    ]
+}
+
+/// The links of a subscriber's mail.
+pub struct Links {
+    pub base: String,
+    pub token: String,
+}
+
+impl Links {
+    pub fn manage(&self) -> String {
+        format!("{}/subscriptions/manage/{}", self.base, self.token)
+    }
+    pub fn unsubscribe(&self) -> String {
+        format!("{}/subscriptions/unsubscribe/{}", self.base, self.token)
+    }
+    pub fn objection(&self, change: i64) -> String {
+        format!(
+            "{}/changes/{change}/objection?token={}",
+            self.base, self.token
+        )
+    }
+    fn footer_text(&self) -> String {
+        format!(
+            "You receive this because you subscribed to subprocessor changes.\n\
+             Change what you hear about: {}\nUnsubscribe: {}\n",
+            self.manage(),
+            self.unsubscribe()
+        )
+    }
+    fn footer_html(&self) -> String {
+        format!(
+            "You receive this because you subscribed to subprocessor changes. {} · {}",
+            link(&self.manage(), "Change what you hear about"),
+            link(&self.unsubscribe(), "Unsubscribe")
+        )
+    }
+}
+
+/// The notice of one change to one subscriber.
+pub fn notice(to: &str, e: &ChangeEvent, links: &Links, today: NaiveDate, withdrawn: bool) -> Mail {
+    let name = vendor_name(e);
+    let notice_days = days_left(e.announced_on, e.effective_on).max(0);
+    let vendor_url = format!("{}/subprocessors/{}", links.base, e.slug);
+    let can_object = objectionable(e, today, withdrawn).is_ok();
+    let mut facts: Vec<(String, String)> = vec![
+        ("Vendor".into(), name.clone()),
+        ("Change".into(), e.kind.label().to_string()),
+        ("Announced on".into(), e.announced_on.to_string()),
+        (
+            "Takes effect on".into(),
+            format!("{} ({notice_days} days of notice)", e.effective_on),
+        ),
+    ];
+    let mut text = format!("{}\n\n", describe(e));
+    let mut html = format!("<p>{}</p>", esc(&describe(e)));
+    let mut table = String::from("<table style=\"border-collapse:collapse\">");
+    let row = |k: &str, v: &str, text: &mut String, table: &mut String| {
+        text.push_str(&format!("{k}: {v}\n"));
+        table.push_str(&format!(
+            "<tr><th style=\"text-align:left;padding-right:1rem\">{}</th><td>{}</td></tr>",
+            esc(k),
+            esc(v)
+        ));
+    };
+    for (k, v) in facts.drain(..) {
+        row(&k, &v, &mut text, &mut table);
+    }
+    for (label, scope) in [("Before", &e.before), ("After", &e.after)] {
+        if let Some(s) = scope {
+            text.push_str(&format!("\n{label} the change:\n"));
+            table.push_str(&format!(
+                "<tr><th colspan=\"2\" style=\"text-align:left;padding-top:.5rem\">{label} the change</th></tr>"
+            ));
+            for (k, v) in scope_lines(s) {
+                row(&format!("  {k}"), &v, &mut text, &mut table);
+            }
+        }
+    }
+    table.push_str("</table>");
+    html.push_str(&table);
+    text.push_str(&format!("\nVendor page: {vendor_url}\n"));
+    html.push_str(&format!(
+        "<p>{}</p>",
+        link(&vendor_url, "The vendor's page")
+    ));
+    if can_object {
+        let url = links.objection(e.id);
+        text.push_str(&format!(
+            "Object to this change before {}: {url}\n",
+            e.effective_on
+        ));
+        html.push_str(&format!(
+            "<p>{} (open until the day before {}).</p>",
+            link(&url, "Object to this change"),
+            e.effective_on
+        ));
+    }
+    text.push_str(&format!("\n--\n{}", links.footer_text()));
+    Mail {
+        to: to.to_string(),
+        subject: subject(e),
+        text,
+        html: html_page(&subject(e), &html, &links.footer_html()),
+        unsubscribe: Some(links.unsubscribe()),
+    }
+}
+
+/// The double opt-in mail: one link that confirms, good until `expires_on`.
+pub fn confirmation(to: &str, base: &str, token: &str, expires_on: NaiveDate) -> Mail {
+    let url = format!("{base}/subscriptions/confirm/{token}");
+    let subject = "Confirm your subscription to subprocessor changes".to_string();
+    let text = format!(
+        "Someone, probably you, asked to be told of changes to our list of subprocessors at \
+         this address.\n\nConfirm the subscription by opening this link (good until {expires_on}):\n{url}\n\n\
+         If it was not you, ignore this mail: nothing is sent until the subscription is confirmed.\n"
+    );
+    let html = html_page(
+        &subject,
+        &format!(
+            "<p>Someone, probably you, asked to be told of changes to our list of subprocessors at this address.</p>\
+             <p>{} (good until {expires_on}).</p>\
+             <p>If it was not you, ignore this mail: nothing is sent until the subscription is confirmed.</p>",
+            link(&url, "Confirm the subscription")
+        ),
+        "Subprocessor Registry",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        unsubscribe: None,
+    }
+}
+
+/// The manage link of a confirmed subscription whose address asked to subscribe again.
+pub fn manage_link(to: &str, links: &Links) -> Mail {
+    let subject = "Your subscription to subprocessor changes".to_string();
+    let text = format!(
+        "This address asked to subscribe to changes of our subprocessors; it is subscribed already.\n\n\
+         Change what you hear about, add webhooks or object to a change: {}\n\n--\n{}",
+        links.manage(),
+        links.footer_text()
+    );
+    let html = html_page(
+        &subject,
+        &format!(
+            "<p>This address asked to subscribe to changes of our subprocessors; it is subscribed already.</p><p>{}</p>",
+            link(&links.manage(), "Manage your subscription")
+        ),
+        &links.footer_html(),
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        unsubscribe: Some(links.unsubscribe()),
+    }
+}
+
+/// What a manager's step on an objection tells the objector.
+pub struct StepNotice<'a> {
+    pub change_id: i64,
+    pub vendor: &'a str,
+    pub effective_on: &'a str,
+    /// `Acknowledged` or `Resolved: Change withdrawn` etc.
+    pub step: String,
+    pub response: &'a str,
+}
+
+pub fn objection_step(to: &str, s: &StepNotice<'_>, links: &Links) -> Mail {
+    let subject = format!("Your objection to {}: {}", s.vendor, s.step);
+    let change_url = format!("{}/changes#change-{}", links.base, s.change_id);
+    let response = if s.response.trim().is_empty() {
+        "(no message)".to_string()
+    } else {
+        s.response.to_string()
+    };
+    let text = format!(
+        "Your objection to the change of {} (effective {}) is now: {}.\n\nOur response:\n{response}\n\n\
+         The change: {change_url}\n\n--\n{}",
+        s.vendor,
+        s.effective_on,
+        s.step,
+        links.footer_text()
+    );
+    let html = html_page(
+        &subject,
+        &format!(
+            "<p>Your objection to the change of {} (effective {}) is now: <strong>{}</strong>.</p>\
+             <h2 style=\"font-size:1rem\">Our response</h2><p style=\"white-space:pre-wrap\">{}</p><p>{}</p>",
+            esc(s.vendor),
+            esc(s.effective_on),
+            esc(&s.step),
+            esc(&response),
+            link(&change_url, "The change")
+        ),
+        &links.footer_html(),
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        unsubscribe: Some(links.unsubscribe()),
+    }
+}
+
+/// The managers' daily digest.
+pub fn digest(to: &str, d: &Digest, base: &str, within: u32, today: NaiveDate) -> Mail {
+    let subject = format!(
+        "Evidence lapsing within {within} days: {} item(s), {} vendor(s) not ready ({today})",
+        d.lapsing.len(),
+        d.not_ready.len()
+    );
+    let mut text = String::new();
+    let mut html = String::new();
+    if !d.lapsing.is_empty() {
+        text.push_str(&format!("Lapsing within {within} days (last valid day):\n"));
+        html.push_str(&format!(
+            "<h2 style=\"font-size:1rem\">Lapsing within {within} days</h2><ul>"
+        ));
+        for l in &d.lapsing {
+            text.push_str(&format!(
+                "- {} · {} · {}: {} ({base}/manage/vendors/{})\n",
+                l.on,
+                l.name,
+                l.kind.label(),
+                l.what,
+                l.slug
+            ));
+            html.push_str(&format!(
+                "<li>{} · {} · {}: {}</li>",
+                l.on,
+                link(&format!("{base}/manage/vendors/{}", l.slug), &l.name),
+                esc(l.kind.label()),
+                esc(&l.what)
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    if !d.not_ready.is_empty() {
+        text.push_str("\nAnnounced vendors not ready by their effective date:\n");
+        html.push_str(
+            "<h2 style=\"font-size:1rem\">Announced vendors not ready by their effective date</h2><ul>",
+        );
+        for (slug, name, eff, reasons) in &d.not_ready {
+            let why: Vec<String> = reasons.iter().map(|r| r.internal()).collect();
+            text.push_str(&format!("- {name}, effective {eff}: {}\n", why.join(" ")));
+            html.push_str(&format!(
+                "<li>{}, effective {eff}: {}</li>",
+                link(&format!("{base}/manage/vendors/{slug}"), name),
+                esc(&why.join(" "))
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    let footer =
+        format!("Sent once a day to vendor managers and admins. Stop it on {base}/manage/account.");
+    text.push_str(&format!("\n--\n{footer}\n"));
+    Mail {
+        to: to.to_string(),
+        subject: subject.clone(),
+        text,
+        html: html_page(&subject, &html, &esc(&footer)),
+        unsubscribe: None,
+    }
+}
+
+/// The Standard Webhooks `type` of an event.
+pub fn event_type(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "subprocessor.added",
+        ChangeKind::ScopeChanged => "subprocessor.scope_changed",
+        ChangeKind::Removed => "subprocessor.removed",
+    }
+}
+
+#[derive(Serialize)]
+struct WebhookBody<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: &'a str,
+    data: &'a T,
+}
+
+/// The body of a webhook call: `type`, `timestamp` (when the change was recorded) and `data`,
+/// the event as `/api/v1/changes` gives it.
+pub fn webhook_body<T: Serialize>(
+    kind: ChangeKind,
+    recorded_at: &str,
+    data: &T,
+) -> serde_json::Result<String> {
+    serde_json::to_string(&WebhookBody {
+        kind: event_type(kind),
+        timestamp: recorded_at,
+        data,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn event() -> ChangeEvent {
+        ChangeEvent {
+            id: 7,
+            slug: "nimbus-relay".into(),
+            kind: ChangeKind::Added,
+            announced_on: d("2026-11-27"),
+            effective_on: d("2027-05-27"),
+            before: None,
+            after: Some(PublicScope {
+                legal_name: "Nimbus Relay GmbH".into(),
+                purpose: "Mail <relay> & delivery".into(),
+                services: vec!["Mail".into()],
+                countries: vec!["DE".into()],
+                categories: vec!["customer".into()],
+            }),
+        }
+    }
+
+    fn links() -> Links {
+        Links {
+            base: "https://subprocessors.example.com".into(),
+            token: "ab".repeat(32),
+        }
+    }
+
+    #[test]
+    fn a_notice_says_what_changes_when_with_every_link() {
+        let m = notice(
+            "kim@example.com",
+            &event(),
+            &links(),
+            d("2026-12-01"),
+            false,
+        );
+        assert_eq!(
+            m.subject,
+            "New subprocessor: Nimbus Relay GmbH (effective 2027-05-27)"
+        );
+        assert!(m
+            .text
+            .contains("Takes effect on: 2027-05-27 (181 days of notice)"));
+        assert!(m.text.contains("Germany (DE)"));
+        assert!(m.text.contains("Customer data"));
+        assert!(m
+            .text
+            .contains("https://subprocessors.example.com/subprocessors/nimbus-relay"));
+        assert!(m
+            .text
+            .contains(&format!("/changes/7/objection?token={}", "ab".repeat(32))));
+        assert!(m.html.contains("Mail &lt;relay&gt; &amp; delivery"));
+        assert_eq!(
+            m.unsubscribe.as_deref(),
+            Some(
+                format!(
+                    "https://subprocessors.example.com/subscriptions/unsubscribe/{}",
+                    "ab".repeat(32)
+                )
+                .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn no_objection_link_once_in_effect_or_for_a_removal() {
+        let late = notice("k@example.com", &event(), &links(), d("2027-05-27"), false);
+        assert!(!late.text.contains("/objection"));
+        let mut removal = event();
+        removal.kind = ChangeKind::Removed;
+        removal.before = removal.after.take();
+        let m = notice("k@example.com", &removal, &links(), d("2026-12-01"), false);
+        assert!(m
+            .subject
+            .starts_with("Subprocessor removed: Nimbus Relay GmbH"));
+        assert!(!m.text.contains("/objection"));
+        assert!(m.text.contains("Before the change:"));
+    }
+
+    #[test]
+    fn webhook_bodies_carry_type_timestamp_and_data() {
+        let body = webhook_body(
+            ChangeKind::ScopeChanged,
+            "2026-12-01T10:00:00.000Z",
+            &serde_json::json!({"id": 7}),
+        )
+        .expect("json");
+        assert_eq!(
+            body,
+            r#"{"type":"subprocessor.scope_changed","timestamp":"2026-12-01T10:00:00.000Z","data":{"id":7}}"#
+        );
+    }
+}

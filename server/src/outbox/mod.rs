@@ -1,0 +1,555 @@
+//! The delivery worker inside `server serve`: it turns recorded change events into
+//! deliveries (the fan-out), writes the managers' daily digest, and sends what is due, by
+//! mail (lettre) or webhook (Standard Webhooks), with retries on the schedule of
+//! `domain::notices::next_attempt`. Instances coordinate through the database only: a row is
+//! claimed by one worker (`FOR UPDATE SKIP LOCKED` on PostgreSQL), a fan-out batch moves its
+//! cursor in the transaction that writes its rows, a digest day is taken once.
+
+pub mod compose;
+pub mod mail;
+pub mod webhook;
+
+use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
+
+use app::{
+    domain::{
+        changes::ChangeEvent,
+        dashboard::{digest, VendorFacts},
+        notices::{next_attempt, Outcome, Step},
+    },
+    store::{
+        self, begin_write, changes, objections,
+        outbox::{self, message_id, Attempt, DeliveryRow, MailPayload, NewDelivery},
+        subscriptions, Db, StoreError,
+    },
+};
+use chrono::{DateTime, Duration as Span, Utc};
+use futures::StreamExt;
+use lettre::message::Mailbox;
+use serde::Serialize;
+
+use compose::{Links, Mail};
+use mail::Mailer;
+
+/// How the registry tells people, from `SMTP_URL`, `MAIL_FROM`, `MAIL_DIR`, `PUBLIC_URL`,
+/// `WEBHOOK_ALLOW_PRIVATE`, `REMINDER_DAYS`.
+#[derive(Debug, Clone)]
+pub struct NoticeConfig {
+    /// The origin of every link in a mail or webhook (no trailing slash).
+    pub public_url: String,
+    /// `PUBLIC_URL` as configured (the feed uses the request's host without it).
+    pub public_url_given: Option<String>,
+    pub smtp_url: String,
+    pub mail_from: String,
+    pub mail_dir: PathBuf,
+    pub webhook_allow_private: bool,
+    pub reminder_days: u32,
+    /// Run the worker in this process (`OUTBOX_WORKER`, on by default).
+    pub worker: bool,
+    /// How long the worker sleeps when there is nothing to do.
+    pub poll: Duration,
+    /// This instance's name in claims (`INSTANCE_ID`): stable across restarts, so a restarted
+    /// instance takes back at once what it was sending when it stopped.
+    pub instance_id: String,
+}
+
+/// Rows a fan-out batch reads; one batch is one transaction.
+pub const FANOUT_BATCH: u32 = 1000;
+/// Deliveries claimed at once, and how many of them are sent at the same time.
+pub const CLAIM_BATCH: u32 = 100;
+pub const SEND_AT_ONCE: usize = 16;
+/// How long a claim lasts: well past the time one batch may take (every call timing out).
+pub const CLAIM_FOR: Span = Span::minutes(5);
+/// A confirmation link is good this long.
+pub const CONFIRM_FOR: Span = Span::days(7);
+
+/// Why a step of the worker failed (it logs and goes on).
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The worker and what it needs.
+#[derive(Clone)]
+pub struct Outbox {
+    db: Db,
+    cfg: Arc<NoticeConfig>,
+    mailer: Mailer,
+    from: Mailbox,
+}
+
+impl Outbox {
+    pub fn new(db: Db, cfg: NoticeConfig) -> Result<Self, String> {
+        let mailer = Mailer::new(&cfg.smtp_url, &cfg.mail_dir)?;
+        let from: Mailbox = cfg
+            .mail_from
+            .parse()
+            .map_err(|e| format!("MAIL_FROM {:?}: {e}", cfg.mail_from))?;
+        Ok(Outbox {
+            db,
+            cfg: Arc::new(cfg),
+            mailer,
+            from,
+        })
+    }
+
+    pub fn config(&self) -> &NoticeConfig {
+        &self.cfg
+    }
+
+    /// Work until `stop` turns true: take back this instance's old claims, then fan out, write
+    /// the digest and send, sleeping `poll` whenever there was nothing to do.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        match outbox::release_claims(&self.db, &self.cfg.instance_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                released = n,
+                "took back deliveries claimed before a restart"
+            ),
+            Err(e) => tracing::warn!("cannot release old claims: {e}"),
+        }
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let worked = match self.tick(Utc::now()).await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!("delivery worker: {e}");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.cfg.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// One round: fan out, the digest, one batch of sends. Returns how much it did.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
+        let mut done = 0;
+        for _ in 0..50 {
+            let n = self.fan_out_batch(now).await?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        done += self.queue_digest(now).await?;
+        done += self.send_due(now).await?;
+        Ok(done)
+    }
+
+    /// One batch of the oldest unfinished fan-out: the next confirmed subscriptions, the
+    /// notices (mail and webhooks) of those whose filters match, and the cursor, in one
+    /// transaction. Returns the subscriptions read (0: nothing to fan out).
+    pub async fn fan_out_batch(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
+        let mut tx = begin_write(&self.db).await?;
+        let Some(f) = outbox::next_fanout(&mut tx, self.db.backend, now.date_naive()).await? else {
+            return Ok(0);
+        };
+        let row = changes::get(&mut tx, f.change_event_id)
+            .await?
+            .ok_or_else(|| {
+                OutboxError::Other(format!("fan-out of unknown event {}", f.change_event_id))
+            })?;
+        let event = row.event()?;
+        let services: Vec<String> = changes::services_of(&mut tx, f.change_event_id).await?;
+        let subs =
+            subscriptions::confirmed_after(&mut tx, f.next_subscription_id, FANOUT_BATCH).await?;
+        let read = subs.len() as u64;
+        let last = subs.last().map(|s| s.id).unwrap_or(f.next_subscription_id);
+        let matching: Vec<&subscriptions::SubscriptionRow> = subs
+            .iter()
+            .filter(|s| s.interests().matches(&event, &services))
+            .collect();
+        let ids: Vec<i64> = matching.iter().map(|s| s.id).collect();
+        let endpoints = subscriptions::enabled_endpoints_of(&mut tx, &ids).await?;
+        let mut rows = Vec::with_capacity(matching.len() + endpoints.len());
+        for s in &matching {
+            rows.push(NewDelivery {
+                channel: "mail",
+                purpose: "notice",
+                dedup_key: format!("notice:{}:{}", event.id, s.id),
+                change_event_id: Some(event.id),
+                subscription_id: Some(s.id),
+                endpoint_id: None,
+                recipient: s.email.clone(),
+                payload: NewDelivery::notice_payload(),
+                message_id: message_id(),
+            });
+        }
+        if !endpoints.is_empty() {
+            let data = app::registry::change::PublicChange::new(
+                event.clone(),
+                row.recorded_at.clone(),
+                now.date_naive(),
+                false,
+            );
+            let body = compose::webhook_body(event.kind, &row.recorded_at, &data)
+                .map_err(|e| OutboxError::Other(e.to_string()))?;
+            for ep in &endpoints {
+                rows.push(NewDelivery {
+                    channel: "webhook",
+                    purpose: "notice",
+                    dedup_key: format!("webhook:{}:{}", event.id, ep.id),
+                    change_event_id: Some(event.id),
+                    subscription_id: Some(ep.subscription_id),
+                    endpoint_id: Some(ep.id),
+                    recipient: ep.url.clone(),
+                    payload: body.clone(),
+                    message_id: message_id(),
+                });
+            }
+        }
+        outbox::queue(&mut tx, &rows, now).await?;
+        let finished = read < u64::from(FANOUT_BATCH);
+        outbox::advance_fanout(&mut tx, event.id, last, finished).await?;
+        tx.commit().await?;
+        if !rows.is_empty() {
+            tracing::info!(
+                change = event.id,
+                queued = rows.len(),
+                finished,
+                "notices queued"
+            );
+        }
+        // a finished fan-out with no subscribers read still counts as work done once
+        Ok(read.max(u64::from(finished && read == 0)))
+    }
+
+    /// The managers' digest, once a day across all instances: what lapses within
+    /// `REMINDER_DAYS` and who will not be ready, to every manager and admin who wants it.
+    pub async fn queue_digest(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
+        let day = now.date_naive();
+        if outbox::digest_written(&self.db, day).await? {
+            return Ok(0);
+        }
+        let rows = store::vendors::list_all(&self.db, day).await?;
+        let mut facts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            facts.push(VendorFacts {
+                slug: r.slug.clone(),
+                name: r.legal_name.clone(),
+                evidence: r.evidence()?,
+            });
+        }
+        let within = self.cfg.reminder_days;
+        let d = tokio::task::spawn_blocking(move || digest(&facts, day, within))
+            .await
+            .map_err(|e| OutboxError::Other(e.to_string()))?;
+        let recipients = store::users::reminder_recipients(&self.db).await?;
+        let mut tx = begin_write(&self.db).await?;
+        if !outbox::take_digest_day(&mut tx, day).await? {
+            return Ok(0);
+        }
+        let mut queued = Vec::new();
+        if !d.is_empty() {
+            for (id, email) in &recipients {
+                let m = compose::digest(email, &d, &self.cfg.public_url, within, day);
+                queued.push(NewDelivery {
+                    channel: "mail",
+                    purpose: "digest",
+                    dedup_key: format!("digest:{day}:{id}"),
+                    change_event_id: None,
+                    subscription_id: None,
+                    endpoint_id: None,
+                    recipient: email.clone(),
+                    payload: json(&MailPayload::Digest {
+                        subject: m.subject,
+                        text: m.text,
+                        html: m.html,
+                    })?,
+                    message_id: message_id(),
+                });
+            }
+        }
+        outbox::queue(&mut tx, &queued, now).await?;
+        tx.commit().await?;
+        Ok(1)
+    }
+
+    /// Claim a batch of due deliveries, send them (several at once) and record each result.
+    pub async fn send_due(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
+        let worker = &self.cfg.instance_id;
+        let batch = outbox::claim_due(&self.db, worker, now, now + CLAIM_FOR, CLAIM_BATCH).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let n = batch.len() as u64;
+        let prepared = self.prepare(&batch, now).await?;
+        let results: Vec<(i64, Attempt)> = futures::stream::iter(prepared)
+            .map(|(d, p)| async move {
+                let attempt = match p {
+                    Err(a) => a,
+                    Ok(out) => self.send_one(&d, out).await,
+                };
+                (d.id, attempt)
+            })
+            .buffer_unordered(SEND_AT_ONCE)
+            .collect()
+            .await;
+        for (id, a) in &results {
+            match a {
+                Attempt::Sent => tracing::debug!(delivery = id, "sent"),
+                Attempt::Retry(at, e) => {
+                    tracing::info!(delivery = id, retry_at = %at, "not sent: {e}")
+                }
+                Attempt::Failed(e) => tracing::warn!(delivery = id, "failed for good: {e}"),
+                Attempt::Skipped(e) => tracing::info!(delivery = id, "skipped: {e}"),
+            }
+        }
+        outbox::record_attempts(&self.db, worker, &results, Utc::now()).await?;
+        Ok(n)
+    }
+
+    /// Each claimed delivery as a message to send, or the result it already has (its
+    /// subscription ended, its endpoint was removed). Mails get their links' tokens here,
+    /// in one transaction: a token is only ever stored hashed, so it is made when its mail
+    /// is sent.
+    async fn prepare(
+        &self,
+        batch: &[DeliveryRow],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(DeliveryRow, Result<Outgoing, Attempt>)>, OutboxError> {
+        let base = &self.cfg.public_url;
+        let mut events: HashMap<i64, ChangeEvent> = HashMap::new();
+        let mut out = Vec::with_capacity(batch.len());
+        let mut tx = begin_write(&self.db).await?;
+        for d in batch {
+            let p: Result<Outgoing, Attempt> = match d.channel.as_str() {
+                "webhook" => {
+                    let ep = match d.endpoint_id {
+                        Some(id) => subscriptions::endpoint_in(&mut tx, id).await?,
+                        None => None,
+                    };
+                    match ep {
+                        Some(ep) if ep.enabled == 1 => Ok(Outgoing::Webhook {
+                            url: ep.url,
+                            secret: ep.secret,
+                            endpoint: ep.id,
+                            subscription: ep.subscription_id,
+                        }),
+                        _ => Err(Attempt::Skipped(
+                            "the endpoint was removed or disabled".into(),
+                        )),
+                    }
+                }
+                _ => {
+                    let payload: MailPayload = serde_json::from_str(&d.payload)
+                        .map_err(|e| OutboxError::Other(format!("delivery {}: {e}", d.id)))?;
+                    self.mail_for(&mut tx, d, payload, &mut events, base, now)
+                        .await?
+                }
+            };
+            out.push((d.clone(), p));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn mail_for(
+        &self,
+        tx: &mut store::AnyConnection,
+        d: &DeliveryRow,
+        payload: MailPayload,
+        events: &mut HashMap<i64, ChangeEvent>,
+        base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Outgoing, Attempt>, OutboxError> {
+        let skip = |why: &str| Ok(Err(Attempt::Skipped(why.to_string())));
+        let sub = match d.subscription_id {
+            Some(id) => subscriptions::get_in(tx, id).await?,
+            None => None,
+        };
+        let mail = match payload {
+            MailPayload::Digest {
+                subject,
+                text,
+                html,
+            } => Mail {
+                to: d.recipient.clone(),
+                subject,
+                text,
+                html,
+                unsubscribe: None,
+            },
+            MailPayload::Confirm => {
+                let Some(s) = sub.filter(|s| s.status == "pending") else {
+                    return skip("the subscription is no longer waiting for confirmation");
+                };
+                let expires = now + CONFIRM_FOR;
+                let token = subscriptions::issue_token(tx, s.id, "confirm", Some(expires)).await?;
+                compose::confirmation(&s.email, base, &token, expires.date_naive())
+            }
+            MailPayload::Manage => {
+                let Some(s) = sub.filter(|s| s.is_confirmed()) else {
+                    return skip("the subscription ended before it was sent");
+                };
+                let token = subscriptions::issue_token(tx, s.id, "access", None).await?;
+                compose::manage_link(
+                    &s.email,
+                    &Links {
+                        base: base.to_string(),
+                        token,
+                    },
+                )
+            }
+            MailPayload::Notice => {
+                let Some(s) = sub.filter(|s| s.is_confirmed()) else {
+                    return skip("the subscriber unsubscribed before it was sent");
+                };
+                let Some(id) = d.change_event_id else {
+                    return skip("no change named");
+                };
+                let e = match events.get(&id) {
+                    Some(e) => e.clone(),
+                    None => {
+                        let Some(row) = changes::get(tx, id).await? else {
+                            return skip("the change is not known");
+                        };
+                        let e = row.event()?;
+                        events.insert(id, e.clone());
+                        e
+                    }
+                };
+                let withdrawn = objections::withdrawn(tx, id).await?;
+                let token = subscriptions::issue_token(tx, s.id, "access", None).await?;
+                let links = Links {
+                    base: base.to_string(),
+                    token,
+                };
+                compose::notice(&s.email, &e, &links, now.date_naive(), withdrawn)
+            }
+            MailPayload::Objection { objection, step } => {
+                let Some(o) = objections::get(tx, objection).await? else {
+                    return skip("the objection is not known");
+                };
+                let Some(st) = objections::step_in(tx, step).await? else {
+                    return skip("the step is not known");
+                };
+                let token =
+                    subscriptions::issue_token(tx, o.subscription_id, "access", None).await?;
+                let links = Links {
+                    base: base.to_string(),
+                    token,
+                };
+                let label = match (
+                    Step::parse(&st.step),
+                    st.outcome.as_deref().map(Outcome::parse),
+                ) {
+                    (Ok(Step::Resolved), Some(Ok(outcome))) => {
+                        format!("Resolved: {}", outcome.label())
+                    }
+                    (Ok(s), _) => s.label().to_string(),
+                    (Err(_), _) => st.step.clone(),
+                };
+                compose::objection_step(
+                    &o.email,
+                    &compose::StepNotice {
+                        change_id: o.change_event_id,
+                        vendor: &o.legal_name,
+                        effective_on: &o.effective_on,
+                        step: label,
+                        response: &st.response,
+                    },
+                    &links,
+                )
+            }
+        };
+        Ok(Ok(Outgoing::Mail(Box::new(mail))))
+    }
+
+    async fn send_one(&self, d: &DeliveryRow, out: Outgoing) -> Attempt {
+        let now = Utc::now();
+        let retry = |error: String| {
+            let first = DateTime::parse_from_rfc3339(&d.first_due_at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now);
+            let attempts = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
+            match next_attempt(first, attempts, now, rand::random::<f64>()) {
+                Some(at) => Attempt::Retry(at, error),
+                None => Attempt::Failed(format!("gave up after three days: {error}")),
+            }
+        };
+        match out {
+            Outgoing::Mail(mail) => {
+                let id = format!("<{}@{}>", d.message_id, self.mail_domain());
+                match mail::message(&mail, &self.from, &id) {
+                    Err(e) => Attempt::Failed(e),
+                    Ok(m) => match self.mailer.send(m).await {
+                        Ok(()) => Attempt::Sent,
+                        Err(e) => retry(format!("mail relay: {e}")),
+                    },
+                }
+            }
+            Outgoing::Webhook {
+                url,
+                secret,
+                endpoint,
+                subscription,
+            } => match webhook::call(
+                &url,
+                &secret,
+                &d.message_id,
+                &d.payload,
+                self.cfg.webhook_allow_private,
+            )
+            .await
+            {
+                webhook::Answer::Delivered => Attempt::Sent,
+                webhook::Answer::Gone => {
+                    if let Err(e) = self.disable_endpoint(subscription, endpoint).await {
+                        tracing::warn!("cannot disable endpoint {endpoint}: {e}");
+                    }
+                    Attempt::Failed("the endpoint answered 410 Gone; it is disabled".into())
+                }
+                webhook::Answer::Refused(e) => Attempt::Failed(e),
+                webhook::Answer::Failed(e) => retry(e),
+            },
+        }
+    }
+
+    async fn disable_endpoint(&self, subscription: i64, endpoint: i64) -> Result<(), OutboxError> {
+        let mut tx = begin_write(&self.db).await?;
+        subscriptions::disable_endpoint(&mut tx, subscription, endpoint, "answered 410 Gone")
+            .await?;
+        outbox::fail_pending_of_endpoint(&mut tx, endpoint, "the endpoint answered 410 Gone")
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The host of `PUBLIC_URL`, for Message-IDs.
+    fn mail_domain(&self) -> String {
+        reqwest::Url::parse(&self.cfg.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+/// A message ready to go.
+enum Outgoing {
+    Mail(Box<Mail>),
+    Webhook {
+        url: String,
+        secret: String,
+        endpoint: i64,
+        subscription: i64,
+    },
+}
+
+pub use app::store::outbox::message_id as new_message_id;
+
+fn json<T: Serialize>(v: &T) -> Result<String, OutboxError> {
+    serde_json::to_string(v).map_err(|e| OutboxError::Other(e.to_string()))
+}

@@ -1,0 +1,448 @@
+//! Customers' plain form posts: `POST /subscribe`, the confirmation and one-click
+//! unsubscribe links, the manage page's forms (filters, webhooks) and `POST
+//! /changes/{id}/objection`. Each works without JavaScript: success answers `303 See Other`
+//! to a page that says so; a refusal renders the form's page again with the values posted
+//! and the message next to each field (`422`). Scripts that ask for JSON (`Accept:
+//! application/json`) get JSON instead. Every post is counted against the stricter
+//! per-address limit for subscribers.
+
+use std::net::SocketAddr;
+
+use app::{
+    api::subscriptions::{
+        ssr::{self, Confirmed},
+        Posted,
+    },
+    error::AppError,
+    shell,
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, Path, State},
+    http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use leptos::prelude::provide_context;
+use serde_json::json;
+
+use crate::{outbox::webhook, AppState};
+
+/// Whether the client asked for JSON rather than a page.
+fn wants_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("application/json") && !accept.contains("text/html")
+}
+
+fn see_other(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Render the app's page at `path` (a GET of it) with `posted` in context, answering `status`.
+pub async fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    posted: Option<Posted>,
+    status: StatusCode,
+) -> Response {
+    let mut req = Request::builder().method(Method::GET).uri(path);
+    for name in [
+        header::HOST,
+        header::COOKIE,
+        header::ACCEPT_LANGUAGE,
+        header::USER_AGENT,
+        header::HeaderName::from_static("x-request-id"),
+        header::HeaderName::from_static("x-forwarded-for"),
+        header::HeaderName::from_static("x-forwarded-proto"),
+    ] {
+        if let Some(v) = headers.get(&name) {
+            req = req.header(name, v.clone());
+        }
+    }
+    let Ok(req) = req.body(Body::empty()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let db = state.db.clone();
+    let settings = state.settings.clone();
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            provide_context(db.clone());
+            provide_context(settings.clone());
+            if let Some(p) = posted.clone() {
+                provide_context(p);
+            }
+        },
+        move || shell(options.clone()),
+    );
+    let mut res = handler(req).await;
+    *res.status_mut() = status;
+    res
+}
+
+/// The pairs of a form body (`application/x-www-form-urlencoded`), repeated names kept.
+fn pairs(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).map_err(|_| {
+        AppError::Request("The form could not be read; send it as a plain form.".into())
+    })
+}
+
+/// Count a subscriber's post: `Err` is the answer when over the limit.
+fn limited(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), u64> {
+    match &state.submit_limit {
+        Some(rl) => rl.check(peer, headers),
+        None => Ok(()),
+    }
+}
+
+const SLOW_DOWN: &str = "Too many submissions from your address; please wait a few minutes.";
+
+/// The answer to a refused or failed post: JSON for scripts, else the page again.
+async fn refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &str,
+    form: &str,
+    values: Vec<(String, String)>,
+    e: AppError,
+) -> Response {
+    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+    let errors = match &e {
+        AppError::Invalid(errs) => errs.clone(),
+        _ => Vec::new(),
+    };
+    if wants_json(headers) {
+        return (
+            status,
+            Json(json!({ "error": e.to_string(), "fields": errors })),
+        )
+            .into_response();
+    }
+    let message = (!matches!(e, AppError::Invalid(_))).then(|| e.to_string());
+    // never echo a secret or a token back into a page
+    let values = values.into_iter().filter(|(k, _)| k != "token").collect();
+    let posted = Posted {
+        form: form.into(),
+        values,
+        errors,
+        secret: None,
+        message,
+    };
+    render(state, headers, page, Some(posted), status).await
+}
+
+async fn slow_down(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &str,
+    form: &str,
+    secs: u64,
+) -> Response {
+    let mut res = if wants_json(headers) {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "error": SLOW_DOWN })),
+        )
+            .into_response()
+    } else {
+        let posted = Posted {
+            form: form.into(),
+            message: Some(SLOW_DOWN.into()),
+            ..Default::default()
+        };
+        render(
+            state,
+            headers,
+            page,
+            Some(posted),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await
+    };
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// `POST /subscribe`: fields `email`, `organisation`, `service` and `category` (repeatable).
+pub async fn subscribe(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(secs) = limited(&state, peer, &headers) {
+        return slow_down(&state, &headers, "/subscribe", "subscribe", secs).await;
+    }
+    let values = match pairs(&body) {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
+    };
+    match ssr::subscribe(&state.db, &values, chrono::Utc::now()).await {
+        Ok(()) if wants_json(&headers) => (
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "status": "check_your_inbox",
+                "message": "Check your inbox: we sent a link to confirm the subscription."
+            })),
+        )
+            .into_response(),
+        Ok(()) => see_other("/subscribe?sent=1"),
+        Err(e) => refused(&state, &headers, "/subscribe", "subscribe", values, e).await,
+    }
+}
+
+/// `GET /subscriptions/confirm/{token}`: confirms, then opens the manage page. An expired
+/// link answers 410 and an unknown one 404, with the subscribe form to start again.
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    match ssr::confirm(&state.db, &token, chrono::Utc::now()).await {
+        Ok(Confirmed::Done { token }) => {
+            see_other(&format!("/subscriptions/manage/{token}?confirmed=1"))
+        }
+        Ok(Confirmed::Expired) => {
+            let posted = Posted {
+                form: "link".into(),
+                message: Some(
+                    "This confirmation link has expired: links are good for 7 days. Subscribe again below to get a new one."
+                        .into(),
+                ),
+                ..Default::default()
+            };
+            render(
+                &state,
+                &headers,
+                &format!("/subscriptions/confirm/{token}"),
+                Some(posted),
+                StatusCode::GONE,
+            )
+            .await
+        }
+        Ok(Confirmed::Unknown) => {
+            let posted = Posted {
+                form: "link".into(),
+                message: Some(
+                    "This confirmation link is not known, or was used already. Subscribe again below if you are not subscribed."
+                        .into(),
+                ),
+                ..Default::default()
+            };
+            render(
+                &state,
+                &headers,
+                &format!("/subscriptions/confirm/{token}"),
+                Some(posted),
+                StatusCode::NOT_FOUND,
+            )
+            .await
+        }
+        Err(e) => refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
+    }
+}
+
+/// `POST /subscriptions/unsubscribe/{token}`: RFC 8058 one-click (body
+/// `List-Unsubscribe=One-Click`) or the page's button: the subscription ends at once.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(secs) = limited(&state, peer, &headers) {
+        return crate::rate_limit::too_many(secs, "Too many requests; please wait a moment.\n");
+    }
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    match ssr::unsubscribe(&state.db, &token).await {
+        Ok(true) if browser => see_other(&format!("/subscriptions/unsubscribe/{token}?done=1")),
+        Ok(true) => (StatusCode::OK, "Unsubscribed.\n").into_response(),
+        Ok(false) if browser => {
+            render(
+                &state,
+                &headers,
+                &format!("/subscriptions/unsubscribe/{token}"),
+                None,
+                StatusCode::NOT_FOUND,
+            )
+            .await
+        }
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            "This unsubscribe link is not known.\n",
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /subscriptions/manage/{token}`: the manage page's forms, told apart by `action`:
+/// `filters` (`organisation`, `service`, `category`, `version`), `webhook` (`url`; the answer
+/// shows the new endpoint's signing secret, once) and `remove` (`endpoint`).
+pub async fn manage(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let page = format!("/subscriptions/manage/{token}");
+    let values = match pairs(&body) {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &headers, &page, "filters", Vec::new(), e).await,
+    };
+    let field = |name: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let action = field("action");
+    let form = match action.as_str() {
+        "filters" | "webhook" | "remove" => action.clone(),
+        _ => {
+            let e = AppError::Request("Unknown form.".into());
+            return refused(&state, &headers, &page, "filters", Vec::new(), e).await;
+        }
+    };
+    if let Err(secs) = limited(&state, peer, &headers) {
+        return slow_down(&state, &headers, &page, &form, secs).await;
+    }
+    match action.as_str() {
+        "filters" => match ssr::update_filters(&state.db, &token, &values).await {
+            Ok(()) => see_other(&format!("{page}?saved=filters")),
+            Err(e) => refused(&state, &headers, &page, &form, values, e).await,
+        },
+        "remove" => {
+            let id = field("endpoint").parse::<i64>().unwrap_or(0);
+            match ssr::remove_webhook(&state.db, &token, id).await {
+                Ok(_) => see_other(&format!("{page}?saved=removed")),
+                Err(e) => refused(&state, &headers, &page, &form, Vec::new(), e).await,
+            }
+        }
+        _ => add_webhook(&state, &headers, &token, &page, values).await,
+    }
+}
+
+async fn add_webhook(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    page: &str,
+    values: Vec<(String, String)>,
+) -> Response {
+    let url = values
+        .iter()
+        .find(|(k, _)| k == "url")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    let allow = state.notices.webhook_allow_private;
+    let checked = match webhook::check_url(&url, allow) {
+        Ok(u) => u,
+        Err(m) => {
+            return refused(
+                state,
+                headers,
+                page,
+                "webhook",
+                values,
+                AppError::invalid("url", m),
+            )
+            .await
+        }
+    };
+    if let Err(m) = webhook::resolve(&checked, allow).await {
+        let m = if m.ends_with("refused") {
+            "The endpoint must be on the public internet, not a local or private address."
+                .to_string()
+        } else {
+            format!("We cannot reach this host: {m}.")
+        };
+        return refused(
+            state,
+            headers,
+            page,
+            "webhook",
+            values,
+            AppError::invalid("url", m),
+        )
+        .await;
+    }
+    let secret = webhook::new_secret();
+    match ssr::add_webhook(&state.db, token, checked.as_str(), &secret).await {
+        Ok(()) if wants_json(headers) => (
+            StatusCode::CREATED,
+            Json(json!({ "url": checked.as_str(), "secret": secret })),
+        )
+            .into_response(),
+        Ok(()) => {
+            let posted = Posted {
+                form: "webhook".into(),
+                secret: Some(secret),
+                ..Default::default()
+            };
+            let mut res = render(state, headers, page, Some(posted), StatusCode::OK).await;
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => refused(state, headers, page, "webhook", values, e).await,
+    }
+}
+
+/// `POST /changes/{id}/objection?token=…`: fields `reason`, `organisation`, `contact` (the
+/// token may come as a field instead, for scripts).
+pub async fn object(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(change): Path<i64>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut values = pairs(&body).unwrap_or_default();
+    let from_query: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    if !values.iter().any(|(k, _)| k == "token") {
+        if let Some(t) = from_query.into_iter().find(|(k, _)| k == "token") {
+            values.push(t);
+        }
+    }
+    let token = values
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let token_q = serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default();
+    let page = format!("/changes/{change}/objection?{token_q}");
+    if let Err(secs) = limited(&state, peer, &headers) {
+        return slow_down(&state, &headers, &page, "objection", secs).await;
+    }
+    match ssr::object(&state.db, change, &values).await {
+        Ok(id) if wants_json(&headers) => (
+            StatusCode::CREATED,
+            Json(json!({ "objection": id, "state": "received" })),
+        )
+            .into_response(),
+        Ok(_) => see_other(&format!("{page}&sent=1")),
+        Err(e) => refused(&state, &headers, &page, "objection", values, e).await,
+    }
+}
