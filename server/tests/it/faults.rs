@@ -18,8 +18,11 @@ use crate::support::{fresh_database_url_for, Backend};
 const PASSWORD: &str = "tangerine voyage marble 41";
 const VENDOR: &str = "brightwater-hosting";
 
+/// The server binary; its mails (the managers' digest) go to a folder that is thrown away.
 fn server() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_server"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_server"));
+    c.env("MAIL_DIR", std::env::temp_dir().join("registry-faults-mail"));
+    c
 }
 
 /// Run a CLI command of the server on `url` and insist it succeeds.
