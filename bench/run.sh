@@ -5,6 +5,8 @@
 #   2. `/subprocessors.csv` with 100,000 vendors vs `sqlite3 -csv` on the same rows:
 #      time <= 2x sqlite3, server RSS growth < 50 MB (rows must be streamed).
 #   3. Release wasm + js <= 300 KB brotli.
+#   4. Fan-out of one change to 10,000 subscribers (bench/fanout.sh, SQLite and PostgreSQL):
+#      delivery rows written < 2 s, mails to a local SMTP server >= 200/s.
 # It builds nothing: run `cargo leptos build --release --split` first. Usage: bench/run.sh
 # Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
 #      PORT_PAGE / PORT_CSV (default 3990 / 3991), WRK_DURATION (default 10s).
@@ -214,5 +216,11 @@ mkdir -p "$OUT_DIR"
   echo "| lazy chunks of the signed-in pages ($CHUNKS_N files, not loaded by public pages) | $(kb "$CHUNKS_RAW") KB raw, $(kb "$CHUNKS_BR") KB brotli | | |"
   echo "$BOUNDED_ROW"
 } | tee "$OUT_DIR/results.md"
-grep -q '| FAIL |' "$OUT_DIR/results.md" && log "some budgets FAIL (see above)"
+
+# --- fan-out of one change to 10,000 subscribers (bench/fanout.sh), on both databases
+for db in sqlite postgres; do
+  DB=$db SERVER_BIN=$SERVER_BIN PORT=3995 bash "$ROOT/bench/fanout.sh" 10000 2>/dev/null \
+    | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "fan-out on $db failed"
+done
+grep -q '| FAIL |\|: FAIL$' "$OUT_DIR/results.md" && log "some budgets FAIL (see above)"
 exit 0

@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
+
+// Each server writes its mails as .eml files to MAIL_DIR (no SMTP relay in the browser
+// tests); the tests read confirmation links and answers from there.
+process.env.E2E_MAIL_ROOT ??= mkdtempSync(join(tmpdir(), 'registry-e2e-mail-'));
 
 // The app under test runs on a port of its own; if something already listens there the run
 // fails instead of silently testing a stale server.
@@ -35,6 +42,7 @@ export default defineConfig({
   ],
   webServer: [PORT, MANAGE_PORT].map((port) => ({
     command: `bash ./start-server.sh ${port}`,
+    env: { MAIL_DIR: join(process.env.E2E_MAIL_ROOT!, String(port)) },
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

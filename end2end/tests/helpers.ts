@@ -1,5 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, Page, test, TestInfo } from '@playwright/test';
 
 /**
@@ -76,4 +78,58 @@ export function totp(secret: string, time = Date.now()): string {
   const h = createHmac('sha1', base32(secret)).update(counter).digest();
   const offset = h[h.length - 1] & 0xf;
   return ((h.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
+}
+
+/** A mail the server under test wrote to its MAIL_DIR: headers and decoded text. */
+export interface Mail { subject: string; to: string; text: string; at: number }
+
+function unquote(s: string): string {
+  const bytes: number[] = [];
+  const t = s.replace(/=\r?\n/g, '');
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '=' && /^[0-9A-F]{2}$/i.test(t.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(t.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(t[i]));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function parseMail(raw: string, at: number): Mail {
+  const [head, ...rest] = raw.replace(/\r\n/g, '\n').split('\n\n');
+  const header = (name: string) => {
+    const m = head.replace(/\n[ \t]+/g, ' ').match(new RegExp(`^${name}:\\s*(.*)$`, 'im'));
+    return m ? m[1].trim() : '';
+  };
+  const body = rest.join('\n\n');
+  const text = /quoted-printable/i.test(body) ? unquote(body) : body;
+  return { subject: header('Subject'), to: header('To'), text, at };
+}
+
+/** Mails to `to` written by the server on `baseURL`'s port, oldest first. */
+export function mailsTo(baseURL: string, to: string): Mail[] {
+  const dir = join(process.env.E2E_MAIL_ROOT ?? '', new URL(baseURL).port);
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => parseMail(readFileSync(join(dir, f), 'utf8'), statSync(join(dir, f)).mtimeMs))
+    .filter((m) => m.to.includes(to))
+    .sort((a, b) => a.at - b.at);
+}
+
+/** Wait for the `n`th mail to `to` and return it. */
+export async function nthMail(baseURL: string, to: string, n: number): Promise<Mail> {
+  await expect.poll(() => mailsTo(baseURL, to).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(n);
+  return mailsTo(baseURL, to)[n - 1];
+}
+
+/** The first link in `mail` starting with `origin + path`, as a path. */
+export function linkIn(mail: Mail, path: string): string {
+  const m = mail.text.match(new RegExp(`https?://[^/\\s]+(${path.replace(/[?]/g, '\\?')}[^\\s"<>]*)`));
+  if (!m) throw new Error(`no ${path} link in: ${mail.text}`);
+  return m[1];
 }

@@ -303,7 +303,7 @@ impl ServeConfig {
                 webhook_allow_private: s.webhook_allow_private,
                 reminder_days: s.reminder_days,
                 worker: s.outbox_worker,
-                poll: std::time::Duration::from_secs(1),
+                poll: std::time::Duration::from_millis(250),
                 instance_id: instance_id(&s.instance_id, s.addr),
             },
         })

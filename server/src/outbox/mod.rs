@@ -54,7 +54,7 @@ pub struct NoticeConfig {
 }
 
 /// Rows a fan-out batch reads; one batch is one transaction.
-pub const FANOUT_BATCH: u32 = 1000;
+pub const FANOUT_BATCH: u32 = 2000;
 /// Deliveries claimed at once, and how many of them are sent at the same time.
 pub const CLAIM_BATCH: u32 = 100;
 pub const SEND_AT_ONCE: usize = 16;
@@ -286,7 +286,9 @@ impl Outbox {
         }
         let n = batch.len() as u64;
         let prepared = self.prepare(&batch, now).await?;
-        let results: Vec<(i64, Attempt)> = futures::stream::iter(prepared)
+        // results are recorded as they come, a few at a time: a kill loses (and so repeats)
+        // only the sends of the last few moments, not the whole batch
+        let mut results = futures::stream::iter(prepared)
             .map(|(d, p)| async move {
                 let attempt = match p {
                     Err(a) => a,
@@ -295,19 +297,20 @@ impl Outbox {
                 (d.id, attempt)
             })
             .buffer_unordered(SEND_AT_ONCE)
-            .collect()
-            .await;
-        for (id, a) in &results {
-            match a {
-                Attempt::Sent => tracing::debug!(delivery = id, "sent"),
-                Attempt::Retry(at, e) => {
-                    tracing::info!(delivery = id, retry_at = %at, "not sent: {e}")
+            .chunks(SEND_AT_ONCE);
+        while let Some(done) = results.next().await {
+            for (id, a) in &done {
+                match a {
+                    Attempt::Sent => tracing::debug!(delivery = id, "sent"),
+                    Attempt::Retry(at, e) => {
+                        tracing::info!(delivery = id, retry_at = %at, "not sent: {e}")
+                    }
+                    Attempt::Failed(e) => tracing::warn!(delivery = id, "failed for good: {e}"),
+                    Attempt::Skipped(e) => tracing::info!(delivery = id, "skipped: {e}"),
                 }
-                Attempt::Failed(e) => tracing::warn!(delivery = id, "failed for good: {e}"),
-                Attempt::Skipped(e) => tracing::info!(delivery = id, "skipped: {e}"),
             }
+            outbox::record_attempts(&self.db, worker, &done, Utc::now()).await?;
         }
-        outbox::record_attempts(&self.db, worker, &results, Utc::now()).await?;
         Ok(n)
     }
 
@@ -321,7 +324,7 @@ impl Outbox {
         now: DateTime<Utc>,
     ) -> Result<Vec<(DeliveryRow, Result<Outgoing, Attempt>)>, OutboxError> {
         let base = &self.cfg.public_url;
-        let mut events: HashMap<i64, ChangeEvent> = HashMap::new();
+        let mut events: HashMap<i64, (ChangeEvent, bool)> = HashMap::new();
         let mut out = Vec::with_capacity(batch.len());
         let mut tx = begin_write(&self.db).await?;
         for d in batch {
@@ -361,7 +364,7 @@ impl Outbox {
         tx: &mut store::AnyConnection,
         d: &DeliveryRow,
         payload: MailPayload,
-        events: &mut HashMap<i64, ChangeEvent>,
+        events: &mut HashMap<i64, (ChangeEvent, bool)>,
         base: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<Outgoing, Attempt>, OutboxError> {
@@ -410,18 +413,17 @@ impl Outbox {
                 let Some(id) = d.change_event_id else {
                     return skip("no change named");
                 };
-                let e = match events.get(&id) {
-                    Some(e) => e.clone(),
+                let (e, withdrawn) = match events.get(&id) {
+                    Some(known) => known.clone(),
                     None => {
                         let Some(row) = changes::get(tx, id).await? else {
                             return skip("the change is not known");
                         };
-                        let e = row.event()?;
-                        events.insert(id, e.clone());
-                        e
+                        let known = (row.event()?, objections::withdrawn(tx, id).await?);
+                        events.insert(id, known.clone());
+                        known
                     }
                 };
-                let withdrawn = objections::withdrawn(tx, id).await?;
                 let token = subscriptions::issue_token(tx, s.id, "access", None).await?;
                 let links = Links {
                     base: base.to_string(),
