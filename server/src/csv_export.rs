@@ -90,6 +90,8 @@ mod tests {
             announced_on: Some("2026-01-01".into()),
             effective_on: None,
             removed_on: None,
+            sub_processors: r#"[{"legal_name":"Deep Archive AB","country":"SE","purpose":"Backups"}]"#
+                .into(),
             status: "announced".into(),
             services: Some("compute object-storage".into()),
             service_names: Some("Compute; Object Storage".into()),
@@ -123,6 +125,7 @@ mod tests {
         assert_eq!(&rec[13], "Announced");
         assert_eq!(&rec[19], "Not compliant");
         assert_eq!(&rec[21], "Standard");
+        assert_eq!(&rec[24], "Deep Archive AB (SE)");
         assert_eq!(rec.len(), COLUMNS.len());
     }
 
@@ -130,6 +133,6 @@ mod tests {
     fn header_starts_with_bom() {
         let h = header().expect("header");
         assert!(h.starts_with(BOM));
-        assert!(h.ends_with(b"bound_by_contract_to\r\n"));
+        assert!(h.ends_with(b"bound_by_contract_to,sub_processors\r\n"));
     }
 }

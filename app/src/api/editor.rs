@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::types::SelectOption;
-pub use crate::domain::forms::VendorForm;
+pub use crate::domain::{
+    chain::{SubProcessor, SubProcessorForm},
+    forms::VendorForm,
+};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -35,6 +38,9 @@ pub struct VendorEdit {
     /// Processing countries, ISO codes separated by spaces.
     pub countries: String,
     pub categories: Vec<String>,
+    /// Its own subprocessors.
+    #[serde(default)]
+    pub sub_processors: Vec<SubProcessor>,
 }
 
 /// What the vendor editor needs: the vendor (empty for a new one) and our services.
@@ -48,6 +54,13 @@ pub struct VendorEditor {
 #[server(prefix = "/api", endpoint = "manage/vendor_editor")]
 pub async fn load_vendor_editor(slug: String) -> Result<VendorEditor, AppError> {
     ssr::load_vendor_editor(&slug).await
+}
+
+/// Add, change or remove one of a vendor's subprocessors (managers and admins): part of its
+/// public scope, so the notice rule applies and a change event is recorded.
+#[server(prefix = "/api", endpoint = "manage/save_sub_processor")]
+pub async fn save_sub_processor(s: SubProcessorForm) -> Result<(), AppError> {
+    ssr::save_sub_processor(s).await
 }
 
 /// Create (no slug) or update a vendor, then show its records.

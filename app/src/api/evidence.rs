@@ -42,6 +42,11 @@ pub struct InternalAssurance {
     pub can_edit: bool,
     /// This vendor's audit trail, newest first.
     pub history: Vec<AuditEntry>,
+    /// The vendor's version (the chain's forms save against it), its data category codes
+    /// (what it can pass on) and its own subprocessors.
+    pub version: i64,
+    pub categories: Vec<String>,
+    pub sub_processors: Vec<crate::domain::chain::SubProcessor>,
 }
 
 #[server(prefix = "/api", endpoint = "manage/vendor_assurance")]

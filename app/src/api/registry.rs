@@ -50,6 +50,24 @@ pub struct VendorDetail {
     pub assurance: AssuranceSummary,
     /// Announced changes not yet in effect: (effective on, what changes).
     pub upcoming_changes: Vec<(NaiveDate, String)>,
+    /// Its own subprocessors, and theirs when they are vendors of this registry.
+    pub sub_processors: Vec<ChainLink>,
+}
+
+/// One link of the chain below a vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainLink {
+    pub legal_name: String,
+    pub country: Country,
+    pub purpose: String,
+    /// Data category labels.
+    pub categories: Vec<String>,
+    pub since: Option<NaiveDate>,
+    pub list_url: Option<String>,
+    /// Its page here, when it is a vendor of this registry.
+    pub vendor_slug: Option<String>,
+    /// Its own subprocessors (one level further down).
+    pub below: Vec<ChainLink>,
 }
 
 /// The public face of a vendor's assurance: no personnel names, no contract references.

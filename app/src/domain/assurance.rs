@@ -209,6 +209,9 @@ pub struct Evidence {
     pub assessments: Vec<Assessment>,
     pub contracts: Vec<Contract>,
     pub training: Vec<TrainingRecord>,
+    /// How many subprocessors of its own it lists (the flow-down obligation is then required).
+    #[serde(default)]
+    pub sub_processors: usize,
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! 2. its current VPAP enrollment is active and an approved attestation is valid on D;
 //! 3. if its tier requires one, an independent assessment is valid on D;
 //! 4. the contracts in force on D together carry every required obligation;
-//! 5. every person on record has training valid on D, and there is at least one person.
+//! 5. every person on record has training valid on D, and there is at least one person;
+//! 6. if it has subprocessors of its own, a contract in force binds it to flow down our
+//!    obligations to them.
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -265,6 +267,17 @@ pub fn failing_reasons(e: &Evidence, day: NaiveDate) -> Vec<Reason> {
                 format!(
                     "Contracts in force do not bind it to: {}.",
                     missing.join("; ")
+                ),
+            );
+        }
+        if e.sub_processors > 0 && !carried.contains(&Obligation::FlowDown) {
+            say(
+                &mut reasons,
+                format!(
+                    "It has {} subprocessor{}, but no contract in force binds it to: {}.",
+                    e.sub_processors,
+                    if e.sub_processors == 1 { "" } else { "s" },
+                    Obligation::FlowDown.label()
                 ),
             );
         }

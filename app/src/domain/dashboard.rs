@@ -319,6 +319,7 @@ mod tests {
                 completed_on: d("2026-03-01"),
                 expires_on: d("2027-03-01"),
             }],
+            sub_processors: 0,
         };
         VendorFacts {
             slug: slug.into(),

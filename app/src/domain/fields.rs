@@ -40,6 +40,11 @@ impl Fields {
             .any(|e| e.field == field && e.message == message)
     }
 
+    /// Whether the field is refused already.
+    pub fn has_field(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -359,6 +359,7 @@ mod tests {
                 services: vec!["Mail".into()],
                 countries: countries.iter().map(|c| c.to_string()).collect(),
                 categories: vec!["support".into()],
+                sub_processors: Vec::new(),
             },
             since: "2026-01-01".parse().unwrap_or_default(),
         };

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assurance;
 pub mod category;
+pub mod chain;
 pub mod changes;
 pub mod compliance;
 pub mod country;

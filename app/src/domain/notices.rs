@@ -364,6 +364,7 @@ mod tests {
             services: vec!["Mail".into()],
             countries: countries.iter().map(|c| c.to_string()).collect(),
             categories: cats.iter().map(|c| c.to_string()).collect(),
+            sub_processors: Vec::new(),
         }
     }
 

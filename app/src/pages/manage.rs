@@ -32,6 +32,7 @@ pub fn ManageVendorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(a) => view! {
+                        <super::chain::ChainSection slug=a.slug.clone() version=a.version categories=a.categories.clone() list=a.sub_processors.clone() can_edit=a.can_edit saved=acts.saved/>
                         <AssuranceRecords a/>
                         <super::notices::VendorObjections slug=slug.get_untracked()/>
                     }.into_any(),

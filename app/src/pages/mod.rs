@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod audit;
+mod chain;
 mod changes;
 mod dashboard;
 mod evidence_forms;

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::registry::{load_vendor, AssuranceSummary, VendorDetail},
+    api::registry::{load_vendor, AssuranceSummary, ChainLink, VendorDetail},
     components::{date_text, ComplianceBadge, ErrorNotice, StatusBadge},
     domain::compliance::Standing,
     error::AppError,
@@ -106,7 +106,41 @@ fn VendorView(v: VendorDetail) -> impl IntoView {
                 })}
                 <p><a href=format!("/changes?vendor={}", s.slug)>"All announced changes for this vendor"</a></p>
             </section>
+            <section aria-labelledby="chain-h">
+                <h2 id="chain-h">"Its own subprocessors"</h2>
+                {if v.sub_processors.is_empty() {
+                    view! { <p>"This vendor lists no subprocessors of its own."</p> }.into_any()
+                } else {
+                    view! { <Chain links=v.sub_processors.clone()/> }.into_any()
+                }}
+            </section>
         </article>
+    }
+}
+
+/// The chain below a vendor: each link, and below a link that is a vendor here, its own.
+#[component]
+fn Chain(links: Vec<ChainLink>) -> impl IntoView {
+    view! {
+        <ul class="chain">
+            {links.into_iter().map(|l| view! {
+                <li>
+                    {match &l.vendor_slug {
+                        Some(s) => view! { <a href=format!("/subprocessors/{s}")><strong>{l.legal_name.clone()}</strong></a> }.into_any(),
+                        None => view! { <strong>{l.legal_name.clone()}</strong> }.into_any(),
+                    }}
+                    {format!(" · {} ({}) · {}", l.country.name, l.country.code, l.purpose)}
+                    {(!l.categories.is_empty()).then(|| format!(" · receives {}", l.categories.join(", ").to_lowercase()))}
+                    {l.since.map(|d| format!(" · since {d}"))}
+                    {l.list_url.clone().map(|u| view! { " · "<a href=u rel="external noopener">"its own list"</a> })}
+                    {(!l.below.is_empty()).then(|| view! {
+                        <ul class="chain">{l.below.iter().map(|b| view! {
+                            <li><strong>{b.legal_name.clone()}</strong>{format!(" · {} ({}) · {}", b.country.name, b.country.code, b.purpose)}</li>
+                        }).collect_view()}</ul>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::{
     domain::{
+        chain::SubProcessor,
         changes::AsOfEntry,
         compliance::{PublicAssurance, Standing},
         label_for,
@@ -18,7 +19,7 @@ use crate::{
 };
 
 /// The CSV header, in column order: the JSON keys are the same names.
-pub const COLUMNS: [&str; 24] = [
+pub const COLUMNS: [&str; 25] = [
     "legal_name",
     "trading_name",
     "slug",
@@ -43,6 +44,8 @@ pub const COLUMNS: [&str; 24] = [
     "assurance_tier",
     "certifications",
     "bound_by_contract_to",
+    // columns are only ever added at the end
+    "sub_processors",
 ];
 
 /// Separator of multi-valued cells.
@@ -101,6 +104,8 @@ pub struct PublicVendor {
     pub assurance_tier: Option<String>,
     pub certifications: Vec<Certification>,
     pub bound_by_contract_to: Vec<String>,
+    /// The vendor's own subprocessors: objects in JSON, `Name (CC)` in a cell.
+    pub sub_processors: Vec<SubProcessor>,
 }
 
 fn category_labels(codes: &[String]) -> Vec<String> {
@@ -162,6 +167,7 @@ impl PublicVendor {
                 .iter()
                 .map(|o| o.label().to_string())
                 .collect(),
+            sub_processors: crate::store::vendors::sub_processors(&row.sub_processors)?,
         })
     }
 
@@ -194,6 +200,7 @@ impl PublicVendor {
             assurance_tier: None,
             certifications: Vec::new(),
             bound_by_contract_to: Vec::new(),
+            sub_processors: e.scope.sub_processors.clone(),
         }
     }
 
@@ -231,6 +238,11 @@ impl PublicVendor {
                 .collect::<Vec<_>>()
                 .join(LIST_SEPARATOR),
             self.bound_by_contract_to.join(LIST_SEPARATOR),
+            self.sub_processors
+                .iter()
+                .map(SubProcessor::short)
+                .collect::<Vec<_>>()
+                .join(LIST_SEPARATOR),
         ]
     }
 }
@@ -263,6 +275,7 @@ mod tests {
             announced_on: Some("2026-01-01".into()),
             effective_on: None,
             removed_on: None,
+            sub_processors: "[]".into(),
             status: "announced".into(),
             services: Some("compute object-storage".into()),
             service_names: Some("Compute; Object Storage".into()),
@@ -326,6 +339,7 @@ mod tests {
                 services: vec!["Mail".into()],
                 countries: vec!["DE".into()],
                 categories: vec!["support".into()],
+                sub_processors: Vec::new(),
             },
             since: "2026-01-01".parse().expect("date"),
         };

@@ -428,6 +428,7 @@ mod tests {
                 services: vec!["Mail".into()],
                 countries: vec!["DE".into()],
                 categories: vec!["customer".into()],
+                sub_processors: Vec::new(),
             }),
         }
     }

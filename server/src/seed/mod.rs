@@ -306,6 +306,7 @@ async fn seed_generated(
         services.push(Slug::parse(slug).map_err(|e| StoreError::Corrupt(e.0))?);
     }
     let mut rng = Lcg(42);
+    let mut first_slug: Option<(String, String)> = None;
     for i in 0..count {
         let v = generated_vendor(i, &mut rng, &services, today, unique)?;
         let id = insert_vendor(&mut tx, &v).await?;
@@ -315,6 +316,12 @@ async fn seed_generated(
             DemoState::for_index(i)
         };
         insert_evidence(&mut tx, id, i, &v, today, state).await?;
+        if !unique {
+            let first = first_slug
+                .get_or_insert_with(|| (v.slug.as_str().to_string(), v.legal_name.clone()))
+                .clone();
+            demo_chain(&mut tx, id, i, &v, (&first.0, &first.1)).await?;
+        }
     }
     tx.commit().await?;
     changes::backfill(db, "demo data", today).await?;
@@ -322,6 +329,60 @@ async fn seed_generated(
         demo_widening(db, today).await?;
     }
     Ok(count)
+}
+
+/// Some demo vendors list subprocessors of their own (fictional), one of them a vendor of the
+/// registry itself, so vendor pages show a chain two levels deep.
+async fn demo_chain(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    i: usize,
+    v: &app::domain::vendor::NewVendor,
+    (first, first_name): (&str, &str),
+) -> StoreResult<()> {
+    use app::domain::chain::SubProcessor;
+    if i % 4 != 1 {
+        return Ok(());
+    }
+    let passed: Vec<String> = v
+        .categories
+        .iter()
+        .take(1)
+        .map(|c| c.code().to_string())
+        .collect();
+    let mut list = vec![SubProcessor {
+        legal_name: [
+            "Deep Archive AB",
+            "Tidewater Relay Ltd",
+            "Kestrel Print GmbH",
+        ][i % 3]
+            .into(),
+        country: ["SE", "IE", "DE"][i % 3].into(),
+        purpose: [
+            "Cold storage of backups",
+            "Outbound mail relay",
+            "Printing and posting of letters",
+        ][i % 3]
+            .into(),
+        categories: passed.clone(),
+        since: NaiveDate::from_ymd_opt(2024, 1 + (i % 12) as u32, 1),
+        list_url: None,
+        vendor_slug: None,
+    }];
+    if i % 8 == 1 && v.slug.as_str() != first {
+        list.push(SubProcessor {
+            legal_name: first_name.to_string(),
+            country: "DE".into(),
+            purpose: "Shared hosting platform".into(),
+            categories: passed,
+            since: NaiveDate::from_ymd_opt(2023, 6, 1),
+            list_url: Some("https://example.com/subprocessors".into()),
+            vendor_slug: Some(first.to_string()),
+        });
+    }
+    list.sort();
+    vendors::set_sub_processors(tx, id, 1, &list).await?;
+    Ok(())
 }
 
 /// One announced widening in the demo (a new processing country for the first active vendor,

@@ -176,6 +176,19 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
     )
     .await
     .to_string();
+    let far = (chrono::Utc::now().date_naive() + chrono::Duration::days(200)).to_string();
+    let category = {
+        let db = app.db().await;
+        let c = sqlx::query_scalar::<Any, String>(&format!(
+            "SELECT MIN(d.category_code) FROM vendor_data_categories d JOIN vendors v ON v.id = d.vendor_id \
+             WHERE v.slug = '{VENDOR}'"
+        ))
+        .fetch_one(&db.pool)
+        .await
+        .expect("a category");
+        db.pool.close().await;
+        format!("s[categories][{c}]")
+    };
     let (tid, tver) = training_key(app).await;
     let other = user_key(app, "other@example.test").await;
     let (aid, aver) = record_key(app, "attestations").await;
@@ -321,6 +334,19 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
                 ("u[version]", &other.1),
                 ("u[role]", "manager"),
                 ("u[password]", "another long passphrase here"),
+            ]),
+        ),
+        (
+            "/api/manage/save_sub_processor",
+            Allowed::Editors,
+            s(&[
+                ("s[vendor]", VENDOR),
+                ("s[version]", &v.to_string()),
+                ("s[legal_name]", "Deep Archive AB"),
+                ("s[country]", "SE"),
+                ("s[purpose]", "Cold storage of backups"),
+                (&category, "on"),
+                ("s[scope_effective_on]", &far),
             ]),
         ),
         (

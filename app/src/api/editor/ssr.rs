@@ -7,9 +7,9 @@ use super::{VendorEdit, VendorEditor, VendorForm};
 use crate::{
     api::types::service_options,
     domain::{
+        chain::{self, SubProcessorForm},
         changes::{plan, NoticePeriods, Published},
         fields::FieldError,
-        forms::VendorDraft,
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory,
@@ -49,6 +49,7 @@ fn snapshot(r: &VendorEditRow) -> VendorEdit {
         services: words(&r.services),
         countries: words(&r.countries).join(" "),
         categories: words(&r.categories),
+        sub_processors: r.sub_processor_list().unwrap_or_default(),
     }
 }
 
@@ -146,29 +147,23 @@ async fn record_change_events(
     tx: &mut AnyConnection,
     actor: &str,
     (before, after): (Option<&VendorEditRow>, &VendorEditRow),
-    draft: &VendorDraft,
+    scope_effective_on: Option<chrono::NaiveDate>,
     (names, notice): (&HashMap<String, String>, &NoticePeriods),
 ) -> Result<(), AppError> {
     let old = before.map(|b| published(b, names)).transpose()?;
     let new = published(after, names)?;
-    let events = plan(
-        old.as_ref(),
-        &new,
-        draft.scope_effective_on,
-        today(),
-        notice,
-    )
-    .map_err(|refused| {
-        AppError::Invalid(
-            refused
-                .into_iter()
-                .map(|(field, message)| FieldError {
-                    field: field.into(),
-                    message,
-                })
-                .collect(),
-        )
-    })?;
+    let events =
+        plan(old.as_ref(), &new, scope_effective_on, today(), notice).map_err(|refused| {
+            AppError::Invalid(
+                refused
+                    .into_iter()
+                    .map(|(field, message)| FieldError {
+                        field: field.into(),
+                        message,
+                    })
+                    .collect(),
+            )
+        })?;
     let mut slugs: Vec<String> = [
         before.and_then(|b| b.services.as_deref()),
         after.services.as_deref(),
@@ -189,6 +184,60 @@ async fn record_change_events(
         .await?;
     }
     Ok(())
+}
+
+/// Add, change or remove one subprocessor of a vendor, against the vendor's version; the
+/// change of public scope goes through the notice rule like any other.
+pub async fn save_sub_processor(form: SubProcessorForm) -> Result<(), AppError> {
+    let who = require(editor).await?;
+    let db = db()?;
+    let slug = form.vendor.trim().to_string();
+    write(&db, &who.email, async |tx| {
+        let names = services::service_names(tx).await?;
+        let notice = changes::notice_periods(tx).await?;
+        let before = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if before.version != form.version {
+            return Ok(Written::Stale {
+                entity_id: before.slug.clone(),
+                current: vendor_fields(&snapshot(&before)),
+                version: Some(before.version),
+            });
+        }
+        let list = before.sub_processor_list()?;
+        let (edit, effective) = form
+            .parse(&words(before.categories.as_deref()), list.len())
+            .map_err(AppError::Invalid)?;
+        let new_list = chain::apply(&list, edit).map_err(|e| AppError::Invalid(vec![e]))?;
+        if !vendors::set_sub_processors(tx, before.id, form.version, &new_list).await? {
+            return Ok(Written::Stale {
+                entity_id: before.slug.clone(),
+                current: vendor_fields(&snapshot(&before)),
+                version: Some(before.version),
+            });
+        }
+        let after = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        record_change_events(
+            tx,
+            &who.email,
+            (Some(&before), &after),
+            effective,
+            (&names, &notice),
+        )
+        .await?;
+        let entry = audit::Entry {
+            action: "update",
+            entity: "sub_processors",
+            entity_id: slug.clone(),
+            before: Some(audit::json(&list)?),
+            after: Some(audit::json(&new_list)?),
+        };
+        Ok(Written::done((), entry))
+    })
+    .await
 }
 
 /// The refusal of a new vendor whose slug exists.
@@ -245,7 +294,7 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
             tx,
             &who.email,
             (before.as_ref(), &after),
-            &draft,
+            draft.scope_effective_on,
             (&names, &notice),
         )
         .await?;

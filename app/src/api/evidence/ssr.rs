@@ -223,6 +223,9 @@ pub async fn load_vendor_assurance(slug: &str) -> Result<InternalAssurance, AppE
     };
     let (history, _) = audit::list(&db, &query, 100, 0).await?;
     Ok(InternalAssurance {
+        version: row.version,
+        categories: row.category_list(),
+        sub_processors: vendors::sub_processors(&row.sub_processors)?,
         keys,
         courses,
         can_edit: who.role.can_edit(),

@@ -1,7 +1,7 @@
 //! Server halves of the registry functions: the page and the vendor page, mapped from the one
 //! public view (`registry::view`).
 
-use super::{AssuranceSummary, RegistryPage, VendorDetail, VendorSummary, PAGE_SIZE};
+use super::{AssuranceSummary, ChainLink, RegistryPage, VendorDetail, VendorSummary, PAGE_SIZE};
 use crate::{
     api::types::{service_options, Country, SelectOption},
     domain::{
@@ -145,6 +145,29 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
     })
 }
 
+fn chain_link(s: &crate::domain::chain::SubProcessor, below: Vec<ChainLink>) -> ChainLink {
+    ChainLink {
+        legal_name: s.legal_name.clone(),
+        country: country(&s.country),
+        purpose: s.purpose.clone(),
+        categories: s
+            .categories
+            .iter()
+            .map(|c| {
+                crate::domain::label_for(
+                    c,
+                    crate::domain::DataCategory::parse,
+                    crate::domain::DataCategory::label,
+                )
+            })
+            .collect(),
+        since: s.since,
+        list_url: s.list_url.clone(),
+        vendor_slug: s.vendor_slug.clone(),
+        below,
+    }
+}
+
 pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
     let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
     let db = db()?;
@@ -165,7 +188,23 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
         .map(|r| r.event().map(|e| (e.effective_on, describe(&e))))
         .collect::<Result<Vec<_>, _>>()?;
     let v = PublicVendor::from_row(&row, &a)?;
+    let mut sub_processors = Vec::with_capacity(v.sub_processors.len());
+    for s in &v.sub_processors {
+        // one level further down, for the links that are vendors here (public ones only)
+        let below = match s.vendor_slug.as_deref().and_then(|x| Slug::parse(x).ok()) {
+            Some(linked) if linked != slug => match vendors::get_public(&db, &linked, day).await? {
+                Some(r) => vendors::sub_processors(&r.sub_processors)?
+                    .iter()
+                    .map(|x| chain_link(x, Vec::new()))
+                    .collect(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        sub_processors.push(chain_link(s, below));
+    }
     Ok(VendorDetail {
+        sub_processors,
         upcoming_changes,
         summary: summary(&v),
         assurance: assurance_summary(&a),

@@ -22,7 +22,7 @@ pub use notice::{
 pub use replay::{days_left, diff, registry_as_of, AsOfEntry, AsOfStatus, Diff};
 
 /// What customers see of a vendor's scope; sorted, de-duplicated lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicScope {
     pub legal_name: String,
     pub purpose: String,
@@ -32,6 +32,9 @@ pub struct PublicScope {
     pub countries: Vec<String>,
     /// Data category codes (`DataCategory::code`).
     pub categories: Vec<String>,
+    /// The vendor's own subprocessors, by name (absent from events recorded before any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_processors: Vec<crate::domain::chain::SubProcessor>,
 }
 
 impl PublicScope {
@@ -45,6 +48,7 @@ impl PublicScope {
             list.sort();
             list.dedup();
         }
+        self.sub_processors.sort();
         self
     }
 }
@@ -123,6 +127,7 @@ pub(crate) mod test_support {
             services,
             countries,
             categories,
+            sub_processors: Vec::new(),
         }
         .normalized()
     }

@@ -69,6 +69,10 @@ pub fn widening(before: &PublicScope, after: &PublicScope) -> Vec<String> {
     let mut out = new("country", &before.countries, &after.countries);
     out.extend(new("category", &before.categories, &after.categories));
     out.extend(new("service", &before.services, &after.services));
+    out.extend(crate::domain::chain::widening(
+        &before.sub_processors,
+        &after.sub_processors,
+    ));
     out
 }
 

@@ -63,6 +63,7 @@ fn authorized() -> Evidence {
             completed_on: d("2026-03-01"),
             expires_on: d("2027-03-01"),
         }],
+        sub_processors: 0,
     }
 }
 
@@ -141,6 +142,11 @@ fn each_broken_rule_gives_its_reason() {
             "training expired yesterday",
             |e| e.training[0].expires_on = d("2026-06-14"),
             "Ada Example (expired 2026-06-14)",
+        ),
+        (
+            "subprocessors without the flow-down obligation",
+            |e| e.sub_processors = 2,
+            "It has 2 subprocessors, but no contract in force binds it to: Flow-down to sub-subprocessors.",
         ),
         (
             "second person untrained",

@@ -10,6 +10,7 @@ use sqlx::{Any, AnyConnection, FromRow};
 use super::{day, words, FIELDS, SCOPE_LISTS};
 use crate::{
     domain::{
+        chain::SubProcessor,
         changes::PublicScope,
         vendor::{NewVendor, PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         CountryCode, DataCategory, Lifecycle, Slug,
@@ -37,6 +38,8 @@ pub struct VendorEditRow {
     pub announced_on: Option<String>,
     pub effective_on: Option<String>,
     pub removed_on: Option<String>,
+    /// The vendor's subprocessors, JSON (see `domain::chain`).
+    pub sub_processors: String,
     /// Service slugs, processing countries and data category codes, joined with " ".
     pub services: Option<String>,
     pub countries: Option<String>,
@@ -55,8 +58,14 @@ impl VendorEditRow {
                 .collect(),
             countries: words(self.countries.as_deref()),
             categories: words(self.categories.as_deref()),
+            sub_processors: super::sub_processors(&self.sub_processors).unwrap_or_default(),
         }
         .normalized()
+    }
+
+    /// The vendor's subprocessors.
+    pub fn sub_processor_list(&self) -> StoreResult<Vec<SubProcessor>> {
+        super::sub_processors(&self.sub_processors)
     }
 
     pub fn lifecycle(&self) -> StoreResult<Lifecycle> {

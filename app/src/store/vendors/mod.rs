@@ -44,7 +44,35 @@ pub(super) const FIELDS: &str =
     "v.id, v.version, v.slug, v.legal_name, v.trading_name, v.parent_company, \
     v.registration_country, v.website, v.privacy_contact, v.kind, v.work_location, \
     v.purpose_category, v.purpose, v.transfer_mechanism, v.announced_on, v.effective_on, \
-    v.removed_on";
+    v.removed_on, v.sub_processors";
+
+/// A stored list of subprocessors (JSON).
+pub fn sub_processors(json: &str) -> StoreResult<Vec<crate::domain::chain::SubProcessor>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("sub_processors: {e}")))
+}
+
+/// Store a vendor's subprocessors if it is still at `version` (optimistic locking); whether
+/// it was.
+pub async fn set_sub_processors(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    version: i64,
+    list: &[crate::domain::chain::SubProcessor],
+) -> StoreResult<bool> {
+    let json = serde_json::to_string(list)
+        .map_err(|e| StoreError::Corrupt(format!("sub_processors: {e}")))?;
+    let res = sqlx::query(
+        "UPDATE vendors SET sub_processors = $1, version = version + 1, updated_at = $2 \
+         WHERE id = $3 AND version = $4",
+    )
+    .bind(json)
+    .bind(super::now_utc())
+    .bind(id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
 
 /// The items of a list column of [`SCOPE_LISTS`] joined with " ".
 pub fn words(list: Option<&str>) -> Vec<String> {
@@ -83,6 +111,8 @@ pub struct VendorRow {
     pub announced_on: Option<String>,
     pub effective_on: Option<String>,
     pub removed_on: Option<String>,
+    /// The vendor's subprocessors, JSON (see `domain::chain`).
+    pub sub_processors: String,
     pub status: String,
     pub services: Option<String>,
     pub service_names: Option<String>,
@@ -139,6 +169,7 @@ impl VendorRow {
             assessments: records.assessments,
             contracts: records.contracts,
             training: records.training,
+            sub_processors: sub_processors(&self.sub_processors)?.len(),
         };
         Ok((e, records.keys))
     }
