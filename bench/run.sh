@@ -7,6 +7,8 @@
 #   3. Release wasm + js <= 300 KB brotli.
 #   4. Fan-out of one change to 10,000 subscribers (bench/fanout.sh, SQLite and PostgreSQL):
 #      delivery rows written < 2 s, mails to a local SMTP server >= 200/s.
+#   5. Import of 10,000 new vendors from one CSV file (bench/import.sh, SQLite and PostgreSQL):
+#      dry run <= 5 s, apply <= 10 s, server RSS growth < 100 MB.
 # It builds nothing: run `cargo leptos build --release --split` first. Usage: bench/run.sh
 # Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
 #      PORT_PAGE / PORT_CSV (default 3990 / 3991), WRK_DURATION (default 10s).
@@ -221,6 +223,11 @@ mkdir -p "$OUT_DIR"
 for db in sqlite postgres; do
   DB=$db SERVER_BIN=$SERVER_BIN PORT=3995 bash "$ROOT/bench/fanout.sh" 10000 2>/dev/null \
     | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "fan-out on $db failed"
+done
+# --- import of 10,000 vendors (bench/import.sh), on both databases
+for db in sqlite postgres; do
+  DB=$db SERVER_BIN=$SERVER_BIN PORT=3996 bash "$ROOT/bench/import.sh" 10000 2>/dev/null \
+    | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "import on $db failed"
 done
 grep -q '| FAIL |\|: FAIL$' "$OUT_DIR/results.md" && log "some budgets FAIL (see above)"
 exit 0

@@ -11,10 +11,11 @@ use crate::{
     components::AccountMenu,
     pages::{
         lazy::{
-            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, LoginRoute,
-            ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
-            ObjectionsRoute, RecoveryCodesRoute, SignInSetupRoute, SubscribeRoute,
-            TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute, VerifyRoute,
+            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, ImportRoute,
+            ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
+            ManageVendorRoute, ObjectionRoute, ObjectionsRoute, RecoveryCodesRoute,
+            SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute, UnsubscribeRoute, UsersRoute,
+            VendorEditRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -91,6 +92,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/import") view={Lazy::<ImportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/import/:id") view={Lazy::<ImportRunRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/objections") view={Lazy::<ObjectionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>

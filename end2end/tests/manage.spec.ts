@@ -214,3 +214,48 @@ test('removing a record asks first, without any script', async ({ page }) => {
   await page.goto('/manage/audit?entity=training&vendor=alder-data-services');
   await expect(page.getByRole('cell', { name: 'delete training' }).first()).toBeVisible();
 });
+
+test('a manager imports a spreadsheet: the dry run first, then the apply', async ({ page }) => {
+  test.setTimeout(90_000);
+  const stamp = Date.now();
+  const name = `Imported Relay ${stamp} GmbH`;
+  const slug = `imported-relay-${stamp}-gmbh`;
+  const effective = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+  const early = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const file = [
+    'legal_name,kind,work_location,purpose_category,purpose,registration_country,transfer_mechanism,services,processing_countries,data_categories,effective_on',
+    `${name},Third party,own_facilities,Infrastructure,Relays outbound mail,Germany,SCCs,Backup,DE; France,Customer data,${effective}`,
+    `Too Early ${stamp} Ltd,third_party,own_facilities,infrastructure,Arrives too soon,GB,sccs,backup,GB,customer,${early}`,
+  ].join('\n');
+
+  await signIn(page, 'manager', '/manage/import');
+  await ready(page, test.info());
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Import vendors or training records');
+  await expectAccessible(page);
+  await page.getByLabel('File').setInputFiles({ name: 'vendors.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByRole('button', { name: 'Check the file' }).click();
+
+  // the dry run: one new vendor, one refused with its line and column, nothing written
+  await expect(page).toHaveURL(/\/manage\/import\/\d+$/);
+  const summary = page.locator('#import-summary');
+  await expect(summary).toContainText('Dry run, nothing written', { timeout: 30_000 });
+  await expect(summary).toContainText('1 new');
+  const refused = page.getByRole('region', { name: /^Refused/ });
+  const row = refused.getByRole('row').filter({ hasText: 'effective_on' });
+  await expect(row.getByRole('cell').first()).toHaveText('3');
+  await expect(row).toContainText('180 days');
+  await expect(page.getByRole('region', { name: /^New vendors/ })).toContainText(name);
+  await expectAccessible(page);
+  const missing = await page.request.get(`/subprocessors/${slug}`);
+  expect(missing.status()).toBe(404);
+
+  // apply, skipping the refused row: the vendor is in, announced today
+  await page.getByLabel('Write the accepted rows and skip the refused ones').check();
+  await page.getByRole('button', { name: 'Apply this import' }).click();
+  await expect(page.locator('#import-summary')).toContainText('Imported', { timeout: 30_000 });
+  await page.goto(`/subprocessors/${slug}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+  await expect(page.getByText('Relays outbound mail')).toBeVisible();
+  await page.goto('/manage/import');
+  await expect(page.getByRole('region', { name: 'Recent imports' })).toContainText('vendors.csv · apply');
+});

@@ -148,3 +148,33 @@ test.describe('small screens', () => {
     await expectAccessible(page);
   });
 });
+
+test.describe('the chain of subprocessors', () => {
+  test('shows two levels on a vendor page and in the CSV', async ({ page, request }, testInfo) => {
+    const res = await request.get('/subprocessors.csv');
+    expect(res.status()).toBe(200);
+    const rows: Record<string, string>[] = parse((await res.text()).replace(/^\uFEFF/, ''), { columns: true });
+    expect(Object.keys(rows[0]).at(-1)).toBe('sub_processors');
+    const linked = rows.filter((r) => r.sub_processors !== '');
+    expect(linked.length).toBeGreaterThan(0);
+    for (const link of linked[0].sub_processors.split('; ')) expect(link).toMatch(/^.+ \([A-Z]{2}\)$/);
+    // a vendor whose chain names another vendor of the registry, which has its own list
+    const names = new Set(linked.map((r) => r.legal_name));
+    const deep = linked.find((r) => r.sub_processors.split('; ').some((l) => names.has(l.replace(/ \([A-Z]{2}\)$/, ''))));
+    expect(deep, 'a chain two levels deep').toBeTruthy();
+    await page.goto(`/subprocessors/${deep!.slug}`);
+    await ready(page, testInfo);
+    const chain = page.getByRole('region', { name: 'Its own subprocessors' });
+    for (const link of deep!.sub_processors.split('; ')) {
+      await expect(chain.getByText(link.replace(/ \([A-Z]{2}\)$/, ''), { exact: true }).first()).toBeVisible();
+    }
+    // the link to the other vendor's page, and that vendor's own links below it
+    const inner = chain.locator('ul.chain ul.chain li');
+    expect(await inner.count()).toBeGreaterThan(0);
+    const other = chain.getByRole('link').filter({ hasNotText: 'its own list' }).first();
+    const otherName = (await other.innerText()).trim();
+    await other.click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(otherName);
+    await expectAccessible(page);
+  });
+});

@@ -48,6 +48,21 @@ pub enum Command {
         #[arg(long, requires = "category")]
         days: Option<u32>,
     },
+    /// Import vendors (the export's columns) or training records from a CSV or XLSX file: every
+    /// row checked, then all written in one transaction (or, with --dry-run, nothing).
+    Import {
+        /// The CSV or XLSX file.
+        file: PathBuf,
+        /// Show what would happen, row by row; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the accepted rows even if some are refused (they are listed).
+        #[arg(long)]
+        skip_refused: bool,
+        /// Who the audit trail names (an admin's or manager's e-mail); default: the command line.
+        #[arg(long)]
+        actor: Option<String>,
+    },
     /// List the outbox: what was sent, pending, retrying, failed or skipped, newest first.
     Deliveries {
         /// all, sent, pending, retrying, failed or skipped.

@@ -90,8 +90,8 @@ mod tests {
             announced_on: Some("2026-01-01".into()),
             effective_on: None,
             removed_on: None,
-            sub_processors: r#"[{"legal_name":"Deep Archive AB","country":"SE","purpose":"Backups"}]"#
-                .into(),
+            sub_processors:
+                r#"[{"legal_name":"Deep Archive AB","country":"SE","purpose":"Backups"}]"#.into(),
             status: "announced".into(),
             services: Some("compute object-storage".into()),
             service_names: Some("Compute; Object Storage".into()),

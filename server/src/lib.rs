@@ -8,6 +8,7 @@ pub mod csv_export;
 pub mod deliveries;
 pub mod errors;
 pub mod headers;
+pub mod import;
 pub mod origin;
 pub mod outbox;
 pub mod rate_limit;
@@ -78,6 +79,60 @@ const CONFIRM_PATH: &str = "/subscriptions/confirm/{token}";
 
 /// Largest request body accepted (forms and server function calls are small).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The file upload of an import takes up to this much (`app::api::import::MAX_FILE_BYTES`
+/// and the multipart framing).
+pub const IMPORT_BODY_LIMIT: usize = app::api::import::MAX_FILE_BYTES + 64 * 1024;
+const IMPORT_PATH: &str = "/api/manage/import_upload";
+
+/// Bodies are at most [`BODY_LIMIT`] (the import upload [`IMPORT_BODY_LIMIT`]): larger ones
+/// are answered `413` before they are read, or cut when they grow past it.
+async fn limit_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if req.uri().path() == IMPORT_PATH {
+        IMPORT_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The request is larger than {} MB, the most this address takes.\n",
+                limit / (1024 * 1024)
+            ),
+        )
+            .into_response();
+    }
+    // the upload's decoder (server_fn's multipart codec) panics on a body without a
+    // multipart boundary, so such a request never reaches it
+    if req.uri().path() == IMPORT_PATH && req.method() == axum::http::Method::POST {
+        let boundary = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| multer::parse_boundary(ct).ok());
+        if boundary.is_none() {
+            return (
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "An import is uploaded as multipart/form-data with the file in the field `file`.\n",
+            )
+                .into_response();
+        }
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
 /// A request still unanswered after this long is answered `408` (long downloads stream
 /// their body after answering, so they are not cut).
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -89,7 +144,6 @@ pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     use tower_http::{
         compression::CompressionLayer,
-        limit::RequestBodyLimitLayer,
         request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
         timeout::TimeoutLayer,
     };
@@ -142,7 +196,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(settings, headers::security_headers))
         .layer(from_fn(origin::refuse_two_sessions))
         .layer(from_fn(origin::refuse_cross_site))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -121,6 +121,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("support {} days", n.support);
             Ok(())
         }
+        Some(Command::Import {
+            file,
+            dry_run,
+            skip_refused,
+            actor,
+        }) => {
+            let db = open(&cli.database_url).await?;
+            server::import::run(&db, &file, dry_run, skip_refused, actor.as_deref()).await
+        }
         Some(Command::Deliveries {
             state,
             limit,

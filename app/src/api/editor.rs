@@ -12,7 +12,7 @@ pub use crate::domain::{
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod ssr;
+pub(crate) mod ssr;
 
 /// A vendor as its editing form shows it: stored codes, dates as `YYYY-MM-DD`, and the
 /// multi-valued fields as lists. Also the before/after snapshot in the audit trail.

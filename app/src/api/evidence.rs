@@ -20,7 +20,7 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-mod ssr;
+pub(crate) mod ssr;
 
 /// Everything a vendor manager reads about one vendor's assurance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod deliveries;
 pub mod editor;
 pub mod evidence;
+pub mod import;
 pub mod objections;
 pub mod registry;
 pub mod subscriptions;

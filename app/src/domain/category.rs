@@ -30,6 +30,15 @@ impl DataCategory {
         }
     }
 
+    /// The code or the label (any case), as a spreadsheet may hold either.
+    pub fn parse_code_or_label(input: &str) -> Result<Self, ParseError> {
+        let s = input.trim();
+        Self::ALL
+            .into_iter()
+            .find(|c| c.label().eq_ignore_ascii_case(s))
+            .map_or_else(|| Self::parse(s), Ok)
+    }
+
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim().to_ascii_lowercase();
         Self::ALL

@@ -38,6 +38,15 @@ impl CountryCode {
 }
 
 /// The English name of a code, if it is assigned.
+/// The ISO code of a country given by its code or its English name (any case).
+pub fn country_code(input: &str) -> Option<&'static str> {
+    let s = input.trim();
+    COUNTRIES
+        .iter()
+        .find(|(c, n)| c.eq_ignore_ascii_case(s) || n.eq_ignore_ascii_case(s))
+        .map(|(c, _)| *c)
+}
+
 pub fn country_name(code: &str) -> Option<&'static str> {
     COUNTRIES
         .binary_search_by(|(c, _)| (*c).cmp(code))

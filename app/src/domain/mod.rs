@@ -13,6 +13,7 @@ pub mod dates;
 pub mod fields;
 pub mod filter;
 pub mod forms;
+pub mod import;
 pub mod iso3166;
 pub mod lifecycle;
 pub mod network;

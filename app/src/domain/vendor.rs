@@ -25,6 +25,18 @@ pub struct NewVendor {
 }
 
 impl NewVendor {
+    /// The same record, whatever the order of its lists (what an import compares).
+    pub fn same_as(&self, other: &NewVendor) -> bool {
+        let mut a = self.clone();
+        let mut b = other.clone();
+        for v in [&mut a, &mut b] {
+            v.services.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+            v.countries.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+            v.categories.sort();
+        }
+        a == b
+    }
+
     /// Lower-cased legal and trading names, for search that behaves the same on both databases.
     pub fn search_text(&self) -> String {
         format!(

@@ -24,6 +24,25 @@ macro_rules! vocabulary {
                     $crate::domain::ParseError(format!("\"{}\" is not a known {}.", s, $what))
                 })
             }
+
+            /// The code or the label (any case), as a spreadsheet may hold either.
+            #[allow(dead_code)]
+            pub fn parse_code_or_label(input: &str) -> Result<Self, $crate::domain::ParseError> {
+                let s = input.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.code().eq_ignore_ascii_case(s) || v.label().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Self::ALL.iter().map(|v| v.label()).collect();
+                        $crate::domain::ParseError(format!(
+                            "\"{}\" is not a known {} ({}).",
+                            s,
+                            $what,
+                            known.join(", ")
+                        ))
+                    })
+            }
         }
     };
 }

@@ -41,6 +41,7 @@ fn Home(h: ManageHome) -> impl IntoView {
                 {h.can_edit.then(|| view! { <a class="button" href="/manage/vendors/new">"New vendor"</a> })}
                 <a href="/manage/objections">{format!("Objections ({})", h.open_objections)}</a>
                 <a href="/manage/deliveries">"Deliveries"</a>
+                {h.can_edit.then(|| view! { <a href="/manage/import">"Import"</a> })}
                 <a href="/manage/audit">"Audit trail"</a>
                 {h.is_admin.then(|| view! { <a href="/manage/users">"Users"</a> })}
                 <a href="/manage/account">"Account"</a>

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, LoginPage,
-    ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
-    RecoveryCodesPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage,
-    UsersPage, VendorEditPage, VerifyPage,
+    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, ImportPage,
+    ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
+    ObjectionPage, ObjectionsPage, RecoveryCodesPage, SignInSetupPage, SubscribePage,
+    TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -50,5 +50,7 @@ lazy_page!(
     ManageSubscriptionRoute => ManageSubscriptionPage,
     ObjectionRoute => ObjectionPage,
     DeliveriesRoute => DeliveriesPage,
+    ImportRoute => ImportPage,
+    ImportRunRoute => ImportRunPage,
     ObjectionsRoute => ObjectionsPage,
 );

@@ -259,6 +259,26 @@ pub async fn insert_assessment(
 }
 
 /// Record training; the course must exist. Expiry is the caller's (the course's validity).
+/// Whether the vendor has this person's record of this course completed on that day.
+pub async fn training_exists(
+    conn: &mut AnyConnection,
+    vendor_id: i64,
+    t: &TrainingRecord,
+) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT COUNT(*) FROM training_records r JOIN training_courses c ON c.id = r.course_id \
+         WHERE r.vendor_id = $1 AND lower(r.person_email) = lower($2) AND c.name = $3 \
+         AND r.completed_on = $4",
+    )
+    .bind(vendor_id)
+    .bind(t.person_email.clone())
+    .bind(t.course.clone())
+    .bind(t.completed_on.to_string())
+    .fetch_one(&mut *conn)
+    .await?
+        > 0)
+}
+
 pub async fn insert_training(
     conn: &mut AnyConnection,
     vendor_id: i64,

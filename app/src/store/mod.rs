@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod changes;
 pub mod evidence;
+pub mod imports;
 pub mod objections;
 pub mod outbox;
 pub mod services;

@@ -317,10 +317,13 @@ async fn seed_generated(
         };
         insert_evidence(&mut tx, id, i, &v, today, state).await?;
         if !unique {
-            let first = first_slug
-                .get_or_insert_with(|| (v.slug.as_str().to_string(), v.legal_name.clone()))
-                .clone();
-            demo_chain(&mut tx, id, i, &v, (&first.0, &first.1)).await?;
+            // vendor 1 has a chain of its own, so linking to it shows two levels
+            if i == 1 {
+                first_slug = Some((v.slug.as_str().to_string(), v.legal_name.clone()));
+            }
+            if let Some(first) = first_slug.clone() {
+                demo_chain(&mut tx, id, i, &v, (&first.0, &first.1)).await?;
+            }
         }
     }
     tx.commit().await?;

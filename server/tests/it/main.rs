@@ -11,6 +11,7 @@ mod cli;
 mod faults;
 mod fuzz;
 mod hardening;
+mod import;
 mod manage;
 mod notices;
 mod schema;

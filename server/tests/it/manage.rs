@@ -384,10 +384,16 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// internal reads, the sign-in steps and a person's own account settings (these refuse a
 /// caller with no session or sign-in challenge, checked below; their own flows are tested in
 /// `two_step_sign_in` and `your_sessions`). Every other registered server function must have
-/// a case in `mutating_calls`.
+/// a case in `mutating_calls`. The import's upload and apply are here too: they take a
+/// multipart file and run in the background, so `import.rs` tests them as an auditor and a
+/// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 25] = [
+const READ_ONLY: [Call; 29] = [
+    ("/api/manage/imports", true, &[]),
+    ("/api/manage/import", true, &[("id", "1")]),
+    ("/api/manage/import_upload", true, &[("file", "x")]),
+    ("/api/manage/import_apply", true, &[("id", "1")]),
     ("/api/registry", false, &[("query", "")]),
     ("/api/subscriptions/options", false, &[]),
     ("/api/subscriptions/view", false, &[("token", "0000")]),
@@ -449,7 +455,20 @@ async fn authorization_matrix(backend: Backend) {
     );
     for (path, _, body) in READ_ONLY.iter().filter(|(_, internal, _)| *internal) {
         let before = fingerprint(&app).await;
-        let res = app.post_form(path, body, None).await;
+        let res = if *path == "/api/manage/import_upload" {
+            // a file upload (any other body is refused with 415 before it is decoded)
+            app.client
+                .post(format!("{}{path}", app.base))
+                .multipart(reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"legal_name\nX\n".to_vec()).file_name("x.csv"),
+                ))
+                .send()
+                .await
+                .expect("request")
+        } else {
+            app.post_form(path, body, None).await
+        };
         assert_eq!(res.status(), 401, "{path} refuses anonymous callers");
         assert_eq!(fingerprint(&app).await, before);
     }

@@ -10,6 +10,7 @@ use crate::{
         chain::{self, SubProcessorForm},
         changes::{plan, NoticePeriods, Published},
         fields::FieldError,
+        forms::VendorDraft,
         label_for,
         vendor::{PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         DataCategory,
@@ -26,7 +27,7 @@ use crate::{
 };
 
 /// The snapshot of a stored vendor, as forms and the audit trail show it.
-fn snapshot(r: &VendorEditRow) -> VendorEdit {
+pub(crate) fn snapshot(r: &VendorEditRow) -> VendorEdit {
     let words = |s: &Option<String>| words(s.as_deref());
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     VendorEdit {
@@ -259,56 +260,96 @@ pub async fn save_vendor(form: VendorForm) -> Result<String, AppError> {
         .map(|s| s.slug)
         .collect();
     let draft = form.parse(&known)?;
-    let slug = draft.vendor.slug.as_str().to_string();
     write(&db, &who.email, async |tx| {
         let names = services::service_names(tx).await?;
         let notice = changes::notice_periods(tx).await?;
-        let before = if form.is_new() {
-            if vendors::edit_row(tx, &slug).await?.is_some() {
-                return Err(taken(&slug));
-            }
-            match vendors::insert_vendor(tx, &draft.vendor).await {
-                Ok(_) => {}
-                // another save created it meanwhile (PostgreSQL lets both get here)
-                Err(StoreError::Taken(_)) => return Err(taken(&slug)),
-                Err(e) => return Err(e.into()),
-            }
-            None
-        } else {
-            let before = vendors::edit_row(tx, &slug)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if !vendors::update_vendor(tx, before.id, form.version, &draft.vendor).await? {
-                return Ok(Written::Stale {
-                    entity_id: before.slug.clone(),
-                    current: vendor_fields(&snapshot(&before)),
-                    version: Some(before.version),
-                });
-            }
-            Some(before)
-        };
-        let after = vendors::edit_row(tx, &slug)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        record_change_events(
-            tx,
-            &who.email,
-            (before.as_ref(), &after),
-            draft.scope_effective_on,
-            (&names, &notice),
-        )
-        .await?;
-        let entry = audit::Entry {
-            action: if before.is_some() { "update" } else { "create" },
-            entity: "vendor",
-            entity_id: slug.clone(),
-            before: before
-                .as_ref()
-                .map(|b| audit::json(&snapshot(b)))
-                .transpose()?,
-            after: Some(audit::json(&snapshot(&after))?),
-        };
-        Ok(Written::done(slug.clone(), entry))
+        save_in(tx, &form, &draft, &who.email, (&names, &notice)).await
     })
     .await
+}
+
+/// Save a parsed vendor form in the caller's transaction, as `actor`: insert or update (the
+/// version checked), the notice rule with its change events, and the audit row to record.
+/// The editor's save and the import both go through here.
+pub(crate) async fn save_in(
+    tx: &mut AnyConnection,
+    form: &VendorForm,
+    draft: &VendorDraft,
+    actor: &str,
+    (names, notice): (&HashMap<String, String>, &NoticePeriods),
+) -> Result<Written<String>, AppError> {
+    let slug = draft.vendor.slug.as_str().to_string();
+    let before = if form.is_new() {
+        if vendors::edit_row(tx, &slug).await?.is_some() {
+            return Err(taken(&slug));
+        }
+        match vendors::insert_vendor(tx, &draft.vendor).await {
+            Ok(_) => {}
+            // another save created it meanwhile (PostgreSQL lets both get here)
+            Err(StoreError::Taken(_)) => return Err(taken(&slug)),
+            Err(e) => return Err(e.into()),
+        }
+        None
+    } else {
+        let before = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !vendors::update_vendor(tx, before.id, form.version, &draft.vendor).await? {
+            return Ok(Written::Stale {
+                entity_id: before.slug.clone(),
+                current: vendor_fields(&snapshot(&before)),
+                version: Some(before.version),
+            });
+        }
+        Some(before)
+    };
+    let after = vendors::edit_row(tx, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    record_change_events(
+        tx,
+        actor,
+        (before.as_ref(), &after),
+        draft.scope_effective_on,
+        (names, notice),
+    )
+    .await?;
+    let entry = audit::Entry {
+        action: if before.is_some() { "update" } else { "create" },
+        entity: "vendor",
+        entity_id: slug.clone(),
+        before: before
+            .as_ref()
+            .map(|b| audit::json(&snapshot(b)))
+            .transpose()?,
+        after: Some(audit::json(&snapshot(&after))?),
+    };
+    Ok(Written::done(slug.clone(), entry))
+}
+
+/// A stored vendor as its editing form would post it (the base an import row overlays).
+pub(crate) fn form_of(r: &VendorEditRow) -> VendorForm {
+    let e = snapshot(r);
+    VendorForm {
+        slug: e.slug,
+        version: e.version,
+        legal_name: e.legal_name,
+        trading_name: e.trading_name,
+        parent_company: e.parent_company,
+        registration_country: e.registration_country,
+        website: e.website,
+        privacy_contact: e.privacy_contact,
+        kind: e.kind,
+        work_location: e.work_location,
+        purpose_category: e.purpose_category,
+        purpose: e.purpose,
+        transfer_mechanism: e.transfer_mechanism,
+        announced_on: e.announced_on,
+        effective_on: e.effective_on,
+        removed_on: e.removed_on,
+        scope_effective_on: String::new(),
+        services: e.services.into_iter().map(|s| (s, "on".into())).collect(),
+        countries: e.countries,
+        categories: e.categories.into_iter().map(|c| (c, "on".into())).collect(),
+    }
 }

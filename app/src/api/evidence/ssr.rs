@@ -322,3 +322,25 @@ pub async fn remove_record(r: RemoveForm) -> Result<(), AppError> {
     write_evidence(&who, &r.vendor, op).await?;
     Ok(())
 }
+
+/// Add one training record to the vendor `vendor_id` (slug `slug`) in the caller's
+/// transaction, unless the same person already has the same course completed that day;
+/// returns the audit row to record, or `None` for a record already there. The import's way in.
+pub(crate) async fn add_training_in(
+    tx: &mut AnyConnection,
+    (vendor_id, slug): (i64, &str),
+    record: &TrainingRecord,
+) -> Result<Option<audit::Entry>, AppError> {
+    if evidence::training_exists(tx, vendor_id, record).await? {
+        return Ok(None);
+    }
+    let r = Record::Training(record.clone());
+    let id = r.insert(tx, vendor_id).await?;
+    Ok(Some(audit::Entry {
+        action: "create",
+        entity: RecordKind::Training.code(),
+        entity_id: format!("{slug}/{}/{id}", RecordKind::Training.code()),
+        before: None,
+        after: Some(r.json()?),
+    }))
+}

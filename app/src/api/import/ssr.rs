@@ -1,0 +1,772 @@
+//! Server half of the import: reading a CSV or XLSX file into sheets, running every row
+//! through the editor's save (or the training form) in one transaction with a savepoint per
+//! row, and the background runs the page follows. A dry run is the same run rolled back, so
+//! it shows exactly what the apply will do, refusals of the notice rule included.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, OnceLock},
+};
+
+use super::{
+    FieldChange, ImportLine, ImportReport, ImportView, RowOutcome, MAX_FILE_BYTES, SHOWN_ROWS,
+};
+use crate::{
+    api::{
+        editor::{ssr as editor, VendorEdit},
+        evidence::ssr as evidence_ssr,
+    },
+    domain::{
+        forms::Courses,
+        import::{self, CellError, Columns, Row, Sheet, SheetKind, MAX_ROWS},
+        Slug,
+    },
+    error::AppError,
+    request::db,
+    session::{editor as editor_role, require},
+    store::{audit, begin_write, changes, evidence, imports, services, vendors, AnyConnection, Db},
+    write::Written,
+};
+
+/// Rows between two progress reports.
+const PROGRESS_EVERY: usize = 100;
+
+/// Read a file into its sheets, with notes on how it was read; or why it cannot be.
+pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
+    if bytes.is_empty() {
+        return Err("The file is empty.".into());
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "The file is {:.1} MB; an import is at most {} MB.",
+            bytes.len() as f64 / 1e6,
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_xlsx(bytes);
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return Err(format!(
+            "{file_name} is neither a CSV nor an XLSX file (it holds binary data)."
+        ));
+    }
+    read_csv(bytes)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => {
+            notes.push(
+                "The file is not UTF-8: it was read as Latin-1 (Windows-1252); check accented names."
+                    .into(),
+            );
+            bytes.iter().map(|b| windows_1252(*b)).collect()
+        }
+    };
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        notes.push("Columns are separated by semicolons.".into());
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut sheet = Sheet {
+        name: "CSV".into(),
+        ..Default::default()
+    };
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
+        let line = record
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(i + 1);
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if i == 0 {
+            sheet.header = cells;
+            continue;
+        }
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if sheet.rows.len() >= MAX_ROWS {
+            return Err(format!("The file has more than {MAX_ROWS} rows; split it."));
+        }
+        if cells.len() > import::MAX_COLUMNS {
+            return Err(format!(
+                "Line {line} has {} cells; a registry file has at most {}.",
+                cells.len(),
+                import::MAX_COLUMNS
+            ));
+        }
+        sheet.rows.push(Row { line, cells });
+    }
+    if sheet.header.is_empty() {
+        return Err("The file has no header row.".into());
+    }
+    Ok((vec![sheet], notes))
+}
+
+/// Windows-1252, of which Latin-1 is the printable part.
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|e| format!("The file is not a readable XLSX workbook: {e}"))?;
+    let mut sheets = Vec::new();
+    let mut notes = Vec::new();
+    for name in book.sheet_names() {
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| format!("Sheet {name} cannot be read: {e}"))?;
+        let formulas = book.worksheet_formula(&name).ok();
+        if range.height() == 0 {
+            continue;
+        }
+        if range.width() > import::MAX_COLUMNS {
+            return Err(format!(
+                "Sheet {name} has {} columns; a registry file has at most {}.",
+                range.width(),
+                import::MAX_COLUMNS
+            ));
+        }
+        if range.height() > MAX_ROWS + 1 {
+            return Err(format!(
+                "Sheet {name} has more than {MAX_ROWS} rows; split it."
+            ));
+        }
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut sheet = Sheet {
+            name: name.clone(),
+            ..Default::default()
+        };
+        for (i, row) in range.rows().enumerate() {
+            let r = r0 + i as u32;
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    let c = c0 + j as u32;
+                    let formula = formulas
+                        .as_ref()
+                        .and_then(|f| f.get_value((r, c)))
+                        .filter(|f| !f.is_empty());
+                    if let Some(f) = formula {
+                        // refused, with the formula, by the cell check
+                        return format!("={f}");
+                    }
+                    match d {
+                        Data::Empty => String::new(),
+                        Data::String(s) => s.clone(),
+                        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                        Data::Float(f) => f.to_string(),
+                        Data::Int(i) => i.to_string(),
+                        Data::Bool(b) => b.to_string(),
+                        Data::DateTime(dt) => dt
+                            .as_datetime()
+                            .map(|t| t.date().to_string())
+                            .unwrap_or_else(|| dt.to_string()),
+                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                        Data::DurationIso(s) => s.clone(),
+                        Data::Error(e) => format!("#{e:?}"),
+                    }
+                })
+                .collect();
+            if i == 0 {
+                sheet.header = cells;
+            } else if cells.iter().any(|c| !c.trim().is_empty()) {
+                sheet.rows.push(Row {
+                    line: r as usize + 1,
+                    cells,
+                });
+            }
+        }
+        notes.push(format!("Sheet \"{name}\": {} rows.", sheet.rows.len()));
+        sheets.push(sheet);
+    }
+    if sheets.is_empty() {
+        return Err("The workbook has no sheet with rows.".into());
+    }
+    Ok((sheets, notes))
+}
+
+/// How a run goes: check only, or apply (skipping refused rows or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    pub apply: bool,
+    pub skip_refused: bool,
+}
+
+/// Run an import of `sheets` as `actor`. `progress(done, total)` is told as rows are checked.
+/// Every row runs in a savepoint of one transaction: a refused row is rolled back alone; at
+/// the end a dry run (or an apply with refusals, unless told to skip them) rolls back the
+/// whole, an apply commits.
+pub async fn run(
+    db: &Db,
+    (file_name, sheets, notes): (&str, &[Sheet], Vec<String>),
+    actor: &str,
+    mode: Mode,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<ImportReport, AppError> {
+    let mut report = ImportReport {
+        file_name: file_name.to_string(),
+        dry_run: !mode.apply,
+        notes,
+        ..Default::default()
+    };
+    let services: Vec<(String, String)> = services::list_services(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.slug, s.name))
+        .collect();
+    let known: Vec<String> = services.iter().map(|(s, _)| s.clone()).collect();
+    let courses = evidence::list_courses(db).await?;
+    let total: usize = sheets.iter().map(|s| s.rows.len()).sum();
+    let today = chrono::Utc::now().date_naive();
+    let mut tx = begin_write(db).await?;
+    let names = services::service_names(&mut tx).await?;
+    let notice = changes::notice_periods(&mut tx).await?;
+    let mut done = 0;
+    for sheet in sheets {
+        let (kind, cols, header_notes) = match import::columns(&sheet.header) {
+            Ok(c) => c,
+            Err(m) if sheets.len() > 1 => {
+                report
+                    .notes
+                    .push(format!("Sheet \"{}\" was not read: {m}", sheet.name));
+                continue;
+            }
+            Err(m) => return Err(AppError::invalid("file", m)),
+        };
+        report.notes.extend(header_notes);
+        for row in &sheet.rows {
+            sqlx::query("SAVEPOINT import_row")
+                .execute(&mut *tx)
+                .await?;
+            let outcome = match kind {
+                SheetKind::Vendors => {
+                    vendor_row(
+                        &mut tx,
+                        row,
+                        &cols,
+                        (&services, &known),
+                        actor,
+                        (&names, &notice),
+                        today,
+                    )
+                    .await
+                }
+                SheetKind::Training => {
+                    training_row(&mut tx, row, &cols, &courses, actor, today).await
+                }
+            };
+            let outcome = match outcome {
+                Ok(o) => {
+                    sqlx::query("RELEASE SAVEPOINT import_row")
+                        .execute(&mut *tx)
+                        .await?;
+                    o
+                }
+                Err(Refusal(errors)) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT import_row")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE SAVEPOINT import_row")
+                        .execute(&mut *tx)
+                        .await?;
+                    RowOutcome::Refused {
+                        line: row.line,
+                        errors,
+                    }
+                }
+            };
+            match &outcome {
+                RowOutcome::New { .. } => report.new += 1,
+                RowOutcome::Changed { .. } => report.changed += 1,
+                RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => {
+                    report.unchanged += 1
+                }
+                RowOutcome::Refused { .. } => report.refused += 1,
+                RowOutcome::Training { .. } => report.training += 1,
+            }
+            report.rows.push(outcome);
+            done += 1;
+            if done % PROGRESS_EVERY == 0 || done == total {
+                progress(done, total);
+            }
+        }
+    }
+    let counts = format!(
+        "{} new, {} changed, {} unchanged, {} training records, {} refused",
+        report.new, report.changed, report.unchanged, report.training, report.refused
+    );
+    if !mode.apply {
+        drop(tx);
+        report.summary = format!("Dry run, nothing written: {counts}.");
+    } else if report.refused > 0 && !mode.skip_refused {
+        drop(tx);
+        report.summary = format!(
+            "Nothing written: {} row{} refused (fix them, or apply skipping them). {counts}.",
+            report.refused,
+            if report.refused == 1 { " is" } else { "s are" }
+        );
+    } else {
+        tx.commit().await?;
+        report.applied = true;
+        report.summary = format!("Imported: {counts}.");
+    }
+    Ok(report)
+}
+
+/// A refused row: its cells' errors.
+struct Refusal(Vec<CellError>);
+
+impl Refusal {
+    fn row(line: usize, column: &str, message: impl Into<String>) -> Self {
+        Refusal(vec![CellError {
+            line,
+            column: column.into(),
+            message: message.into(),
+        }])
+    }
+}
+
+/// A store or other failure is not the row's fault: it fails the whole run.
+fn fail(e: impl Into<AppError>) -> Refusal {
+    let e: AppError = e.into();
+    Refusal::row(0, "", e.to_string())
+}
+
+fn changes_between(before: &VendorEdit, after: &VendorEdit) -> Vec<FieldChange> {
+    let b = serde_json::to_value(before).unwrap_or_default();
+    let a = serde_json::to_value(after).unwrap_or_default();
+    let text = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let mut out = Vec::new();
+    if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+        for (k, av) in a {
+            if k == "version" || k == "slug" {
+                continue;
+            }
+            let (bt, at) = (text(b.get(k)), text(Some(av)));
+            if bt != at {
+                out.push(FieldChange {
+                    column: import::column_of(k).to_string(),
+                    before: bt,
+                    after: at,
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn vendor_row(
+    tx: &mut AnyConnection,
+    row: &Row,
+    cols: &Columns,
+    (services, known): (&[(String, String)], &[String]),
+    actor: &str,
+    (names, notice): (
+        &HashMap<String, String>,
+        &crate::domain::changes::NoticePeriods,
+    ),
+    today: chrono::NaiveDate,
+) -> Result<RowOutcome, Refusal> {
+    // match by slug, or by the slug of the legal name
+    let cell = |name: &str| import::cell(cols.get(row, name).unwrap_or("")).unwrap_or_default();
+    let slug = match cell("slug") {
+        s if !s.is_empty() => s,
+        _ => Slug::from_name(&cell("legal_name"))
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+    };
+    let before = if slug.is_empty() {
+        None
+    } else {
+        vendors::edit_row(tx, &slug).await.map_err(fail)?
+    };
+    let base = before.as_ref().map(editor::form_of).unwrap_or_default();
+    let form = import::vendor_form(row, cols, base, services, today).map_err(Refusal)?;
+    let draft = form
+        .parse(known)
+        .map_err(|e| Refusal(import::cell_errors(row.line, e)))?;
+    if let Some(b) = &before {
+        if b.record().map_err(fail)?.same_as(&draft.vendor) {
+            return Ok(RowOutcome::Unchanged {
+                line: row.line,
+                slug: b.slug.clone(),
+            });
+        }
+    }
+    match editor::save_in(tx, &form, &draft, actor, (names, notice)).await {
+        Ok(Written::Done {
+            value,
+            audit: entries,
+        }) => {
+            for e in entries {
+                audit::record(tx, actor, e).await.map_err(fail)?;
+            }
+            let after = vendors::edit_row(tx, &value)
+                .await
+                .map_err(fail)?
+                .ok_or_else(|| fail(AppError::NotFound))?;
+            Ok(match &before {
+                None => RowOutcome::New {
+                    line: row.line,
+                    slug: value,
+                    name: after.legal_name.clone(),
+                },
+                Some(b) => RowOutcome::Changed {
+                    line: row.line,
+                    slug: value,
+                    changes: changes_between(&editor::snapshot(b), &editor::snapshot(&after)),
+                },
+            })
+        }
+        Ok(Written::Stale { .. }) => Err(Refusal::row(
+            row.line,
+            "slug",
+            "This vendor was changed by someone else during the import; run it again.",
+        )),
+        Err(AppError::Invalid(errors)) => Err(Refusal(import::cell_errors(row.line, errors))),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+async fn training_row(
+    tx: &mut AnyConnection,
+    row: &Row,
+    cols: &Columns,
+    courses: &Courses,
+    _actor: &str,
+    today: chrono::NaiveDate,
+) -> Result<RowOutcome, Refusal> {
+    let form = import::training_form(row, cols).map_err(Refusal)?;
+    let record = form.parse(courses, today).map_err(|errors| {
+        Refusal(
+            errors
+                .into_iter()
+                .map(|e| CellError {
+                    line: row.line,
+                    column: import::training_column(&e.field).to_string(),
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    let slug = form.vendor.trim().to_string();
+    let vendor = match Slug::parse(&slug) {
+        Ok(s) => vendors::get_any(&mut *tx, &s, today).await.map_err(fail)?,
+        Err(_) => None,
+    };
+    let Some(vendor) = vendor else {
+        return Err(Refusal::row(
+            row.line,
+            "vendor_slug",
+            format!("There is no vendor \"{slug}\" in the registry."),
+        ));
+    };
+    let person = format!("{} <{}>", record.person_name, record.person_email);
+    match evidence_ssr::add_training_in(tx, (vendor.id, &vendor.slug), &record)
+        .await
+        .map_err(fail)?
+    {
+        Some(entry) => {
+            audit::record(tx, _actor, entry).await.map_err(fail)?;
+            Ok(RowOutcome::Training {
+                line: row.line,
+                vendor: vendor.slug,
+                person,
+            })
+        }
+        None => Ok(RowOutcome::TrainingKnown {
+            line: row.line,
+            vendor: vendor.slug,
+            person,
+        }),
+    }
+}
+
+/// Progress of the runs this instance is doing: id -> (rows done, rows in all).
+fn progress_map() -> &'static Mutex<HashMap<i64, (usize, usize)>> {
+    static MAP: OnceLock<Mutex<HashMap<i64, (usize, usize)>>> = OnceLock::new();
+    MAP.get_or_init(Default::default)
+}
+
+/// Start a run of the stored import `id` in the background.
+fn spawn_run(db: Db, id: i64, file_name: String, content: Vec<u8>, actor: String, mode: Mode) {
+    tokio::spawn(async move {
+        let result = match read_file(&file_name, &content) {
+            Err(m) => Err(m),
+            Ok((sheets, notes)) => {
+                let report_progress = move |done: usize, total: usize| {
+                    if let Ok(mut m) = progress_map().lock() {
+                        m.insert(id, (done, total));
+                    }
+                };
+                run(
+                    &db,
+                    (&file_name, &sheets, notes),
+                    &actor,
+                    mode,
+                    &report_progress,
+                )
+                .await
+                .map_err(|e| match e {
+                    AppError::Invalid(fields) => fields
+                        .into_iter()
+                        .map(|f| f.message)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => other.to_string(),
+                })
+            }
+        };
+        let (state, text) = match result {
+            Ok(report) => ("done", serde_json::to_string(&report).unwrap_or_default()),
+            Err(m) => ("failed", m),
+        };
+        if let Err(e) = imports::finish(&db, id, state, &text).await {
+            tracing::error!(import = id, "cannot record the end of an import: {e}");
+        }
+        if let Ok(mut m) = progress_map().lock() {
+            m.remove(&id);
+        }
+        tracing::info!(import = id, state, "import finished");
+    });
+}
+
+/// Record a run of `content` and start it; returns its id.
+async fn start(
+    db: &Db,
+    actor: &str,
+    file_name: &str,
+    content: Vec<u8>,
+    mode: Mode,
+) -> Result<i64, AppError> {
+    let mut tx = begin_write(db).await?;
+    let id = imports::start(
+        &mut tx,
+        actor,
+        file_name,
+        &content,
+        (mode.apply, mode.skip_refused),
+    )
+    .await?;
+    tx.commit().await?;
+    spawn_run(
+        db.clone(),
+        id,
+        file_name.to_string(),
+        content,
+        actor.to_string(),
+        mode,
+    );
+    Ok(id)
+}
+
+pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64, AppError> {
+    let who = require(editor_role).await?;
+    let db = db()?;
+    let Some(mut form) = data.into_inner() else {
+        return Err(AppError::Request("No file was sent.".into()));
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let (mut apply, mut skip) = (false, false);
+    while let Ok(Some(mut field)) = form.next_field().await {
+        match field.name().unwrap_or("") {
+            "file" => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let mut bytes = Vec::new();
+                while let Ok(Some(chunk)) = field.chunk().await {
+                    if bytes.len() + chunk.len() > MAX_FILE_BYTES {
+                        return Err(AppError::invalid(
+                            "file",
+                            format!(
+                                "The file is larger than {} MB, the most an import takes.",
+                                MAX_FILE_BYTES / (1024 * 1024)
+                            ),
+                        ));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            "apply" => apply = field.text().await.unwrap_or_default() == "on",
+            "skip_refused" => skip = field.text().await.unwrap_or_default() == "on",
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Err(AppError::invalid(
+            "file",
+            "Choose a CSV or XLSX file to import.",
+        ));
+    };
+    // a file that cannot be read is refused at once, nothing stored
+    read_file(&name, &bytes).map_err(|m| AppError::invalid("file", m))?;
+    start(
+        &db,
+        &who.email,
+        &name,
+        bytes,
+        Mode {
+            apply,
+            skip_refused: skip,
+        },
+    )
+    .await
+}
+
+pub async fn apply(id: i64, skip_refused: bool) -> Result<i64, AppError> {
+    let who = require(editor_role).await?;
+    let db = db()?;
+    let row = imports::get(&db, id).await?.ok_or(AppError::NotFound)?;
+    let content = imports::content(&db, id).await?.ok_or(AppError::NotFound)?;
+    start(
+        &db,
+        &who.email,
+        &row.file_name,
+        content,
+        Mode {
+            apply: true,
+            skip_refused,
+        },
+    )
+    .await
+}
+
+/// A run still marked running that this instance is not doing and that started this long
+/// ago was cut short by a restart: its transaction never committed, so nothing was written.
+const INTERRUPTED_AFTER_MINUTES: i64 = 30;
+
+fn interrupted(r: &imports::ImportRow) -> bool {
+    let running_here = progress_map()
+        .lock()
+        .map(|m| m.contains_key(&r.id))
+        .unwrap_or(false);
+    let started = chrono::DateTime::parse_from_rfc3339(&r.created_at)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok();
+    r.state == "running"
+        && !running_here
+        && started.is_some_and(|t| {
+            chrono::Utc::now() - t > chrono::Duration::minutes(INTERRUPTED_AFTER_MINUTES)
+        })
+}
+
+const INTERRUPTED: &str =
+    "The server stopped during the import; nothing of it was written. Run it again.";
+
+/// The state a run shows, with an interrupted one as failed.
+fn shown(mut r: imports::ImportRow) -> imports::ImportRow {
+    if interrupted(&r) {
+        r.state = "failed".into();
+        r.report = Some(INTERRUPTED.into());
+    }
+    r
+}
+
+/// A report as a page gets it: every count, but at most [`SHOWN_ROWS`] rows of each outcome
+/// (a file of 10,000 new vendors would otherwise put them all into the page).
+fn trimmed(mut report: ImportReport) -> ImportReport {
+    let mut seen: HashMap<&'static str, usize> = HashMap::new();
+    report.rows.retain(|o| {
+        let kind = match o {
+            RowOutcome::New { .. } => "new",
+            RowOutcome::Changed { .. } => "changed",
+            RowOutcome::Refused { .. } => "refused",
+            RowOutcome::Training { .. } => "training",
+            RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => return false,
+        };
+        let n = seen.entry(kind).or_default();
+        *n += 1;
+        *n <= SHOWN_ROWS
+    });
+    report
+}
+
+fn summary_of(r: &imports::ImportRow) -> String {
+    match (r.state.as_str(), &r.report) {
+        ("done", Some(json)) => serde_json::from_str::<ImportReport>(json)
+            .map(|x| x.summary)
+            .unwrap_or_default(),
+        ("failed", Some(m)) => format!("Failed: {m}"),
+        _ => "Running…".into(),
+    }
+}
+
+pub async fn load_imports() -> Result<Vec<ImportLine>, AppError> {
+    require(editor_role).await?;
+    let db = db()?;
+    Ok(imports::recent(&db, 20)
+        .await?
+        .into_iter()
+        .map(shown)
+        .map(|r| ImportLine {
+            summary: summary_of(&r),
+            id: r.id,
+            file_name: r.file_name,
+            actor: r.actor,
+            apply: r.apply == 1,
+            state: r.state,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
+    require(editor_role).await?;
+    let db = db()?;
+    let r = shown(imports::get(&db, id).await?.ok_or(AppError::NotFound)?);
+    let report = match (r.state.as_str(), &r.report) {
+        ("done", Some(json)) => serde_json::from_str::<ImportReport>(json).ok().map(trimmed),
+        _ => None,
+    };
+    let error = (r.state == "failed").then(|| r.report.clone().unwrap_or_default());
+    let progress = progress_map().lock().ok().and_then(|m| m.get(&id).copied());
+    Ok(ImportView {
+        can_apply: r.apply == 0 && report.is_some(),
+        id: r.id,
+        file_name: r.file_name,
+        apply: r.apply == 1,
+        skip_refused: r.skip_refused == 1,
+        state: r.state,
+        progress,
+        report,
+        error,
+    })
+}

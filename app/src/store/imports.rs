@@ -1,0 +1,86 @@
+//! Bulk imports: the uploaded file and, once its run is over, the report.
+
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{now_utc, Db, StoreResult};
+
+/// An import as listed (without its file).
+#[derive(Debug, Clone, FromRow)]
+pub struct ImportRow {
+    pub id: i64,
+    pub actor: String,
+    pub file_name: String,
+    pub apply: i64,
+    pub skip_refused: i64,
+    pub state: String,
+    pub report: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, actor, file_name, apply, skip_refused, state, report, created_at, finished_at";
+
+/// Record a run about to start on `content`; returns its id.
+pub async fn start(
+    conn: &mut AnyConnection,
+    actor: &str,
+    file_name: &str,
+    content: &[u8],
+    (apply, skip_refused): (bool, bool),
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO imports (actor, file_name, content, apply, skip_refused, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id",
+    )
+    .bind(actor.to_string())
+    .bind(file_name.to_string())
+    .bind(content.to_vec())
+    .bind(i64::from(apply))
+    .bind(i64::from(skip_refused))
+    .bind(now_utc())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// The run is over: `done` (with its report) or `failed` (with the reason as its report).
+pub async fn finish(db: &Db, id: i64, state: &str, report: &str) -> StoreResult<()> {
+    let mut tx = super::begin_write(db).await?;
+    sqlx::query("UPDATE imports SET state = $1, report = $2, finished_at = $3 WHERE id = $4")
+        .bind(state.to_string())
+        .bind(report.to_string())
+        .bind(now_utc())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Option<ImportRow>> {
+    Ok(
+        sqlx::query_as::<Any, ImportRow>(&format!("SELECT {COLUMNS} FROM imports WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// The uploaded file of an import.
+pub async fn content(db: &Db, id: i64) -> StoreResult<Option<Vec<u8>>> {
+    Ok(
+        sqlx::query_scalar::<Any, Vec<u8>>("SELECT content FROM imports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// The latest imports, newest first.
+pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<ImportRow>> {
+    Ok(sqlx::query_as::<Any, ImportRow>(&format!(
+        "SELECT {COLUMNS} FROM imports ORDER BY id DESC LIMIT {limit}"
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}

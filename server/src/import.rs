@@ -1,0 +1,129 @@
+//! `server import FILE`: the bulk import from the command line, with a progress bar on a
+//! terminal (indicatif) and the report: what each row does (or would), refusals by line and
+//! column, and a summary. Exits non-zero when a row is refused or nothing could be written.
+
+use std::{io::IsTerminal, path::Path};
+
+use app::{
+    api::import::{
+        ssr::{read_file, run as run_import, Mode},
+        RowOutcome,
+    },
+    domain::Email,
+    store::{users, Db},
+};
+
+pub async fn run(
+    db: &Db,
+    file: &Path,
+    dry_run: bool,
+    skip_refused: bool,
+    actor: Option<&str>,
+) -> Result<(), String> {
+    let actor = match actor {
+        None => "server import (command line)".to_string(),
+        Some(a) => {
+            let email = Email::parse(a).map_err(|e| format!("--actor: {}", e.0))?;
+            let user = users::find_by_email(db, &email)
+                .await
+                .map_err(|e| format!("cannot read the accounts: {e}"))?
+                .filter(|u| u.disabled == 0 && (u.role == "admin" || u.role == "manager"))
+                .ok_or_else(|| {
+                    format!("--actor: {a} is not an enabled admin or manager account")
+                })?;
+            user.email
+        }
+    };
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let (sheets, notes) =
+        read_file(&name, &bytes).map_err(|m| format!("{}: {m}", file.display()))?;
+    let total: usize = sheets.iter().map(|s| s.rows.len()).sum();
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} rows ({eta} left)",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_message(if dry_run { "checking" } else { "importing" });
+        Some(b)
+    } else {
+        None
+    };
+    let tick = {
+        let bar = bar.clone();
+        move |done: usize, _total: usize| {
+            if let Some(b) = &bar {
+                b.set_position(done as u64);
+            }
+        }
+    };
+    let report = run_import(
+        db,
+        (&name, &sheets, notes),
+        &actor,
+        Mode {
+            apply: !dry_run,
+            skip_refused,
+        },
+        &tick,
+    )
+    .await
+    .map_err(|e| match e {
+        app::error::AppError::Invalid(f) => f
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    for n in &report.notes {
+        println!("note: {n}");
+    }
+    for r in &report.rows {
+        match r {
+            RowOutcome::New { line, slug, name } => {
+                println!("line {line}: new vendor {name} ({slug})")
+            }
+            RowOutcome::Changed {
+                line,
+                slug,
+                changes,
+            } => {
+                println!("line {line}: {slug} changes");
+                for c in changes {
+                    println!("    {}: {:?} -> {:?}", c.column, c.before, c.after);
+                }
+            }
+            RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => {}
+            RowOutcome::Training {
+                line,
+                vendor,
+                person,
+            } => {
+                println!("line {line}: training record of {person} for {vendor}")
+            }
+            RowOutcome::Refused { line, errors } => {
+                for e in errors {
+                    println!("line {line}, column {}: refused: {}", e.column, e.message);
+                }
+            }
+        }
+    }
+    println!("{}", report.summary);
+    if report.refused > 0 && !(report.applied && skip_refused) {
+        return Err(format!(
+            "{} row(s) refused{}",
+            report.refused,
+            if dry_run { "" } else { "; nothing was written" }
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,558 @@
+//! Bulk import and the chain, end to end on both databases: an export imports back with no
+//! change (CSV and XLSX), a dry run writes nothing and says what each row would do, a refused
+//! row names its line and column and stops the whole apply (unless told to skip it), the
+//! notice rule refuses an early effective date as the editor does, bad files are refused
+//! whole, training records come in from a sheet of their own; and a vendor's own
+//! subprocessors are announced with notice and shown on its page, in the CSV, the JSON API and
+//! the XLSX.
+
+use std::time::Duration;
+
+use crate::support::{spawn_app, Backend, TestApp};
+use app::domain::Role;
+use chrono::{Days, Utc};
+use sqlx::Any;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn plus(days: u64) -> String {
+    Utc::now()
+        .date_naive()
+        .checked_add_days(Days::new(days))
+        .expect("date")
+        .to_string()
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let db = app.db().await;
+    let v = sqlx::query_scalar::<Any, i64>(sql)
+        .fetch_one(&db.pool)
+        .await
+        .expect(sql);
+    db.pool.close().await;
+    v
+}
+
+/// What an import could change: counts and version sums.
+async fn fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM vendors",
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM vendors",
+        "SELECT COUNT(*) FROM change_events",
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM training_records",
+    ] {
+        out.push(scalar(app, sql).await);
+    }
+    out
+}
+
+async fn manager(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app(backend).await;
+    app.create_user("manager@example.test", Role::Manager, PASSWORD)
+        .await;
+    let cookie = app.login("manager@example.test", PASSWORD).await;
+    (app, cookie)
+}
+
+/// Upload a file as the manager; the run's report once it is over (or the refusal).
+async fn import(
+    app: &TestApp,
+    cookie: &str,
+    (name, bytes): (&str, Vec<u8>),
+    (apply, skip): (bool, bool),
+) -> Result<serde_json::Value, String> {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    if apply {
+        form = form.text("apply", "on");
+    }
+    if skip {
+        form = form.text("skip_refused", "on");
+    }
+    let res = app
+        .client
+        .post(format!("{}/api/manage/import_upload", app.base))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if let Some(q) = location.strip_prefix("/manage/import?") {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
+        return Err(pairs
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>()
+            .join(" "));
+    }
+    let id = location
+        .strip_prefix("/manage/import/")
+        .unwrap_or_else(|| panic!("the run's page: {} {location:?}", res.status()))
+        .to_string();
+    for _ in 0..600 {
+        let res = app
+            .post_form("/api/manage/import", &[("id", &id)], Some(cookie))
+            .await;
+        let v: serde_json::Value = res.json().await.expect("json");
+        match v["state"].as_str() {
+            Some("done") => return Ok(v["report"].clone()),
+            Some("failed") => return Err(v["error"].as_str().unwrap_or_default().to_string()),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the import did not finish");
+}
+
+fn count(r: &serde_json::Value, what: &str) -> u64 {
+    r[what].as_u64().unwrap_or(u64::MAX)
+}
+
+async fn an_export_imports_back_with_no_change(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let before = fingerprint(&app).await;
+    let (_, csv) = app
+        .get("/subprocessors.csv?status=announced&status=active")
+        .await;
+    let report = import(
+        &app,
+        &cookie,
+        ("registry.csv", csv.into_bytes()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(count(&report, "refused"), 0, "{report:#}");
+    assert_eq!(
+        (count(&report, "new"), count(&report, "changed")),
+        (0, 0),
+        "{report:#}"
+    );
+    assert!(count(&report, "unchanged") > 30);
+    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+    let xlsx = app
+        .get_raw("/subprocessors.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    let report = import(
+        &app,
+        &cookie,
+        ("registry.xlsx", xlsx.to_vec()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(count(&report, "refused"), 0, "{report:#}");
+    assert_eq!(
+        (count(&report, "new"), count(&report, "changed")),
+        (0, 0),
+        "{report:#}"
+    );
+    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+    app.stop().await;
+}
+
+async fn dry_runs_refusals_and_all_or_nothing(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let before = fingerprint(&app).await;
+    let file = format!(
+        "legal_name,kind,work_location,purpose_category,purpose,registration_country,transfer_mechanism,services,processing_countries,data_categories,effective_on,colour\n\
+         Nimbus Relay GmbH,Third party,own_facilities,Infrastructure,Relays mail,Germany,SCCs,Backup,DE; France,Customer data,{},blue\n\
+         Broken Ltd,Friend,own_facilities,Infrastructure,Nothing,GB,sccs,Backup,GB,Support data,,red\n\
+         Hasty Ltd,third_party,own_facilities,infrastructure,Too soon,GB,sccs,backup,GB,customer,{},\n",
+        plus(200),
+        plus(10)
+    );
+    let report = import(
+        &app,
+        &cookie,
+        ("vendors.csv", file.clone().into_bytes()),
+        (false, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(
+        (count(&report, "new"), count(&report, "refused")),
+        (1, 2),
+        "{report:#}"
+    );
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows[0]["outcome"], "new");
+    assert_eq!(rows[0]["line"], 2);
+    assert_eq!(rows[1]["outcome"], "refused");
+    assert_eq!(rows[1]["errors"][0]["line"], 3);
+    assert_eq!(rows[1]["errors"][0]["column"], "kind");
+    // the notice rule, as in the editor: 180 days for customer data
+    assert_eq!(rows[2]["errors"][0]["column"], "effective_on");
+    assert!(
+        rows[2]["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("180 days"),
+        "{report:#}"
+    );
+    assert!(
+        report["notes"].to_string().contains("colour"),
+        "unknown columns are named"
+    );
+    assert_eq!(fingerprint(&app).await, before, "a dry run writes nothing");
+    // an apply with refused rows writes nothing either
+    let report = import(
+        &app,
+        &cookie,
+        ("vendors.csv", file.clone().into_bytes()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report["applied"], false);
+    assert_eq!(fingerprint(&app).await, before, "all or nothing");
+    // told to skip them, it writes the good row: audited, announced today with its event
+    let report = import(
+        &app,
+        &cookie,
+        ("vendors.csv", file.into_bytes()),
+        (true, true),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report["applied"], true, "{report:#}");
+    let after = fingerprint(&app).await;
+    assert_eq!(after[0], before[0] + 1);
+    assert_eq!(after[2], before[2] + 1, "its change event");
+    assert_eq!(after[3], before[3] + 1, "its audit row");
+    let (status, page) = app.get("/subprocessors/nimbus-relay-gmbh").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Relays mail"));
+    assert_eq!(
+        scalar(&app, &format!("SELECT COUNT(*) FROM vendors WHERE slug = 'nimbus-relay-gmbh' AND announced_on = '{}'", plus(0))).await,
+        1
+    );
+    // a changed row reads back field by field
+    let file = "slug,purpose\nnimbus-relay-gmbh,Relays and archives mail\n";
+    let report = import(
+        &app,
+        &cookie,
+        ("change.csv", file.as_bytes().to_vec()),
+        (false, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report["rows"][0]["outcome"], "changed", "{report:#}");
+    assert_eq!(report["rows"][0]["changes"][0]["column"], "purpose");
+    assert_eq!(report["rows"][0]["changes"][0]["before"], "Relays mail");
+    app.stop().await;
+}
+
+async fn bad_files_are_refused_whole(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let before = fingerprint(&app).await;
+    let binary = import(
+        &app,
+        &cookie,
+        ("image.csv", vec![0x89, b'P', b'N', b'G', 0, 0, 1, 2]),
+        (true, false),
+    )
+    .await;
+    assert!(binary
+        .expect_err("refused")
+        .contains("neither a CSV nor an XLSX"));
+    let wide = format!(
+        "legal_name,{}\nAcme,{}\n",
+        (0..10_000)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(","),
+        "x,".repeat(9_999)
+    );
+    let wide = import(
+        &app,
+        &cookie,
+        ("wide.csv", wide.into_bytes()),
+        (true, false),
+    )
+    .await;
+    assert!(
+        wide.expect_err("refused").contains("at most 200"),
+        "10,000 columns"
+    );
+    let formula = "slug,purpose\nbrightwater-hosting,=HYPERLINK(\"http://evil.example\")\n";
+    let report = import(
+        &app,
+        &cookie,
+        ("f.csv", formula.as_bytes().to_vec()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
+    assert!(report["rows"][0]["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("formula"));
+    // Latin-1 is read as such, and said
+    let mut latin = b"slug,purpose\nbrightwater-hosting,Stockage s".to_vec();
+    latin.push(0xfb); // û
+    latin.extend_from_slice(b"r\n");
+    let report = import(&app, &cookie, ("latin.csv", latin), (false, false))
+        .await
+        .expect("runs");
+    assert!(report["notes"].to_string().contains("Latin-1"));
+    assert_eq!(report["rows"][0]["changes"][0]["after"], "Stockage sûr");
+    // 11 MB: refused before it is read
+    let big = vec![b'a'; 11 * 1024 * 1024];
+    let res = app
+        .client
+        .post(format!("{}/api/manage/import_upload", app.base))
+        .header("cookie", &cookie)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(big).file_name("big.csv"),
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 413);
+    assert_eq!(fingerprint(&app).await, before, "nothing stored");
+    // only editors import
+    app.create_user("auditor@example.test", Role::Auditor, PASSWORD)
+        .await;
+    let auditor = app.login("auditor@example.test", PASSWORD).await;
+    let res = app
+        .client
+        .post(format!("{}/api/manage/import_upload", app.base))
+        .header("cookie", &auditor)
+        .header("accept", "application/json")
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"legal_name\nX\n".to_vec()).file_name("x.csv"),
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 403);
+    // a body that is not multipart never reaches the upload's decoder
+    let res = app
+        .post_form("/api/manage/import_upload", &[("file", "x")], Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 415);
+    assert_eq!(app.get("/healthz").await.0, 200, "the server is still up");
+    let before = fingerprint(&app).await;
+    for (path, body) in [
+        ("/api/manage/import_apply", vec![("id", "1")]),
+        ("/api/manage/imports", vec![]),
+        ("/api/manage/import", vec![("id", "1")]),
+    ] {
+        let res = app.post_form(path, &body, Some(&auditor)).await;
+        assert_eq!(res.status(), 403, "{path} refuses an auditor");
+    }
+    assert_eq!(fingerprint(&app).await, before, "nothing stored");
+    app.stop().await;
+}
+
+async fn training_records_come_in_from_their_own_sheet(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let course = {
+        let db = app.db().await;
+        let c = sqlx::query_scalar::<Any, String>("SELECT MIN(name) FROM training_courses")
+            .fetch_one(&db.pool)
+            .await
+            .expect("a course");
+        db.pool.close().await;
+        c
+    };
+    let before = scalar(&app, "SELECT COUNT(*) FROM training_records").await;
+    let file = format!(
+        "vendor_slug,person_name,person_email,course,completed_on\n\
+         brightwater-hosting,Ada Lovelace,ada@vendor.example,{course},2026-11-02\n\
+         brightwater-hosting,Grace Hopper,grace@vendor.example,{course},2026-11-03\n\
+         no-such-vendor,Alan Turing,alan@vendor.example,{course},2026-11-03\n"
+    );
+    let report = import(
+        &app,
+        &cookie,
+        ("training.csv", file.clone().into_bytes()),
+        (true, true),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(
+        (count(&report, "training"), count(&report, "refused")),
+        (2, 1),
+        "{report:#}"
+    );
+    assert_eq!(report["rows"][2]["errors"][0]["column"], "vendor_slug");
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM training_records").await,
+        before + 2
+    );
+    // the same file again adds nothing
+    let report = import(
+        &app,
+        &cookie,
+        ("training.csv", file.into_bytes()),
+        (true, true),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(count(&report, "training"), 0);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM training_records").await,
+        before + 2
+    );
+    app.stop().await;
+}
+
+async fn the_chain_is_announced_and_shown(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let vendor = "brightwater-hosting";
+    let version = scalar(
+        &app,
+        &format!("SELECT version FROM vendors WHERE slug = '{vendor}'"),
+    )
+    .await;
+    let category = {
+        let db = app.db().await;
+        let c = sqlx::query_scalar::<Any, String>(&format!(
+            "SELECT MIN(d.category_code) FROM vendor_data_categories d JOIN vendors v ON v.id = d.vendor_id WHERE v.slug = '{vendor}'"
+        ))
+        .fetch_one(&db.pool)
+        .await
+        .expect("category");
+        db.pool.close().await;
+        c
+    };
+    let save = |effective: String| {
+        let (app, cookie, category) = (&app, &cookie, category.clone());
+        async move {
+            let cat = format!("s[categories][{category}]");
+            let version = version.to_string();
+            app.post_form(
+                "/api/manage/save_sub_processor",
+                &[
+                    ("s[vendor]", vendor),
+                    ("s[version]", &version),
+                    ("s[legal_name]", "Deep Archive AB"),
+                    ("s[country]", "SE"),
+                    ("s[purpose]", "Cold storage of backups"),
+                    (&cat, "on"),
+                    ("s[scope_effective_on]", &effective),
+                ],
+                Some(cookie),
+            )
+            .await
+        }
+    };
+    // a new link widens the scope: its date is required, with notice
+    let res = save(String::new()).await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("scope_effective_on"));
+    let res = save(plus(1)).await;
+    assert_eq!(res.status(), 422);
+    let events = scalar(&app, "SELECT COUNT(*) FROM change_events").await;
+    let res = save(plus(200)).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM change_events").await,
+        events + 1
+    );
+    let (_, json) = app.get(&format!("/api/v1/changes?vendor={vendor}")).await;
+    assert!(
+        json.contains("adds subprocessor Deep Archive AB (SE)"),
+        "{json}"
+    );
+    // shown on the page, in the CSV's last column, the JSON API and the XLSX's second sheet
+    let (_, page) = app.get(&format!("/subprocessors/{vendor}")).await;
+    assert!(
+        page.contains("Deep Archive AB") && page.contains("Sweden (SE)"),
+        "the chain on the page"
+    );
+    let (_, csv) = app.get("/subprocessors.csv?q=Brightwater").await;
+    let rows = crate::support::parse_csv(&csv);
+    let row = rows.iter().find(|r| r["slug"] == vendor).expect("row");
+    assert!(
+        row["sub_processors"]
+            .split("; ")
+            .any(|l| l == "Deep Archive AB (SE)"),
+        "{}",
+        row["sub_processors"]
+    );
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap_or("")
+        .ends_with(",sub_processors"));
+    let (_, api) = app.get("/api/v1/subprocessors?q=Brightwater").await;
+    let api: serde_json::Value = serde_json::from_str(&api).expect("json");
+    let v = api["subprocessors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|v| v["slug"] == vendor))
+        .expect("vendor");
+    let link = v["sub_processors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["legal_name"] == "Deep Archive AB"))
+        .expect("the new link in the JSON");
+    assert_eq!(link["country"], "SE");
+    let xlsx = app
+        .get_raw("/subprocessors.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.to_vec())).expect("zip");
+    let mut sheet2 = String::new();
+    std::io::Read::read_to_string(
+        &mut zip
+            .by_name("xl/worksheets/sheet2.xml")
+            .expect("a second sheet"),
+        &mut sheet2,
+    )
+    .expect("read");
+    let mut strings = String::new();
+    if let Ok(mut s) = zip.by_name("xl/sharedStrings.xml") {
+        std::io::Read::read_to_string(&mut s, &mut strings).expect("read");
+    }
+    assert!(
+        sheet2.contains("Deep Archive AB") || strings.contains("Deep Archive AB"),
+        "the link on the second sheet"
+    );
+    // the demo has a chain two levels deep
+    let linked = scalar(
+        &app,
+        "SELECT COUNT(*) FROM vendors WHERE sub_processors LIKE '%vendor_slug\":\"%'",
+    )
+    .await;
+    assert!(
+        linked > 0,
+        "a demo vendor links to another vendor of the registry"
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    an_export_imports_back_with_no_change,
+    dry_runs_refusals_and_all_or_nothing,
+    bad_files_are_refused_whole,
+    training_records_come_in_from_their_own_sheet,
+    the_chain_is_announced_and_shown,
+);
