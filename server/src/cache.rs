@@ -93,8 +93,10 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
     }
     let key = req.uri().to_string();
     if let Some(hit) = cache.get(&key) {
+        metrics::counter!("registry_page_cache_hits_total").increment(1);
         return respond(hit);
     }
+    metrics::counter!("registry_page_cache_misses_total").increment(1);
     let res = next.run(req).await;
     if !(res.status() == StatusCode::OK || res.status() == StatusCode::NOT_FOUND)
         || res.headers().contains_key(header::SET_COOKIE)

@@ -19,6 +19,10 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    /// `text` (default) or `json`: one JSON object per log line, for a log collector.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    pub log_format: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -74,6 +78,21 @@ pub enum Command {
         /// Send a failed delivery again (by id); audited as the command line.
         #[arg(long, conflicts_with_all = ["state", "limit"])]
         retry: Option<i64>,
+    },
+    /// Write a consistent copy of the database to FILE while the server runs (SQLite;
+    /// for PostgreSQL use pg_dump).
+    Backup {
+        /// Where the copy goes (must not exist yet).
+        file: PathBuf,
+    },
+    /// Restore a copy made by `server backup` into the database (SQLite; stop the
+    /// instances first). Refuses a database that holds data, unless --force.
+    Restore {
+        /// A copy made by `server backup`.
+        file: PathBuf,
+        /// Replace a database that holds data.
+        #[arg(long)]
+        force: bool,
     },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
@@ -226,6 +245,24 @@ pub struct ServeArgs {
     /// Default: the host name and the port.
     #[arg(long, env = "INSTANCE_ID", default_value = "", global = true)]
     pub instance_id: String,
+    /// Name the instance in an `X-Instance-Id` response header (tests of a cluster only).
+    #[arg(
+        long,
+        env = "EXPOSE_INSTANCE_ID",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub expose_instance_id: bool,
+    /// The bearer token `/metrics` asks for; unset, `/metrics` is off (404).
+    #[arg(
+        long,
+        env = "METRICS_TOKEN",
+        default_value = "",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: String,
 }
 
 /// Everything `serve` needs.
@@ -247,10 +284,20 @@ pub struct ServeConfig {
     /// webhooks); `None` is no limit.
     pub submit_limit_per_minute: Option<u32>,
     pub notices: NoticeConfig,
+    pub ops: OpsConfig,
+}
+
+/// What an operator turns on: `/metrics` and the instance header.
+#[derive(Debug, Clone, Default)]
+pub struct OpsConfig {
+    /// `METRICS_TOKEN`; `None`: `/metrics` answers 404.
+    pub metrics_token: Option<String>,
+    /// `EXPOSE_INSTANCE_ID`.
+    pub expose_instance_id: bool,
 }
 
 /// `INSTANCE_ID`, or the host name and the port.
-fn instance_id(given: &str, addr: SocketAddr) -> String {
+pub fn instance_id(given: &str, addr: SocketAddr) -> String {
     if !given.trim().is_empty() {
         return given.trim().to_string();
     }
@@ -321,6 +368,10 @@ impl ServeConfig {
                 poll: std::time::Duration::from_millis(250),
                 instance_id: instance_id(&s.instance_id, s.addr),
             },
+            ops: OpsConfig {
+                metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
+                expose_instance_id: s.expose_instance_id,
+            },
         })
     }
 
@@ -352,6 +403,7 @@ impl ServeConfig {
                 poll: std::time::Duration::from_millis(200),
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
             },
+            ops: OpsConfig::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 
+pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod csv_export;
@@ -9,6 +10,8 @@ pub mod deliveries;
 pub mod errors;
 pub mod headers;
 pub mod import;
+pub mod logging;
+pub mod ops;
 pub mod origin;
 pub mod outbox;
 pub mod rate_limit;
@@ -40,6 +43,7 @@ pub struct AppState {
     /// The stricter limit on what subscribers submit (subscribe, objections, webhooks).
     pub submit_limit: Option<rate_limit::RateLimit>,
     pub notices: std::sync::Arc<outbox::NoticeConfig>,
+    pub ops: std::sync::Arc<config::OpsConfig>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -138,7 +142,7 @@ async fn limit_body(
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The whole HTTP surface of the app: routes, then the layers every request passes, from the
-/// outside in: request id, rate limit, timeout, body limit, cross-site and two-cookie
+/// outside in: request id, the request's log line and metrics, rate limit, timeout, body limit, cross-site and two-cookie
 /// refusal, security headers, compression, the page cache, error statuses.
 pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
@@ -148,6 +152,13 @@ pub fn router(state: AppState) -> Router {
         timeout::TimeoutLayer,
     };
     let routes = route_list();
+    ops::recorder();
+    let observe = ops::Ops {
+        db: state.db.clone(),
+        instance: state.notices.instance_id.as_str().into(),
+        expose_instance_id: state.ops.expose_instance_id,
+        metrics_token: state.ops.metrics_token.as_deref().map(Into::into),
+    };
     let db = state.db.clone();
     let options = state.leptos_options.clone();
     let settings = state.settings.clone();
@@ -155,6 +166,8 @@ pub fn router(state: AppState) -> Router {
     let context_settings = settings.clone();
     let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(ops::metrics).with_state(observe.clone()))
         .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
         .route("/subprocessors.xlsx", get(routes::xlsx::subprocessors_xlsx))
         .route(
@@ -206,7 +219,8 @@ pub fn router(state: AppState) -> Router {
         Some(rl) => app.layer(from_fn_with_state(rl, rate_limit::limit)),
         None => app,
     };
-    app.layer(PropagateRequestIdLayer::x_request_id())
+    app.layer(from_fn_with_state(observe, ops::observe))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(headers::MakeId))
 }
 
@@ -309,6 +323,7 @@ impl Application {
             rate_limit,
             submit_limit,
             notices: std::sync::Arc::new(notices),
+            ops: std::sync::Arc::new(config.ops.clone()),
         });
         Ok(Self {
             listener,

@@ -11,13 +11,11 @@ use server::{
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    server::logging::init(
+        cli.log_format == "json",
+        &server::config::instance_id(&cli.serve.instance_id, cli.serve.addr),
+    );
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -140,6 +138,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Some(id) => server::deliveries::retry(&db, id).await,
                 None => server::deliveries::list(&db, &state, limit).await,
             }
+        }
+        Some(Command::Backup { file }) => server::backup::backup(&cli.database_url, &file).await,
+        Some(Command::Restore { file, force }) => {
+            server::backup::restore(&cli.database_url, &file, force).await
         }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;

@@ -72,6 +72,8 @@ pub struct Db {
     /// Long exports running at once; kept below the pool size so pages always get a
     /// connection however many downloads are under way.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How many export slots there are.
+    pub export_slots: usize,
     /// Heavy reads running at once (a past day's registry, the difference between two days,
     /// every vendor's compliance, the whole registry as JSON): about one per core, and well
     /// below the pool size, so cheap pages and the health check always get a connection.
@@ -148,14 +150,15 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let exports =
-            std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections as usize / 2));
+        let export_slots = max_connections as usize / 2;
+        let exports = std::sync::Arc::new(tokio::sync::Semaphore::new(export_slots));
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let heavy = std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4)));
         Ok(Db {
             pool,
             backend,
             exports,
+            export_slots,
             heavy,
         })
     }
@@ -193,6 +196,29 @@ impl Db {
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Whether every migration this build embeds is applied (an instance of a newer build
+    /// on an older schema is not ready; `server migrate` first).
+    pub async fn migrations_current(&self) -> StoreResult<bool> {
+        let all = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let newest = all.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied = sqlx::query_scalar::<sqlx::Any, i64>(
+            "SELECT COUNT(*) FROM _sqlx_migrations WHERE success AND version <= $1",
+        )
+        .bind(newest)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(applied == all.iter().count() as i64)
+    }
+
+    /// Export slots taken now (a download under way holds one).
+    pub fn exports_in_use(&self) -> usize {
+        self.export_slots
+            .saturating_sub(self.exports.available_permits())
     }
 }
 

@@ -14,6 +14,7 @@ mod hardening;
 mod import;
 mod manage;
 mod notices;
+mod ops;
 mod schema;
 mod sinks;
 mod store;
