@@ -10,12 +10,17 @@
 #   5. Import of 10,000 new vendors from one CSV file (bench/import.sh, SQLite and PostgreSQL):
 #      dry run <= 5 s, apply <= 10 s, server RSS growth < 100 MB.
 # It builds nothing: run `cargo leptos build --release --split` first. Usage: bench/run.sh
+# (bench/run.sh --cluster: three instances behind HAProxy against one, bench/cluster.sh)
 # Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
 #      PORT_PAGE / PORT_CSV (default 3990 / 3991), WRK_DURATION (default 10s).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# bench/run.sh --cluster: only what the balancer costs (bench/cluster.sh)
+if [[ ${1:-} == --cluster ]]; then
+  exec bash "$ROOT/bench/cluster.sh" "${WRK_DURATION:-10s}"
+fi
 SERVER_BIN=${SERVER_BIN:-target/release/server}
 SITE_ROOT=${SITE_ROOT:-target/site}
 PORT_PAGE=${PORT_PAGE:-3990}

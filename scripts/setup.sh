@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_test=0; want_bench=0
+want_test=0; want_bench=0; want_cluster=0
 for arg in "$@"; do
   case "$arg" in
     --test) want_test=1 ;;
     --bench) want_bench=1 ;;
-    *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+    --cluster) want_cluster=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--bench] [--cluster]" >&2; exit 2 ;;
   esac
 done
 
@@ -69,6 +70,12 @@ if [ "$want_test" = 1 ]; then
     say "Starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   fi
+fi
+
+# the cluster (scripts/cluster, and the cluster test of scripts/test) runs Debian's HAProxy
+if [ "$want_test" = 1 ] || [ "$want_cluster" = 1 ]; then
+  command -v haproxy >/dev/null || { say "Installing HAProxy"; apt_install haproxy; }
+  command -v psql >/dev/null || { say "Installing the PostgreSQL client"; apt_install postgresql-client; }
 fi
 
 if [ "$want_bench" = 1 ]; then

@@ -8,6 +8,7 @@ mod support;
 mod api;
 mod changes;
 mod cli;
+mod cluster;
 mod faults;
 mod fuzz;
 mod hardening;

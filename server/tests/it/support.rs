@@ -28,7 +28,7 @@ macro_rules! on_both_databases {
 }
 
 /// PostgreSQL server used for tests; each test gets a database of its own on it.
-fn postgres_admin_url() -> String {
+pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -98,7 +98,7 @@ pub async fn drop_postgres_database(name: &str) {
     .await;
 }
 
-async fn fresh_database_url(
+pub async fn fresh_database_url(
     backend: Backend,
 ) -> (String, Option<tempfile::TempDir>, Option<String>) {
     match backend {
@@ -336,6 +336,19 @@ impl TestApp {
     /// the save announces nothing new (the notice rule is tested in `changes.rs`); a new one is a
     /// draft without dates.
     pub async fn vendor_form(&self, slug: &str, version: i64, name: &str) -> Vec<(String, String)> {
+        vendor_form_at(&self.database_url, slug, version, name).await
+    }
+}
+
+/// [`TestApp::vendor_form`] for the database at `database_url` (a cluster's).
+#[allow(dead_code)]
+pub async fn vendor_form_at(
+    database_url: &str,
+    slug: &str,
+    version: i64,
+    name: &str,
+) -> Vec<(String, String)> {
+    {
         let mut form: Vec<(String, String)> = [
             ("vendor[slug]", slug.to_string()),
             ("vendor[version]", version.to_string()),
@@ -356,7 +369,7 @@ impl TestApp {
             form.push(("vendor[categories][customer]".into(), "on".into()));
             return form;
         }
-        let db = self.db().await;
+        let db = Db::connect(database_url).await.expect("connect");
         let (announced, effective, removed) = sqlx::query_as::<sqlx::Any, (String, String, String)>(
             "SELECT COALESCE(announced_on, ''), COALESCE(effective_on, ''), COALESCE(removed_on, '') \
              FROM vendors WHERE slug = $1",
@@ -404,7 +417,10 @@ impl TestApp {
         }
         form
     }
+}
 
+#[allow(dead_code)]
+impl TestApp {
     /// A database handle on the app's database, for assertions.
     pub async fn db(&self) -> Db {
         Db::connect(&self.database_url).await.expect("connect")
