@@ -8,26 +8,35 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    io::Write,
+    sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::Response,
 };
+use tokio::sync::watch;
 
 /// How long a rendered page is served from memory.
 pub const TTL: Duration = Duration::from_secs(2);
+/// How long an expired copy is kept to be served while its next render is under way.
+const STALE_FOR: Duration = Duration::from_secs(30);
+/// How long a request waits for a render already under way before it renders itself.
+const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
 /// Most pages kept; the oldest goes first.
 const MAX_ENTRIES: usize = 256;
 /// Most bytes kept in all (a registry page is ~150 KB), whatever URLs clients invent.
 const MAX_TOTAL_BYTES: usize = 48 * 1024 * 1024;
 /// Largest page rendered through the cache.
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Brotli quality of cached pages: a few milliseconds for the 1,000-vendor registry, once
+/// per copy, and within a few percent of the slowest setting on HTML.
+const BROTLI_QUALITY: u32 = 6;
 
 #[derive(Clone)]
 struct Entry {
@@ -35,11 +44,43 @@ struct Entry {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// The body compressed, each made once, on the first request that accepts it.
+    br: Arc<OnceLock<Bytes>>,
+    gzip: Arc<OnceLock<Bytes>>,
 }
 
-#[derive(Clone, Default)]
+impl Entry {
+    fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Entry {
+            at: Instant::now(),
+            status,
+            headers,
+            body,
+            br: Arc::default(),
+            gzip: Arc::default(),
+        }
+    }
+}
+
+/// A render under way: done with the page, or failed (its requester renders for itself).
+#[derive(Clone)]
+enum Flight {
+    Rendering,
+    Done(Box<Entry>),
+    Failed,
+}
+
+#[derive(Clone)]
 pub struct PageCache {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    flights: Arc<Mutex<HashMap<String, watch::Receiver<Flight>>>>,
+    ttl: Duration,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::with_ttl(TTL)
+    }
 }
 
 /// Public, cacheable pages: the registry and vendor pages (not CSV, API, assets or internal).
@@ -50,15 +91,108 @@ fn cacheable(req: &Request) -> bool {
         && (path == "/" || (path.starts_with("/subprocessors/") && !path.ends_with(".csv")))
 }
 
+/// What a request finds in the cache.
+enum Found {
+    Fresh(Entry),
+    /// Expired, but kept: served while the next render is under way.
+    Stale(Entry),
+    Nothing,
+}
+
+/// Whether this request renders the page or waits for the render under way.
+enum Turn {
+    Lead(Leader),
+    Follow(watch::Receiver<Flight>),
+}
+
+/// The one request rendering a page; its drop without a result tells the waiting ones to
+/// render for themselves (a client that went away mid-render).
+struct Leader {
+    cache: PageCache,
+    key: String,
+    tx: Option<watch::Sender<Flight>>,
+}
+
+impl Leader {
+    fn finish(mut self, outcome: Flight) {
+        if let Some(tx) = self.tx.take() {
+            if let Flight::Done(e) = &outcome {
+                self.cache.put(self.key.clone(), (**e).clone());
+            }
+            let _ = tx.send(outcome);
+        }
+        self.cache.land(&self.key);
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Flight::Failed);
+            self.cache.land(&self.key);
+        }
+    }
+}
+
 impl PageCache {
+    pub fn with_ttl(ttl: Duration) -> Self {
+        PageCache {
+            entries: Arc::default(),
+            flights: Arc::default(),
+            ttl,
+        }
+    }
+
+    fn find(&self, key: &str) -> Found {
+        let Ok(entries) = self.entries.lock() else {
+            return Found::Nothing;
+        };
+        match entries.get(key) {
+            Some(e) if e.at.elapsed() < self.ttl => Found::Fresh(e.clone()),
+            Some(e) if e.at.elapsed() < STALE_FOR => Found::Stale(e.clone()),
+            _ => Found::Nothing,
+        }
+    }
+
+    #[cfg(test)]
     fn get(&self, key: &str) -> Option<Entry> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|e| e.at.elapsed() < TTL).cloned()
+        match self.find(key) {
+            Found::Fresh(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn rendering(&self, key: &str) -> bool {
+        self.flights
+            .lock()
+            .map(|f| f.contains_key(key))
+            .unwrap_or(false)
+    }
+
+    /// Join the render of `key` under way, or become the one doing it.
+    fn turn(&self, key: &str) -> Option<Turn> {
+        let mut flights = self.flights.lock().ok()?;
+        if let Some(rx) = flights.get(key) {
+            return Some(Turn::Follow(rx.clone()));
+        }
+        let (tx, rx) = watch::channel(Flight::Rendering);
+        flights.insert(key.to_string(), rx);
+        Some(Turn::Lead(Leader {
+            cache: self.clone(),
+            key: key.to_string(),
+            tx: Some(tx),
+        }))
+    }
+
+    fn land(&self, key: &str) {
+        if let Ok(mut flights) = self.flights.lock() {
+            flights.remove(key);
+        }
     }
 
     fn put(&self, key: String, entry: Entry) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, e| e.at.elapsed() < TTL);
+            entries.retain(|_, e| e.at.elapsed() < STALE_FOR);
             let mut total: usize = entries.values().map(|e| e.body.len()).sum();
             while !entries.is_empty()
                 && (entries.len() >= MAX_ENTRIES || total + entry.body.len() > MAX_TOTAL_BYTES)
@@ -79,48 +213,159 @@ impl PageCache {
     }
 }
 
-fn respond(e: Entry) -> Response {
-    let mut res = Response::new(Body::from(e.body));
+/// The encodings a cached page is sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The best encoding the request accepts (`br` before `gzip`; `q=0` refuses one).
+fn accepted(headers: &HeaderMap) -> Encoding {
+    let mut br = false;
+    let mut gzip = false;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for part in value.split(',') {
+            let mut bits = part.split(';');
+            let name = bits.next().unwrap_or("").trim().to_ascii_lowercase();
+            let refused = bits.any(|b| {
+                b.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            match name.as_str() {
+                "br" => br = !refused,
+                "gzip" => gzip = !refused,
+                _ => {}
+            }
+        }
+    }
+    if br {
+        Encoding::Brotli
+    } else if gzip {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+fn brotli(body: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(body.len() / 6);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, 22);
+        if w.write_all(body).is_err() {
+            return Bytes::new();
+        }
+    }
+    Bytes::from(out)
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    let mut w = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 5),
+        flate2::Compression::default(),
+    );
+    match w.write_all(body).and_then(|()| w.finish()) {
+        Ok(out) => Bytes::from(out),
+        Err(_) => Bytes::new(),
+    }
+}
+
+fn respond(e: Entry, encoding: Encoding) -> Response {
+    let compressed = match encoding {
+        Encoding::Brotli => Some(("br", e.br.get_or_init(|| brotli(&e.body)).clone())),
+        Encoding::Gzip => Some(("gzip", e.gzip.get_or_init(|| gzip(&e.body)).clone())),
+        Encoding::Identity => None,
+    }
+    // an encoder that failed leaves an empty body: send the page as it is
+    .filter(|(_, b)| !b.is_empty());
+    let mut headers = e.headers;
+    headers.remove(header::CONTENT_LENGTH);
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let body = match compressed {
+        Some((name, bytes)) => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+            bytes
+        }
+        None => e.body,
+    };
+    let mut res = Response::new(Body::from(body));
     *res.status_mut() = e.status;
-    *res.headers_mut() = e.headers;
+    *res.headers_mut() = headers;
     res
 }
 
-/// Middleware: serve a fresh-enough copy, or render and keep the result.
+/// Middleware: serve a fresh copy; or, when it expired, render it once (single flight)
+/// while the other requests get the expired copy, or wait for the render when there is
+/// none. Cached pages are sent compressed (`br`, `gzip`), each encoding made once per copy.
 pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Next) -> Response {
     if !cacheable(&req) {
         return next.run(req).await;
     }
     let key = req.uri().to_string();
-    if let Some(hit) = cache.get(&key) {
-        metrics::counter!("registry_page_cache_hits_total").increment(1);
-        return respond(hit);
+    let encoding = accepted(req.headers());
+    match cache.find(&key) {
+        Found::Fresh(e) => {
+            metrics::counter!("registry_page_cache_hits_total").increment(1);
+            return respond(e, encoding);
+        }
+        Found::Stale(e) if cache.rendering(&key) => {
+            metrics::counter!("registry_page_cache_stale_total").increment(1);
+            return respond(e, encoding);
+        }
+        _ => {}
     }
-    metrics::counter!("registry_page_cache_misses_total").increment(1);
-    let res = next.run(req).await;
-    if !(res.status() == StatusCode::OK || res.status() == StatusCode::NOT_FOUND)
-        || res.headers().contains_key(header::SET_COOKIE)
-    {
-        return res;
-    }
-    let (parts, body) = res.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => {
-            let entry = Entry {
-                at: Instant::now(),
-                status: parts.status,
-                headers: parts.headers,
-                body: bytes,
+    match cache.turn(&key) {
+        Some(Turn::Follow(mut rx)) => {
+            let rendered = match tokio::time::timeout(
+                WAIT_FOR_RENDER,
+                rx.wait_for(|f| !matches!(f, Flight::Rendering)),
+            )
+            .await
+            {
+                Ok(Ok(flight)) => match &*flight {
+                    Flight::Done(e) => Some((**e).clone()),
+                    _ => None,
+                },
+                _ => None,
             };
-            cache.put(key, entry.clone());
-            respond(entry)
+            if let Some(e) = rendered {
+                metrics::counter!("registry_page_cache_hits_total").increment(1);
+                return respond(e, encoding);
+            }
+            // the render failed or is too slow: this request renders for itself
+            next.run(req).await
         }
-        Err(e) => {
-            tracing::error!("page too large or failed while caching: {e}");
-            let mut res = Response::new(Body::from("The page could not be rendered."));
-            *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            res
+        Some(Turn::Lead(leader)) => {
+            metrics::counter!("registry_page_cache_misses_total").increment(1);
+            let res = next.run(req).await;
+            if !(res.status() == StatusCode::OK || res.status() == StatusCode::NOT_FOUND)
+                || res.headers().contains_key(header::SET_COOKIE)
+                || res.headers().contains_key(header::CONTENT_ENCODING)
+            {
+                leader.finish(Flight::Failed);
+                return res;
+            }
+            let (parts, body) = res.into_parts();
+            match axum::body::to_bytes(body, MAX_BODY).await {
+                Ok(bytes) => {
+                    let entry = Entry::new(parts.status, parts.headers, bytes);
+                    leader.finish(Flight::Done(Box::new(entry.clone())));
+                    respond(entry, encoding)
+                }
+                Err(e) => {
+                    leader.finish(Flight::Failed);
+                    tracing::error!("page too large or failed while caching: {e}");
+                    let mut res = Response::new(Body::from("The page could not be rendered."));
+                    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    res
+                }
+            }
         }
+        None => next.run(req).await,
     }
 }
 
@@ -151,17 +396,162 @@ mod tests {
         let cache = PageCache::default();
         let entry = |at| Entry {
             at,
-            status: StatusCode::OK,
-            headers: HeaderMap::new(),
-            body: Bytes::from_static(b"x"),
+            ..Entry::new(StatusCode::OK, HeaderMap::new(), Bytes::from_static(b"x"))
         };
         cache.put("/a".into(), entry(Instant::now()));
         assert!(cache.get("/a").is_some());
         cache.put("/old".into(), entry(Instant::now() - TTL));
         assert!(cache.get("/old").is_none());
+        assert!(
+            matches!(cache.find("/old"), Found::Stale(_)),
+            "kept to serve while it renders"
+        );
         for i in 0..(MAX_ENTRIES + 10) {
             cache.put(format!("/{i}"), entry(Instant::now()));
         }
         assert!(cache.entries.lock().map(|e| e.len()).unwrap_or(usize::MAX) <= MAX_ENTRIES);
+    }
+
+    /// A real server whose only page counts its renders and takes 100 ms, behind the cache.
+    async fn serve(cache: PageCache) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let renders = Arc::new(AtomicUsize::new(0));
+        let counted = renders.clone();
+        let app = axum::Router::new()
+            .fallback(move |uri: axum::http::Uri| {
+                let counted = counted.clone();
+                async move {
+                    let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let rows = "<tr><td>Vendor row of the registry</td></tr>".repeat(2000);
+                    (
+                        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        format!("<html><body><h1>{uri}</h1><p>render {n}</p><table>{rows}</table></body></html>"),
+                    )
+                }
+            })
+            .layer(axum::middleware::from_fn_with_state(cache, serve_cached));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (base, renders)
+    }
+
+    async fn get(
+        client: &reqwest::Client,
+        url: &str,
+        encoding: Option<&str>,
+    ) -> (Option<String>, Vec<u8>) {
+        let mut req = client.get(url);
+        if let Some(e) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
+        }
+        let res = req.send().await.expect("request");
+        let enc = res
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (enc, res.bytes().await.expect("body").to_vec())
+    }
+
+    fn page_of(body: &[u8]) -> String {
+        String::from_utf8_lossy(body).to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_render_per_expiry_and_the_others_wait_or_get_the_old_copy() {
+        use std::sync::atomic::Ordering;
+        let (base, renders) = serve(PageCache::with_ttl(Duration::from_millis(300))).await;
+        // (this client decompresses nothing: it has no such feature)
+        let client = reqwest::Client::new();
+        let url = format!("{base}/?q=one");
+        let first = futures::future::join_all((0..20).map(|_| get(&client, &url, None))).await;
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "twenty at once on a cold URL: one render"
+        );
+        assert!(first.iter().all(|(_, b)| page_of(b).contains("render 1")));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        // expired: one request renders, the others get the previous copy meanwhile
+        let second = futures::future::join_all((0..20).map(|_| get(&client, &url, None))).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
+        assert!(second.iter().all(|(_, b)| {
+            let p = page_of(b);
+            p.contains("render 1") || p.contains("render 2")
+        }));
+        // another URL is another page, never this one's
+        let (_, other) = get(&client, &format!("{base}/?q=two"), None).await;
+        assert!(page_of(&other).contains("<h1>/?q=two</h1>"));
+        assert_eq!(renders.load(Ordering::SeqCst), 3);
+        // a signed-in request is rendered for it, and never cached
+        let signed_in = client
+            .get(&url)
+            .header(header::COOKIE, "registry_session=abc")
+            .send()
+            .await
+            .expect("request");
+        assert!(signed_in.text().await.expect("body").contains("render 4"));
+        assert_eq!(renders.load(Ordering::SeqCst), 4);
+        let (_, again) = get(&client, &url, None).await;
+        assert!(
+            !page_of(&again).contains("render 4"),
+            "the signed-in page is not served to anyone"
+        );
+    }
+
+    #[tokio::test]
+    async fn compressed_copies_decompress_to_the_same_bytes() {
+        use std::io::Read;
+        let (base, _) = serve(PageCache::default()).await;
+        // (this client decompresses nothing: it has no such feature)
+        let client = reqwest::Client::new();
+        let url = format!("{base}/subprocessors/acme");
+        let (enc, plain) = get(&client, &url, None).await;
+        assert_eq!(enc, None);
+        let (enc, br) = get(&client, &url, Some("gzip, deflate, br")).await;
+        assert_eq!(enc.as_deref(), Some("br"));
+        let mut unbr = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut unbr)
+            .expect("brotli");
+        assert_eq!(unbr, plain);
+        assert!(
+            br.len() * 10 < plain.len(),
+            "{} of {} bytes",
+            br.len(),
+            plain.len()
+        );
+        let (enc, gz) = get(&client, &url, Some("gzip")).await;
+        assert_eq!(enc.as_deref(), Some("gzip"));
+        let mut ungz = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut ungz)
+            .expect("gzip");
+        assert_eq!(ungz, plain);
+        let (enc, _) = get(&client, &url, Some("br;q=0, gzip")).await;
+        assert_eq!(enc.as_deref(), Some("gzip"), "q=0 refuses an encoding");
+    }
+
+    #[test]
+    fn accepted_encodings() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(v).expect("value"),
+            );
+            m
+        };
+        assert_eq!(accepted(&h("gzip, deflate, br, zstd")), Encoding::Brotli);
+        assert_eq!(accepted(&h("gzip")), Encoding::Gzip);
+        assert_eq!(accepted(&h("identity")), Encoding::Identity);
+        assert_eq!(accepted(&h("br;q=0")), Encoding::Identity);
+        assert_eq!(accepted(&HeaderMap::new()), Encoding::Identity);
     }
 }
