@@ -84,17 +84,21 @@ wait_done() { # run id -> prints the run's JSON once it is over
 field() { python3 -c "import json,sys; r=json.load(sys.stdin); print(r$1)"; }
 
 t0=$(now)
-LOCATION=$(curl -fs -b "$TMP/jar" -o /dev/null -w '%{redirect_url}' -F "file=@$TMP/vendors.csv;type=text/csv" \
-  "http://127.0.0.1:$PORT/api/manage/import_upload") || die "the upload was refused"
+# the run's page is named in the Location header (a 302 for a browser's form post)
+location() { awk 'tolower($1) == "location:" { sub(/\r$/, "", $2); print $2 }' "$TMP/headers"; }
+curl -fs -b "$TMP/jar" -D "$TMP/headers" -o "$TMP/upload.out" -F "file=@$TMP/vendors.csv;type=text/csv" \
+  "http://127.0.0.1:$PORT/api/manage/import_upload" || die "the upload was refused"
+LOCATION=$(location)
 DRY_ID=${LOCATION##*/manage/import/}
-[[ $DRY_ID =~ ^[0-9]+$ ]] || die "the upload answered $LOCATION"
+[[ $DRY_ID =~ ^[0-9]+$ ]] || die "the upload answered $LOCATION: $(head -c 300 "$TMP/upload.out")"
 DRY=$(wait_done "$DRY_ID")
 t_dry=$(now)
 [[ $(field "['report']['new']" <<<"$DRY") == "$N" ]] || die "the dry run does not find $N new vendors: $(field "['report']['summary']" <<<"$DRY")"
 
 t1=$(now)
-LOCATION=$(curl -fs -b "$TMP/jar" -o /dev/null -w '%{redirect_url}' --data-urlencode "id=$DRY_ID" \
-  "http://127.0.0.1:$PORT/api/manage/import_apply") || die "the apply was refused"
+curl -fs -b "$TMP/jar" -D "$TMP/headers" -o /dev/null --data-urlencode "id=$DRY_ID" \
+  "http://127.0.0.1:$PORT/api/manage/import_apply" || die "the apply was refused"
+LOCATION=$(location)
 RUN_ID=${LOCATION##*/manage/import/}
 RUN=$(wait_done "$RUN_ID")
 t_apply=$(now)

@@ -12,10 +12,7 @@ use super::{
     FieldChange, ImportLine, ImportReport, ImportView, RowOutcome, MAX_FILE_BYTES, SHOWN_ROWS,
 };
 use crate::{
-    api::{
-        editor::{ssr as editor, VendorEdit},
-        evidence::ssr as evidence_ssr,
-    },
+    api::{editor::ssr as editor, evidence::ssr as evidence_ssr},
     domain::{
         forms::Courses,
         import::{self, CellError, Columns, Row, Sheet, SheetKind, MAX_ROWS},
@@ -357,9 +354,9 @@ fn fail(e: impl Into<AppError>) -> Refusal {
     Refusal::row(0, "", e.to_string())
 }
 
-fn changes_between(before: &VendorEdit, after: &VendorEdit) -> Vec<FieldChange> {
-    let b = serde_json::to_value(before).unwrap_or_default();
-    let a = serde_json::to_value(after).unwrap_or_default();
+/// Field by field, what a save changed: from the audit entry's before and after (the
+/// editor's snapshots as JSON), so nothing is read again.
+fn changes_between(b: &serde_json::Value, a: &serde_json::Value) -> Vec<FieldChange> {
     let text = |v: Option<&serde_json::Value>| match v {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Array(items)) => items
@@ -436,23 +433,29 @@ async fn vendor_row(
             value,
             audit: entries,
         }) => {
+            let null = serde_json::Value::Null;
+            let changes = entries
+                .first()
+                .map(|e| {
+                    changes_between(
+                        e.before.as_ref().unwrap_or(&null),
+                        e.after.as_ref().unwrap_or(&null),
+                    )
+                })
+                .unwrap_or_default();
             for e in entries {
                 audit::record(tx, actor, e).await.map_err(fail)?;
             }
-            let after = vendors::edit_row(tx, &value)
-                .await
-                .map_err(fail)?
-                .ok_or_else(|| fail(AppError::NotFound))?;
             Ok(match &before {
                 None => RowOutcome::New {
                     line: row.line,
                     slug: value,
-                    name: after.legal_name.clone(),
+                    name: draft.vendor.legal_name.clone(),
                 },
-                Some(b) => RowOutcome::Changed {
+                Some(_) => RowOutcome::Changed {
                     line: row.line,
                     slug: value,
-                    changes: changes_between(&editor::snapshot(b), &editor::snapshot(&after)),
+                    changes,
                 },
             })
         }
