@@ -14,7 +14,10 @@ use tracing_subscriber::{
 pub fn init(json: bool, instance: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // colours only on a terminal, never in a file or a collector's pipe
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     let instance = instance.to_string();
     let installed = if json {
         builder.event_format(JsonLine { instance }).try_init()

@@ -63,6 +63,9 @@ pub fn recorder() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Health checks: logged at `debug` when they answer 200.
+const PROBE_ROUTES: [&str; 2] = ["/healthz", "/readyz"];
+
 /// Sign-in calls whose refusals count as sign-in failures.
 const SIGN_IN_ROUTES: [&str; 2] = ["/api/login", "/api/login/verify"];
 
@@ -97,15 +100,13 @@ pub async fn observe(State(ops): State<Ops>, req: Request, next: Next) -> Respon
     if SIGN_IN_ROUTES.contains(&route.as_str()) && matches!(status, 401 | 429) {
         metrics::counter!("registry_sign_in_failures_total").increment(1);
     }
-    tracing::info!(
-        target: "registry::request",
-        request_id = %request_id,
-        method = %method,
-        route = %route,
-        status,
-        duration_ms = (seconds * 1e5).round() / 100.0,
-        "request"
-    );
+    let duration_ms = (seconds * 1e5).round() / 100.0;
+    if PROBE_ROUTES.contains(&route.as_str()) && status == 200 {
+        // a balancer asks twice a second: a good answer is not news
+        tracing::debug!(target: "registry::request", request_id = %request_id, method = %method, route = %route, status, duration_ms, "request");
+    } else {
+        tracing::info!(target: "registry::request", request_id = %request_id, method = %method, route = %route, status, duration_ms, "request");
+    }
     if ops.expose_instance_id {
         if let Ok(v) = HeaderValue::from_str(&ops.instance) {
             res.headers_mut().insert(INSTANCE_HEADER, v);

@@ -165,6 +165,18 @@ struct Cluster {
     _mail: tempfile::TempDir,
 }
 
+/// A failing phase panics: its processes must not outlive the test.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.haproxy.kill();
+        let _ = self.haproxy.wait();
+        for i in &mut self.instances {
+            let _ = i.child.kill();
+            let _ = i.child.wait();
+        }
+    }
+}
+
 impl Cluster {
     async fn stop(mut self) {
         let _ = self.haproxy.kill();

@@ -167,8 +167,16 @@ async fn json_logs_name_request_route_status_and_instance() {
         }
         seen.push(line);
     };
-    let res = reqwest::Client::new()
+    let client = reqwest::Client::new();
+    // a good health check is logged at debug only; the page is logged at info
+    let res = client
         .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let res = client
+        .get(format!("{base}/api/v1/changes"))
         .header("x-request-id", "it-request-42")
         .send()
         .await
@@ -180,7 +188,11 @@ async fn json_logs_name_request_route_status_and_instance() {
             .expect("a log line of the request");
         let v: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("a JSON line ({e}): {line}"));
-        if v["route"] == "/healthz" {
+        assert_ne!(
+            v["route"], "/healthz",
+            "a good health check is not logged at info"
+        );
+        if v["route"] == "/api/v1/changes" {
             break v;
         }
     };
