@@ -37,7 +37,6 @@ impl CountryCode {
     }
 }
 
-/// The English name of a code, if it is assigned.
 /// The ISO code of a country given by its code or its English name (any case).
 pub fn country_code(input: &str) -> Option<&'static str> {
     let s = input.trim();
@@ -47,6 +46,7 @@ pub fn country_code(input: &str) -> Option<&'static str> {
         .map(|(c, _)| *c)
 }
 
+/// The English name of a code, if it is assigned.
 pub fn country_name(code: &str) -> Option<&'static str> {
     COUNTRIES
         .binary_search_by(|(c, _)| (*c).cmp(code))
