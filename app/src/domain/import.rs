@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{
+    columns::EXPORT_COLUMNS,
     country::country_code,
     fields::FieldError,
     forms::{TrainingForm, VendorForm},
@@ -38,32 +39,11 @@ pub struct CellError {
     pub message: String,
 }
 
-/// Columns an import reads for vendors (the export's, less those computed from evidence).
-pub const VENDOR_COLUMNS: [&str; 19] = [
-    "legal_name",
-    "trading_name",
-    "slug",
-    "parent_company",
-    "registration_country",
-    "kind",
-    "work_location",
-    "purpose_category",
-    "purpose",
-    "services",
-    "processing_countries",
-    "data_categories",
-    "transfer_mechanism",
-    "announced_on",
-    "effective_on",
-    "removed_on",
-    "website",
-    "privacy_contact",
-    "status",
-];
-
 /// Export columns that are computed (from dates, evidence or the chain's own page), so an
-/// export imports back whole: they are read past without a note.
-pub const COMPUTED_COLUMNS: [&str; 6] = [
+/// export imports back whole: they are read past without a note. Every other export column
+/// is read.
+pub const COMPUTED_COLUMNS: [&str; 7] = [
+    "status",
     "compliance",
     "vpap_enrolled_since",
     "assurance_tier",
@@ -143,8 +123,13 @@ pub fn columns(header: &[String]) -> Result<(SheetKind, Columns, Vec<String>), S
     if kind == SheetKind::Vendors && !has("slug") && !has("legal_name") {
         return Err("The header lacks the column legal_name (or slug).".into());
     }
+    let vendor_columns: Vec<&str> = EXPORT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !COMPUTED_COLUMNS.contains(c))
+        .collect();
     let (known, required): (&[&str], &[&str]) = match kind {
-        SheetKind::Vendors => (&VENDOR_COLUMNS, &[]),
+        SheetKind::Vendors => (&vendor_columns, &[]),
         SheetKind::Training => (&TRAINING_COLUMNS, &TRAINING_COLUMNS),
     };
     let mut at = HashMap::new();
@@ -222,7 +207,7 @@ pub fn column_of(field: &str) -> &'static str {
         "services" => "services",
         "lifecycle" | "scope_effective_on" => "effective_on",
         "slug" => "slug",
-        other => VENDOR_COLUMNS
+        other => EXPORT_COLUMNS
             .iter()
             .copied()
             .find(|c| *c == other)

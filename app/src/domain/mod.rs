@@ -6,6 +6,7 @@ pub mod assurance;
 pub mod category;
 pub mod chain;
 pub mod changes;
+pub mod columns;
 pub mod compliance;
 pub mod country;
 pub mod dashboard;

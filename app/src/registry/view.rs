@@ -18,35 +18,9 @@ use crate::{
     store::{vendors::VendorRow, StoreResult},
 };
 
-/// The CSV header, in column order: the JSON keys are the same names.
-pub const COLUMNS: [&str; 25] = [
-    "legal_name",
-    "trading_name",
-    "slug",
-    "parent_company",
-    "registration_country",
-    "kind",
-    "work_location",
-    "purpose_category",
-    "purpose",
-    "services",
-    "processing_countries",
-    "data_categories",
-    "transfer_mechanism",
-    "status",
-    "announced_on",
-    "effective_on",
-    "removed_on",
-    "website",
-    "privacy_contact",
-    "compliance",
-    "vpap_enrolled_since",
-    "assurance_tier",
-    "certifications",
-    "bound_by_contract_to",
-    // columns are only ever added at the end
-    "sub_processors",
-];
+/// The CSV header, in column order: the JSON keys are the same names (kept in the domain,
+/// where the import reads the same columns back).
+pub use crate::domain::columns::EXPORT_COLUMNS as COLUMNS;
 
 /// Separator of multi-valued cells.
 pub const LIST_SEPARATOR: &str = "; ";

@@ -1,0 +1,32 @@
+//! The columns of the registry's CSV, workbook and JSON API, in order: what the export
+//! writes and the import reads back. Columns are only ever added at the end.
+
+/// The CSV header, in column order: the JSON keys are the same names.
+pub const EXPORT_COLUMNS: [&str; 25] = [
+    "legal_name",
+    "trading_name",
+    "slug",
+    "parent_company",
+    "registration_country",
+    "kind",
+    "work_location",
+    "purpose_category",
+    "purpose",
+    "services",
+    "processing_countries",
+    "data_categories",
+    "transfer_mechanism",
+    "status",
+    "announced_on",
+    "effective_on",
+    "removed_on",
+    "website",
+    "privacy_contact",
+    "compliance",
+    "vpap_enrolled_since",
+    "assurance_tier",
+    "certifications",
+    "bound_by_contract_to",
+    // columns are only ever added at the end
+    "sub_processors",
+];
