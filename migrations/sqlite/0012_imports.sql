@@ -1,5 +1,5 @@
 -- Bulk imports: the uploaded file (kept so a dry run can be applied as checked, by whichever
--- instance), who started it, and its report once done. A file is at most 10 MB.
+-- instance), who started it, and its report and summary once done. A file is at most 10 MB.
 CREATE TABLE imports (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     actor        TEXT NOT NULL,
@@ -9,6 +9,8 @@ CREATE TABLE imports (
     skip_refused INTEGER NOT NULL DEFAULT 0 CHECK (skip_refused IN (0, 1)),
     state        TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')),
     report       TEXT,
+    -- one line for the list of recent imports (the report can be megabytes)
+    summary      TEXT,
     created_at   TEXT NOT NULL,
     finished_at  TEXT
 );

@@ -14,12 +14,17 @@ pub struct ImportRow {
     pub skip_refused: i64,
     pub state: String,
     pub report: Option<String>,
+    pub summary: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
 }
 
 const COLUMNS: &str =
-    "id, actor, file_name, apply, skip_refused, state, report, created_at, finished_at";
+    "id, actor, file_name, apply, skip_refused, state, report, summary, created_at, finished_at";
+/// The same without the report: what a list of runs needs.
+const LISTED: &str =
+    "id, actor, file_name, apply, skip_refused, state, CAST(NULL AS TEXT) AS report, \
+     summary, created_at, finished_at";
 
 /// Record a run about to start on `content`; returns its id.
 pub async fn start(
@@ -43,16 +48,25 @@ pub async fn start(
     .await?)
 }
 
-/// The run is over: `done` (with its report) or `failed` (with the reason as its report).
-pub async fn finish(db: &Db, id: i64, state: &str, report: &str) -> StoreResult<()> {
+/// The run is over: `done` (with its report) or `failed` (with the reason as its report),
+/// and its one-line summary.
+pub async fn finish(
+    db: &Db,
+    id: i64,
+    state: &str,
+    (report, summary): (&str, &str),
+) -> StoreResult<()> {
     let mut tx = super::begin_write(db).await?;
-    sqlx::query("UPDATE imports SET state = $1, report = $2, finished_at = $3 WHERE id = $4")
-        .bind(state.to_string())
-        .bind(report.to_string())
-        .bind(now_utc())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE imports SET state = $1, report = $2, summary = $3, finished_at = $4 WHERE id = $5",
+    )
+    .bind(state.to_string())
+    .bind(report.to_string())
+    .bind(summary.to_string())
+    .bind(now_utc())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -76,10 +90,10 @@ pub async fn content(db: &Db, id: i64) -> StoreResult<Option<Vec<u8>>> {
     )
 }
 
-/// The latest imports, newest first.
+/// The latest imports, newest first, without their reports.
 pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<ImportRow>> {
     Ok(sqlx::query_as::<Any, ImportRow>(&format!(
-        "SELECT {COLUMNS} FROM imports ORDER BY id DESC LIMIT {limit}"
+        "SELECT {LISTED} FROM imports ORDER BY id DESC LIMIT {limit}"
     ))
     .fetch_all(&db.pool)
     .await?)

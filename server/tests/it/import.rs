@@ -229,6 +229,27 @@ async fn dry_runs_refusals_and_all_or_nothing(backend: Backend) {
     .await
     .expect("runs");
     assert_eq!(report["applied"], true, "{report:#}");
+    // the list of runs names each with its summary (kept apart from the report)
+    let list: serde_json::Value = app
+        .post_form("/api/manage/imports", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        list[0]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Imported: 1 new"),
+        "{list:#}"
+    );
+    assert!(
+        list[1]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Nothing written"),
+        "{list:#}"
+    );
     let after = fingerprint(&app).await;
     assert_eq!(after[0], before[0] + 1);
     assert_eq!(after[2], before[2] + 1, "its change event");

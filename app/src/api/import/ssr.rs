@@ -529,40 +529,46 @@ fn progress_map() -> &'static Mutex<HashMap<i64, (usize, usize)>> {
     MAP.get_or_init(Default::default)
 }
 
-/// Start a run of the stored import `id` in the background.
-fn spawn_run(db: Db, id: i64, file_name: String, content: Vec<u8>, actor: String, mode: Mode) {
+/// Run the stored import `id`, its file read, in the background.
+fn spawn_run(
+    db: Db,
+    id: i64,
+    file_name: String,
+    (sheets, notes): (Vec<Sheet>, Vec<String>),
+    actor: String,
+    mode: Mode,
+) {
     tokio::spawn(async move {
-        let result = match read_file(&file_name, &content) {
-            Err(m) => Err(m),
-            Ok((sheets, notes)) => {
-                let report_progress = move |done: usize, total: usize| {
-                    if let Ok(mut m) = progress_map().lock() {
-                        m.insert(id, (done, total));
-                    }
-                };
-                run(
-                    &db,
-                    (&file_name, &sheets, notes),
-                    &actor,
-                    mode,
-                    &report_progress,
-                )
-                .await
-                .map_err(|e| match e {
-                    AppError::Invalid(fields) => fields
-                        .into_iter()
-                        .map(|f| f.message)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    other => other.to_string(),
-                })
+        let report_progress = move |done: usize, total: usize| {
+            if let Ok(mut m) = progress_map().lock() {
+                m.insert(id, (done, total));
             }
         };
-        let (state, text) = match result {
-            Ok(report) => ("done", serde_json::to_string(&report).unwrap_or_default()),
-            Err(m) => ("failed", m),
+        let result = run(
+            &db,
+            (&file_name, &sheets, notes),
+            &actor,
+            mode,
+            &report_progress,
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(fields) => fields
+                .into_iter()
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        });
+        let (state, text, summary) = match result {
+            Ok(report) => (
+                "done",
+                serde_json::to_string(&report).unwrap_or_default(),
+                report.summary,
+            ),
+            Err(m) => ("failed", m.clone(), format!("Failed: {m}")),
         };
-        if let Err(e) = imports::finish(&db, id, state, &text).await {
+        if let Err(e) = imports::finish(&db, id, state, (&text, &summary)).await {
             tracing::error!(import = id, "cannot record the end of an import: {e}");
         }
         if let Ok(mut m) = progress_map().lock() {
@@ -572,7 +578,8 @@ fn spawn_run(db: Db, id: i64, file_name: String, content: Vec<u8>, actor: String
     });
 }
 
-/// Record a run of `content` and start it; returns its id.
+/// Read `content` (a file that cannot be read is refused at once, nothing stored), record
+/// the run and start it; returns its id. The file is read once, here.
 async fn start(
     db: &Db,
     actor: &str,
@@ -580,6 +587,7 @@ async fn start(
     content: Vec<u8>,
     mode: Mode,
 ) -> Result<i64, AppError> {
+    let read = read_file(file_name, &content).map_err(|m| AppError::invalid("file", m))?;
     let mut tx = begin_write(db).await?;
     let id = imports::start(
         &mut tx,
@@ -594,7 +602,7 @@ async fn start(
         db.clone(),
         id,
         file_name.to_string(),
-        content,
+        read,
         actor.to_string(),
         mode,
     );
@@ -639,8 +647,6 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
             "Choose a CSV or XLSX file to import.",
         ));
     };
-    // a file that cannot be read is refused at once, nothing stored
-    read_file(&name, &bytes).map_err(|m| AppError::invalid("file", m))?;
     start(
         &db,
         &who.email,
@@ -699,6 +705,7 @@ fn shown(mut r: imports::ImportRow) -> imports::ImportRow {
     if interrupted(&r) {
         r.state = "failed".into();
         r.report = Some(INTERRUPTED.into());
+        r.summary = Some(format!("Failed: {INTERRUPTED}"));
     }
     r
 }
@@ -723,13 +730,7 @@ fn trimmed(mut report: ImportReport) -> ImportReport {
 }
 
 fn summary_of(r: &imports::ImportRow) -> String {
-    match (r.state.as_str(), &r.report) {
-        ("done", Some(json)) => serde_json::from_str::<ImportReport>(json)
-            .map(|x| x.summary)
-            .unwrap_or_default(),
-        ("failed", Some(m)) => format!("Failed: {m}"),
-        _ => "Running…".into(),
-    }
+    r.summary.clone().unwrap_or_else(|| "Running…".into())
 }
 
 pub async fn load_imports() -> Result<Vec<ImportLine>, AppError> {
