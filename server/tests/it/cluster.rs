@@ -20,7 +20,7 @@ use std::{
 use app::store::Db;
 use sqlx::{Any, Connection};
 
-use crate::support::{fresh_database_url, postgres_admin_url, vendor_form_at, Backend};
+use crate::support::{cli, fresh_database_url, postgres_admin_url, vendor_form_at, Backend};
 
 const PASSWORD: &str = "cluster manager passphrase long";
 const HAPROXY_CFG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/haproxy.cfg");
@@ -34,29 +34,6 @@ fn free_port() -> u16 {
 
 fn server() -> Command {
     Command::new(env!("CARGO_BIN_EXE_server"))
-}
-
-/// A CLI command of the server on `url` that must succeed.
-fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
-    use std::io::Write;
-    let mut child = server()
-        .args(["--database-url", url])
-        .args(args)
-        .env("RUST_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("server runs");
-    if let (Some(mut s), Some(text)) = (child.stdin.take(), stdin) {
-        let _ = writeln!(s, "{text}");
-    }
-    let out = child.wait_with_output().expect("finishes");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 struct Instance {

@@ -13,7 +13,7 @@ use std::{
 
 use sqlx::Any;
 
-use crate::support::{fresh_database_url_for, Backend};
+use crate::support::{cli, fresh_database_url_for, Backend};
 
 const PASSWORD: &str = "tangerine voyage marble 41";
 const VENDOR: &str = "brightwater-hosting";
@@ -26,29 +26,6 @@ fn server() -> Command {
         std::env::temp_dir().join("registry-faults-mail"),
     );
     c
-}
-
-/// Run a CLI command of the server on `url` and insist it succeeds.
-fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
-    use std::io::Write;
-    let mut child = server()
-        .args(["--database-url", url])
-        .args(args)
-        .env("RUST_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("server runs");
-    if let (Some(mut s), Some(text)) = (child.stdin.take(), stdin) {
-        let _ = writeln!(s, "{text}");
-    }
-    let out = child.wait_with_output().expect("finishes");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Start `server serve` on a free port; returns the child and its base URL.

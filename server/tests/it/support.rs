@@ -529,3 +529,27 @@ pub fn challenge_cookie(res: &reqwest::Response) -> Option<String> {
 pub fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
     form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+/// Run a CLI command of the `server` binary on `url` and insist it succeeds.
+#[allow(dead_code)]
+pub fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--database-url", url])
+        .args(args)
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("server runs");
+    if let (Some(mut s), Some(text)) = (child.stdin.take(), stdin) {
+        let _ = writeln!(s, "{text}");
+    }
+    let out = child.wait_with_output().expect("finishes");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
