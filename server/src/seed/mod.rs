@@ -306,7 +306,7 @@ async fn seed_generated(
         services.push(Slug::parse(slug).map_err(|e| StoreError::Corrupt(e.0))?);
     }
     let mut rng = Lcg(42);
-    let mut first_slug: Option<(String, String)> = None;
+    let mut first_slug: Option<(String, String, String)> = None;
     for i in 0..count {
         let v = generated_vendor(i, &mut rng, &services, today, unique)?;
         let id = insert_vendor(&mut tx, &v).await?;
@@ -319,10 +319,14 @@ async fn seed_generated(
         if !unique {
             // vendor 1 has a chain of its own, so linking to it shows two levels
             if i == 1 {
-                first_slug = Some((v.slug.as_str().to_string(), v.legal_name.clone()));
+                first_slug = Some((
+                    v.slug.as_str().to_string(),
+                    v.legal_name.clone(),
+                    v.registration_country.as_str().to_string(),
+                ));
             }
             if let Some(first) = first_slug.clone() {
-                demo_chain(&mut tx, id, i, &v, (&first.0, &first.1)).await?;
+                demo_chain(&mut tx, id, i, &v, (&first.0, &first.1, &first.2)).await?;
             }
         }
     }
@@ -341,7 +345,7 @@ async fn demo_chain(
     id: i64,
     i: usize,
     v: &app::domain::vendor::NewVendor,
-    (first, first_name): (&str, &str),
+    (first, first_name, first_country): (&str, &str, &str),
 ) -> StoreResult<()> {
     use app::domain::chain::SubProcessor;
     if i % 4 != 1 {
@@ -375,7 +379,8 @@ async fn demo_chain(
     if i % 8 == 1 && v.slug.as_str() != first {
         list.push(SubProcessor {
             legal_name: first_name.to_string(),
-            country: "DE".into(),
+            // where that vendor is registered, so the link reads as the vendor does
+            country: first_country.into(),
             purpose: "Shared hosting platform".into(),
             categories: passed,
             since: NaiveDate::from_ymd_opt(2023, 6, 1),
