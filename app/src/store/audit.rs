@@ -40,6 +40,49 @@ pub async fn record(conn: &mut AnyConnection, actor: &str, c: Entry) -> StoreRes
     Ok(())
 }
 
+/// Record many changes by one actor, in order, a few hundred rows per statement (an import
+/// of thousands of rows would otherwise spend a round trip on each).
+pub async fn record_all(
+    conn: &mut AnyConnection,
+    actor: &str,
+    entries: Vec<Entry>,
+) -> StoreResult<()> {
+    const PER_STATEMENT: usize = 500;
+    let now = now_utc();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<Entry> = entries.by_ref().take(PER_STATEMENT).collect();
+        let rows = (0..chunk.len())
+            .map(|i| {
+                let b = 3 + i * 5;
+                format!(
+                    "($1, $2, ${b}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before_json, \
+             after_json) VALUES {rows}"
+        );
+        let mut q = sqlx::query(&sql).bind(now.clone()).bind(actor.to_string());
+        for c in chunk {
+            q = q
+                .bind(c.action.to_string())
+                .bind(c.entity.to_string())
+                .bind(c.entity_id)
+                .bind(c.before.map(|v| v.to_string()))
+                .bind(c.after.map(|v| v.to_string()));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct AuditRow {
     pub id: i64,

@@ -64,6 +64,15 @@ pub enum Backend {
     Postgres,
 }
 
+/// The backend of an open connection, for the few statements written differently for each.
+pub fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 /// A handle to the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]
 pub struct Db {

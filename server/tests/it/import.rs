@@ -274,6 +274,39 @@ async fn dry_runs_refusals_and_all_or_nothing(backend: Backend) {
     assert_eq!(report["rows"][0]["outcome"], "changed", "{report:#}");
     assert_eq!(report["rows"][0]["changes"][0]["column"], "purpose");
     assert_eq!(report["rows"][0]["changes"][0]["before"], "Relays mail");
+    // a file naming one vendor twice: the second row sees what the first wrote (the stored
+    // rows are read once, before the rows; a vendor written by the run is read again)
+    let before = fingerprint(&app).await;
+    let file = format!(
+        "legal_name,kind,work_location,purpose_category,purpose,registration_country,transfer_mechanism,services,processing_countries,data_categories,effective_on\n\
+         Twice Ltd,Third party,own_facilities,Infrastructure,First purpose,GB,SCCs,Backup,GB,Customer data,{0}\n\
+         Twice Ltd,Third party,own_facilities,Infrastructure,Second purpose,GB,SCCs,Backup,GB,Customer data,{0}\n",
+        plus(200)
+    );
+    let report = import(
+        &app,
+        &cookie,
+        ("twice.csv", file.into_bytes()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(report["applied"], true, "{report:#}");
+    assert_eq!(report["rows"][0]["outcome"], "new", "{report:#}");
+    assert_eq!(report["rows"][1]["outcome"], "changed", "{report:#}");
+    assert_eq!(report["rows"][1]["changes"][0]["before"], "First purpose");
+    let after = fingerprint(&app).await;
+    assert_eq!(after[0], before[0] + 1, "one vendor");
+    assert_eq!(after[3], before[3] + 2, "an audit row per accepted row");
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM vendors WHERE slug = 'twice-ltd' AND purpose = 'Second purpose' AND version = 2").await,
+        1
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM fanouts f JOIN change_events c ON c.id = f.change_event_id WHERE c.slug = 'twice-ltd'").await,
+        scalar(&app, "SELECT COUNT(*) FROM change_events WHERE slug = 'twice-ltd'").await,
+        "every event of the import is queued for the subscribers"
+    );
     app.stop().await;
 }
 

@@ -280,12 +280,10 @@ pub(crate) async fn save_in(
 ) -> Result<Written<String>, AppError> {
     let slug = draft.vendor.slug.as_str().to_string();
     let before = if form.is_new() {
-        if vendors::edit_row(tx, &slug).await?.is_some() {
-            return Err(taken(&slug));
-        }
         match vendors::insert_vendor(tx, &draft.vendor).await {
             Ok(_) => {}
-            // another save created it meanwhile (PostgreSQL lets both get here)
+            // the slug's unique index refuses it: a vendor of that name exists, or another
+            // save created it meanwhile
             Err(StoreError::Taken(_)) => return Err(taken(&slug)),
             Err(e) => return Err(e.into()),
         }

@@ -4,7 +4,7 @@
 //! it shows exactly what the apply will do, refusals of the notice rule included.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Mutex, OnceLock},
 };
 
@@ -243,7 +243,23 @@ pub async fn run(
     let mut tx = begin_write(db).await?;
     let names = services::service_names(&mut tx).await?;
     let notice = changes::notice_periods(&mut tx).await?;
+    let mut ctx = RowContext {
+        services: &services,
+        known: &known,
+        names: &names,
+        notice: &notice,
+        actor,
+        today,
+        stored: HashMap::new(),
+        written: HashSet::new(),
+        audit: Vec::new(),
+    };
     let mut done = 0;
+    // one savepoint, released and set again after each accepted row (one round trip), rolled
+    // back to after a refused one
+    sqlx::query("SAVEPOINT import_row")
+        .execute(&mut *tx)
+        .await?;
     for sheet in sheets {
         let (kind, cols, header_notes) = match import::columns(&sheet.header) {
             Ok(c) => c,
@@ -256,39 +272,33 @@ pub async fn run(
             Err(m) => return Err(AppError::invalid("file", m)),
         };
         report.notes.extend(header_notes);
+        if kind == SheetKind::Vendors {
+            let slugs: Vec<String> = sheet
+                .rows
+                .iter()
+                .map(|r| row_slug(r, &cols))
+                .filter(|s| !s.is_empty())
+                .collect();
+            ctx.stored
+                .extend(vendors::edit_rows(&mut tx, &slugs).await?);
+        }
         for row in &sheet.rows {
-            sqlx::query("SAVEPOINT import_row")
-                .execute(&mut *tx)
-                .await?;
             let outcome = match kind {
-                SheetKind::Vendors => {
-                    vendor_row(
-                        &mut tx,
-                        row,
-                        &cols,
-                        (&services, &known),
-                        actor,
-                        (&names, &notice),
-                        today,
-                    )
-                    .await
-                }
-                SheetKind::Training => {
-                    training_row(&mut tx, row, &cols, &courses, actor, today).await
-                }
+                SheetKind::Vendors => vendor_row(&mut tx, row, &cols, &mut ctx).await,
+                SheetKind::Training => training_row(&mut tx, row, &cols, &courses, &mut ctx).await,
             };
             let outcome = match outcome {
                 Ok(o) => {
-                    sqlx::query("RELEASE SAVEPOINT import_row")
-                        .execute(&mut *tx)
-                        .await?;
+                    // no arguments: sent as one simple query, both statements in one trip
+                    sqlx::Executor::execute(
+                        &mut *tx,
+                        "RELEASE SAVEPOINT import_row; SAVEPOINT import_row",
+                    )
+                    .await?;
                     o
                 }
                 Err(Refusal(errors)) => {
                     sqlx::query("ROLLBACK TO SAVEPOINT import_row")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("RELEASE SAVEPOINT import_row")
                         .execute(&mut *tx)
                         .await?;
                     RowOutcome::Refused {
@@ -328,6 +338,8 @@ pub async fn run(
             if report.refused == 1 { " is" } else { "s are" }
         );
     } else {
+        // the accepted rows' audit rows, in the order of the file, written together
+        audit::record_all(&mut tx, actor, std::mem::take(&mut ctx.audit)).await?;
         tx.commit().await?;
         report.applied = true;
         report.summary = format!("Imported: {counts}.");
@@ -390,35 +402,51 @@ fn changes_between(b: &serde_json::Value, a: &serde_json::Value) -> Vec<FieldCha
     out
 }
 
-async fn vendor_row(
-    tx: &mut AnyConnection,
-    row: &Row,
-    cols: &Columns,
-    (services, known): (&[(String, String)], &[String]),
-    actor: &str,
-    (names, notice): (
-        &HashMap<String, String>,
-        &crate::domain::changes::NoticePeriods,
-    ),
+/// What the rows of one run share: the lists a row is checked against, the notice rule's
+/// inputs, the stored rows of the file's vendors (read once, before the rows), the vendors a
+/// row of this run wrote (read again when another row names them) and the audit rows of the
+/// accepted rows, written together at the end.
+struct RowContext<'a> {
+    services: &'a [(String, String)],
+    known: &'a [String],
+    names: &'a HashMap<String, String>,
+    notice: &'a crate::domain::changes::NoticePeriods,
+    actor: &'a str,
     today: chrono::NaiveDate,
-) -> Result<RowOutcome, Refusal> {
-    // match by slug, or by the slug of the legal name
+    stored: HashMap<String, vendors::VendorEditRow>,
+    written: HashSet<String>,
+    audit: Vec<audit::Entry>,
+}
+
+/// The vendor a row is matched with: its slug, or the slug of its legal name.
+fn row_slug(row: &Row, cols: &Columns) -> String {
     let cell = |name: &str| import::cell(cols.get(row, name).unwrap_or("")).unwrap_or_default();
-    let slug = match cell("slug") {
+    match cell("slug") {
         s if !s.is_empty() => s,
         _ => Slug::from_name(&cell("legal_name"))
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
-    };
+    }
+}
+
+async fn vendor_row(
+    tx: &mut AnyConnection,
+    row: &Row,
+    cols: &Columns,
+    ctx: &mut RowContext<'_>,
+) -> Result<RowOutcome, Refusal> {
+    let slug = row_slug(row, cols);
     let before = if slug.is_empty() {
         None
-    } else {
+    } else if ctx.written.contains(&slug) {
         vendors::edit_row(tx, &slug).await.map_err(fail)?
+    } else {
+        ctx.stored.get(&slug).cloned()
     };
     let base = before.as_ref().map(editor::form_of).unwrap_or_default();
-    let form = import::vendor_form(row, cols, base, services, today).map_err(Refusal)?;
+    let form = import::vendor_form(row, cols, base, ctx.services, ctx.today).map_err(Refusal)?;
     let draft = form
-        .parse(known)
+        .parse(ctx.known)
         .map_err(|e| Refusal(import::cell_errors(row.line, e)))?;
     if let Some(b) = &before {
         if b.record().map_err(fail)?.same_as(&draft.vendor) {
@@ -428,7 +456,7 @@ async fn vendor_row(
             });
         }
     }
-    match editor::save_in(tx, &form, &draft, actor, (names, notice)).await {
+    match editor::save_in(tx, &form, &draft, ctx.actor, (ctx.names, ctx.notice)).await {
         Ok(Written::Done {
             value,
             audit: entries,
@@ -443,9 +471,8 @@ async fn vendor_row(
                     )
                 })
                 .unwrap_or_default();
-            for e in entries {
-                audit::record(tx, actor, e).await.map_err(fail)?;
-            }
+            ctx.audit.extend(entries);
+            ctx.written.insert(value.clone());
             Ok(match &before {
                 None => RowOutcome::New {
                     line: row.line,
@@ -474,9 +501,9 @@ async fn training_row(
     row: &Row,
     cols: &Columns,
     courses: &Courses,
-    _actor: &str,
-    today: chrono::NaiveDate,
+    ctx: &mut RowContext<'_>,
 ) -> Result<RowOutcome, Refusal> {
+    let today = ctx.today;
     let form = import::training_form(row, cols).map_err(Refusal)?;
     let record = form.parse(courses, today).map_err(|errors| {
         Refusal(
@@ -508,7 +535,7 @@ async fn training_row(
         .map_err(fail)?
     {
         Some(entry) => {
-            audit::record(tx, _actor, entry).await.map_err(fail)?;
+            ctx.audit.push(entry);
             Ok(RowOutcome::Training {
                 line: row.line,
                 vendor: vendor.slug,

@@ -15,7 +15,7 @@ use crate::{
         vendor::{NewVendor, PurposeCategory, TransferMechanism, VendorKind, WorkLocation},
         CountryCode, DataCategory, Lifecycle, Slug,
     },
-    store::{now_utc, StoreError, StoreResult},
+    store::{backend_of, now_utc, Backend, StoreError, StoreResult},
 };
 
 /// A vendor's stored fields as an editing form shows them (codes, not labels).
@@ -123,6 +123,31 @@ pub async fn edit_row(conn: &mut AnyConnection, slug: &str) -> StoreResult<Optio
     )
 }
 
+/// The editing rows of the vendors with these slugs (those that exist), by slug: a few
+/// hundred slugs per query, for an import that would otherwise read them one by one.
+pub async fn edit_rows(
+    conn: &mut AnyConnection,
+    slugs: &[String],
+) -> StoreResult<HashMap<String, VendorEditRow>> {
+    const PER_QUERY: usize = 500;
+    let mut rows = HashMap::new();
+    for chunk in slugs.chunks(PER_QUERY) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = edit_select(&format!("v.slug IN ({marks})"));
+        let mut q = sqlx::query_as::<Any, VendorEditRow>(&sql);
+        for slug in chunk {
+            q = q.bind(slug.clone());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            rows.insert(row.slug.clone(), row);
+        }
+    }
+    Ok(rows)
+}
+
 /// Announced vendors that have no change event yet (data from before change events existed).
 pub async fn announced_without_history(
     conn: &mut AnyConnection,
@@ -140,73 +165,166 @@ fn date(d: Option<NaiveDate>) -> Option<String> {
 }
 
 /// Insert a vendor and its links on an open connection or transaction; returns its id.
+/// On PostgreSQL the vendor and its links go in one statement (one round trip, which an
+/// import of thousands of rows feels); SQLite, in process, takes one per table.
 pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResult<i64> {
     let now = now_utc();
-    let id: i64 = sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO vendors (slug, legal_name, trading_name, parent_company, \
-         registration_country, website, privacy_contact, kind, work_location, purpose_category, \
-         purpose, transfer_mechanism, announced_on, effective_on, removed_on, search_text, \
-         version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17) \
-         RETURNING id",
-    )
-    .bind(v.slug.as_str().to_string())
-    .bind(v.legal_name.clone())
-    .bind(v.trading_name.clone())
-    .bind(v.parent_company.clone())
-    .bind(v.registration_country.as_str().to_string())
-    .bind(v.website.clone())
-    .bind(v.privacy_contact.clone())
-    .bind(v.kind.code())
-    .bind(v.work_location.code())
-    .bind(v.purpose_category.code())
-    .bind(v.purpose.clone())
-    .bind(v.transfer_mechanism.code())
-    .bind(date(v.lifecycle.announced_on))
-    .bind(date(v.lifecycle.effective_on))
-    .bind(date(v.lifecycle.removed_on))
-    .bind(v.search_text())
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| StoreError::taken_as(e, "slug"))?;
-    insert_links(conn, id, v).await?;
+    let services: Vec<String> = v.services.iter().map(|s| s.as_str().to_string()).collect();
+    let postgres = backend_of(conn) == Backend::Postgres;
+    let sql = if postgres {
+        // after the vendor's 17: services, then countries, then categories
+        let list = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("(${i}::text)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (ns, nc, nd) = (services.len(), v.countries.len(), v.categories.len());
+        let mut sql = format!("WITH v AS ({INSERT_VENDOR} RETURNING id)");
+        if ns > 0 {
+            sql += &format!(
+                ", s AS (INSERT INTO vendor_services (vendor_id, service_id) \
+                 SELECT v.id, s.id FROM v, services s \
+                 WHERE s.slug IN ({}) RETURNING 1)",
+                (18..18 + ns)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if nc > 0 {
+            sql += &format!(
+                ", c AS (INSERT INTO vendor_countries (vendor_id, country_code) \
+                 SELECT v.id, l.x FROM v, (VALUES {}) AS l(x))",
+                list(18 + ns, nc)
+            );
+        }
+        if nd > 0 {
+            sql += &format!(
+                ", d AS (INSERT INTO vendor_data_categories (vendor_id, category_code) \
+                 SELECT v.id, l.x FROM v, (VALUES {}) AS l(x))",
+                list(18 + ns + nc, nd)
+            );
+        }
+        let linked = if ns > 0 {
+            "(SELECT count(*) FROM s)"
+        } else {
+            "CAST(0 AS BIGINT)"
+        };
+        sql + &format!(" SELECT v.id, {linked} FROM v")
+    } else {
+        format!("{INSERT_VENDOR} RETURNING id, CAST(0 AS BIGINT)")
+    };
+    let mut q = sqlx::query_as::<Any, (i64, i64)>(&sql)
+        .bind(v.slug.as_str().to_string())
+        .bind(v.legal_name.clone())
+        .bind(v.trading_name.clone())
+        .bind(v.parent_company.clone())
+        .bind(v.registration_country.as_str().to_string())
+        .bind(v.website.clone())
+        .bind(v.privacy_contact.clone())
+        .bind(v.kind.code())
+        .bind(v.work_location.code())
+        .bind(v.purpose_category.code())
+        .bind(v.purpose.clone())
+        .bind(v.transfer_mechanism.code())
+        .bind(date(v.lifecycle.announced_on))
+        .bind(date(v.lifecycle.effective_on))
+        .bind(date(v.lifecycle.removed_on))
+        .bind(v.search_text())
+        .bind(now);
+    if postgres {
+        for s in &services {
+            q = q.bind(s.clone());
+        }
+        for c in &v.countries {
+            q = q.bind(c.as_str().to_string());
+        }
+        for c in &v.categories {
+            q = q.bind(c.code());
+        }
+    }
+    let (id, linked) = q
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| StoreError::taken_as(e, "slug"))?;
+    if postgres {
+        check_services_linked(linked, &services)?;
+    } else {
+        insert_links(conn, id, v).await?;
+    }
     Ok(id)
 }
 
-/// Link a vendor to its services (by slug), processing countries and data categories.
+const INSERT_VENDOR: &str = "INSERT INTO vendors (slug, legal_name, trading_name, \
+    parent_company, registration_country, website, privacy_contact, kind, work_location, \
+    purpose_category, purpose, transfer_mechanism, announced_on, effective_on, removed_on, \
+    search_text, version, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)";
+
+/// Every service a vendor names exists (the form checked them against the list; a service
+/// removed meanwhile is a store error, not a silent drop).
+fn check_services_linked(linked: i64, services: &[String]) -> StoreResult<()> {
+    let mut wanted = services.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    if usize::try_from(linked).ok() != Some(wanted.len()) {
+        return Err(StoreError::Corrupt(format!(
+            "not every service of {wanted:?} exists"
+        )));
+    }
+    Ok(())
+}
+
+/// `($1, $2), ($1, $3), ...`: `n` rows of `$1` and one more value each.
+fn rows_after_first(n: usize) -> String {
+    (2..n + 2)
+        .map(|i| format!("($1, ${i})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Link a vendor to its services (by slug), processing countries and data categories: one
+/// statement per table.
 async fn insert_links(conn: &mut AnyConnection, id: i64, v: &NewVendor) -> StoreResult<()> {
-    for s in &v.services {
-        let linked = sqlx::query(
+    if !v.services.is_empty() {
+        let services: Vec<String> = v.services.iter().map(|s| s.as_str().to_string()).collect();
+        let marks = (2..services.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
             "INSERT INTO vendor_services (vendor_id, service_id) \
-             SELECT $1, id FROM services WHERE slug = $2",
-        )
-        .bind(id)
-        .bind(s.as_str().to_string())
-        .execute(&mut *conn)
-        .await?;
-        if linked.rows_affected() != 1 {
-            return Err(StoreError::Corrupt(format!(
-                "no service with the slug {:?}",
-                s.as_str()
-            )));
+             SELECT $1, id FROM services WHERE slug IN ({marks})"
+        );
+        let mut q = sqlx::query(&sql).bind(id);
+        for s in &services {
+            q = q.bind(s.clone());
         }
+        let linked = q.execute(&mut *conn).await?.rows_affected();
+        check_services_linked(i64::try_from(linked).unwrap_or(-1), &services)?;
     }
-    for c in &v.countries {
-        sqlx::query("INSERT INTO vendor_countries (vendor_id, country_code) VALUES ($1, $2)")
-            .bind(id)
-            .bind(c.as_str().to_string())
-            .execute(&mut *conn)
-            .await?;
+    if !v.countries.is_empty() {
+        let sql = format!(
+            "INSERT INTO vendor_countries (vendor_id, country_code) VALUES {}",
+            rows_after_first(v.countries.len())
+        );
+        let mut q = sqlx::query(&sql).bind(id);
+        for c in &v.countries {
+            q = q.bind(c.as_str().to_string());
+        }
+        q.execute(&mut *conn).await?;
     }
-    for c in &v.categories {
-        sqlx::query(
-            "INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES ($1, $2)",
-        )
-        .bind(id)
-        .bind(c.code())
-        .execute(&mut *conn)
-        .await?;
+    if !v.categories.is_empty() {
+        let sql = format!(
+            "INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES {}",
+            rows_after_first(v.categories.len())
+        );
+        let mut q = sqlx::query(&sql).bind(id);
+        for c in &v.categories {
+            q = q.bind(c.code());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 
 mod edit;
 
-pub use edit::{announced_without_history, edit_row, insert_vendor, update_vendor, VendorEditRow};
+pub use edit::{
+    announced_without_history, edit_row, edit_rows, insert_vendor, update_vendor, VendorEditRow,
+};
 
 use chrono::NaiveDate;
 use sqlx::{Any, FromRow};
