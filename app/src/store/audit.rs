@@ -40,18 +40,41 @@ pub async fn record(conn: &mut AnyConnection, actor: &str, c: Entry) -> StoreRes
     Ok(())
 }
 
+/// An entry ready to be written, its snapshots serialised: what a long run (an import of
+/// thousands of rows) holds until it writes them, a fraction of the memory of the JSON values.
+#[derive(Debug, Clone)]
+pub struct Serialized {
+    action: &'static str,
+    entity: &'static str,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl From<Entry> for Serialized {
+    fn from(e: Entry) -> Self {
+        Serialized {
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            before: e.before.map(|v| v.to_string()),
+            after: e.after.map(|v| v.to_string()),
+        }
+    }
+}
+
 /// Record many changes by one actor, in order, a few hundred rows per statement (an import
 /// of thousands of rows would otherwise spend a round trip on each).
 pub async fn record_all(
     conn: &mut AnyConnection,
     actor: &str,
-    entries: Vec<Entry>,
+    entries: Vec<Serialized>,
 ) -> StoreResult<()> {
     const PER_STATEMENT: usize = 500;
     let now = now_utc();
     let mut entries = entries.into_iter().peekable();
     while entries.peek().is_some() {
-        let chunk: Vec<Entry> = entries.by_ref().take(PER_STATEMENT).collect();
+        let chunk: Vec<Serialized> = entries.by_ref().take(PER_STATEMENT).collect();
         let rows = (0..chunk.len())
             .map(|i| {
                 let b = 3 + i * 5;
@@ -75,8 +98,8 @@ pub async fn record_all(
                 .bind(c.action.to_string())
                 .bind(c.entity.to_string())
                 .bind(c.entity_id)
-                .bind(c.before.map(|v| v.to_string()))
-                .bind(c.after.map(|v| v.to_string()));
+                .bind(c.before)
+                .bind(c.after);
         }
         q.execute(&mut *conn).await?;
     }

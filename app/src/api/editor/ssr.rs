@@ -279,15 +279,14 @@ pub(crate) async fn save_in(
     (names, notice): (&HashMap<String, String>, &NoticePeriods),
 ) -> Result<Written<String>, AppError> {
     let slug = draft.vendor.slug.as_str().to_string();
-    let before = if form.is_new() {
-        match vendors::insert_vendor(tx, &draft.vendor).await {
-            Ok(_) => {}
+    let (before, after) = if form.is_new() {
+        match vendors::insert_vendor_row(tx, &draft.vendor).await {
+            Ok(after) => (None, after),
             // the slug's unique index refuses it: a vendor of that name exists, or another
             // save created it meanwhile
             Err(StoreError::Taken(_)) => return Err(taken(&slug)),
             Err(e) => return Err(e.into()),
         }
-        None
     } else {
         let before = vendors::edit_row(tx, &slug)
             .await?
@@ -299,11 +298,11 @@ pub(crate) async fn save_in(
                 version: Some(before.version),
             });
         }
-        Some(before)
+        let after = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        (Some(before), after)
     };
-    let after = vendors::edit_row(tx, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
     record_change_events(
         tx,
         actor,

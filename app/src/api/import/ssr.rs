@@ -252,12 +252,12 @@ pub async fn run(
         today,
         stored: HashMap::new(),
         written: HashSet::new(),
+        added: Vec::new(),
+        apply: mode.apply,
         audit: Vec::new(),
     };
     let mut done = 0;
-    // one savepoint, released and set again after each accepted row (one round trip), rolled
-    // back to after a refused one
-    sqlx::query("SAVEPOINT import_row")
+    sqlx::query("SAVEPOINT import_group")
         .execute(&mut *tx)
         .await?;
     for sheet in sheets {
@@ -282,44 +282,28 @@ pub async fn run(
             ctx.stored
                 .extend(vendors::edit_rows(&mut tx, &slugs).await?);
         }
-        for row in &sheet.rows {
-            let outcome = match kind {
-                SheetKind::Vendors => vendor_row(&mut tx, row, &cols, &mut ctx).await,
-                SheetKind::Training => training_row(&mut tx, row, &cols, &courses, &mut ctx).await,
-            };
-            let outcome = match outcome {
-                Ok(o) => {
-                    // no arguments: sent as one simple query, both statements in one trip
-                    sqlx::Executor::execute(
-                        &mut *tx,
-                        "RELEASE SAVEPOINT import_row; SAVEPOINT import_row",
-                    )
-                    .await?;
-                    o
-                }
-                Err(Refusal(errors)) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT import_row")
-                        .execute(&mut *tx)
-                        .await?;
-                    RowOutcome::Refused {
-                        line: row.line,
-                        errors,
+        let sheet_rows = SheetRows {
+            kind,
+            cols: &cols,
+            courses: &courses,
+        };
+        for group in sheet.rows.chunks(GROUP) {
+            let outcomes = run_group(&mut tx, &sheet_rows, group, &mut ctx).await?;
+            for outcome in outcomes {
+                match &outcome {
+                    RowOutcome::New { .. } => report.new += 1,
+                    RowOutcome::Changed { .. } => report.changed += 1,
+                    RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => {
+                        report.unchanged += 1
                     }
+                    RowOutcome::Refused { .. } => report.refused += 1,
+                    RowOutcome::Training { .. } => report.training += 1,
                 }
-            };
-            match &outcome {
-                RowOutcome::New { .. } => report.new += 1,
-                RowOutcome::Changed { .. } => report.changed += 1,
-                RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => {
-                    report.unchanged += 1
+                report.rows.push(outcome);
+                done += 1;
+                if done % PROGRESS_EVERY == 0 || done == total {
+                    progress(done, total);
                 }
-                RowOutcome::Refused { .. } => report.refused += 1,
-                RowOutcome::Training { .. } => report.training += 1,
-            }
-            report.rows.push(outcome);
-            done += 1;
-            if done % PROGRESS_EVERY == 0 || done == total {
-                progress(done, total);
             }
         }
     }
@@ -345,6 +329,86 @@ pub async fn run(
         report.summary = format!("Imported: {counts}.");
     }
     Ok(report)
+}
+
+/// Rows run between two savepoints. A group runs without a savepoint per row (one round
+/// trip a row fewer) until a row is refused; then the group is rolled back and run again a
+/// row at a time, each in a savepoint of its own, so the refused row alone is left out. The
+/// rows see the same data both times, so they come to the same outcomes.
+const GROUP: usize = 50;
+
+/// What the rows of one sheet are run with.
+struct SheetRows<'a> {
+    kind: SheetKind,
+    cols: &'a Columns,
+    courses: &'a Courses,
+}
+
+async fn run_row(
+    tx: &mut AnyConnection,
+    sheet: &SheetRows<'_>,
+    row: &Row,
+    ctx: &mut RowContext<'_>,
+) -> Result<RowOutcome, Refusal> {
+    match sheet.kind {
+        SheetKind::Vendors => vendor_row(tx, row, sheet.cols, ctx).await,
+        SheetKind::Training => training_row(tx, row, sheet.cols, sheet.courses, ctx).await,
+    }
+}
+
+/// Run one group of rows (see [`GROUP`]); the savepoint `import_group` is set before and
+/// after it.
+async fn run_group(
+    tx: &mut AnyConnection,
+    sheet: &SheetRows<'_>,
+    group: &[Row],
+    ctx: &mut RowContext<'_>,
+) -> Result<Vec<RowOutcome>, AppError> {
+    // no arguments: sent as one simple query, both statements in one trip
+    const NEXT: &str = "RELEASE SAVEPOINT import_group; SAVEPOINT import_group";
+    let mark = ctx.mark();
+    let mut outcomes = Vec::with_capacity(group.len());
+    for row in group {
+        match run_row(tx, sheet, row, ctx).await {
+            Ok(o) => outcomes.push(o),
+            Err(_) => break,
+        }
+    }
+    if outcomes.len() == group.len() {
+        sqlx::Executor::execute(&mut *tx, NEXT).await?;
+        return Ok(outcomes);
+    }
+    sqlx::query("ROLLBACK TO SAVEPOINT import_group")
+        .execute(&mut *tx)
+        .await?;
+    ctx.back_to(mark);
+    outcomes.clear();
+    for row in group {
+        sqlx::query("SAVEPOINT import_row")
+            .execute(&mut *tx)
+            .await?;
+        match run_row(tx, sheet, row, ctx).await {
+            Ok(o) => {
+                sqlx::query("RELEASE SAVEPOINT import_row")
+                    .execute(&mut *tx)
+                    .await?;
+                outcomes.push(o);
+            }
+            Err(Refusal(errors)) => {
+                sqlx::Executor::execute(
+                    &mut *tx,
+                    "ROLLBACK TO SAVEPOINT import_row; RELEASE SAVEPOINT import_row",
+                )
+                .await?;
+                outcomes.push(RowOutcome::Refused {
+                    line: row.line,
+                    errors,
+                });
+            }
+        }
+    }
+    sqlx::Executor::execute(&mut *tx, NEXT).await?;
+    Ok(outcomes)
 }
 
 /// A refused row: its cells' errors.
@@ -415,7 +479,26 @@ struct RowContext<'a> {
     today: chrono::NaiveDate,
     stored: HashMap<String, vendors::VendorEditRow>,
     written: HashSet<String>,
-    audit: Vec<audit::Entry>,
+    /// The slugs of `written` in the order they were added (to take a group's back).
+    added: Vec<String>,
+    /// Whether the run may commit: a dry run holds no audit rows.
+    apply: bool,
+    audit: Vec<audit::Serialized>,
+}
+
+impl RowContext<'_> {
+    /// Where the run is: to come back to when a group is rolled back.
+    fn mark(&self) -> (usize, usize) {
+        (self.added.len(), self.audit.len())
+    }
+
+    /// Forget what the rows since `mark` wrote (the database has rolled them back).
+    fn back_to(&mut self, (added, audit): (usize, usize)) {
+        for slug in self.added.drain(added..) {
+            self.written.remove(&slug);
+        }
+        self.audit.truncate(audit);
+    }
 }
 
 /// The vendor a row is matched with: its slug, or the slug of its legal name.
@@ -471,8 +554,13 @@ async fn vendor_row(
                     )
                 })
                 .unwrap_or_default();
-            ctx.audit.extend(entries);
-            ctx.written.insert(value.clone());
+            if ctx.apply {
+                ctx.audit
+                    .extend(entries.into_iter().map(audit::Serialized::from));
+            }
+            if ctx.written.insert(value.clone()) {
+                ctx.added.push(value.clone());
+            }
             Ok(match &before {
                 None => RowOutcome::New {
                     line: row.line,
@@ -535,7 +623,9 @@ async fn training_row(
         .map_err(fail)?
     {
         Some(entry) => {
-            ctx.audit.push(entry);
+            if ctx.apply {
+                ctx.audit.push(entry.into());
+            }
             Ok(RowOutcome::Training {
                 line: row.line,
                 vendor: vendor.slug,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sqlx::{Any, AnyConnection, FromRow};
+use sqlx::{Any, AnyConnection, FromRow, Row};
 
 use super::{day, words, FIELDS, SCOPE_LISTS};
 use crate::{
@@ -165,57 +165,103 @@ fn date(d: Option<NaiveDate>) -> Option<String> {
 }
 
 /// Insert a vendor and its links on an open connection or transaction; returns its id.
-/// On PostgreSQL the vendor and its links go in one statement (one round trip, which an
-/// import of thousands of rows feels); SQLite, in process, takes one per table.
 pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResult<i64> {
+    Ok(insert(conn, v, false).await?.0)
+}
+
+/// Insert a vendor and its links, and read back its editing row (what a save records as
+/// "after"). On PostgreSQL the vendor, its links and the row it reads back are one statement
+/// (one round trip, which an import of thousands of rows feels); SQLite, in process, takes
+/// one per table and a read.
+pub async fn insert_vendor_row(
+    conn: &mut AnyConnection,
+    v: &NewVendor,
+) -> StoreResult<VendorEditRow> {
+    match insert(conn, v, true).await? {
+        (_, Some(row)) => Ok(row),
+        (_, None) => edit_row(conn, v.slug.as_str())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("vendor {} vanished", v.slug.as_str()))),
+    }
+}
+
+/// The vendor's own columns as an insert returns them (the names of [`FIELDS`]).
+const RETURNED: &str = "id, version, slug, legal_name, trading_name, parent_company, \
+    registration_country, website, privacy_contact, kind, work_location, purpose_category, \
+    purpose, transfer_mechanism, announced_on, effective_on, removed_on, sub_processors";
+
+/// The insert: its id, and on PostgreSQL when `with_row` the editing row read back by the
+/// same statement.
+async fn insert(
+    conn: &mut AnyConnection,
+    v: &NewVendor,
+    with_row: bool,
+) -> StoreResult<(i64, Option<VendorEditRow>)> {
     let now = now_utc();
     let services: Vec<String> = v.services.iter().map(|s| s.as_str().to_string()).collect();
     let postgres = backend_of(conn) == Backend::Postgres;
     let sql = if postgres {
         // after the vendor's 17: services, then countries, then categories
-        let list = |from: usize, n: usize| {
-            (from..from + n)
-                .map(|i| format!("(${i}::text)"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let marks = |from: usize, n: usize, each: &dyn Fn(usize) -> String| {
+            (from..from + n).map(each).collect::<Vec<_>>().join(", ")
         };
         let (ns, nc, nd) = (services.len(), v.countries.len(), v.categories.len());
-        let mut sql = format!("WITH v AS ({INSERT_VENDOR} RETURNING id)");
+        let countries = marks(18 + ns, nc, &|i| format!("(${i}::text)"));
+        let categories = marks(18 + ns + nc, nd, &|i| format!("(${i}::text)"));
+        let mut sql = format!("WITH v AS ({INSERT_VENDOR} RETURNING {RETURNED})");
         if ns > 0 {
             sql += &format!(
                 ", s AS (INSERT INTO vendor_services (vendor_id, service_id) \
-                 SELECT v.id, s.id FROM v, services s \
-                 WHERE s.slug IN ({}) RETURNING 1)",
-                (18..18 + ns)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                 SELECT v.id, s.id FROM v, services s WHERE s.slug IN ({}) \
+                 RETURNING service_id)",
+                marks(18, ns, &|i| format!("${i}"))
             );
         }
         if nc > 0 {
             sql += &format!(
                 ", c AS (INSERT INTO vendor_countries (vendor_id, country_code) \
-                 SELECT v.id, l.x FROM v, (VALUES {}) AS l(x))",
-                list(18 + ns, nc)
+                 SELECT v.id, l.x FROM v, (VALUES {countries}) AS l(x))"
             );
         }
         if nd > 0 {
             sql += &format!(
                 ", d AS (INSERT INTO vendor_data_categories (vendor_id, category_code) \
-                 SELECT v.id, l.x FROM v, (VALUES {}) AS l(x))",
-                list(18 + ns + nc, nd)
+                 SELECT v.id, l.x FROM v, (VALUES {categories}) AS l(x))"
             );
         }
-        let linked = if ns > 0 {
-            "(SELECT count(*) FROM s)"
-        } else {
-            "CAST(0 AS BIGINT)"
+        let null = "CAST(NULL AS TEXT)".to_string();
+        // the lists as the editing row's subqueries aggregate them (same order, same NULL)
+        let listed = |n: usize, values: &str| {
+            if n == 0 {
+                null.clone()
+            } else {
+                format!("(SELECT string_agg(l.x, ' ' ORDER BY l.x) FROM (VALUES {values}) AS l(x))")
+            }
         };
-        sql + &format!(" SELECT v.id, {linked} FROM v")
+        let (linked, service_slugs) = if ns > 0 {
+            (
+                "(SELECT count(*) FROM s)".to_string(),
+                "(SELECT string_agg(sv.slug, ' ' ORDER BY sv.slug) FROM s \
+                 JOIN services sv ON sv.id = s.service_id)"
+                    .to_string(),
+            )
+        } else {
+            ("CAST(0 AS BIGINT)".to_string(), null.clone())
+        };
+        if with_row {
+            sql + &format!(
+                " SELECT {FIELDS}, {service_slugs} AS services, {} AS countries, \
+                 {} AS categories, {linked} AS linked FROM v",
+                listed(nc, &countries),
+                listed(nd, &categories)
+            )
+        } else {
+            sql + &format!(" SELECT v.id AS id, {linked} AS linked FROM v")
+        }
     } else {
-        format!("{INSERT_VENDOR} RETURNING id, CAST(0 AS BIGINT)")
+        format!("{INSERT_VENDOR} RETURNING id AS id, CAST(0 AS BIGINT) AS linked")
     };
-    let mut q = sqlx::query_as::<Any, (i64, i64)>(&sql)
+    let mut q = sqlx::query(&sql)
         .bind(v.slug.as_str().to_string())
         .bind(v.legal_name.clone())
         .bind(v.trading_name.clone())
@@ -244,16 +290,22 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
             q = q.bind(c.code());
         }
     }
-    let (id, linked) = q
+    let row = q
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| StoreError::taken_as(e, "slug"))?;
-    if postgres {
-        check_services_linked(linked, &services)?;
-    } else {
+    let id: i64 = row.try_get("id")?;
+    if !postgres {
         insert_links(conn, id, v).await?;
+        return Ok((id, None));
     }
-    Ok(id)
+    check_services_linked(row.try_get("linked")?, &services)?;
+    let edit = if with_row {
+        Some(VendorEditRow::from_row(&row)?)
+    } else {
+        None
+    };
+    Ok((id, edit))
 }
 
 const INSERT_VENDOR: &str = "INSERT INTO vendors (slug, legal_name, trading_name, \

@@ -5,7 +5,8 @@
 mod edit;
 
 pub use edit::{
-    announced_without_history, edit_row, edit_rows, insert_vendor, update_vendor, VendorEditRow,
+    announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row,
+    update_vendor, VendorEditRow,
 };
 
 use chrono::NaiveDate;
