@@ -36,9 +36,10 @@ async function axeScan(page: Page) {
   expect(summary, 'accessibility violations').toEqual([]);
 }
 
-/** With JavaScript on, wait until the page is hydrated so clicks are handled in-page. */
+/** With JavaScript on (the `js` and `manage` projects), wait until the page is hydrated so
+ * clicks are handled in-page and typed values are not replaced by hydration. */
 export async function ready(page: Page, testInfo: TestInfo) {
-  if (testInfo.project.name === 'js') {
+  if (testInfo.project.use.javaScriptEnabled !== false) {
     await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   }
 }

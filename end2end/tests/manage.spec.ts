@@ -59,6 +59,7 @@ async function signIn(page: Page, role: string, next = '/manage') {
     }
   }
   await expect(page).toHaveURL(new RegExp(`${next.replace(/\//g, '\\/')}$`));
+  await ready(page, test.info());
 }
 
 test('a signed-out visitor of /manage is sent to sign in, and a wrong password gets the generic message', async ({ page }) => {
