@@ -24,20 +24,7 @@ pub fn json<T: Serialize>(value: &T) -> StoreResult<serde_json::Value> {
 }
 
 pub async fn record(conn: &mut AnyConnection, actor: &str, c: Entry) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(now_utc())
-    .bind(actor.to_string())
-    .bind(c.action.to_string())
-    .bind(c.entity.to_string())
-    .bind(c.entity_id)
-    .bind(c.before.map(|v| v.to_string()))
-    .bind(c.after.map(|v| v.to_string()))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    record_all(conn, actor, vec![c.into()]).await
 }
 
 /// An entry ready to be written, its snapshots serialised: what a long run (an import of

@@ -261,24 +261,7 @@ async fn insert(
     } else {
         format!("{INSERT_VENDOR} RETURNING id AS id, CAST(0 AS BIGINT) AS linked")
     };
-    let mut q = sqlx::query(&sql)
-        .bind(v.slug.as_str().to_string())
-        .bind(v.legal_name.clone())
-        .bind(v.trading_name.clone())
-        .bind(v.parent_company.clone())
-        .bind(v.registration_country.as_str().to_string())
-        .bind(v.website.clone())
-        .bind(v.privacy_contact.clone())
-        .bind(v.kind.code())
-        .bind(v.work_location.code())
-        .bind(v.purpose_category.code())
-        .bind(v.purpose.clone())
-        .bind(v.transfer_mechanism.code())
-        .bind(date(v.lifecycle.announced_on))
-        .bind(date(v.lifecycle.effective_on))
-        .bind(date(v.lifecycle.removed_on))
-        .bind(v.search_text())
-        .bind(now);
+    let mut q = bind_fields(sqlx::query(&sql).bind(v.slug.as_str().to_string()), v).bind(now);
     if postgres {
         for s in &services {
             q = q.bind(s.clone());
@@ -313,6 +296,29 @@ const INSERT_VENDOR: &str = "INSERT INTO vendors (slug, legal_name, trading_name
     purpose_category, purpose, transfer_mechanism, announced_on, effective_on, removed_on, \
     search_text, version, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17)";
+
+/// Bind a vendor's own fields, `legal_name` to `search_text`, in the order the insert and the
+/// update name them.
+fn bind_fields<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    v: &NewVendor,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(v.legal_name.clone())
+        .bind(v.trading_name.clone())
+        .bind(v.parent_company.clone())
+        .bind(v.registration_country.as_str().to_string())
+        .bind(v.website.clone())
+        .bind(v.privacy_contact.clone())
+        .bind(v.kind.code())
+        .bind(v.work_location.code())
+        .bind(v.purpose_category.code())
+        .bind(v.purpose.clone())
+        .bind(v.transfer_mechanism.code())
+        .bind(date(v.lifecycle.announced_on))
+        .bind(date(v.lifecycle.effective_on))
+        .bind(date(v.lifecycle.removed_on))
+        .bind(v.search_text())
+}
 
 /// Every service a vendor names exists (the form checked them against the list; a service
 /// removed meanwhile is a store error, not a silent drop).
@@ -388,33 +394,19 @@ pub async fn update_vendor(
     version: i64,
     v: &NewVendor,
 ) -> StoreResult<bool> {
-    let res = sqlx::query(
+    let update = sqlx::query(
         "UPDATE vendors SET legal_name = $1, trading_name = $2, parent_company = $3, \
          registration_country = $4, website = $5, privacy_contact = $6, kind = $7, \
          work_location = $8, purpose_category = $9, purpose = $10, transfer_mechanism = $11, \
          announced_on = $12, effective_on = $13, removed_on = $14, search_text = $15, \
          version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18",
-    )
-    .bind(v.legal_name.clone())
-    .bind(v.trading_name.clone())
-    .bind(v.parent_company.clone())
-    .bind(v.registration_country.as_str().to_string())
-    .bind(v.website.clone())
-    .bind(v.privacy_contact.clone())
-    .bind(v.kind.code())
-    .bind(v.work_location.code())
-    .bind(v.purpose_category.code())
-    .bind(v.purpose.clone())
-    .bind(v.transfer_mechanism.code())
-    .bind(date(v.lifecycle.announced_on))
-    .bind(date(v.lifecycle.effective_on))
-    .bind(date(v.lifecycle.removed_on))
-    .bind(v.search_text())
-    .bind(now_utc())
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
+    );
+    let res = bind_fields(update, v)
+        .bind(now_utc())
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
     if res.rows_affected() != 1 {
         return Ok(false);
     }
