@@ -37,10 +37,12 @@ async function axeScan(page: Page) {
 }
 
 /** With JavaScript on (the `js` and `manage` projects), wait until the page is hydrated so
- * clicks are handled in-page and typed values are not replaced by hydration. */
+ * clicks are handled in-page and typed values are not replaced by hydration. A signed-in
+ * page loads its lazy chunk first; on a busy 2-core machine with two browsers running that
+ * took over 10 s once, hence the longer wait. */
 export async function ready(page: Page, testInfo: TestInfo) {
   if (testInfo.project.use.javaScriptEnabled !== false) {
-    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
   }
 }
 
