@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, ready, totp } from './helpers';
+import { expectAccessible, ready, totp, watchErrors } from './helpers';
 
 // These tests change records on their own server (see playwright.config.ts), one at a time.
 test.describe.configure({ mode: 'serial' });
@@ -31,6 +31,7 @@ function nextCode(email: string): string {
  * it), reading the secret off the page as a person's authenticator app would, and gives a
  * code after that. */
 async function signIn(page: Page, role: string, next = '/manage') {
+  watchErrors(page);
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
   await ready(page, test.info());
   await page.getByLabel('Email').fill(`${role}@example.test`);
