@@ -1,4 +1,5 @@
-//! Whether a vendor is authorized on a day, computed from its evidence. Never stored, never typed.
+//! Whether a vendor is authorized on a day, computed from its evidence. Never typed in; kept
+//! only as derived data (`store::assurance`), computed by these functions.
 //!
 //! A vendor is authorized on day D only if all hold:
 //! 1. it is active on D;
@@ -59,7 +60,7 @@ pub enum Standing {
 
 impl Standing {
     /// The code in exports and the compliance filter.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Standing::Authorized => "authorized",
             Standing::NotCompliant => "not_compliant",
@@ -365,6 +366,22 @@ fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
     dates.sort_unstable();
     dates.dedup();
     dates
+}
+
+/// The first day after `day` on which anything customers read about the vendor's assurance
+/// (its [`PublicAssurance`] without look-ahead) can differ, with the same evidence: the
+/// stored assurance of `day` holds until then (`None`: for good). Evidence starts or stops
+/// counting on the days of [`boundaries`]; between them only a reason that names the day
+/// itself ("no contract in force on ...") changes, and then it changes every day.
+pub fn steady_until(e: &Evidence, day: NaiveDate) -> Option<NaiveDate> {
+    let next = boundaries(e, day).first().copied();
+    let tomorrow = day.succ_opt()?;
+    if next == Some(tomorrow)
+        || public_assurance(e, tomorrow, false) != public_assurance(e, day, false)
+    {
+        return Some(tomorrow);
+    }
+    next
 }
 
 /// The verdict on `day` and the first later day on which it changes.

@@ -254,9 +254,44 @@ pub fn admits(want: Option<bool>, s: super::compliance::Standing) -> bool {
     }
 }
 
+/// The codes of the standings [`admits`] lets through for `want`, for a filter on stored
+/// standings.
+pub fn admitted_codes(want: bool) -> &'static [&'static str] {
+    use super::compliance::Standing;
+    const AUTHORIZED: &[&str] = &[Standing::Authorized.code()];
+    const NOT_COMPLIANT: &[&str] = &[Standing::NotCompliant.code()];
+    if want {
+        AUTHORIZED
+    } else {
+        NOT_COMPLIANT
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admitted_codes_agree_with_admits() {
+        use crate::domain::compliance::Standing;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let all = [
+            Standing::Authorized,
+            Standing::NotCompliant,
+            Standing::Ready(day),
+            Standing::NotReady(day),
+            Standing::NoLonger,
+        ];
+        for want in [true, false] {
+            for s in all {
+                assert_eq!(
+                    admits(Some(want), s),
+                    admitted_codes(want).contains(&s.code()),
+                    "{want} {s:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn parses_repeatable_filters() {

@@ -375,3 +375,138 @@ fn public_summary_lists_what_holds_today() {
         .obligations
         .contains(&Obligation::EquivalentPrivacyStandards));
 }
+
+/// Random evidence around DAY: every record kind, dates within two years either side, so
+/// verdicts of every standing and every boundary kind occur.
+mod steady {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day() -> impl Strategy<Value = NaiveDate> {
+        (-730i64..730).prop_map(|n| d(DAY) + chrono::Duration::days(n))
+    }
+
+    fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+        proptest::sample::select(all)
+    }
+
+    fn evidence() -> impl Strategy<Value = Evidence> {
+        let lifecycle = (
+            proptest::option::of(day()),
+            proptest::option::of(day()),
+            proptest::option::of(day()),
+        )
+            .prop_map(|(announced_on, effective_on, removed_on)| Lifecycle {
+                announced_on,
+                effective_on,
+                removed_on,
+            });
+        let enrollment =
+            (day(), pick(EnrollmentStatus::ALL)).prop_map(|(enrolled_on, status)| Enrollment {
+                enrolled_on,
+                status,
+            });
+        let attestation = (
+            day(),
+            proptest::option::of(day()),
+            pick(AttestationOutcome::ALL),
+        )
+            .prop_map(|(submitted_on, approved_on, outcome)| Attestation {
+                submitted_on,
+                approved_on,
+                approved_by: approved_on.map(|_| "Reviewer".into()),
+                outcome,
+            });
+        let assessment =
+            (pick(AssessmentKind::ALL), day(), 0u64..800).prop_map(|(kind, issued_on, days)| {
+                Assessment {
+                    kind,
+                    assessor: "Assessor".into(),
+                    period_start: issued_on,
+                    period_end: issued_on,
+                    issued_on,
+                    valid_until: issued_on + chrono::Days::new(days),
+                }
+            });
+        let contract = (
+            pick(ContractKind::ALL),
+            day(),
+            proptest::option::of(0u64..900),
+            any::<bool>(),
+            proptest::sample::subsequence(Obligation::ALL, 0..=Obligation::ALL.len()),
+        )
+            .prop_map(|(kind, from, length, auto_renew, obligations)| Contract {
+                kind,
+                reference: "C-1".into(),
+                signed_on: from,
+                in_force_from: from,
+                ends_on: length.map(|n| from + chrono::Days::new(n)),
+                auto_renew,
+                notice_days: 30,
+                obligations: terms(&obligations),
+            });
+        let training =
+            (0usize..3, day(), 0u64..500).prop_map(|(who, completed_on, days)| TrainingRecord {
+                person_name: format!("Person {who}"),
+                person_email: format!("p{who}@vendor.example"),
+                course: "Privacy basics".into(),
+                completed_on,
+                expires_on: completed_on + chrono::Days::new(days),
+            });
+        (
+            lifecycle,
+            pick(WorkLocation::ALL),
+            proptest::sample::subsequence(DataCategory::ALL.to_vec(), 0..=3),
+            proptest::collection::vec(enrollment, 0..3),
+            proptest::collection::vec(attestation, 0..3),
+            proptest::collection::vec(assessment, 0..3),
+            proptest::collection::vec(contract, 0..3),
+            proptest::collection::vec(training, 0..4),
+            0usize..3,
+        )
+            .prop_map(
+                |(
+                    lifecycle,
+                    location,
+                    categories,
+                    enrollments,
+                    attestations,
+                    assessments,
+                    contracts,
+                    training,
+                    subs,
+                )| {
+                    Evidence {
+                        lifecycle,
+                        work_location: Some(location),
+                        categories,
+                        enrollments,
+                        attestations,
+                        assessments,
+                        contracts,
+                        training,
+                        sub_processors: subs,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// What is stored for a day holds, unchanged, on every later day before
+        /// `steady_until`, and the day it names is a real boundary or later evidence.
+        #[test]
+        fn public_assurance_holds_until_steady_until(e in evidence(), start in day(), step in 0i64..800) {
+            let first = public_assurance(&e, start, false);
+            let until = steady_until(&e, start);
+            if let Some(u) = until {
+                prop_assert!(u > start);
+            }
+            let later = start + chrono::Duration::days(step);
+            if until.is_none_or(|u| later < u) {
+                prop_assert_eq!(public_assurance(&e, later, false), first);
+            }
+        }
+    }
+}
