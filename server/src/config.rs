@@ -79,6 +79,9 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["state", "limit"])]
         retry: Option<i64>,
     },
+    /// Rebuild every vendor's stored compliance from its evidence for today (derived data:
+    /// pages and filters read it; a change of evidence or of the day updates it on its own).
+    Recompute,
     /// Write a consistent copy of the database to FILE while the server runs (SQLite;
     /// for PostgreSQL use pg_dump).
     Backup {

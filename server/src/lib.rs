@@ -2,6 +2,7 @@
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 
+pub mod assurance;
 pub mod backup;
 pub mod cache;
 pub mod config;
@@ -348,6 +349,10 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let _assurance = AbortOnDrop(tokio::spawn(assurance::keep_fresh(
+            self.db.clone(),
+            stopped.clone(),
+        )));
         let worker = self
             .outbox
             .map(|o| AbortOnDrop(tokio::spawn(o.run(stopped))));

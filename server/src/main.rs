@@ -139,6 +139,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => server::deliveries::list(&db, &state, limit).await,
             }
         }
+        Some(Command::Recompute) => {
+            let db = open(&cli.database_url).await?;
+            server::assurance::recompute(&db, today).await
+        }
         Some(Command::Backup { file }) => server::backup::backup(&cli.database_url, &file).await,
         Some(Command::Restore { file, force }) => {
             server::backup::restore(&cli.database_url, &file, force).await

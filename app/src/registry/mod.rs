@@ -6,18 +6,20 @@
 pub mod change;
 pub mod view;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use crate::{
     domain::{
         changes::{registry_as_of, AsOfEntry},
-        compliance::{public_assurance, PublicAssurance},
-        filter::admits,
+        compliance::{public_assurance, steady_until, PublicAssurance},
+        filter::{admits, admitted_codes},
         RegistryFilter,
     },
     error::AppError,
     request::cpu,
-    store::{changes, services, vendors, vendors::VendorRow, Db, StoreResult},
+    store::{assurance, changes, services, vendors, vendors::VendorRow, Db, StoreResult},
 };
 
 /// Keep `as_of` only for a past day (today's registry is the live one), noting why not.
@@ -29,14 +31,13 @@ pub fn past_day_only(filter: &mut RegistryFilter, today: NaiveDate, messages: &m
 }
 
 /// The public registry as it stood on `day`, replayed from the change events announced by
-/// then, with the filter applied (compliance aside: it is not known for past days). The
-/// replay runs on a blocking thread.
+/// then, with the filter applied (compliance aside: it is not known for past days).
 pub async fn registry_on(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
 ) -> Result<Vec<AsOfEntry>, AppError> {
-    let rows = changes::published(db, &changes::ChangeQuery::default(), day, u32::MAX / 2).await?;
+    let entries = replayed(db, day).await?;
     let names: Vec<String> = services::list_services(db)
         .await?
         .into_iter()
@@ -44,17 +45,37 @@ pub async fn registry_on(
         .map(|s| s.name)
         .collect();
     let filter = filter.clone();
-    cpu(move || -> Result<Vec<AsOfEntry>, AppError> {
+    cpu(move || {
+        entries
+            .iter()
+            .filter(|e| filter.matches_as_of(e, &names))
+            .cloned()
+            .collect()
+    })
+    .await
+}
+
+/// The whole registry as it stood on `day`, replayed from the change events announced by
+/// then (on a blocking thread). The last few days asked for are kept in memory, keyed by the
+/// day and the number of events: events are append-only, so the same number means the same
+/// events, and a new event makes every kept day be replayed again when next asked for.
+pub async fn replayed(db: &Db, day: NaiveDate) -> Result<Arc<Vec<AsOfEntry>>, AppError> {
+    let key = (day, changes::count(db).await?);
+    if let Some(hit) = db.replays.get(key) {
+        return Ok(hit);
+    }
+    let rows = changes::published(db, &changes::ChangeQuery::default(), day, u32::MAX / 2).await?;
+    let entries = cpu(move || -> Result<Vec<AsOfEntry>, AppError> {
         let events = rows
             .iter()
             .map(changes::ChangeRow::event)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(registry_as_of(&events, day)
-            .into_iter()
-            .filter(|e| filter.matches_as_of(e, &names))
-            .collect())
+        Ok(registry_as_of(&events, day))
     })
-    .await?
+    .await??;
+    let entries = Arc::new(entries);
+    db.replays.put(key, entries.clone());
+    Ok(entries)
 }
 
 /// Rows paired with their public assurance on `day`, computed from the evidence each row
@@ -74,8 +95,11 @@ pub fn with_assurance(
 }
 
 /// One page of the registry with compliance computed, and how many match in all. A
-/// compliance filter needs every candidate's verdict before paging, so it reads all
-/// candidates (in bulk, not per row). Verdicts are computed on a blocking thread.
+/// compliance filter reads the stored verdicts (`store::assurance`, brought up to `day`
+/// first) so the filter, the count and the paging are one query; the page's own verdicts are
+/// computed from its rows' evidence, and a row whose evidence changed in between is judged by
+/// that. When the stored verdicts cannot be brought up to date (SQLite busy with a long
+/// write), every candidate is assessed instead (in bulk, on a blocking thread).
 pub async fn list_assured(
     db: &Db,
     filter: &RegistryFilter,
@@ -83,26 +107,86 @@ pub async fn list_assured(
     limit: u32,
     offset: u64,
 ) -> Result<(Vec<(VendorRow, PublicAssurance)>, i64), AppError> {
-    match filter.authorized {
-        None => {
-            let (rows, total) =
-                vendors::list_public(db, filter, day, Some((limit, offset))).await?;
-            Ok((cpu(move || with_assurance(rows, day, false)).await??, total))
-        }
-        Some(wanted) => {
-            let (rows, _) = vendors::list_public(db, filter, day, None).await?;
-            cpu(move || -> Result<_, AppError> {
-                let mut matching = with_assurance(rows, day, false)?;
-                matching.retain(|(_, a)| admits(Some(wanted), a.compliance.standing));
-                let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
-                let page = matching
-                    .into_iter()
-                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                    .take(limit as usize)
-                    .collect();
-                Ok((page, total))
-            })
-            .await?
-        }
+    let Some(wanted) = filter.authorized else {
+        let (rows, total) =
+            vendors::list_public(db, filter, day, Some((limit, offset)), &[]).await?;
+        return Ok((cpu(move || with_assurance(rows, day, false)).await??, total));
+    };
+    if refresh_assurance(db, day).await? {
+        let codes = admitted_codes(wanted);
+        let (rows, total) =
+            vendors::list_public(db, filter, day, Some((limit, offset)), codes).await?;
+        let mut page = cpu(move || with_assurance(rows, day, false)).await??;
+        page.retain(|(_, a)| admits(Some(wanted), a.compliance.standing));
+        return Ok((page, total));
     }
+    let (rows, _) = vendors::list_public(db, filter, day, None, &[]).await?;
+    cpu(move || -> Result<_, AppError> {
+        let mut matching = with_assurance(rows, day, false)?;
+        matching.retain(|(_, a)| admits(Some(wanted), a.compliance.standing));
+        let total = i64::try_from(matching.len()).unwrap_or(i64::MAX);
+        let page = matching
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit as usize)
+            .collect();
+        Ok((page, total))
+    })
+    .await?
+}
+
+/// Vendors whose stored assurance is computed per round (a round's rows and evidence are in
+/// memory at once).
+const REFRESH_ROUND: u32 = 2_000;
+
+/// Bring every vendor's stored assurance up to `day`: compute it for each vendor whose
+/// evidence changed or whose verdict may have changed since (usually none or a few), and
+/// store it. Whether every vendor's now holds. One refresh runs at a time in this process;
+/// it goes on when the request that started it gives up, so its work is never lost.
+pub async fn refresh_assurance(db: &Db, day: NaiveDate) -> Result<bool, AppError> {
+    let db = db.clone();
+    let run = tokio::spawn(async move {
+        let _one_at_a_time = db.assurance_refresh.lock().await;
+        let mut after = 0;
+        let mut all_kept = true;
+        loop {
+            let rows = assurance::stale_rows(&db, day, after, REFRESH_ROUND).await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.row.id;
+            let full = rows.len() == REFRESH_ROUND as usize;
+            let computed = cpu(move || compute_assurance(rows, day)).await??;
+            match assurance::store(&db, &computed).await? {
+                Some(kept) => all_kept &= kept == computed.len(),
+                None => return Ok(false),
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok::<bool, AppError>(all_kept)
+    });
+    run.await.map_err(crate::request::internal)?
+}
+
+/// The assurance of each stale row on `day`, as stored.
+pub fn compute_assurance(
+    rows: Vec<assurance::StaleRow>,
+    day: NaiveDate,
+) -> Result<Vec<assurance::Computed>, AppError> {
+    rows.into_iter()
+        .map(|r| {
+            let e = r.row.evidence()?;
+            let a = public_assurance(&e, day, false);
+            Ok(assurance::Computed {
+                vendor_id: r.row.id,
+                stamp: r.assurance_stamp,
+                computed_on: day,
+                steady_until: steady_until(&e, day),
+                standing: a.compliance.standing.code(),
+                assurance: serde_json::to_string(&a).map_err(crate::request::internal)?,
+            })
+        })
+        .collect()
 }

@@ -269,6 +269,15 @@ pub async fn published(
     Ok(rows.fetch_all(&db.pool).await?)
 }
 
+/// How many events there are (they are append-only: the same number means the same events).
+pub async fn count(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM change_events")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
 /// Every event announced by `day`, parsed, for replaying the registry as of that day.
 pub async fn events_until(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeEvent>> {
     let rows = published(db, &ChangeQuery::default(), day, u32::MAX / 2).await?;

@@ -4,6 +4,7 @@
 //! portable, queries use `$1` placeholders, dates are ISO `YYYY-MM-DD` text (they sort as dates),
 //! timestamps are RFC 3339 UTC text and flags are integers; only the DDL differs per database.
 
+pub mod assurance;
 pub mod audit;
 pub mod changes;
 pub mod evidence;
@@ -87,6 +88,42 @@ pub struct Db {
     /// every vendor's compliance, the whole registry as JSON): about one per core, and well
     /// below the pool size, so cheap pages and the health check always get a connection.
     pub heavy: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Held while this process brings the stored compliance up to date (`registry`), so
+    /// requests that find it stale wait for one computation instead of each starting one.
+    pub assurance_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Past days' registries replayed lately (`registry::replayed`).
+    pub replays: std::sync::Arc<Replays>,
+}
+
+type Replay = std::sync::Arc<Vec<crate::domain::changes::AsOfEntry>>;
+
+/// The registries of the last few past days asked for, each keyed by its day and the number
+/// of change events it was replayed from. Per database handle, so never shared between two
+/// databases.
+#[derive(Debug, Default)]
+pub struct Replays(std::sync::Mutex<Vec<((chrono::NaiveDate, i64), Replay)>>);
+
+impl Replays {
+    /// How many days are kept (100,000 vendors take some 50 MB a day).
+    const KEEP: usize = 3;
+
+    pub fn get(&self, key: (chrono::NaiveDate, i64)) -> Option<Replay> {
+        let kept = self.0.lock().ok()?;
+        kept.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Keep `value`, forgetting the oldest day kept and any replay of the same day from
+    /// fewer events.
+    pub fn put(&self, key: (chrono::NaiveDate, i64), value: Replay) {
+        let Ok(mut kept) = self.0.lock() else {
+            return;
+        };
+        kept.retain(|(k, _)| k.0 != key.0);
+        if kept.len() >= Self::KEEP {
+            kept.remove(0);
+        }
+        kept.push((key, value));
+    }
 }
 
 /// How long a request waits for an export slot or a heavy-work permit before it is answered
@@ -169,6 +206,8 @@ impl Db {
             exports,
             export_slots,
             heavy,
+            assurance_refresh: Default::default(),
+            replays: Default::default(),
         })
     }
 

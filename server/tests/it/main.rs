@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod assurance;
 mod changes;
 mod cli;
 mod cluster;

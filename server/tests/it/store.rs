@@ -82,7 +82,7 @@ async fn sql_status_matches_domain_rule(backend: Backend) {
         "2026-05-01",
     ] {
         let day = d(day);
-        let (rows, total) = list_public(&db, &every_status, day, None)
+        let (rows, total) = list_public(&db, &every_status, day, None, &[])
             .await
             .expect("list");
         let expected: Vec<(String, Status)> = lifecycles

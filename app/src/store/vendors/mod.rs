@@ -260,8 +260,14 @@ fn escape_like(s: &str) -> String {
 }
 
 fn select_sql(where_sql: &str, tail: &str) -> String {
+    select_sql_with("", where_sql, tail)
+}
+
+/// The vendor query with `extra` columns after the row's own (empty: none).
+pub(in crate::store) fn select_sql_with(extra: &str, where_sql: &str, tail: &str) -> String {
+    let comma = if extra.is_empty() { "" } else { ", " };
     format!(
-        "SELECT {FIELDS}, {STATUS_SQL} AS status, {SCOPE_LISTS}, {evidence} \
+        "SELECT {FIELDS}, {STATUS_SQL} AS status, {SCOPE_LISTS}, {evidence}{comma}{extra} \
          FROM vendors v WHERE {where_sql} {tail}",
         evidence = evidence::evidence_columns_sql()
     )
@@ -270,14 +276,23 @@ fn select_sql(where_sql: &str, tail: &str) -> String {
 const ORDER: &str = "ORDER BY v.legal_name, v.id";
 
 /// One page (`(limit, offset)`, or every row) of the public registry, and the total number of
-/// matching vendors.
+/// matching vendors. `standings` (codes; empty: any) filters on the stored compliance
+/// (`store::assurance`), which the caller has brought up to `day`.
 pub async fn list_public(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
     page: Option<(u32, u64)>,
+    standings: &[&str],
 ) -> StoreResult<(Vec<VendorRow>, i64)> {
-    let w = Where::for_filter(filter, day);
+    let mut w = Where::for_filter(filter, day);
+    if !standings.is_empty() {
+        // the stored standing (`store::assurance`)
+        w.and_in(
+            "v.id IN (SELECT va.vendor_id FROM vendor_assurance va WHERE va.standing IN ({}))",
+            standings.iter().map(|s| s.to_string()),
+        );
+    }
     let sql = match page {
         // Pick the page's ids first, so the per-vendor subqueries run for that page only
         // (SQLite would otherwise compute them for every match before sorting).
