@@ -9,6 +9,8 @@
 #      delivery rows written < 2 s, mails to a local SMTP server >= 200/s.
 #   5. Import of 10,000 new vendors from one CSV file (bench/import.sh, SQLite and PostgreSQL):
 #      dry run <= 5 s, apply <= 10 s, server RSS growth < 100 MB.
+#   6. Pages at 100,000 vendors, uncached (bench/large.sh): filters <= 50 ms, a past day and
+#      the change history <= 2 s the first time and <= 100 ms after.
 # It builds nothing: run `cargo leptos build --release --split` first. Usage: bench/run.sh
 # (bench/run.sh --cluster: three instances behind HAProxy against one, bench/cluster.sh)
 # Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
@@ -135,6 +137,9 @@ RSS_GROWTH_MB=$(calc %.1f "($HWM_AFTER - $RSS_BEFORE) / 1024")
 PROBE_SLUG=$(sqlite3 "$TMP/v100k.db" "SELECT slug FROM vendors WHERE effective_on <= date('now') AND removed_on IS NULL LIMIT 1")
 BOUNDED_ROW=$(bench/bounded.sh "http://127.0.0.1:$PORT_CSV" "$PROBE_SLUG" || true)
 stop_server
+# the pages at that size, uncached (bench/large.sh, on the same database)
+LARGE=$(KEEP_DB=$TMP/v100k.db PORT=3993 SERVER_BIN=$SERVER_BIN SITE_ROOT=$SITE_ROOT bash "$ROOT/bench/large.sh" \
+  || echo "bench/large.sh failed")
 
 # The app's query (select_sql + STATUS_SQL, app/src/store/vendors.rs, and the packed evidence
 # columns of evidence_columns_sql, app/src/store/assurance.rs) with today's date inlined, so
@@ -222,6 +227,8 @@ mkdir -p "$OUT_DIR"
   echo "| wasm + js, brotli -q 11 | $(kb "$TOTAL_BR") KB ($(kb $((WASM_RAW + JS_RAW))) KB raw) | <= 300 KB | $(verdict "$TOTAL_BR <= $BUDGET_BROTLI") |"
   echo "| lazy chunks of the signed-in pages ($CHUNKS_N files, not loaded by public pages) | $(kb "$CHUNKS_RAW") KB raw, $(kb "$CHUNKS_BR") KB brotli | | |"
   echo "$BOUNDED_ROW"
+  echo
+  echo "$LARGE"
 } | tee "$OUT_DIR/results.md"
 
 # --- fan-out of one change to 10,000 subscribers (bench/fanout.sh), on both databases
