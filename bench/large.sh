@@ -52,7 +52,12 @@ get_ms() { # path -> milliseconds of one uncached request (fails on non-200)
   curl -fsS -o /dev/null --max-time 120 -H 'Cookie: bench=1' -w '%{time_total}\n' "$BASE$1" \
     | awk '{ printf "%.1f\n", $1 * 1000 }' || die "GET $1 failed"
 }
-median20() { for _ in $(seq 20); do get_ms "$1"; done | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", (a[10] + a[11]) / 2 }'; }
+# median of 20, or of 3 when one request takes over a second (the figure says which)
+median_of() { # path, first_ms
+  local n=20; awk "BEGIN { exit !($2 > 1000) }" && n=3
+  for _ in $(seq "$n"); do get_ms "$1"; done | sort -g \
+    | awk -v n="$n" '{ a[NR] = $1 } END { m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2; printf "%.1f ms (of %d)", m, n }'
+}
 verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
 PAST=$(date -u -d '-180 days' +%F)
 FROM=$(date -u -d '-300 days' +%F)
@@ -61,13 +66,13 @@ TO=$(date -u -d '-30 days' +%F)
 echo "100,000-vendor pages ($COUNT vendors, SQLite, release build), $(date -u '+%F %H:%M UTC'):"
 echo "stored compliance computed for every vendor (server recompute) in $RECOMPUTE s"
 echo
-echo "| request (uncached) | first | median of 20 | budget | verdict |"
+echo "| request (uncached) | first | then, median | budget | verdict |"
 echo "|---|---|---|---|---|"
 for path in "/" "/?q=acme" "/?country=DE" "/?compliance=not_compliant"; do
-  first=$(get_ms "$path"); m=$(median20 "$path")
-  echo "| \`$path\` | $first ms | $m ms | <= 50 ms | $(verdict "$m <= 50") |"
+  first=$(get_ms "$path"); m=$(median_of "$path" "$first")
+  echo "| \`$path\` | $first ms | $m | <= 50 ms | $(verdict "${m%% *} <= 50") |"
 done
 for path in "/?as_of=$PAST" "/changes" "/changes?from=$FROM&to=$TO"; do
-  first=$(get_ms "$path"); m=$(median20 "$path")
-  echo "| \`$path\` | $first ms | $m ms | first <= 2 s, then <= 100 ms | $(verdict "$first <= 2000 && $m <= 100") |"
+  first=$(get_ms "$path"); m=$(median_of "$path" "$first")
+  echo "| \`$path\` | $first ms | $m | first <= 2 s, then <= 100 ms | $(verdict "$first <= 2000 && ${m%% *} <= 100") |"
 done
