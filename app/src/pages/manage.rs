@@ -27,6 +27,8 @@ pub fn ManageVendorPage() -> impl IntoView {
         move || (slug.get(), acts.saved.get()),
         |(slug, _)| load_vendor_assurance(slug),
     );
+    // created here, not inside the Suspend below, so the server and the browser agree on it
+    let objections = super::notices::vendor_objections(slug);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -34,7 +36,7 @@ pub fn ManageVendorPage() -> impl IntoView {
                     Ok(a) => view! {
                         <super::chain::ChainSection slug=a.slug.clone() version=a.version categories=a.categories.clone() list=a.sub_processors.clone() can_edit=a.can_edit saved=acts.saved/>
                         <AssuranceRecords a/>
-                        <super::notices::VendorObjections slug=slug.get_untracked()/>
+                        <super::notices::VendorObjections data=objections/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),

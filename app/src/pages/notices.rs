@@ -16,6 +16,14 @@ use crate::{
     pages::SignInFirst,
 };
 
+/// The objections of the vendor `slug` names, for [`VendorObjections`].
+pub fn vendor_objections(slug: Memo<String>) -> Resource<Result<ObjectionsPage, AppError>> {
+    Resource::new(
+        move || format!("all=1&vendor={}", slug.get()),
+        load_objections,
+    )
+}
+
 fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
 }
@@ -251,11 +259,11 @@ fn Objection(
     }
 }
 
-/// A vendor's objections on its internal page.
+/// A vendor's objections on its internal page. The page creates `data` (see
+/// [`vendor_objections`]) outside its own `Suspend`: a resource created while a suspense
+/// resolves can be resolved on the server but not yet on the client, and hydration fails.
 #[component]
-pub fn VendorObjections(slug: String) -> impl IntoView {
-    let q = format!("all=1&vendor={slug}");
-    let data = Resource::new(move || q.clone(), load_objections);
+pub fn VendorObjections(data: Resource<Result<ObjectionsPage, AppError>>) -> impl IntoView {
     view! {
         <section aria-labelledby="vendor-objections-h">
             <h2 id="vendor-objections-h">"Objections from customers"</h2>
