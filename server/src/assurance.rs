@@ -12,23 +12,38 @@ use chrono::NaiveDate;
 pub const REFRESH_EVERY: Duration = Duration::from_secs(300);
 
 /// `server recompute`: mark every vendor's stored compliance stale and compute it again for
-/// `day`, then check that none is left stale.
+/// `day`, until none is left stale. A running server may do part of the work meanwhile (or
+/// hold SQLite's write lock for a moment): then this waits and goes on, for up to a minute
+/// without progress.
 pub async fn recompute(db: &Db, day: NaiveDate) -> Result<(), String> {
     let n = assurance::mark_all_stale(db)
         .await
         .map_err(|e| format!("cannot mark the stored compliance stale: {e}"))?;
     println!("Computing the compliance of {n} vendors for {day}...");
     let started = std::time::Instant::now();
-    let all = refresh_assurance(db, day)
-        .await
-        .map_err(|e| format!("recomputing failed: {e:?}"))?;
-    let left = assurance::count_stale(db, day)
-        .await
-        .map_err(|e| format!("cannot count what is left: {e}"))?;
-    if !all || left > 0 {
-        return Err(format!(
-            "{left} vendors changed or the database was busy while computing; run it again"
-        ));
+    let mut last_left = i64::MAX;
+    let mut idle_rounds = 0;
+    loop {
+        refresh_assurance(db, day)
+            .await
+            .map_err(|e| format!("recomputing failed: {e:?}"))?;
+        let left = assurance::count_stale(db, day)
+            .await
+            .map_err(|e| format!("cannot count what is left: {e}"))?;
+        if left == 0 {
+            break;
+        }
+        if left < last_left {
+            (last_left, idle_rounds) = (left, 0);
+        } else {
+            idle_rounds += 1;
+            if idle_rounds > 300 {
+                return Err(format!(
+                    "{left} vendors are still stale after a minute without progress; is a long write running? Run it again"
+                ));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     println!(
         "Stored the compliance of {n} vendors for {day} in {:.1} s.",
