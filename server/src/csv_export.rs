@@ -98,6 +98,7 @@ mod tests {
             countries: Some("DE FR".into()),
             categories: Some("customer support".into()),
             evidence: Default::default(),
+            stored_assurance: None,
         };
         let day = "2026-06-01".parse().expect("date");
         let a = public_assurance(&Evidence::default(), day, false);

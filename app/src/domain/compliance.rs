@@ -373,12 +373,10 @@ fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
 /// stored assurance of `day` holds until then (`None`: for good). Evidence starts or stops
 /// counting on the days of [`boundaries`]; between them only a reason that names the day
 /// itself ("no contract in force on ...") changes, and then it changes every day.
-pub fn steady_until(e: &Evidence, day: NaiveDate) -> Option<NaiveDate> {
+pub fn steady_until(e: &Evidence, day: NaiveDate, on_day: &PublicAssurance) -> Option<NaiveDate> {
     let next = boundaries(e, day).first().copied();
     let tomorrow = day.succ_opt()?;
-    if next == Some(tomorrow)
-        || public_assurance(e, tomorrow, false) != public_assurance(e, day, false)
-    {
+    if next == Some(tomorrow) || public_assurance(e, tomorrow, false) != *on_day {
         return Some(tomorrow);
     }
     next

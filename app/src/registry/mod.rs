@@ -78,9 +78,10 @@ pub async fn replayed(db: &Db, day: NaiveDate) -> Result<Arc<Vec<AsOfEntry>>, Ap
     Ok(entries)
 }
 
-/// Rows paired with their public assurance on `day`, computed from the evidence each row
-/// carries (read in the same query as the vendors). `look_ahead` also finds the next change
-/// of verdict (vendor pages).
+/// Rows paired with their public assurance on `day`: the stored one where the row carries it
+/// (the public lists read it for every vendor whose stored assurance holds on `day`), else
+/// computed from the evidence the row carries (read in the same query as the vendors).
+/// `look_ahead` also finds the next change of verdict (vendor pages; computed, never stored).
 pub fn with_assurance(
     rows: Vec<VendorRow>,
     day: NaiveDate,
@@ -88,7 +89,10 @@ pub fn with_assurance(
 ) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
     rows.into_iter()
         .map(|row| {
-            let a = public_assurance(&row.evidence()?, day, look_ahead);
+            let a = match row.stored_assurance.as_deref() {
+                Some(json) if !look_ahead => assurance::parse(json)?,
+                _ => public_assurance(&row.evidence()?, day, look_ahead),
+            };
             Ok((row, a))
         })
         .collect()
@@ -96,10 +100,12 @@ pub fn with_assurance(
 
 /// One page of the registry with compliance computed, and how many match in all. A
 /// compliance filter reads the stored verdicts (`store::assurance`, brought up to `day`
-/// first) so the filter, the count and the paging are one query; the page's own verdicts are
-/// computed from its rows' evidence, and a row whose evidence changed in between is judged by
-/// that. When the stored verdicts cannot be brought up to date (SQLite busy with a long
-/// write), every candidate is assessed instead (in bulk, on a blocking thread).
+/// first) so the filter, the count and the paging are one query. Each row on the page is
+/// judged by its stored assurance where that holds on `day`, else by its evidence (see
+/// [`with_assurance`]); a row whose evidence changed between the filter and the page is
+/// judged by its new evidence and left off if it no longer matches. When the stored verdicts
+/// cannot be brought up to date (SQLite busy with a long write), every candidate is judged
+/// that way instead (in bulk, on a blocking thread).
 pub async fn list_assured(
     db: &Db,
     filter: &RegistryFilter,
@@ -183,7 +189,7 @@ pub fn compute_assurance(
                 vendor_id: r.row.id,
                 stamp: r.assurance_stamp,
                 computed_on: day,
-                steady_until: steady_until(&e, day),
+                steady_until: steady_until(&e, day, &a),
                 standing: a.compliance.standing.code(),
                 assurance: serde_json::to_string(&a).map_err(crate::request::internal)?,
             })

@@ -256,6 +256,7 @@ mod tests {
             countries: Some("DE FR".into()),
             categories: Some("customer support".into()),
             evidence: Default::default(),
+            stored_assurance: None,
         }
     }
 

@@ -13,6 +13,12 @@ use super::{vendors::VendorRow, Backend, Db, StoreResult};
 /// `steady_until`, or computed for a later day. Each term has its own index.
 const STALE: &str = "(va.stale = 1 OR va.steady_until <= $1 OR va.computed_on > $1)";
 
+/// The negation of [`STALE`] for a computed row (`va`): its stored assurance holds on the day
+/// bound as `$1` (the public lists read it instead of the evidence).
+pub(super) const HOLDS: &str =
+    "va.stale = 0 AND va.assurance IS NOT NULL AND va.computed_on <= $1 \
+    AND (va.steady_until IS NULL OR va.steady_until > $1)";
+
 /// A vendor whose stored assurance does not hold for the day, with its evidence and the
 /// stamp they were read with (the same statement: one snapshot).
 #[derive(Debug, FromRow)]
@@ -57,6 +63,12 @@ pub struct Computed {
     pub standing: &'static str,
     /// `PublicAssurance`, JSON.
     pub assurance: String,
+}
+
+/// A stored assurance (the `assurance` column) read back.
+pub fn parse(json: &str) -> StoreResult<crate::domain::compliance::PublicAssurance> {
+    serde_json::from_str(json)
+        .map_err(|e| super::StoreError::Corrupt(format!("stored assurance: {e}")))
 }
 
 /// Store computed results in one transaction; how many were kept (a row whose stamp moved

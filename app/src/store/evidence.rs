@@ -51,31 +51,70 @@ const US: char = '\u{1f}';
 /// of evidence into one text column, so a page or an export of any size reads all evidence
 /// in the same single query as the vendors themselves (no query per row or per kind).
 pub fn evidence_columns_sql() -> String {
+    evidence_columns_sql_unless(None)
+}
+
+/// [`evidence_columns_sql`], with each column NULL (its subquery not run) for a row where
+/// `skip` holds: the public lists skip the evidence of a vendor whose stored assurance holds.
+pub fn evidence_columns_sql_unless(skip: Option<&str>) -> String {
     let (rs, us) = (RS, US);
     let key =
         |t: &str| format!("CAST({t}.id AS TEXT) || ':' || CAST({t}.version AS TEXT) || '{us}'");
     let (key_e, key_a, key_s, key_t, key_c) = (key("e"), key("a"), key("s"), key("t"), key("c"));
-    format!(
-        "(SELECT string_agg({key_e} || e.enrolled_on || '{us}' || e.status, '{rs}' ORDER BY e.enrolled_on, e.id) \
-            FROM vpap_enrollments e WHERE e.vendor_id = v.id) AS ev_enrollments, \
-         (SELECT string_agg({key_a} || a.submitted_on || '{us}' || COALESCE(a.approved_on, '') || '{us}' \
-            || COALESCE(a.approved_by, '') || '{us}' || a.outcome, '{rs}' ORDER BY a.submitted_on, a.id) \
-            FROM attestations a WHERE a.vendor_id = v.id) AS ev_attestations, \
-         (SELECT string_agg({key_s} || s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
-            || s.period_end || '{us}' || s.issued_on || '{us}' || s.valid_until, '{rs}' ORDER BY s.issued_on, s.id) \
-            FROM assessments s WHERE s.vendor_id = v.id) AS ev_assessments, \
-         (SELECT string_agg({key_t} || t.person_name || '{us}' || t.person_email || '{us}' || tc.name || '{us}' \
-            || t.completed_on || '{us}' || t.expires_on, '{rs}' ORDER BY t.person_name, t.completed_on, t.id) \
-            FROM training_records t JOIN training_courses tc ON tc.id = t.course_id \
-            WHERE t.vendor_id = v.id) AS ev_training, \
-         (SELECT string_agg({key_c} || c.kind || '{us}' || c.reference || '{us}' || c.signed_on || '{us}' \
-            || c.in_force_from || '{us}' || COALESCE(c.ends_on, '') || '{us}' \
-            || CAST(c.auto_renew AS TEXT) || '{us}' || CAST(c.notice_days AS TEXT) || '{us}' \
-            || COALESCE((SELECT string_agg(co.obligation_code || ':' || COALESCE(CAST(co.hours AS TEXT), ''), \
-                 ',' ORDER BY co.obligation_code) FROM contract_obligations co WHERE co.contract_id = c.id), ''), \
-            '{rs}' ORDER BY c.in_force_from, c.id) \
-            FROM contracts c WHERE c.vendor_id = v.id) AS ev_contracts"
-    )
+    let columns = [
+        (
+            format!(
+                "SELECT string_agg({key_e} || e.enrolled_on || '{us}' || e.status, '{rs}' ORDER BY e.enrolled_on, e.id) \
+                 FROM vpap_enrollments e WHERE e.vendor_id = v.id"
+            ),
+            "ev_enrollments",
+        ),
+        (
+            format!(
+                "SELECT string_agg({key_a} || a.submitted_on || '{us}' || COALESCE(a.approved_on, '') || '{us}' \
+                 || COALESCE(a.approved_by, '') || '{us}' || a.outcome, '{rs}' ORDER BY a.submitted_on, a.id) \
+                 FROM attestations a WHERE a.vendor_id = v.id"
+            ),
+            "ev_attestations",
+        ),
+        (
+            format!(
+                "SELECT string_agg({key_s} || s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
+                 || s.period_end || '{us}' || s.issued_on || '{us}' || s.valid_until, '{rs}' ORDER BY s.issued_on, s.id) \
+                 FROM assessments s WHERE s.vendor_id = v.id"
+            ),
+            "ev_assessments",
+        ),
+        (
+            format!(
+                "SELECT string_agg({key_t} || t.person_name || '{us}' || t.person_email || '{us}' || tc.name || '{us}' \
+                 || t.completed_on || '{us}' || t.expires_on, '{rs}' ORDER BY t.person_name, t.completed_on, t.id) \
+                 FROM training_records t JOIN training_courses tc ON tc.id = t.course_id \
+                 WHERE t.vendor_id = v.id"
+            ),
+            "ev_training",
+        ),
+        (
+            format!(
+                "SELECT string_agg({key_c} || c.kind || '{us}' || c.reference || '{us}' || c.signed_on || '{us}' \
+                 || c.in_force_from || '{us}' || COALESCE(c.ends_on, '') || '{us}' \
+                 || CAST(c.auto_renew AS TEXT) || '{us}' || CAST(c.notice_days AS TEXT) || '{us}' \
+                 || COALESCE((SELECT string_agg(co.obligation_code || ':' || COALESCE(CAST(co.hours AS TEXT), ''), \
+                      ',' ORDER BY co.obligation_code) FROM contract_obligations co WHERE co.contract_id = c.id), ''), \
+                 '{rs}' ORDER BY c.in_force_from, c.id) \
+                 FROM contracts c WHERE c.vendor_id = v.id"
+            ),
+            "ev_contracts",
+        ),
+    ];
+    columns
+        .iter()
+        .map(|(select, name)| match skip {
+            None => format!("({select}) AS {name}"),
+            Some(cond) => format!("CASE WHEN {cond} THEN NULL ELSE ({select}) END AS {name}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The packed evidence columns of one vendor row.

@@ -1,6 +1,7 @@
 //! `GET /subprocessors.csv`: the registry rows for the same query parameters as `/`, streamed.
-//! Rows (each carrying its evidence) arrive in registry order through a bounded channel; each
-//! chunk's compliance is computed and the chunk encoded, so memory stays flat at any size.
+//! Rows (each carrying its stored assurance where that holds today, else its evidence) arrive
+//! in registry order through a bounded channel; each chunk's compliance is read or computed
+//! and the chunk encoded, so memory stays flat at any size.
 
 use app::{
     domain::RegistryFilter,

@@ -241,6 +241,9 @@ async fn the_compliance_filter_agrees_with_the_rule(backend: Backend) {
             got.sort();
             assert_eq!(got, want, "compliance={param}");
             assert!(!got.is_empty(), "compliance={param} finds someone");
+            // the request brought every stored verdict up to date, so it filtered in SQL
+            // (the fallback, assessing every vendor, is taken only when that fails)
+            assert_eq!(assurance::count_stale(db, day).await.expect("count"), 0);
         }
     };
     check(&db).await;
@@ -259,8 +262,88 @@ async fn the_compliance_filter_agrees_with_the_rule(backend: Backend) {
     .execute(&db.pool)
     .await
     .expect("update");
+    assert!(assurance::count_stale(&db, today()).await.expect("count") > 0);
     check(&db).await;
     app.stop().await;
+}
+
+/// The public list of `day` (default filter), with each row's assurance as the lists judge it,
+/// and how many rows came with their stored assurance instead of their evidence.
+async fn listed(db: &Db, day: NaiveDate) -> (Vec<(String, PublicAssurance)>, usize) {
+    let filter = app::domain::RegistryFilter::default();
+    let (rows, total) = vendors::list_public(db, &filter, day, None, &[])
+        .await
+        .expect("list");
+    assert_eq!(usize::try_from(total).expect("total"), rows.len());
+    let stored = rows.iter().filter(|r| r.stored_assurance.is_some()).count();
+    let judged = app::registry::with_assurance(rows, day, false).expect("assurance");
+    (
+        judged.into_iter().map(|(r, a)| (r.slug, a)).collect(),
+        stored,
+    )
+}
+
+/// What the rule says of every public vendor on `day`, by slug, from evidence read anew.
+async fn ruled(db: &Db, day: NaiveDate, slugs: &[String]) -> Vec<(String, PublicAssurance)> {
+    let mut out = Vec::new();
+    for slug in slugs {
+        let slug_ = app::domain::Slug::parse(slug).expect("slug");
+        let row = vendors::get_any(&db.pool, &slug_, day)
+            .await
+            .expect("get")
+            .expect("the vendor");
+        assert!(
+            row.stored_assurance.is_none(),
+            "a single vendor reads its evidence"
+        );
+        let a = public_assurance(&row.evidence().expect("evidence"), day, false);
+        out.push((slug.clone(), a));
+    }
+    out
+}
+
+/// The public lists and exports read a vendor's stored assurance where it holds on the day
+/// and its evidence where it does not (changed since, or past its steady day): either way
+/// the rule's answer.
+async fn the_lists_read_stored_assurance_only_where_it_holds(backend: Backend) {
+    let (db, _g) = fresh_db(backend).await;
+    server::seed::seed_demo(&db, today()).await.expect("demo");
+    let day = today();
+    // nothing computed yet: every row is judged from its evidence
+    let (before, stored) = listed(&db, day).await;
+    assert_eq!(stored, 0);
+    let slugs: Vec<String> = before.iter().map(|(s, _)| s.clone()).collect();
+    assert!(slugs.len() > 10);
+    assert_eq!(before, ruled(&db, day, &slugs).await);
+    // computed: every row comes with its stored assurance, and it is the same
+    assert!(refresh_assurance(&db, day).await.expect("refresh"));
+    let (after, stored) = listed(&db, day).await;
+    assert_eq!(stored, slugs.len());
+    assert_eq!(after, before);
+    // one vendor's evidence changes: that one row is judged from its new evidence
+    let changed: i64 = sqlx::query_scalar::<Any, i64>(
+        "SELECT vendor_id FROM vendor_assurance WHERE standing = 'authorized'          ORDER BY vendor_id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("an authorized vendor");
+    sqlx::query::<Any>("UPDATE attestations SET outcome = 'rejected' WHERE vendor_id = $1")
+        .bind(changed)
+        .execute(&db.pool)
+        .await
+        .expect("update");
+    let (now, stored) = listed(&db, day).await;
+    assert_eq!(stored, slugs.len() - 1);
+    assert_eq!(now, ruled(&db, day, &slugs).await);
+    assert_ne!(now, before, "the change shows at once");
+    // a later day: rows past their steady day are judged from evidence, the rest stored
+    let later = day + Days::new(400);
+    let (far, stored) = listed(&db, later).await;
+    assert!(
+        stored < slugs.len() - 1,
+        "some verdicts change within 400 days"
+    );
+    assert_eq!(far, ruled(&db, later, &slugs).await);
 }
 
 async fn a_kept_day_equals_its_replay(backend: Backend) {
@@ -311,4 +394,5 @@ on_both_databases!(
     every_evidence_write_marks_it_stale,
     a_result_raced_by_a_change_is_not_kept,
     the_compliance_filter_agrees_with_the_rule,
+    the_lists_read_stored_assurance_only_where_it_holds,
 );

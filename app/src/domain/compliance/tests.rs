@@ -499,7 +499,7 @@ mod steady {
         #[test]
         fn public_assurance_holds_until_steady_until(e in evidence(), start in day(), step in 0i64..800) {
             let first = public_assurance(&e, start, false);
-            let until = steady_until(&e, start);
+            let until = steady_until(&e, start, &first);
             if let Some(u) = until {
                 prop_assert!(u > start);
             }

@@ -123,6 +123,11 @@ pub struct VendorRow {
     pub categories: Option<String>,
     #[sqlx(flatten)]
     pub evidence: PackedEvidence,
+    /// The stored public assurance for the day asked for (`store::assurance`, JSON), when it
+    /// holds on that day: only the public lists read it, and their evidence columns are then
+    /// left unread (NULL), so [`VendorRow::evidence`] refuses such a row.
+    #[sqlx(default)]
+    pub stored_assurance: Option<String>,
 }
 
 impl VendorRow {
@@ -157,6 +162,12 @@ impl VendorRow {
 
     /// The evidence and the stored keys of its records (for editing forms).
     pub fn evidence_with_keys(&self) -> StoreResult<(Evidence, EvidenceKeys)> {
+        if self.stored_assurance.is_some() {
+            return Err(StoreError::Corrupt(format!(
+                "vendor {}: its evidence was not read (its stored assurance was)",
+                self.slug
+            )));
+        }
         let records = self.evidence.unpack()?;
         let categories = self
             .category_list()
@@ -273,6 +284,19 @@ pub(in crate::store) fn select_sql_with(extra: &str, where_sql: &str, tail: &str
     )
 }
 
+/// The vendor query of the public lists and exports: a vendor whose stored assurance holds
+/// on the day (`$1`) comes with it and without its evidence, any other with its evidence.
+fn select_public_sql(where_sql: &str, tail: &str) -> String {
+    format!(
+        "SELECT {FIELDS}, {STATUS_SQL} AS status, {SCOPE_LISTS}, {evidence}, \
+         va.assurance AS stored_assurance \
+         FROM vendors v LEFT JOIN vendor_assurance va ON va.vendor_id = v.id AND {holds} \
+         WHERE {where_sql} {tail}",
+        evidence = evidence::evidence_columns_sql_unless(Some("va.vendor_id IS NOT NULL")),
+        holds = super::assurance::HOLDS,
+    )
+}
+
 const ORDER: &str = "ORDER BY v.legal_name, v.id";
 
 /// One page (`(limit, offset)`, or every row) of the public registry, and the total number of
@@ -296,14 +320,14 @@ pub async fn list_public(
     let sql = match page {
         // Pick the page's ids first, so the per-vendor subqueries run for that page only
         // (SQLite would otherwise compute them for every match before sorting).
-        Some((limit, offset)) => select_sql(
+        Some((limit, offset)) => select_public_sql(
             &format!(
                 "v.id IN (SELECT v.id FROM vendors v WHERE {} {ORDER} LIMIT {limit} OFFSET {offset})",
                 w.sql
             ),
             ORDER,
         ),
-        None => select_sql(&w.sql, ORDER),
+        None => select_public_sql(&w.sql, ORDER),
     };
     let rows = w
         .bind_all(sqlx::query_as::<Any, VendorRow>(&sql))
@@ -335,7 +359,7 @@ pub fn stream_public(
     use futures::TryStreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel(512);
     let w = Where::for_filter(filter, day);
-    let sql = select_sql(&w.sql, ORDER);
+    let sql = select_public_sql(&w.sql, ORDER);
     let pool = db.pool.clone();
     tokio::spawn(async move {
         let _slot = slot;
