@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Performance budgets of the Subprocessor Registry, measured on this machine in one run:
-#   1. `/` with 1,000 vendors vs the same bytes as a static file (wrk, 32 connections, 10 s):
-#      requests/s >= 0.5x static.
-#   2. `/subprocessors.csv` with 100,000 vendors vs `sqlite3 -csv` on the same rows:
-#      time <= 2x sqlite3, server RSS growth < 50 MB (rows must be streamed).
-#   3. Release wasm + js <= 300 KB brotli.
+# Performance budgets of the Subprocessor Registry (issue 13's), measured on this machine in
+# one run:
+#   1. `/` with 1,000 vendors (wrk, 32 connections, 10 s): rendered fresh every time (a
+#      cookie skips the page cache) >= 1,000 req/s with p99 < 50 ms; through the page cache
+#      >= 0.8x the same bytes served as a static file with p99 < 20 ms; <= 25 KB on the wire
+#      with `Accept-Encoding: br, gzip`. The managers' dashboard `/manage` <= 100 ms (median
+#      of 20, signed in).
+#   2. `/subprocessors.csv` with 100,000 vendors <= 3 s and <= 1.5x `sqlite3 -csv` selecting
+#      the same stored columns (the vendor's, its scope and its stored compliance); server RSS
+#      growth < 20 MB (rows must be streamed).
+#   3. Release wasm + js (what `/` and a vendor page load) <= 250 KB brotli.
 #   4. Fan-out of one change to 10,000 subscribers (bench/fanout.sh, SQLite and PostgreSQL):
 #      delivery rows written < 2 s, mails to a local SMTP server >= 200/s.
 #   5. Import of 10,000 new vendors from one CSV file (bench/import.sh, SQLite and PostgreSQL):
@@ -29,7 +34,8 @@ PORT_PAGE=${PORT_PAGE:-3990}
 PORT_CSV=${PORT_CSV:-3991}
 WRK_DURATION=${WRK_DURATION:-10s}
 OUT_DIR=$ROOT/bench/out
-BUDGET_BROTLI=300000 # bytes: "300 KB", read as decimal kilobytes (the stricter reading)
+BUDGET_BROTLI=250000 # bytes: "250 KB", read as decimal kilobytes (the stricter reading)
+BUDGET_WIRE=25000    # bytes on the wire for `/` with `Accept-Encoding: br, gzip`
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
@@ -116,10 +122,33 @@ read -r PAGE_RPS PAGE_P99 < <(wrk_run "$BASE/")
 read -r STATIC_RPS STATIC_P99 < <(wrk_run "$BASE/bench-static.html")
 # A request with a cookie skips the 2-second page cache: the cost of rendering every time.
 read -r FRESH_RPS FRESH_P99 < <(wrk_run "$BASE/" "Cookie: bench=1")
+# what a browser downloads: the compressed answer's bytes, and that it decompresses to the page
+WIRE_ENC=$(curl -fsS --max-time 30 -H 'Accept-Encoding: br, gzip' -o "$TMP/page.enc" \
+  -w '%header{content-encoding}' "$BASE/") || die "GET / compressed failed"
+WIRE_BYTES=$(wc -c <"$TMP/page.enc")
+case $WIRE_ENC in
+  br) brotli -dc "$TMP/page.enc" >"$TMP/page.dec" ;;
+  gzip) gzip -dc "$TMP/page.enc" >"$TMP/page.dec" ;;
+  *) die "GET / with Accept-Encoding: br, gzip came back as '${WIRE_ENC:-identity}'" ;;
+esac
+[[ $(wc -c <"$TMP/page.dec") -gt 10000 ]] || die "the compressed / does not decompress to a page"
+# the managers' dashboard, signed in (the cookie also keeps it out of any cache)
+PASSWORD="bench dashboard passphrase $$"
+printf '%s\n' "$PASSWORD" | "$SERVER_BIN" --database-url "sqlite://$TMP/v1k.db" user create \
+  --email manager@bench.test --role manager >/dev/null || die "creating the bench manager failed"
+curl -fsS -c "$TMP/jar" -o /dev/null --data-urlencode email=manager@bench.test \
+  --data-urlencode "password=$PASSWORD" "$BASE/api/login" || die "sign-in failed"
+curl -fsS -b "$TMP/jar" --max-time 30 "$BASE/manage" -o "$TMP/dashboard.html" || die "GET /manage failed"
+grep -q 'Sign out' "$TMP/dashboard.html" || die "GET /manage did not come back signed in"
+DASH_MS=$(for _ in $(seq 20); do
+  curl -fsS -b "$TMP/jar" -o /dev/null --max-time 30 -w '%{time_total}\n' "$BASE/manage" || die "GET /manage failed"
+done | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", (a[10] + a[11]) / 2 * 1000 }')
 stop_server; rm -f "$STATIC"
 
 # --- 2. CSV vs sqlite3, 100,000 vendors
 seed "$TMP/v100k.db" 100000
+# every vendor's compliance stored, as a running server keeps it (and the CSV reads it)
+timeout 900 "$SERVER_BIN" --database-url "sqlite://$TMP/v100k.db" recompute >/dev/null || die "recompute failed"
 start_server "$TMP/v100k.db" "$PORT_CSV"
 CSV_URL=http://127.0.0.1:$PORT_CSV/subprocessors.csv
 status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
@@ -141,10 +170,11 @@ stop_server
 LARGE=$(KEEP_DB=$TMP/v100k.db PORT=3993 SERVER_BIN=$SERVER_BIN SITE_ROOT=$SITE_ROOT bash "$ROOT/bench/large.sh" \
   || echo "bench/large.sh failed")
 
-# The app's query (select_sql + STATUS_SQL, app/src/store/vendors.rs, and the packed evidence
-# columns of evidence_columns_sql, app/src/store/assurance.rs) with today's date inlined, so
-# sqlite3 reads the same rows and evidence the server turns into CSV. SQLite 3.40 has no
-# string_agg, so group_concat over an ordered subquery stands in.
+# What the CSV is made of, as one plain select of stored columns: the vendor's own, its scope
+# (services, countries, categories) and its stored compliance (`vendor_assurance`, which
+# the server brought up to date above), with today's date inlined. This is the limit the
+# issue compares with. SQLite 3.40 has no string_agg, so group_concat over an ordered
+# subquery stands in.
 TODAY=$(date -u +%F)
 STATUS="CASE WHEN v.removed_on IS NOT NULL AND v.removed_on <= '$TODAY' THEN 'removed'
   WHEN v.effective_on IS NOT NULL AND v.effective_on <= '$TODAY' THEN 'active'
@@ -152,32 +182,18 @@ STATUS="CASE WHEN v.removed_on IS NOT NULL AND v.removed_on <= '$TODAY' THEN 're
 SQL="SELECT v.id, v.slug, v.legal_name, v.trading_name, v.parent_company, v.registration_country,
   v.website, v.privacy_contact, v.kind, v.work_location, v.purpose_category, v.purpose,
   v.transfer_mechanism, v.announced_on, v.effective_on, v.removed_on, $STATUS AS status,
+  v.sub_processors,
   (SELECT group_concat(name, '; ') FROM (SELECT s.name FROM vendor_services vs
      JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id ORDER BY s.name)) AS services,
   (SELECT group_concat(country_code, '; ') FROM (SELECT vc.country_code FROM vendor_countries vc
      WHERE vc.vendor_id = v.id ORDER BY vc.country_code)) AS countries,
   (SELECT group_concat(category_code, '; ') FROM (SELECT vd.category_code FROM vendor_data_categories vd
      WHERE vd.vendor_id = v.id ORDER BY vd.category_code)) AS categories,
-  (SELECT group_concat(x, char(30)) FROM (SELECT e.enrolled_on || char(31) || e.status AS x
-     FROM vpap_enrollments e WHERE e.vendor_id = v.id ORDER BY e.enrolled_on, e.id)) AS ev_enrollments,
-  (SELECT group_concat(x, char(30)) FROM (SELECT a.submitted_on || char(31) || COALESCE(a.approved_on, '')
-     || char(31) || COALESCE(a.approved_by, '') || char(31) || a.outcome AS x
-     FROM attestations a WHERE a.vendor_id = v.id ORDER BY a.submitted_on, a.id)) AS ev_attestations,
-  (SELECT group_concat(x, char(30)) FROM (SELECT s.kind || char(31) || s.assessor || char(31) || s.period_start
-     || char(31) || s.period_end || char(31) || s.issued_on || char(31) || s.valid_until AS x
-     FROM assessments s WHERE s.vendor_id = v.id ORDER BY s.issued_on, s.id)) AS ev_assessments,
-  (SELECT group_concat(x, char(30)) FROM (SELECT t.person_name || char(31) || t.person_email || char(31)
-     || tc.name || char(31) || t.completed_on || char(31) || t.expires_on AS x
-     FROM training_records t JOIN training_courses tc ON tc.id = t.course_id
-     WHERE t.vendor_id = v.id ORDER BY t.person_name, t.completed_on, t.id)) AS ev_training,
-  (SELECT group_concat(x, char(30)) FROM (SELECT c.kind || char(31) || c.reference || char(31) || c.signed_on
-     || char(31) || c.in_force_from || char(31) || COALESCE(c.ends_on, '') || char(31)
-     || CAST(c.auto_renew AS TEXT) || char(31) || CAST(c.notice_days AS TEXT) || char(31)
-     || COALESCE((SELECT group_concat(y, ',') FROM (SELECT co.obligation_code || ':'
-          || COALESCE(CAST(co.hours AS TEXT), '') AS y FROM contract_obligations co
-          WHERE co.contract_id = c.id ORDER BY co.obligation_code)), '') AS x
-     FROM contracts c WHERE c.vendor_id = v.id ORDER BY c.in_force_from, c.id)) AS ev_contracts
-  FROM vendors v WHERE ($STATUS) IN ('announced', 'active') ORDER BY v.legal_name, v.id;"
+  va.assurance
+  FROM vendors v LEFT JOIN vendor_assurance va ON va.vendor_id = v.id
+  WHERE ($STATUS) IN ('announced', 'active') ORDER BY v.legal_name, v.id;"
+STORED_STALE=$(sqlite3 "$TMP/v100k.db" "SELECT COUNT(*) FROM vendor_assurance WHERE stale = 1 OR assurance IS NULL")
+[[ $STORED_STALE == 0 ]] || log "WARNING: $STORED_STALE vendors' stored compliance is stale; the CSV computed theirs"
 SQLITE_ROWS=$(timeout 600 sqlite3 -csv -header "$TMP/v100k.db" "$SQL" | wc -l); SQLITE_ROWS=$((SQLITE_ROWS - 1))
 SQLITE_TIME=$(for _ in 1 2 3; do
   t0=$(now); timeout 600 sqlite3 -csv -header "$TMP/v100k.db" "$SQL" >/dev/null || die "sqlite3 failed"
@@ -205,6 +221,7 @@ done
 
 # --- report
 PAGE_RATIO=$(calc %.2f "$PAGE_RPS / $STATIC_RPS"); CSV_RATIO=$(calc %.2f "$CSV_TIME / $SQLITE_TIME")
+PAGE_OK=$(verdict "$PAGE_RATIO >= 0.8 && $PAGE_P99 < 20"); FRESH_OK=$(verdict "$FRESH_RPS >= 1000 && $FRESH_P99 < 50")
 kb() { calc %.1f "$1 / 1000"; }
 mkdir -p "$OUT_DIR"
 {
@@ -214,17 +231,19 @@ mkdir -p "$OUT_DIR"
   echo
   echo "| metric | figure | budget | verdict |"
   echo "|---|---|---|---|"
-  echo "| \`/\` (1,000 vendors, $PAGE_BYTES B), wrk 32 conn $WRK_DURATION | $PAGE_RPS req/s, p99 $PAGE_P99 ms | | |"
-  echo "| \`/\` rendered every time (cookie skips the 2 s cache) | $FRESH_RPS req/s, p99 $FRESH_P99 ms | | |"
-  echo "| same bytes as static file | $STATIC_RPS req/s, p99 $STATIC_P99 ms | | |"
-  echo "| page / static throughput | ${PAGE_RATIO}x | >= 0.5x | $(verdict "$PAGE_RATIO >= 0.5") |"
-  echo "| \`/subprocessors.csv\` (100,000 vendors, $(calc %.1f "$CSV_BYTES / 1e6") MB) | $CSV_TIME s | | |"
-  echo "| \`sqlite3 -csv\`, same rows | $SQLITE_TIME s | | |"
-  echo "| CSV / sqlite3 time | ${CSV_RATIO}x | <= 2x | $(verdict "$CSV_RATIO <= 2") |"
-  echo "| server RSS growth during CSV (peak $(calc %.1f "$HWM_AFTER / 1024") MB) | $RSS_GROWTH_MB MB | < 50 MB | $(verdict "$RSS_GROWTH_MB < 50") |"
+  echo "| \`/\` (1,000 vendors, $PAGE_BYTES B) rendered every time (a cookie skips the 2 s cache), wrk 32 conn $WRK_DURATION | $FRESH_RPS req/s, p99 $FRESH_P99 ms | >= 1,000 req/s, p99 < 50 ms | $FRESH_OK |"
+  echo "| \`/\` through the page cache | $PAGE_RPS req/s, p99 $PAGE_P99 ms | | |"
+  echo "| same bytes as a static file | $STATIC_RPS req/s, p99 $STATIC_P99 ms | | |"
+  echo "| cached page / static throughput, cached p99 | ${PAGE_RATIO}x, p99 $PAGE_P99 ms | >= 0.8x, p99 < 20 ms | $PAGE_OK |"
+  echo "| \`/\` on the wire with \`Accept-Encoding: br, gzip\` ($WIRE_ENC) | $WIRE_BYTES B | <= 25 KB | $(verdict "$WIRE_BYTES <= $BUDGET_WIRE") |"
+  echo "| \`/manage\` dashboard (1,000 vendors, signed in), median of 20 | $DASH_MS ms | <= 100 ms | $(verdict "$DASH_MS <= 100") |"
+  echo "| \`/subprocessors.csv\` (100,000 vendors, $(calc %.1f "$CSV_BYTES / 1e6") MB) | $CSV_TIME s | <= 3 s | $(verdict "$CSV_TIME <= 3") |"
+  echo "| \`sqlite3 -csv\` of the same stored columns | $SQLITE_TIME s | | |"
+  echo "| CSV / sqlite3 time | ${CSV_RATIO}x | <= 1.5x | $(verdict "$CSV_RATIO <= 1.5") |"
+  echo "| server RSS growth during CSV (peak $(calc %.1f "$HWM_AFTER / 1024") MB) | $RSS_GROWTH_MB MB | < 20 MB | $(verdict "$RSS_GROWTH_MB < 20") |"
   echo "| wasm (\`$(basename "$WASM")\`) | $(kb "$WASM_RAW") KB raw, $(kb "$WASM_BR") KB brotli | | |"
   echo "| js (\`$(basename "$JS")\` + split loader) | $(kb "$JS_RAW") KB raw, $(kb "$JS_BR") KB brotli | | |"
-  echo "| wasm + js, brotli -q 11 | $(kb "$TOTAL_BR") KB ($(kb $((WASM_RAW + JS_RAW))) KB raw) | <= 300 KB | $(verdict "$TOTAL_BR <= $BUDGET_BROTLI") |"
+  echo "| wasm + js, brotli -q 11 | $(kb "$TOTAL_BR") KB ($(kb $((WASM_RAW + JS_RAW))) KB raw) | <= 250 KB | $(verdict "$TOTAL_BR <= $BUDGET_BROTLI") |"
   echo "| lazy chunks of the signed-in pages ($CHUNKS_N files, not loaded by public pages) | $(kb "$CHUNKS_RAW") KB raw, $(kb "$CHUNKS_BR") KB brotli | | |"
   echo "$BOUNDED_ROW"
   echo
