@@ -212,7 +212,7 @@ pub fn dashboard(vendors: &[VendorFacts], today: NaiveDate) -> Dashboard {
 /// The managers' daily reminder: evidence of active or announced vendors that lapses within
 /// `within` days (by date), and announced vendors that will not be ready by their effective
 /// date, with what will not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Digest {
     pub lapsing: Vec<Lapse>,
     /// `(slug, name, effective_on, reasons)`, soonest first.
@@ -220,6 +220,23 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// The digest of two groups of vendors together, from the digest of each: a digest can
+    /// be made in rounds of vendors, never holding all of them at once.
+    pub fn merge(mut self, other: Digest) -> Digest {
+        self.lapsing.extend(other.lapsing);
+        self.not_ready.extend(other.not_ready);
+        self.sorted()
+    }
+
+    fn sorted(mut self) -> Digest {
+        self.lapsing.sort_by(|a, b| {
+            (a.on, &a.name, &a.slug, &a.what).cmp(&(b.on, &b.name, &b.slug, &b.what))
+        });
+        self.not_ready
+            .sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lapsing.is_empty() && self.not_ready.is_empty()
     }
@@ -228,15 +245,13 @@ impl Digest {
 pub fn digest(vendors: &[VendorFacts], today: NaiveDate, within: u32) -> Digest {
     let status = |v: &VendorFacts| v.evidence.lifecycle.status_on(today);
     let last = today.checked_add_days(Days::new(u64::from(within)));
-    let mut lapsing: Vec<Lapse> = vendors
+    let lapsing: Vec<Lapse> = vendors
         .iter()
         .filter(|v| matches!(status(v), Status::Active | Status::Announced))
         .flat_map(|v| lapses(v, today))
         .filter(|l| last.is_some_and(|last| l.on < last))
         .collect();
-    lapsing
-        .sort_by(|a, b| (a.on, &a.name, &a.slug, &a.what).cmp(&(b.on, &b.name, &b.slug, &b.what)));
-    let mut not_ready: Vec<(String, String, NaiveDate, Vec<Reason>)> = vendors
+    let not_ready: Vec<(String, String, NaiveDate, Vec<Reason>)> = vendors
         .iter()
         .filter_map(|v| match super::compliance::verdict(&v.evidence, today) {
             super::compliance::Compliance {
@@ -247,8 +262,7 @@ pub fn digest(vendors: &[VendorFacts], today: NaiveDate, within: u32) -> Digest 
             _ => None,
         })
         .collect();
-    not_ready.sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
-    Digest { lapsing, not_ready }
+    Digest { lapsing, not_ready }.sorted()
 }
 
 #[cfg(test)]
@@ -349,8 +363,23 @@ mod tests {
             (d30.not_ready[0].0.as_str(), d30.not_ready[0].2),
             ("starting", plus(20))
         );
-        assert_eq!(digest(&[soon, later.clone()], d(DAY), 60).lapsing.len(), 2);
+        assert_eq!(
+            digest(&[soon.clone(), later.clone()], d(DAY), 60)
+                .lapsing
+                .len(),
+            2
+        );
         assert!(digest(&[ok("fine")], d(DAY), 30).is_empty());
+        // made in rounds (the worker reads vendors a round at a time): the same digest
+        let all = [soon, later.clone(), starting, ok("fine")];
+        for split in 0..=all.len() {
+            let (a, b) = all.split_at(split);
+            assert_eq!(
+                digest(b, d(DAY), 60).merge(digest(a, d(DAY), 60)),
+                digest(&all, d(DAY), 60),
+                "split at {split}"
+            );
+        }
     }
 
     type Set = fn(&mut Evidence, NaiveDate);

@@ -419,6 +419,22 @@ pub async fn list_all(db: &Db, day: NaiveDate) -> StoreResult<Vec<VendorRow>> {
         .await?)
 }
 
+/// The next `limit` vendors after id `after` (in id order) whatever their status, with their
+/// evidence: a pass over every vendor a round at a time (the managers' digest).
+pub async fn list_all_after(
+    db: &Db,
+    day: NaiveDate,
+    after: i64,
+    limit: u32,
+) -> StoreResult<Vec<VendorRow>> {
+    let sql = select_sql("v.id > $2", &format!("ORDER BY v.id LIMIT {limit}"));
+    Ok(sqlx::query_as::<Any, VendorRow>(&sql)
+        .bind(day.to_string())
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
 /// Processing countries of vendors that are public on `day`, for the country filter.
 pub async fn public_countries(db: &Db, day: NaiveDate) -> StoreResult<Vec<String>> {
     // each country in the index once, then the first public vendor there: ~10 ms at
