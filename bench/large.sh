@@ -38,7 +38,8 @@ fi
 t0=$(date +%s.%N)
 "$SERVER_BIN" --database-url "sqlite://$DB" recompute >/dev/null || die "recompute failed"
 RECOMPUTE=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }")
-RATE_LIMIT_EXEMPT=127.0.0.0/8 INSECURE_COOKIES=true \
+# no delivery worker: its daily digest reads every vendor (see bench/run.sh's start_server)
+OUTBOX_WORKER=false RATE_LIMIT_EXEMPT=127.0.0.0/8 INSECURE_COOKIES=true \
   "$SERVER_BIN" --database-url "sqlite://$DB" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 300); do
