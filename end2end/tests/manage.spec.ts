@@ -143,6 +143,15 @@ test('renewing training flips the compliance badge', async ({ page }) => {
   await expect(head.getByText('Authorized', { exact: true })).toBeVisible();
   await page.goto('/subprocessors/brightwater-hosting');
   await expect(page.locator('.vendor-head').getByText('Authorized', { exact: true })).toBeVisible();
+  // the registry's list reads stored compliance: the edit shows there at once, and the
+  // filters follow it (signed in, so the page cache is skipped)
+  await page.goto('/?q=brightwater+hosting');
+  const row = page.getByRole('row').filter({ hasText: 'Brightwater Hosting' });
+  await expect(row.getByRole('cell', { name: 'Authorized', exact: true })).toBeVisible();
+  await page.goto('/?q=brightwater+hosting&compliance=not_compliant');
+  await expect(page.getByRole('row').filter({ hasText: 'Brightwater Hosting' })).toHaveCount(0);
+  await page.goto('/?q=brightwater+hosting&compliance=authorized');
+  await expect(page.getByRole('row').filter({ hasText: 'Brightwater Hosting' })).toHaveCount(1);
 });
 
 test('an attestation is changed in place and recorded', async ({ page }) => {
