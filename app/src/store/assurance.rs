@@ -11,13 +11,8 @@ use super::{vendors::VendorRow, Backend, Db, StoreResult};
 
 /// Rows (`va`) that do not hold for the day bound as `$1`: changed since computed, past their
 /// `steady_until`, or computed for a later day. Each term has its own index.
+/// (Its negation, for the public lists, is `vendors::HOLDS`.)
 const STALE: &str = "(va.stale = 1 OR va.steady_until <= $1 OR va.computed_on > $1)";
-
-/// The negation of [`STALE`] for a computed row (`va`): its stored assurance holds on the day
-/// bound as `$1` (the public lists read it instead of the evidence).
-pub(super) const HOLDS: &str =
-    "va.stale = 0 AND va.assurance IS NOT NULL AND va.computed_on <= $1 \
-    AND (va.steady_until IS NULL OR va.steady_until > $1)";
 
 /// A vendor whose stored assurance does not hold for the day, with its evidence and the
 /// stamp they were read with (the same statement: one snapshot).

@@ -284,6 +284,12 @@ pub(in crate::store) fn select_sql_with(extra: &str, where_sql: &str, tail: &str
     )
 }
 
+/// A vendor's stored assurance (`va`, see `store::assurance`) holds on the day bound as `$1`:
+/// computed, unchanged since, for that day or an earlier one, and not past its steady day
+/// (the negation of that module's `STALE` for a computed row).
+const HOLDS: &str = "va.stale = 0 AND va.assurance IS NOT NULL AND va.computed_on <= $1 \
+    AND (va.steady_until IS NULL OR va.steady_until > $1)";
+
 /// The vendor query of the public lists and exports: a vendor whose stored assurance holds
 /// on the day (`$1`) comes with it and without its evidence, any other with its evidence.
 fn select_public_sql(where_sql: &str, tail: &str) -> String {
@@ -293,7 +299,7 @@ fn select_public_sql(where_sql: &str, tail: &str) -> String {
          FROM vendors v LEFT JOIN vendor_assurance va ON va.vendor_id = v.id AND {holds} \
          WHERE {where_sql} {tail}",
         evidence = evidence::evidence_columns_sql_unless(Some("va.vendor_id IS NOT NULL")),
-        holds = super::assurance::HOLDS,
+        holds = HOLDS,
     )
 }
 
