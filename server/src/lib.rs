@@ -299,6 +299,7 @@ impl Application {
         };
         let rate_limit = config.rate_limit_per_minute.and_then(|n| {
             rate_limit::RateLimit::new(n, config.rate_limit_exempt.clone(), settings.clone())
+                .map(|rl| rl.with_assets(&config.site_pkg_dir))
         });
         let submit_limit = config.submit_limit_per_minute.and_then(|n| {
             rate_limit::RateLimit::submissions(

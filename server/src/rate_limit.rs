@@ -27,6 +27,8 @@ pub struct RateLimit {
     limiter: Arc<DefaultKeyedRateLimiter<String>>,
     exempt: Arc<Vec<IpNet>>,
     settings: SessionSettings,
+    /// Path prefix of the site's built assets (`/pkg/`): see [`limit`].
+    assets: Option<Arc<str>>,
 }
 
 impl RateLimit {
@@ -59,7 +61,19 @@ impl RateLimit {
             )),
             exempt: Arc::new(exempt),
             settings,
+            assets: None,
         })
+    }
+
+    /// Do not count a built asset under `/{pkg_dir}/` that is served (see [`limit`]).
+    pub fn with_assets(mut self, pkg_dir: &str) -> Self {
+        let dir = pkg_dir.trim_matches('/');
+        self.assets = (!dir.is_empty()).then(|| Arc::from(format!("/{dir}/")));
+        self
+    }
+
+    fn is_asset(&self, path: &str) -> bool {
+        self.assets.as_deref().is_some_and(|p| path.starts_with(p))
     }
 }
 
@@ -104,10 +118,28 @@ pub fn too_many(secs: u64, text: &'static str) -> Response {
     res
 }
 
+/// A built asset (a wasm chunk, script or style under the pkg dir) is counted only when it is
+/// not served: a signed-in page loads dozens of lazily split wasm chunks at once, and a 429
+/// on one of them stopped the page's hydration (it panicked). Serving a file is cheap; a miss
+/// renders the not-found page and is counted like any request.
 pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Response {
     let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
         return next.run(req).await;
     };
+    if rl.is_asset(req.uri().path()) {
+        let headers = req.headers().clone();
+        let res = next.run(req).await;
+        if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
+            return res;
+        }
+        return match rl.check(peer, &headers) {
+            Ok(()) => res,
+            Err(secs) => too_many(
+                secs,
+                "Too many requests from your address; please wait a moment.\n",
+            ),
+        };
+    }
     match rl.check(peer, req.headers()) {
         Ok(()) => next.run(req).await,
         Err(secs) => too_many(

@@ -195,6 +195,39 @@ async fn one_address_is_rate_limited_and_exempt_ones_are_not() {
     app.stop().await;
 }
 
+/// A signed-in page loads dozens of lazily split wasm chunks at once: a served asset is not
+/// counted (a 429 on one chunk stopped the page's hydration), a missing one is.
+#[tokio::test]
+async fn served_assets_are_not_rate_limited_and_misses_are() {
+    let site = tempfile::tempdir().expect("site root");
+    std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
+    std::fs::write(site.path().join("pkg/chunk_1.wasm"), b"\0asm").expect("asset");
+    let root = site.path().to_path_buf();
+    let app = spawn_app_with(Backend::Sqlite, |c| {
+        c.rate_limit_per_minute = Some(60);
+        c.site_root = root;
+        c.site_pkg_dir = "pkg".into();
+    })
+    .await;
+    for _ in 0..40 {
+        assert_eq!(app.get_raw("/pkg/chunk_1.wasm").await.status(), 200);
+    }
+    // the assets took nothing of the burst (12): a page still answers
+    assert_eq!(app.get_raw("/healthz").await.status(), 200);
+    let mut misses = Vec::new();
+    for _ in 0..20 {
+        misses.push(
+            app.get_raw("/pkg/no-such-chunk.wasm")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert!(misses.contains(&404), "{misses:?}");
+    assert!(misses.contains(&429), "misses are counted: {misses:?}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
