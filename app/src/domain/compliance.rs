@@ -368,13 +368,20 @@ fn boundaries(e: &Evidence, day: NaiveDate) -> Vec<NaiveDate> {
     dates
 }
 
+/// The first day after `day` on which some piece of evidence starts or stops counting (None:
+/// none ahead). Until then a vendor's status and whether it has failing reasons stay as they
+/// are on `day`; only the wording of a reason that names the day itself changes.
+pub fn next_boundary(e: &Evidence, day: NaiveDate) -> Option<NaiveDate> {
+    boundaries(e, day).first().copied()
+}
+
 /// The first day after `day` on which anything customers read about the vendor's assurance
 /// (its [`PublicAssurance`] without look-ahead) can differ, with the same evidence: the
 /// stored assurance of `day` holds until then (`None`: for good). Evidence starts or stops
 /// counting on the days of [`boundaries`]; between them only a reason that names the day
 /// itself ("no contract in force on ...") changes, and then it changes every day.
 pub fn steady_until(e: &Evidence, day: NaiveDate, on_day: &PublicAssurance) -> Option<NaiveDate> {
-    let next = boundaries(e, day).first().copied();
+    let next = next_boundary(e, day);
     let tomorrow = day.succ_opt()?;
     if next == Some(tomorrow) || public_assurance(e, tomorrow, false) != *on_day {
         return Some(tomorrow);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     assurance::Evidence,
-    compliance::{failing_reasons, Reason},
+    compliance::{failing_reasons, next_boundary, Reason},
     Status,
 };
 
@@ -182,24 +182,35 @@ pub fn dashboard(vendors: &[VendorFacts], today: NaiveDate) -> Dashboard {
         .collect();
     starting_soon.sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
 
-    let series = (0..14u64)
+    let mut series: Vec<Point> = (0..14u64)
         .filter_map(|k| today.checked_add_days(Days::new(7 * k)))
-        .map(|day| {
-            let active = vendors.iter().filter(|v| status(v, day) == Status::Active);
-            let (ok, bad) = active.fold((0, 0), |(ok, bad), v| {
-                if failing_reasons(&v.evidence, day).is_empty() {
-                    (ok + 1, bad)
-                } else {
-                    (ok, bad + 1)
-                }
-            });
-            Point {
-                day,
-                authorized: ok,
-                not_compliant: bad,
-            }
+        .map(|day| Point {
+            day,
+            authorized: 0,
+            not_compliant: 0,
         })
         .collect();
+    // each vendor is judged again only on a week that passed one of its evidence's
+    // boundaries (`next_boundary`); between them its status and verdict hold
+    for v in vendors {
+        let mut known: Option<(bool, bool, Option<NaiveDate>)> = None;
+        for p in &mut series {
+            let (active, ok) = match known {
+                Some((active, ok, until)) if until.is_none_or(|u| p.day < u) => (active, ok),
+                _ => {
+                    let active = status(v, p.day) == Status::Active;
+                    let ok = active && failing_reasons(&v.evidence, p.day).is_empty();
+                    known = Some((active, ok, next_boundary(&v.evidence, p.day)));
+                    (active, ok)
+                }
+            };
+            match (active, ok) {
+                (true, true) => p.authorized += 1,
+                (true, false) => p.not_compliant += 1,
+                (false, _) => {}
+            }
+        }
+    }
 
     Dashboard {
         not_compliant,

@@ -494,6 +494,20 @@ mod steady {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
+        /// Status and whether any reason fails hold from a day until its next boundary (the
+        /// dashboard's series judges a vendor again only there).
+        #[test]
+        fn standing_holds_until_the_next_boundary(e in evidence(), start in day(), step in 0i64..800) {
+            let later = start + chrono::Duration::days(step);
+            if next_boundary(&e, start).is_none_or(|u| later < u) {
+                prop_assert_eq!(e.lifecycle.status_on(later), e.lifecycle.status_on(start));
+                prop_assert_eq!(
+                    failing_reasons(&e, later).is_empty(),
+                    failing_reasons(&e, start).is_empty()
+                );
+            }
+        }
+
         /// What is stored for a day holds, unchanged, on every later day before
         /// `steady_until`, and the day it names is a real boundary or later evidence.
         #[test]
