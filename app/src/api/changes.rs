@@ -42,13 +42,24 @@ pub struct DiffLine {
     pub detail: String,
 }
 
+/// One group of the difference: its first [`DIFF_SHOWN`] lines, in registry order, and how
+/// many there are in all (the registry CSV of each day has every vendor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffGroup {
+    pub lines: Vec<DiffLine>,
+    pub total: usize,
+}
+
+/// Lines of each group the page lists.
+pub const DIFF_SHOWN: usize = 200;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffView {
     pub from: NaiveDate,
     pub to: NaiveDate,
-    pub added: Vec<DiffLine>,
-    pub removed: Vec<DiffLine>,
-    pub changed: Vec<DiffLine>,
+    pub added: DiffGroup,
+    pub removed: DiffGroup,
+    pub changed: DiffGroup,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

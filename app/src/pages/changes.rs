@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    api::changes::{load_changes, ChangeItem, ChangesPage as Page, DiffLine},
+    api::changes::{load_changes, ChangeItem, ChangesPage as Page, DiffGroup},
     components::ErrorNotice,
     domain::changes::ChangeKind,
 };
@@ -119,18 +119,26 @@ fn Changes(page: Page) -> impl IntoView {
                 <ul>{messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
             </div>
         })}
-        {page.diff.clone().map(|d| view! {
+        {page.diff.clone().map(|d| {
+            // every vendor of each day, for a difference longer than the page lists
+            let csv = |day: chrono::NaiveDate| if day < page.today {
+                format!("/subprocessors.csv?as_of={day}")
+            } else {
+                "/subprocessors.csv".to_string()
+            };
+            let csvs = (csv(d.from), csv(d.to), d.from, d.to);
+            view! {
             <section aria-labelledby="diff-h" class="diff">
                 <h2 id="diff-h">{format!("What changed from {} to {}", d.from, d.to)}</h2>
                 <p>
                     <a href=format!("/?as_of={}", d.from)>{format!("Registry on {}", d.from)}</a>
                     {(d.to < page.today).then(|| view! { " · "<a href=format!("/?as_of={}", d.to)>{format!("Registry on {}", d.to)}</a> })}
                 </p>
-                <DiffList title="Added" lines=d.added/>
-                <DiffList title="Removed" lines=d.removed/>
-                <DiffList title="Changed" lines=d.changed/>
+                <DiffList title="Added" group=d.added csvs=csvs.clone()/>
+                <DiffList title="Removed" group=d.removed csvs=csvs.clone()/>
+                <DiffList title="Changed" group=d.changed csvs/>
             </section>
-        })}
+        }})}
         <section aria-labelledby="upcoming-h">
             <h2 id="upcoming-h">"Upcoming"</h2>
             {if page.upcoming.is_empty() {
@@ -206,20 +214,37 @@ fn ChangeTable(items: Vec<ChangeItem>, upcoming: bool) -> impl IntoView {
     }
 }
 
+/// One group of the difference; when it is longer than the page lists, where the rest is.
 #[component]
-fn DiffList(title: &'static str, lines: Vec<DiffLine>) -> impl IntoView {
+fn DiffList(
+    title: &'static str,
+    group: DiffGroup,
+    /// The CSV of the registry on each day, and the two days.
+    csvs: (String, String, chrono::NaiveDate, chrono::NaiveDate),
+) -> impl IntoView {
+    let rest = group.total.saturating_sub(group.lines.len());
+    let (from_csv, to_csv, from, to) = csvs;
     view! {
-        <h3>{format!("{title} ({})", lines.len())}</h3>
-        {if lines.is_empty() {
+        <h3>{format!("{title} ({})", group.total)}</h3>
+        {if group.lines.is_empty() {
             view! { <p class="hint">"None."</p> }.into_any()
         } else {
             view! {
                 <ul class="diff-list">
-                    {lines.into_iter().map(|l| view! {
+                    {group.lines.into_iter().map(|l| view! {
                         <li><a href=format!("/subprocessors/{}", l.slug)>{l.legal_name}</a>": "{l.detail}</li>
                     }).collect_view()}
                 </ul>
             }.into_any()
         }}
+        {(rest > 0).then(|| view! {
+            <p class="hint">
+                {format!("… and {rest} more. Every vendor of each day is in its CSV: ")}
+                <a href=from_csv>{format!("registry on {from}")}</a>
+                ", "
+                <a href=to_csv>{format!("registry on {to}")}</a>
+                "."
+            </p>
+        })}
     }
 }

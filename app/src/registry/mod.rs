@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{
-        changes::{registry_as_of, AsOfEntry},
+        changes::{diff_of, registry_as_of_days, AsOfEntry, Diff},
         compliance::{public_assurance, steady_until, PublicAssurance},
         filter::{admits, admitted_codes},
         RegistryFilter,
@@ -31,12 +31,15 @@ pub fn past_day_only(filter: &mut RegistryFilter, today: NaiveDate, messages: &m
 }
 
 /// The public registry as it stood on `day`, replayed from the change events announced by
-/// then, with the filter applied (compliance aside: it is not known for past days).
+/// then, with the filter applied (compliance aside: it is not known for past days), and how
+/// many match. `window` (limit, offset) keeps one page: only that page is copied out of the
+/// kept replay, so a page of a past day costs a filter pass, not a copy of the registry.
 pub async fn registry_on(
     db: &Db,
     filter: &RegistryFilter,
     day: NaiveDate,
-) -> Result<Vec<AsOfEntry>, AppError> {
+    window: Option<(usize, usize)>,
+) -> Result<(Vec<AsOfEntry>, usize), AppError> {
     let entries = replayed(db, day).await?;
     let names: Vec<String> = services::list_services(db)
         .await?
@@ -46,11 +49,16 @@ pub async fn registry_on(
         .collect();
     let filter = filter.clone();
     cpu(move || {
-        entries
-            .iter()
-            .filter(|e| filter.matches_as_of(e, &names))
-            .cloned()
-            .collect()
+        let (limit, offset) = window.unwrap_or((usize::MAX, 0));
+        let mut total = 0;
+        let mut page = Vec::new();
+        for e in entries.iter().filter(|e| filter.matches_as_of(e, &names)) {
+            if total >= offset && page.len() < limit {
+                page.push(e.clone());
+            }
+            total += 1;
+        }
+        (page, total)
     })
     .await
 }
@@ -60,22 +68,82 @@ pub async fn registry_on(
 /// day and the number of events: events are append-only, so the same number means the same
 /// events, and a new event makes every kept day be replayed again when next asked for.
 pub async fn replayed(db: &Db, day: NaiveDate) -> Result<Arc<Vec<AsOfEntry>>, AppError> {
-    let key = (day, changes::count(db).await?);
-    if let Some(hit) = db.replays.get(key) {
+    let count = changes::count(db).await?;
+    if let Some(hit) = db.replays.get((day, count)) {
         return Ok(hit);
     }
-    let rows = changes::published(db, &changes::ChangeQuery::default(), day, u32::MAX / 2).await?;
-    let entries = cpu(move || -> Result<Vec<AsOfEntry>, AppError> {
-        let events = rows
-            .iter()
-            .map(changes::ChangeRow::event)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(registry_as_of(&events, day))
-    })
+    let mut days = replay_days(db, count, vec![day]).await?;
+    days.pop()
+        .ok_or_else(|| AppError::Internal("no replay".into()))
+}
+
+/// The registry on `from` and on `to` (`from` <= `to`), as [`replayed`] keeps them; when
+/// neither is kept, both come from one read of the events.
+pub async fn replayed_pair(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Arc<Vec<AsOfEntry>>, Arc<Vec<AsOfEntry>>), AppError> {
+    let count = changes::count(db).await?;
+    match (db.replays.get((from, count)), db.replays.get((to, count))) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        (Some(a), None) => Ok((a, replayed(db, to).await?)),
+        (None, Some(b)) => Ok((replayed(db, from).await?, b)),
+        (None, None) => {
+            let mut days = replay_days(db, count, vec![from, to]).await?.into_iter();
+            match (days.next(), days.next()) {
+                (Some(a), Some(b)) => Ok((a, b)),
+                _ => Err(AppError::Internal("no replay".into())),
+            }
+        }
+    }
+}
+
+/// What changed in the registry from `from` to `to` (`from` <= `to`), from the two days'
+/// replays; the last few pairs asked for are kept like the replays (by the number of events).
+pub async fn diff_between(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Arc<Diff>, AppError> {
+    let count = changes::count(db).await?;
+    if let Some(hit) = db.diffs.get(((from, to), count)) {
+        return Ok(hit);
+    }
+    let (old, new) = replayed_pair(db, from, to).await?;
+    let d = Arc::new(cpu(move || diff_of(&old, &new)).await?);
+    db.diffs.put(((from, to), count), d.clone());
+    Ok(d)
+}
+
+/// Replay each of `days` from the events announced by the last of them (`count`: how many
+/// events there are, the key they are kept under).
+async fn replay_days(
+    db: &Db,
+    count: i64,
+    days: Vec<NaiveDate>,
+) -> Result<Vec<Arc<Vec<AsOfEntry>>>, AppError> {
+    let Some(last) = days.iter().max().copied() else {
+        return Ok(Vec::new());
+    };
+    let rows = changes::replay_rows(db, last).await?;
+    let replays = cpu(
+        move || -> Result<Vec<(NaiveDate, Vec<AsOfEntry>)>, AppError> {
+            let events = rows
+                .iter()
+                .map(changes::ChangeRow::event)
+                .collect::<StoreResult<Vec<_>>>()?;
+            // an event announced after a day cannot be in effect on it (the table checks
+            // effective_on >= announced_on), so an earlier day replays from the same events
+            let lists = registry_as_of_days(&events, &days);
+            Ok(days.into_iter().zip(lists).collect())
+        },
+    )
     .await??;
-    let entries = Arc::new(entries);
-    db.replays.put(key, entries.clone());
-    Ok(entries)
+    Ok(replays
+        .into_iter()
+        .map(|(day, entries)| {
+            let entries = Arc::new(entries);
+            db.replays.put((day, count), entries.clone());
+            entries
+        })
+        .collect())
 }
 
 /// Rows paired with their public assurance on `day`: the stored one where the row carries it

@@ -196,13 +196,14 @@ pub async fn services_of(conn: &mut AnyConnection, id: i64) -> StoreResult<Vec<S
 
 /// `WHERE` clause and its text arguments for a query (placeholders from `$first`).
 fn filter_sql(q: &ChangeQuery, today: NaiveDate, when: Option<When>) -> (String, Vec<String>) {
-    let mut clauses = vec!["announced_on <= $1".to_string()];
     let mut args = vec![today.to_string()];
-    match when {
-        Some(When::Upcoming) => clauses.push("effective_on > $1".into()),
-        Some(When::Past) => clauses.push("effective_on <= $1".into()),
-        None => {}
-    }
+    // a past change was announced by its effective day (the table checks effective_on >=
+    // announced_on), so it needs no second test: its count reads the effective_on index alone
+    let mut clauses = match when {
+        Some(When::Upcoming) => vec!["announced_on <= $1".to_string(), "effective_on > $1".into()],
+        Some(When::Past) => vec!["effective_on <= $1".to_string()],
+        None => vec!["announced_on <= $1".to_string()],
+    };
     let mut add = |sql: &str, value: String| {
         args.push(value);
         clauses.push(sql.replace('?', &format!("${}", args.len())));
@@ -229,6 +230,25 @@ pub async fn list(
     limit: u32,
     offset: u32,
 ) -> StoreResult<(Vec<ChangeRow>, i64)> {
+    let rows = list_rows(db, q, today, when, limit, offset).await?;
+    let (filter, args) = filter_sql(q, today, Some(when));
+    let count_sql = format!("SELECT COUNT(*) FROM change_events {filter}");
+    let mut count = sqlx::query_scalar::<Any, i64>(&count_sql);
+    for a in args {
+        count = count.bind(a);
+    }
+    Ok((rows, count.fetch_one(&db.pool).await?))
+}
+
+/// One page as [`list`] gives it, without counting them all.
+pub async fn list_rows(
+    db: &Db,
+    q: &ChangeQuery,
+    today: NaiveDate,
+    when: When,
+    limit: u32,
+    offset: u32,
+) -> StoreResult<Vec<ChangeRow>> {
     let (filter, args) = filter_sql(q, today, Some(when));
     let order = match when {
         When::Upcoming => "effective_on ASC, id ASC",
@@ -238,16 +258,10 @@ pub async fn list(
         "SELECT {COLUMNS} FROM change_events {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
     );
     let mut rows = sqlx::query_as::<Any, ChangeRow>(&sql);
-    for a in &args {
-        rows = rows.bind(a.clone());
-    }
-    let rows = rows.fetch_all(&db.pool).await?;
-    let count_sql = format!("SELECT COUNT(*) FROM change_events {filter}");
-    let mut count = sqlx::query_scalar::<Any, i64>(&count_sql);
     for a in args {
-        count = count.bind(a);
+        rows = rows.bind(a);
     }
-    Ok((rows, count.fetch_one(&db.pool).await?))
+    Ok(rows.fetch_all(&db.pool).await?)
 }
 
 /// Every change published by `day` that matches `q`, newest first (for feeds and the API).
@@ -278,6 +292,20 @@ pub async fn count(db: &Db) -> StoreResult<i64> {
     )
 }
 
+/// Every event announced by `day`, for replaying the registry: in the order they were
+/// recorded (the replay orders them itself, so the database sorts nothing) and without their
+/// `before` scope, which a replay never reads (it takes each scope from the event that made it).
+pub async fn replay_rows(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeRow>> {
+    Ok(sqlx::query_as::<Any, ChangeRow>(
+        "SELECT id, slug, legal_name, kind, announced_on, effective_on, \
+         CAST(NULL AS TEXT) AS before_json, after_json, recorded_at \
+         FROM change_events WHERE announced_on <= $1 ORDER BY id",
+    )
+    .bind(day.to_string())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Every event announced by `day`, parsed, for replaying the registry as of that day.
 pub async fn events_until(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeEvent>> {
     let rows = published(db, &ChangeQuery::default(), day, u32::MAX / 2).await?;
@@ -294,6 +322,31 @@ pub async fn removed_by(db: &Db, day: NaiveDate) -> StoreResult<std::collections
     .await?
     .into_iter()
     .collect())
+}
+
+/// Those of `slugs` with a removal in effect by `day` (as [`removed_by`], for one page).
+pub async fn removed_among(
+    db: &Db,
+    day: NaiveDate,
+    slugs: &[String],
+) -> StoreResult<std::collections::HashSet<String>> {
+    let mut removed = std::collections::HashSet::new();
+    for chunk in slugs.chunks(500) {
+        let marks = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT slug FROM change_events \
+             WHERE kind = 'removed' AND effective_on <= $1 AND slug IN ({marks})"
+        );
+        let mut q = sqlx::query_scalar::<Any, String>(&sql).bind(day.to_string());
+        for s in chunk {
+            q = q.bind(s.clone());
+        }
+        removed.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(removed)
 }
 
 /// When the newest event was recorded (for `Last-Modified`).

@@ -93,33 +93,46 @@ pub struct Db {
     pub assurance_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Past days' registries replayed lately (`registry::replayed`).
     pub replays: std::sync::Arc<Replays>,
+    /// Differences between two days computed lately (`registry::diff_between`).
+    pub diffs: std::sync::Arc<Diffs>,
 }
 
 type Replay = std::sync::Arc<Vec<crate::domain::changes::AsOfEntry>>;
 
 /// The registries of the last few past days asked for, each keyed by its day and the number
-/// of change events it was replayed from. Per database handle, so never shared between two
-/// databases.
-#[derive(Debug, Default)]
-pub struct Replays(std::sync::Mutex<Vec<((chrono::NaiveDate, i64), Replay)>>);
+/// of change events it was replayed from (100,000 vendors take some 50 MB a day).
+pub type Replays = Kept<chrono::NaiveDate, Replay, 3>;
 
-impl Replays {
-    /// How many days are kept (100,000 vendors take some 50 MB a day).
-    const KEEP: usize = 3;
+/// The differences between the last few pairs of days asked for (`registry::diff_between`).
+pub type Diffs =
+    Kept<(chrono::NaiveDate, chrono::NaiveDate), std::sync::Arc<crate::domain::changes::Diff>, 3>;
 
-    pub fn get(&self, key: (chrono::NaiveDate, i64)) -> Option<Replay> {
+/// A few derived values kept in memory, each under its slot (a day, a pair of days) and the
+/// number of change events it was derived from: events are append-only, so the same number
+/// means the same events. Per database handle, so never shared between two databases.
+#[derive(Debug)]
+pub struct Kept<S, V, const KEEP: usize>(std::sync::Mutex<Vec<((S, i64), V)>>);
+
+impl<S, V, const KEEP: usize> Default for Kept<S, V, KEEP> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<S: PartialEq, V: Clone, const KEEP: usize> Kept<S, V, KEEP> {
+    pub fn get(&self, key: (S, i64)) -> Option<V> {
         let kept = self.0.lock().ok()?;
         kept.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
     }
 
-    /// Keep `value`, forgetting the oldest day kept and any replay of the same day from
-    /// fewer events.
-    pub fn put(&self, key: (chrono::NaiveDate, i64), value: Replay) {
+    /// Keep `value`, forgetting the oldest kept and any value of the same slot from fewer
+    /// events.
+    pub fn put(&self, key: (S, i64), value: V) {
         let Ok(mut kept) = self.0.lock() else {
             return;
         };
         kept.retain(|(k, _)| k.0 != key.0);
-        if kept.len() >= Self::KEEP {
+        if kept.len() >= KEEP {
             kept.remove(0);
         }
         kept.push((key, value));
@@ -208,6 +221,7 @@ impl Db {
             heavy,
             assurance_refresh: Default::default(),
             replays: Default::default(),
+            diffs: Default::default(),
         })
     }
 

@@ -80,8 +80,8 @@ fn fail(e: impl std::fmt::Display) -> std::io::Error {
 /// The whole CSV of a past day's registry (`?as_of=`), replayed from the change events; small
 /// enough to build in memory (one row per vendor listed that day).
 async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Response {
-    let entries = match app::request::heavy(db, registry_on(db, filter, as_of)).await {
-        Ok(e) => e,
+    let entries = match app::request::heavy(db, registry_on(db, filter, as_of, None)).await {
+        Ok((e, _)) => e,
         Err(e) => return super::json::failed(e),
     };
     let body = (|| -> csv::Result<Vec<u8>> {

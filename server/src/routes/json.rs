@@ -37,8 +37,8 @@ async fn past_json(
     headers: &HeaderMap,
     now: DateTime<Utc>,
 ) -> Response {
-    let entries = match heavy(db, registry_on(db, filter, as_of)).await {
-        Ok(e) => e,
+    let entries = match heavy(db, registry_on(db, filter, as_of, None)).await {
+        Ok((e, _)) => e,
         Err(e) => return failed(e),
     };
     let listing = Listing {

@@ -347,7 +347,11 @@ async fn the_lists_read_stored_assurance_only_where_it_holds(backend: Backend) {
 }
 
 async fn a_kept_day_equals_its_replay(backend: Backend) {
-    use app::{domain::changes::registry_as_of, registry::replayed, store::changes};
+    use app::{
+        domain::changes::registry_as_of,
+        registry::{replayed, replayed_pair},
+        store::changes,
+    };
     let (db, _g) = fresh_db(backend).await;
     server::seed::seed_demo(&db, today()).await.expect("demo");
     let day = today() - Days::new(1);
@@ -386,6 +390,21 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     assert_eq!(*after, replay(&db).await);
     assert!(!after.iter().any(|e| e.slug == gone), "{gone} is removed");
     assert_eq!(after.len() + 1, first.len());
+    // two days replayed from one read of the events (the changes page's difference) equal
+    // each day's own replay, and are kept as such
+    let (from, to) = (day - Days::new(60), today());
+    let (old, new) = replayed_pair(&db, from, to).await.expect("pair");
+    let shared = &db;
+    let alone = |d| async move {
+        registry_as_of(&changes::events_until(shared, d).await.expect("events"), d)
+    };
+    assert_eq!(*old, alone(from).await);
+    assert_eq!(*new, alone(to).await);
+    assert_ne!(*old, *new, "the demo's history moves in 60 days");
+    assert!(std::sync::Arc::ptr_eq(
+        &new,
+        &replayed(&db, to).await.expect("kept")
+    ));
 }
 
 on_both_databases!(

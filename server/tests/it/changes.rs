@@ -2,7 +2,7 @@
 //! real server functions; customers see it on `/changes`, in the Atom feed, in the JSON API
 //! and in the registry as of a past day. SQLite and PostgreSQL alike.
 
-use crate::support::{borrow, spawn_app, Backend, TestApp};
+use crate::support::{borrow, spawn_app, spawn_app_synthetic, Backend, TestApp};
 use app::domain::Role;
 use chrono::{Days, NaiveDate, Utc};
 use sqlx::Any;
@@ -387,4 +387,44 @@ async fn announce_widen_remove_and_look_back(backend: Backend) {
     app.stop().await;
 }
 
-on_both_databases!(announce_widen_remove_and_look_back);
+on_both_databases!(
+    announce_widen_remove_and_look_back,
+    a_long_difference_lists_its_first_lines,
+);
+
+/// A difference longer than the page lists: each group shows its first lines and its size,
+/// and points to the CSV of each day for the rest.
+async fn a_long_difference_lists_its_first_lines(backend: Backend) {
+    let app = spawn_app_synthetic(backend, 300).await;
+    // before any vendor: every vendor listed today is an addition
+    let (status, html) = app.get("/changes?from=2000-01-01").await;
+    assert_eq!(status, 200);
+    let added = html
+        .split("Added (")
+        .nth(1)
+        .and_then(|s| s.split("Removed (").next())
+        .expect("an Added group");
+    let total: usize = added
+        .split(')')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("its size");
+    let shown = app::api::changes::DIFF_SHOWN;
+    assert!(total > shown, "{total} additions");
+    assert_eq!(added.matches("<li>").count(), shown);
+    assert!(
+        added.contains(&format!("… and {} more.", total - shown)),
+        "{added}"
+    );
+    assert!(added.contains("href=\"/subprocessors.csv?as_of=2000-01-01\""));
+    // the second ask is the kept difference, and says the same
+    let (_, again) = app.get("/changes?from=2000-01-01").await;
+    assert_eq!(
+        again
+            .split("Added (")
+            .nth(1)
+            .map(|s| s.split("Removed (").next()),
+        Some(Some(added))
+    );
+    app.stop().await;
+}

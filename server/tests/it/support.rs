@@ -142,6 +142,20 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// [`spawn_app`] with the test configuration changed by `configure` first.
 #[allow(dead_code)]
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    spawn_seeded(backend, configure, None).await
+}
+
+/// [`spawn_app`] on `count` generated vendors (`seed-synthetic`) instead of the demo data.
+#[allow(dead_code)]
+pub async fn spawn_app_synthetic(backend: Backend, count: usize) -> TestApp {
+    spawn_seeded(backend, |_| {}, Some(count)).await
+}
+
+async fn spawn_seeded(
+    backend: Backend,
+    configure: impl FnOnce(&mut ServeConfig),
+    synthetic: Option<usize>,
+) -> TestApp {
     let (database_url, dir, pg_database) = fresh_database_url(backend).await;
     let mut config = ServeConfig::for_tests(&database_url, "127.0.0.1:0".parse().expect("addr"));
     configure(&mut config);
@@ -149,7 +163,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeC
     let server_db = app.db();
     let db = Db::connect(&database_url).await.expect("connect");
     let today = chrono::Utc::now().date_naive();
-    seed::seed_demo(&db, today).await.expect("seed demo");
+    match synthetic {
+        Some(count) => seed::seed_synthetic(&db, today, count).await,
+        None => seed::seed_demo(&db, today).await,
+    }
+    .expect("seed");
     db.pool.close().await;
     let base = format!("http://{}", app.addr());
     let server = tokio::spawn(async move {

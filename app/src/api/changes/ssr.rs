@@ -3,15 +3,18 @@
 
 use chrono::NaiveDate;
 
-use super::{ChangeItem, ChangesPage, DiffLine, DiffView, CHANGES_PAGE_SIZE};
+use super::{
+    ChangeItem, ChangesPage, DiffGroup, DiffLine, DiffView, CHANGES_PAGE_SIZE, DIFF_SHOWN,
+};
 use crate::{
     api::types::{page_count, service_options},
     domain::changes::{
-        days_left, describe, diff, scope_difference, AsOfEntry, ChangeEvent, ChangeKind,
-        ChangesFilter,
+        days_left, describe, scope_difference, AsOfEntry, ChangeEvent, ChangeKind, ChangesFilter,
+        Diff,
     },
     error::AppError,
-    request::{cpu, db, heavy, today},
+    registry::diff_between,
+    request::{db, heavy, today},
     store::{
         changes::{self, ChangeQuery, When},
         objections, services,
@@ -58,23 +61,26 @@ fn scope_text(e: &AsOfEntry) -> String {
     )
 }
 
+/// Up to [`DIFF_SHOWN`] lines of a group, and its size.
+fn group<T>(all: &[T], line: impl Fn(&T) -> DiffLine) -> DiffGroup {
+    DiffGroup {
+        lines: all.iter().take(DIFF_SHOWN).map(line).collect(),
+        total: all.len(),
+    }
+}
+
 /// The difference between the registry on `from` and on `to`, as the page lists it.
-fn diff_view(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> DiffView {
-    let d = diff(events, from, to);
+fn diff_view(d: &Diff, from: NaiveDate, to: NaiveDate) -> DiffView {
     DiffView {
         from,
         to,
-        added: d.added.iter().map(|e| line(e, scope_text(e))).collect(),
-        removed: d.removed.iter().map(|e| line(e, scope_text(e))).collect(),
-        changed: d
-            .changed
-            .iter()
-            .map(|(slug, b, a)| DiffLine {
-                slug: slug.clone(),
-                legal_name: a.legal_name.clone(),
-                detail: scope_difference(b, a).join("; "),
-            })
-            .collect(),
+        added: group(&d.added, |e| line(e, scope_text(e))),
+        removed: group(&d.removed, |e| line(e, scope_text(e))),
+        changed: group(&d.changed, |(slug, b, a)| DiffLine {
+            slug: slug.clone(),
+            legal_name: a.legal_name.clone(),
+            detail: scope_difference(b, a).join("; "),
+        }),
     }
 }
 
@@ -96,7 +102,7 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
         kind: filter.kind,
         vendor: filter.vendor.as_ref().map(|s| s.as_str().to_string()),
     };
-    let (upcoming, _) = changes::list(&db, &q, day, When::Upcoming, 500, 0).await?;
+    let upcoming = changes::list_rows(&db, &q, day, When::Upcoming, 500, 0).await?;
     let offset = filter
         .page
         .saturating_sub(1)
@@ -114,7 +120,14 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
             .await?
             .0;
     }
-    let removed = changes::removed_by(&db, day).await?;
+    let mut slugs: Vec<String> = upcoming
+        .iter()
+        .chain(past.iter())
+        .map(|r| r.slug.clone())
+        .collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    let removed = changes::removed_among(&db, day, &slugs).await?;
     let ids: Vec<i64> = upcoming.iter().chain(past.iter()).map(|r| r.id).collect();
     let counts = objections::counts_by_change(&db, &ids).await?;
     let parse = |rows: Vec<changes::ChangeRow>| -> Result<Vec<ChangeItem>, AppError> {
@@ -139,14 +152,10 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
     let diff_view = match (filter.from, filter.to) {
         (Some(from), to) if from <= day => {
             let to = to.unwrap_or(day);
-            // the whole history may be replayed twice: heavy work, bounded and off the
-            // async threads
-            let view = heavy(&db, async {
-                let events = changes::events_until(&db, to).await?;
-                cpu(move || diff_view(&events, from, to)).await
-            })
-            .await?;
-            Some(view)
+            // kept after the first ask; that one replays the whole history (heavy work,
+            // bounded and off the async threads)
+            let d = heavy(&db, diff_between(&db, from, to)).await?;
+            Some(diff_view(&d, from, to))
         }
         (Some(from), _) => {
             messages.push(format!("{from} is in the future; nothing to compare yet."));

@@ -93,15 +93,16 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
                         .into(),
                 );
             }
-            let entries = registry_on(&db, &filter, as_of).await?;
-            let total = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+            let window = (
+                PAGE_SIZE as usize,
+                usize::try_from(offset).unwrap_or(usize::MAX),
+            );
+            let (entries, total) = registry_on(&db, &filter, as_of, Some(window)).await?;
             let items = entries
                 .iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(PAGE_SIZE as usize)
                 .map(|e| summary(&PublicVendor::from_past(e)))
                 .collect();
-            (items, total)
+            (items, i64::try_from(total).unwrap_or(i64::MAX))
         } else {
             let (rows, total) = list_assured(&db, &filter, day, PAGE_SIZE, offset).await?;
             let items = rows
@@ -182,7 +183,7 @@ pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
         vendor: Some(row.slug.clone()),
         ..Default::default()
     };
-    let (upcoming, _) = changes::list(&db, &only_this, day, changes::When::Upcoming, 20, 0).await?;
+    let upcoming = changes::list_rows(&db, &only_this, day, changes::When::Upcoming, 20, 0).await?;
     let upcoming_changes = upcoming
         .iter()
         .map(|r| r.event().map(|e| (e.effective_on, describe(&e))))

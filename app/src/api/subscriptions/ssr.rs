@@ -349,8 +349,8 @@ pub async fn load_subscription(token: &str) -> Result<SubscriptionView, AppError
     .await?;
     // upcoming changes this subscriber hears about and can still object to
     let day = today();
-    let (rows, _) =
-        changes::list(&db, &ChangeQuery::default(), day, When::Upcoming, 100, 0).await?;
+    let rows =
+        changes::list_rows(&db, &ChangeQuery::default(), day, When::Upcoming, 100, 0).await?;
     let mut up = Vec::new();
     let mut conn = db.pool.acquire().await?;
     for r in rows {

@@ -19,7 +19,9 @@ pub use filter::ChangesFilter;
 pub use notice::{
     earliest_effective, plan, widening, FieldRefusal, NoticePeriods, PlannedEvent, Published,
 };
-pub use replay::{days_left, diff, registry_as_of, AsOfEntry, AsOfStatus, Diff};
+pub use replay::{
+    days_left, diff, diff_of, registry_as_of, registry_as_of_days, AsOfEntry, AsOfStatus, Diff,
+};
 
 /// What customers see of a vendor's scope; sorted, de-duplicated lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

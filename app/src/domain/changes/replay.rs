@@ -1,7 +1,7 @@
 //! The public registry as it stood on any day, replayed from the change events, and what
 //! differs between two days.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -56,41 +56,53 @@ impl AsOfEntry {
 /// customers were given. Changes announced but not yet in effect do not show. Sorted by legal
 /// name, then slug.
 pub fn registry_as_of(events: &[ChangeEvent], day: NaiveDate) -> Vec<AsOfEntry> {
-    let mut by_slug: BTreeMap<&str, Vec<&ChangeEvent>> = BTreeMap::new();
+    registry_as_of_days(events, &[day])
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`registry_as_of`] for each of `days`, from one grouping of the events by vendor.
+pub fn registry_as_of_days(events: &[ChangeEvent], days: &[NaiveDate]) -> Vec<Vec<AsOfEntry>> {
+    let mut by_slug: HashMap<&str, Vec<&ChangeEvent>> = HashMap::new();
     for e in events {
         by_slug.entry(&e.slug).or_default().push(e);
     }
-    let mut out: Vec<AsOfEntry> = Vec::new();
+    let mut out: Vec<Vec<AsOfEntry>> = days.iter().map(|_| Vec::new()).collect();
     for (slug, mut evs) in by_slug {
         evs.sort_by_key(|e| (e.effective_on, e.id));
-        let in_effect: Vec<&ChangeEvent> = evs
-            .iter()
-            .copied()
-            .filter(|e| e.effective_on <= day)
-            .collect();
-        if in_effect.iter().any(|e| e.kind == ChangeKind::Removed) {
-            continue;
+        for (day, list) in days.iter().zip(out.iter_mut()) {
+            list.extend(entry_on(slug, &evs, *day));
         }
-        let scope = in_effect.iter().rev().find_map(|e| e.after.clone());
-        let listed = match in_effect.iter().find(|e| e.kind == ChangeKind::Added) {
-            Some(added) => scope.map(|s| (AsOfStatus::Active, s, added.effective_on)),
-            None => evs
-                .iter()
-                .find(|e| e.kind == ChangeKind::Added && e.announced_on <= day)
-                .and_then(|pending| {
-                    let s = scope.or_else(|| pending.after.clone())?;
-                    Some((AsOfStatus::Announced, s, pending.announced_on))
-                }),
-        };
-        out.extend(listed.map(|(status, scope, since)| AsOfEntry {
-            slug: slug.to_string(),
-            status,
-            scope,
-            since,
-        }));
     }
-    out.sort_by(|a, b| (&a.scope.legal_name, &a.slug).cmp(&(&b.scope.legal_name, &b.slug)));
+    for list in &mut out {
+        list.sort_by(|a, b| (&a.scope.legal_name, &a.slug).cmp(&(&b.scope.legal_name, &b.slug)));
+    }
     out
+}
+
+/// One vendor's entry on `day`, from its events sorted by effective day and id.
+fn entry_on(slug: &str, evs: &[&ChangeEvent], day: NaiveDate) -> Option<AsOfEntry> {
+    let in_effect = &evs[..evs.partition_point(|e| e.effective_on <= day)];
+    if in_effect.iter().any(|e| e.kind == ChangeKind::Removed) {
+        return None;
+    }
+    let scope = in_effect.iter().rev().find_map(|e| e.after.as_ref());
+    let (status, scope, since) = match in_effect.iter().find(|e| e.kind == ChangeKind::Added) {
+        Some(added) => (AsOfStatus::Active, scope?, added.effective_on),
+        None => {
+            let pending = evs
+                .iter()
+                .find(|e| e.kind == ChangeKind::Added && e.announced_on <= day)?;
+            let s = scope.or(pending.after.as_ref())?;
+            (AsOfStatus::Announced, s, pending.announced_on)
+        }
+    };
+    Some(AsOfEntry {
+        slug: slug.to_string(),
+        status,
+        scope: scope.clone(),
+        since,
+    })
 }
 
 /// What changed in the public registry between two days, counting `Active` vendors only.
@@ -106,31 +118,35 @@ pub struct Diff {
 
 /// Differences between two days (`from` < `to`) of the registry replayed from `events`.
 pub fn diff(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> Diff {
-    let active = |day| -> Vec<AsOfEntry> {
-        registry_as_of(events, day)
-            .into_iter()
+    diff_of(&registry_as_of(events, from), &registry_as_of(events, to))
+}
+
+/// Differences between two replayed registries, `old` (the earlier day) and `new`, counting
+/// `Active` entries only; linear in their size (by slug), copying only what differs.
+pub fn diff_of(old: &[AsOfEntry], new: &[AsOfEntry]) -> Diff {
+    fn active(list: &[AsOfEntry]) -> Vec<&AsOfEntry> {
+        list.iter()
             .filter(|e| e.status == AsOfStatus::Active)
             .collect()
-    };
-    let (old, new) = (active(from), active(to));
-    // by slug, so the comparison is linear in the size of the registry
-    let index = |list: &[AsOfEntry]| -> HashMap<String, usize> {
+    }
+    fn index<'a>(list: &[&'a AsOfEntry]) -> HashMap<&'a str, usize> {
         list.iter()
             .enumerate()
-            .map(|(i, e)| (e.slug.clone(), i))
+            .map(|(i, e)| (e.slug.as_str(), i))
             .collect()
-    };
+    }
+    let (old, new) = (active(old), active(new));
     let (old_at, new_at) = (index(&old), index(&new));
-    let missing = |a: &[AsOfEntry], b: &HashMap<String, usize>| -> Vec<AsOfEntry> {
+    let missing = |a: &[&AsOfEntry], b: &HashMap<&str, usize>| -> Vec<AsOfEntry> {
         a.iter()
-            .filter(|e| !b.contains_key(&e.slug))
-            .cloned()
+            .filter(|e| !b.contains_key(e.slug.as_str()))
+            .map(|e| (*e).clone())
             .collect()
     };
     let changed = new
         .iter()
         .filter_map(|n| {
-            let o = &old[*old_at.get(&n.slug)?];
+            let o = old[*old_at.get(n.slug.as_str())?];
             (o.scope != n.scope).then(|| (n.slug.clone(), o.scope.clone(), n.scope.clone()))
         })
         .collect();
@@ -149,7 +165,7 @@ pub fn days_left(today: NaiveDate, effective_on: NaiveDate) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use chrono::Days;
 
@@ -306,6 +322,11 @@ mod tests {
                 events.swap(i, rng.below(i as u64 + 1) as usize);
             }
             let days: Vec<NaiveDate> = (0..4).map(|_| plus(rng.below(90))).collect();
+            // several days from one grouping are each day's own replay
+            let together = registry_as_of_days(&events, &days);
+            for (day, list) in days.iter().zip(&together) {
+                assert_eq!(*list, registry_as_of(&events, *day), "round {round}, {day}");
+            }
             let mut lists: Vec<Listing> = Vec::new();
             for &day in &days {
                 let got = registry_as_of(&events, day);
