@@ -12,13 +12,13 @@ use chrono::NaiveDate;
 
 use crate::{
     domain::{
-        changes::{diff_of, registry_as_of_days, AsOfEntry, Diff},
+        changes::{diff_of, registry_as_of_days, AsOfEntry, DiffHead},
         compliance::{public_assurance, steady_until, PublicAssurance},
         filter::{admits, admitted_codes},
         RegistryFilter,
     },
     error::AppError,
-    request::cpu,
+    request::{cpu, heavy},
     store::{assurance, changes, services, vendors, vendors::VendorRow, Db, StoreResult},
 };
 
@@ -99,17 +99,28 @@ pub async fn replayed_pair(
     }
 }
 
-/// What changed in the registry from `from` to `to` (`from` <= `to`), from the two days'
-/// replays; the last few pairs asked for are kept like the replays (by the number of events).
-pub async fn diff_between(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Arc<Diff>, AppError> {
-    let count = changes::count(db).await?;
-    if let Some(hit) = db.diffs.get(((from, to), count)) {
+/// What changed in the registry from `from` to `to` (`from` <= `to`), cut to the first
+/// `shown` entries of each group with each group's size, from the two days' replays. The
+/// last few asked for are kept like the replays (by the number of events); only working one
+/// out takes a heavy-work permit, so a kept one is never answered "busy".
+pub async fn diff_between(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+    shown: usize,
+) -> Result<Arc<DiffHead>, AppError> {
+    let key = ((from, to, shown), changes::count(db).await?);
+    if let Some(hit) = db.diffs.get(key) {
         return Ok(hit);
     }
-    let (old, new) = replayed_pair(db, from, to).await?;
-    let d = Arc::new(cpu(move || diff_of(&old, &new)).await?);
-    db.diffs.put(((from, to), count), d.clone());
-    Ok(d)
+    // the first ask may replay the whole history: bounded and off the async threads
+    heavy(db, async {
+        let (old, new) = replayed_pair(db, from, to).await?;
+        let d = Arc::new(cpu(move || diff_of(&old, &new).head(shown)).await?);
+        db.diffs.put(key, d.clone());
+        Ok(d)
+    })
+    .await
 }
 
 /// Replay each of `days` from the events announced by the last of them (`count`: how many

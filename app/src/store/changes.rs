@@ -292,9 +292,10 @@ pub async fn count(db: &Db) -> StoreResult<i64> {
     )
 }
 
-/// Every event announced by `day`, for replaying the registry: in the order they were
-/// recorded (the replay orders them itself, so the database sorts nothing) and without their
-/// `before` scope, which a replay never reads (it takes each scope from the event that made it).
+/// Every event announced by `day`, for replaying the registry: by id (SQLite's table order,
+/// so it sorts nothing; the replay groups them itself, where the feeds' announcement order
+/// cost a sort of every row with its JSON) and without their `before` scope, which a replay
+/// never reads (it takes each scope from the event that made it).
 pub async fn replay_rows(db: &Db, day: NaiveDate) -> StoreResult<Vec<ChangeRow>> {
     Ok(sqlx::query_as::<Any, ChangeRow>(
         "SELECT id, slug, legal_name, kind, announced_on, effective_on, \

@@ -103,9 +103,13 @@ type Replay = std::sync::Arc<Vec<crate::domain::changes::AsOfEntry>>;
 /// of change events it was replayed from (100,000 vendors take some 50 MB a day).
 pub type Replays = Kept<chrono::NaiveDate, Replay, 3>;
 
-/// The differences between the last few pairs of days asked for (`registry::diff_between`).
-pub type Diffs =
-    Kept<(chrono::NaiveDate, chrono::NaiveDate), std::sync::Arc<crate::domain::changes::Diff>, 3>;
+/// The differences between the last few pairs of days asked for, each cut to the lines a
+/// page shows (`registry::diff_between`), keyed by the two days and how many lines.
+pub type Diffs = Kept<
+    (chrono::NaiveDate, chrono::NaiveDate, usize),
+    std::sync::Arc<crate::domain::changes::DiffHead>,
+    3,
+>;
 
 /// A few derived values kept in memory, each under its slot (a day, a pair of days) and the
 /// number of change events it was derived from: events are append-only, so the same number

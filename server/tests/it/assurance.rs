@@ -348,8 +348,8 @@ async fn the_lists_read_stored_assurance_only_where_it_holds(backend: Backend) {
 
 async fn a_kept_day_equals_its_replay(backend: Backend) {
     use app::{
-        domain::changes::registry_as_of,
-        registry::{replayed, replayed_pair},
+        domain::changes::{diff_of, registry_as_of},
+        registry::{diff_between, replayed, replayed_pair},
         store::changes,
     };
     let (db, _g) = fresh_db(backend).await;
@@ -404,6 +404,28 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     assert!(std::sync::Arc::ptr_eq(
         &new,
         &replayed(&db, to).await.expect("kept")
+    ));
+    // with one of the two days kept, only the other is replayed
+    let earlier = from - Days::new(30);
+    let (third, kept) = replayed_pair(&db, earlier, to).await.expect("pair");
+    assert!(
+        std::sync::Arc::ptr_eq(&kept, &new),
+        "the kept day is reused"
+    );
+    assert_eq!(*third, alone(earlier).await);
+    // the difference of two days: each group cut to its first lines, with its size; the
+    // second ask is the kept one
+    let whole = diff_of(&third, &new);
+    let head = diff_between(&db, earlier, to, 2).await.expect("diff");
+    assert_eq!(
+        (head.added, head.removed, head.changed),
+        (whole.added.len(), whole.removed.len(), whole.changed.len())
+    );
+    assert!(head.added > 2, "the demo adds vendors in 90 days");
+    assert_eq!(head.diff.added, whole.added[..2]);
+    assert!(std::sync::Arc::ptr_eq(
+        &head,
+        &diff_between(&db, earlier, to, 2).await.expect("kept")
     ));
 }
 

@@ -10,11 +10,11 @@ use crate::{
     api::types::{page_count, service_options},
     domain::changes::{
         days_left, describe, scope_difference, AsOfEntry, ChangeEvent, ChangeKind, ChangesFilter,
-        Diff,
+        DiffHead,
     },
     error::AppError,
     registry::diff_between,
-    request::{db, heavy, today},
+    request::{db, today},
     store::{
         changes::{self, ChangeQuery, When},
         objections, services,
@@ -61,22 +61,23 @@ fn scope_text(e: &AsOfEntry) -> String {
     )
 }
 
-/// Up to [`DIFF_SHOWN`] lines of a group, and its size.
-fn group<T>(all: &[T], line: impl Fn(&T) -> DiffLine) -> DiffGroup {
+/// A group's lines (at most [`DIFF_SHOWN`], as kept) and its size.
+fn group<T>(head: &[T], total: usize, line: impl Fn(&T) -> DiffLine) -> DiffGroup {
     DiffGroup {
-        lines: all.iter().take(DIFF_SHOWN).map(line).collect(),
-        total: all.len(),
+        lines: head.iter().map(line).collect(),
+        total,
     }
 }
 
 /// The difference between the registry on `from` and on `to`, as the page lists it.
-fn diff_view(d: &Diff, from: NaiveDate, to: NaiveDate) -> DiffView {
+fn diff_view(h: &DiffHead, from: NaiveDate, to: NaiveDate) -> DiffView {
+    let d = &h.diff;
     DiffView {
         from,
         to,
-        added: group(&d.added, |e| line(e, scope_text(e))),
-        removed: group(&d.removed, |e| line(e, scope_text(e))),
-        changed: group(&d.changed, |(slug, b, a)| DiffLine {
+        added: group(&d.added, h.added, |e| line(e, scope_text(e))),
+        removed: group(&d.removed, h.removed, |e| line(e, scope_text(e))),
+        changed: group(&d.changed, h.changed, |(slug, b, a)| DiffLine {
             slug: slug.clone(),
             legal_name: a.legal_name.clone(),
             detail: scope_difference(b, a).join("; "),
@@ -152,9 +153,7 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
     let diff_view = match (filter.from, filter.to) {
         (Some(from), to) if from <= day => {
             let to = to.unwrap_or(day);
-            // kept after the first ask; that one replays the whole history (heavy work,
-            // bounded and off the async threads)
-            let d = heavy(&db, diff_between(&db, from, to)).await?;
+            let d = diff_between(&db, from, to, DIFF_SHOWN).await?;
             Some(diff_view(&d, from, to))
         }
         (Some(from), _) => {

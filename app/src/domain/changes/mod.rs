@@ -21,6 +21,7 @@ pub use notice::{
 };
 pub use replay::{
     days_left, diff, diff_of, registry_as_of, registry_as_of_days, AsOfEntry, AsOfStatus, Diff,
+    DiffHead,
 };
 
 /// What customers see of a vendor's scope; sorted, de-duplicated lists.

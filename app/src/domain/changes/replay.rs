@@ -116,6 +116,32 @@ pub struct Diff {
     pub changed: Vec<(String, PublicScope, PublicScope)>,
 }
 
+/// A difference cut to the first entries of each group (in registry order), with each
+/// group's full size: what a page lists of a long difference, and all it needs to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffHead {
+    pub diff: Diff,
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+}
+
+impl Diff {
+    /// The first `n` entries of each group, and the size of each.
+    pub fn head(mut self, n: usize) -> DiffHead {
+        let (added, removed, changed) = (self.added.len(), self.removed.len(), self.changed.len());
+        self.added.truncate(n);
+        self.removed.truncate(n);
+        self.changed.truncate(n);
+        DiffHead {
+            diff: self,
+            added,
+            removed,
+            changed,
+        }
+    }
+}
+
 /// Differences between two days (`from` < `to`) of the registry replayed from `events`.
 pub fn diff(events: &[ChangeEvent], from: NaiveDate, to: NaiveDate) -> Diff {
     diff_of(&registry_as_of(events, from), &registry_as_of(events, to))
