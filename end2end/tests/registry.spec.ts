@@ -49,10 +49,14 @@ test.describe('public registry', () => {
     await page.getByRole('group', { name: 'Processing country' }).getByLabel('Germany').uncheck();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(page).toHaveURL(/status=removed/);
-    await expect(page.getByRole('table').getByRole('cell', { name: 'Active', exact: true })).toHaveCount(0);
-    const statuses = await page.getByRole('table').getByRole('cell').filter({ hasText: /^(Active|Announced|Removed)$/ }).allInnerTexts();
-    expect(statuses.length).toBeGreaterThan(0);
-    for (const s of statuses) expect(s).toBe('Removed');
+    // once hydrated, the URL changes before the new rows arrive: wait for the rows, not the URL
+    const statusCells = page.getByRole('table').getByRole('cell').filter({ hasText: /^(Active|Announced|Removed)$/ });
+    await expect
+      .poll(async () => {
+        const statuses = await statusCells.allInnerTexts();
+        return statuses.length > 0 && statuses.every((s) => s === 'Removed');
+      })
+      .toBe(true);
   });
 
   test('shows an empty state when nothing matches', async ({ page }, testInfo) => {
