@@ -192,3 +192,104 @@ async fn sqlite_an_inserted_row_reads_back_the_same() {
 async fn postgres_an_inserted_row_reads_back_the_same() {
     an_inserted_row_reads_back_the_same(Backend::Postgres).await;
 }
+
+/// Search through the trigram index (SQLite's FTS5 table, PostgreSQL's pg_trgm) finds exactly
+/// the vendors whose names hold the text, after inserts, renames and deletes, for searches
+/// shorter than three letters (no index) and with characters LIKE and FTS5 treat specially.
+async fn search_finds_exactly_the_names_holding_the_text(backend: Backend) {
+    let (db, guard) = fresh_db(backend).await;
+    let names = [
+        "Vendor 00",
+        "100% Cloud",
+        "a_b Data",
+        "The \"Quoted\" Firm",
+        "Zürich Versicherung",
+        "Back\\slash Ltd",
+        "Renamed Later",
+        "Deleted Later",
+    ];
+    let announced = Lifecycle {
+        announced_on: Some(d("2026-01-01")),
+        effective_on: Some(d("2026-02-01")),
+        removed_on: None,
+    };
+    let mut tx = db.pool.begin().await.expect("tx");
+    for (i, name) in names.iter().enumerate() {
+        let mut v = vendor(i, announced);
+        v.legal_name = name.to_string();
+        insert_vendor(&mut tx, &v).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    // the app's editor writes `search_text` with the name; the index follows the table
+    sqlx::query(
+        "UPDATE vendors SET legal_name = 'Quill Works', search_text = 'quill works ' \
+         WHERE legal_name = 'Renamed Later'",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("rename");
+    sqlx::query("DELETE FROM vendors WHERE legal_name = 'Deleted Later'")
+        .execute(&db.pool)
+        .await
+        .expect("delete");
+    let now: Vec<&str> = names[..6].iter().copied().chain(["Quill Works"]).collect();
+    let day = d("2026-03-01");
+    for q in [
+        "ve",
+        "vendor",
+        "NDOR 0",
+        "100%",
+        "0%",
+        "a_b",
+        "_",
+        "\"quoted\"",
+        "\"",
+        "zür",
+        "ZÜRICH",
+        "h v",
+        "k\\s",
+        "renamed",
+        "quill",
+        "ill wo",
+        "deleted",
+        "later",
+        "xyz",
+    ] {
+        let (filter, msgs) = RegistryFilter::from_query(&format!("q={}", urlencode(q)));
+        assert!(msgs.is_empty(), "{q}: {msgs:?}");
+        let (rows, total) = list_public(&db, &filter, day, None, &[])
+            .await
+            .expect("list");
+        let mut got: Vec<String> = rows.into_iter().map(|r| r.legal_name).collect();
+        got.sort();
+        let needle = q.to_lowercase();
+        let mut expected: Vec<String> = now
+            .iter()
+            .filter(|n| n.to_lowercase().contains(&needle))
+            .map(|n| n.to_string())
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected, "q={q}");
+        assert_eq!(total as usize, expected.len(), "count for q={q}");
+    }
+    guard.drop_database().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sqlite_search_finds_exactly_the_names_holding_the_text() {
+    search_finds_exactly_the_names_holding_the_text(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_search_finds_exactly_the_names_holding_the_text() {
+    search_finds_exactly_the_names_holding_the_text(Backend::Postgres).await;
+}

@@ -14,7 +14,7 @@ use sqlx::{Any, FromRow};
 
 use super::{
     evidence::{self, PackedEvidence},
-    Db, StoreError, StoreResult,
+    Backend, Db, StoreError, StoreResult,
 };
 use crate::domain::{
     assurance::{Evidence, EvidenceKeys},
@@ -214,7 +214,7 @@ impl Where {
         self.sql.push_str(&clause.replace("{}", &marks.join(", ")));
     }
 
-    fn for_filter(filter: &RegistryFilter, day: NaiveDate) -> Self {
+    fn for_filter(filter: &RegistryFilter, day: NaiveDate, backend: Backend) -> Self {
         let mut w = Where::new(day);
         w.and_in(
             &format!("({STATUS_SQL}) IN ({{}})"),
@@ -224,6 +224,15 @@ impl Where {
                 .map(|s| s.code().to_string()),
         );
         if let Some(q) = &filter.q {
+            // SQLite: the trigram index (migration 0014) narrows to the vendors holding every
+            // three-letter piece of `q`; the LIKE below decides. PostgreSQL's trigram index
+            // serves the LIKE itself.
+            if backend == Backend::Sqlite && q.chars().count() >= 3 {
+                w.and_in(
+                    "v.id IN (SELECT rowid FROM vendor_search WHERE vendor_search MATCH {})",
+                    [fts_phrase(q)],
+                );
+            }
             w.and_in(
                 "v.search_text LIKE {} ESCAPE '\\'",
                 [format!("%{}%", escape_like(q))],
@@ -264,6 +273,11 @@ impl Where {
         }
         q
     }
+}
+
+/// `s` as one FTS5 phrase: every character literal (a `"` doubled).
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 fn escape_like(s: &str) -> String {
@@ -317,7 +331,7 @@ pub async fn list_public(
     page: Option<(u32, u64)>,
     standings: &[&str],
 ) -> StoreResult<(Vec<VendorRow>, i64)> {
-    let mut w = Where::for_filter(filter, day);
+    let mut w = Where::for_filter(filter, day, db.backend);
     if !standings.is_empty() {
         // the stored standing (`store::assurance`)
         w.and_in(
@@ -366,7 +380,7 @@ pub fn stream_public(
 ) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
     use futures::TryStreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel(512);
-    let w = Where::for_filter(filter, day);
+    let w = Where::for_filter(filter, day, db.backend);
     let sql = select_public_sql(&w.sql, ORDER);
     let pool = db.pool.clone();
     tokio::spawn(async move {
