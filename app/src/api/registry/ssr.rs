@@ -74,25 +74,12 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
     let day = today();
     let (mut filter, mut messages) = RegistryFilter::from_query(query);
     past_day_only(&mut filter, day, &mut messages);
-    let all_services = services::list_services(&db).await?;
-    for s in &filter.services {
-        if !all_services.iter().any(|k| k.slug == s.as_str()) {
-            messages.push(format!(
-                "\"{}\" is not a service of ours; no vendor matches it.",
-                s.as_str()
-            ));
-        }
-    }
     let offset = u64::from(filter.page.saturating_sub(1)) * u64::from(PAGE_SIZE);
+    let mut compliance_ignored = false;
     // a past day, or every candidate's verdict, is heavy work: bounded (`request::heavy`)
     let work = async {
         let (items, total) = if let Some(as_of) = filter.as_of {
-            if filter.authorized.is_some() {
-                messages.push(
-                    "Compliance is not recorded for past dates; that filter was not applied."
-                        .into(),
-                );
-            }
+            compliance_ignored = filter.authorized.is_some();
             let window = (
                 PAGE_SIZE as usize,
                 usize::try_from(offset).unwrap_or(usize::MAX),
@@ -113,13 +100,35 @@ pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
         };
         Ok::<_, AppError>((items, total))
     };
-    let (items, total) = if filter.as_of.is_some() || filter.authorized.is_some() {
-        heavy(&db, work).await?
-    } else {
-        work.await?
+    let work = async {
+        if filter.as_of.is_some() || filter.authorized.is_some() {
+            heavy(&db, work).await
+        } else {
+            work.await
+        }
     };
-    let mut countries: Vec<SelectOption> = vendors::public_countries(&db, day)
-        .await?
+    // the list, the services and the countries of the filter form at once, on their own
+    // connections: the page waits for the slowest, not for the sum
+    let lists = async {
+        Ok::<_, AppError>(futures::try_join!(
+            services::list_services(&db),
+            vendors::public_countries(&db, day)
+        )?)
+    };
+    let ((items, total), (all_services, public_countries)) = futures::try_join!(work, lists)?;
+    for s in &filter.services {
+        if !all_services.iter().any(|k| k.slug == s.as_str()) {
+            messages.push(format!(
+                "\"{}\" is not a service of ours; no vendor matches it.",
+                s.as_str()
+            ));
+        }
+    }
+    if compliance_ignored {
+        messages
+            .push("Compliance is not recorded for past dates; that filter was not applied.".into());
+    }
+    let mut countries: Vec<SelectOption> = public_countries
         .into_iter()
         .map(|c| SelectOption {
             label: country_name(&c).unwrap_or(&c).to_string(),
