@@ -7,6 +7,11 @@ use super::ParseError;
 
 /// A `YYYY-MM-DD` day from 1990 to 2200, or `None`.
 pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    shaped_day(s).filter(|d| (1990..=2200).contains(&d.year()))
+}
+
+/// A `YYYY-MM-DD` day of any four-digit year.
+fn shaped_day(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     let shaped = s.len() == 10
         && s.bytes().enumerate().all(|(i, b)| {
@@ -16,8 +21,17 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
                 b.is_ascii_digit()
             }
         });
-    let d: NaiveDate = s.parse().ok().filter(|_| shaped)?;
-    (1990..=2200).contains(&d.year()).then_some(d)
+    s.parse().ok().filter(|_| shaped)
+}
+
+/// What a value `parse_day` refused should have been, for a message ("... is not {}"):
+/// a well-written day outside the years is told so, rather than how to write a date.
+pub fn expected_day(s: &str) -> &'static str {
+    if shaped_day(s).is_some() {
+        "a date from 1990 to 2200"
+    } else {
+        "a date (YYYY-MM-DD)"
+    }
 }
 
 /// A required date field; `label` names it in the message ("the completion date").
@@ -57,6 +71,15 @@ mod tests {
             "+2026-01-01",
         ] {
             assert_eq!(parse_day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_refused_day_is_told_what_was_wrong() {
+        assert_eq!(expected_day("2999-01-01"), "a date from 1990 to 2200");
+        assert_eq!(expected_day("1989-12-31"), "a date from 1990 to 2200");
+        for bad in ["2026-3-1", "yesterday", "2026-02-30", "01/02/2026"] {
+            assert_eq!(expected_day(bad), "a date (YYYY-MM-DD)", "{bad}");
         }
     }
 

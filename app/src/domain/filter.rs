@@ -6,7 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{cap_messages, dates::parse_day, CountryCode, DataCategory, Slug, Status};
+use super::{
+    cap_messages,
+    dates::{expected_day, parse_day},
+    CountryCode, DataCategory, Slug, Status,
+};
 
 /// Longest search text we act on; longer input is refused with a message.
 pub const MAX_QUERY_LEN: usize = 100;
@@ -101,8 +105,9 @@ impl RegistryFilter {
                 "as_of" => match parse_day(value) {
                     Some(d) => f.as_of = Some(d),
                     None => messages.push(format!(
-                        "\"{}\" is not a date (YYYY-MM-DD); showing today's registry.",
-                        shorten(value)
+                        "\"{}\" is not {}; showing today's registry.",
+                        shorten(value),
+                        expected_day(value)
                     )),
                 },
                 "page" => match value.parse::<u32>() {

@@ -3,7 +3,10 @@
 use super::{AuditPage, AUDIT_PAGE};
 use crate::{
     api::types::AuditEntry,
-    domain::{dates::parse_day, Slug},
+    domain::{
+        dates::{expected_day, parse_day},
+        Slug,
+    },
     error::AppError,
     request::db,
     session::{any_role, require},
@@ -41,7 +44,8 @@ pub async fn load_audit(query: &str) -> Result<AuditPage, AppError> {
             let ok = parse_day(d).is_some();
             if !ok {
                 message = Some(format!(
-                    "\"{d}\" is not a date (YYYY-MM-DD); that filter was ignored."
+                    "\"{d}\" is not {}; that filter was ignored.",
+                    expected_day(d)
                 ));
             }
             ok

@@ -4,7 +4,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::ChangeKind;
-use crate::domain::{dates::parse_day, Slug};
+use crate::domain::{
+    dates::{expected_day, parse_day},
+    Slug,
+};
 
 /// What a customer asked of the changes page, feed or API: `service`, `kind`, `vendor`,
 /// `page`, and `from`/`to` for the difference between two days. Bad values are dropped with a
@@ -33,7 +36,8 @@ impl ChangesFilter {
             let d = parse_day(v);
             if d.is_none() {
                 messages.push(format!(
-                    "The {name} date must be written YYYY-MM-DD; it was ignored."
+                    "The {name} date must be {}; it was ignored.",
+                    expected_day(v)
                 ));
             }
             d
