@@ -166,15 +166,50 @@ pub fn with_assurance(
     day: NaiveDate,
     look_ahead: bool,
 ) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
+    with_assurance_memo(rows, day, look_ahead, &mut AssuranceMemo::default())
+}
+
+/// [`with_assurance`] for an export, which calls it chunk after chunk: a stored assurance
+/// already read in an earlier chunk is copied from `memo` instead of parsed again.
+pub fn with_assurance_memo(
+    rows: Vec<VendorRow>,
+    day: NaiveDate,
+    look_ahead: bool,
+    memo: &mut AssuranceMemo,
+) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
     rows.into_iter()
         .map(|row| {
             let a = match row.stored_assurance.as_deref() {
-                Some(json) if !look_ahead => assurance::parse(json)?,
+                Some(json) if !look_ahead => memo.parse(json)?,
                 _ => public_assurance(&row.evidence()?, day, look_ahead),
             };
             Ok((row, a))
         })
         .collect()
+}
+
+/// Stored assurances already parsed, by their text. Vendors share few distinct ones (554
+/// among 100,000 generated vendors), and parsing the JSON was 5 % of a 100,000-row CSV; a
+/// copy costs a fraction of that. Bounded: past [`AssuranceMemo::MAX`] texts it parses
+/// without keeping.
+#[derive(Default)]
+pub struct AssuranceMemo {
+    parsed: std::collections::HashMap<String, PublicAssurance>,
+}
+
+impl AssuranceMemo {
+    pub const MAX: usize = 4096;
+
+    fn parse(&mut self, json: &str) -> StoreResult<PublicAssurance> {
+        if let Some(a) = self.parsed.get(json) {
+            return Ok(a.clone());
+        }
+        let a = assurance::parse(json)?;
+        if self.parsed.len() < Self::MAX {
+            self.parsed.insert(json.to_owned(), a.clone());
+        }
+        Ok(a)
+    }
 }
 
 /// One page of the registry with compliance computed, and how many match in all. A
@@ -274,4 +309,33 @@ pub fn compute_assurance(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::assurance::Evidence;
+
+    #[test]
+    fn the_memo_reads_a_stored_assurance_as_parsing_it_does() {
+        let day = "2026-06-01".parse().expect("date");
+        let a = public_assurance(&Evidence::default(), day, false);
+        let json = serde_json::to_string(&a).expect("json");
+        let mut memo = AssuranceMemo::default();
+        for _ in 0..3 {
+            assert_eq!(memo.parse(&json).expect("parses"), a);
+        }
+        assert_eq!(memo.parsed.len(), 1);
+        assert!(
+            memo.parse("{not json").is_err(),
+            "a corrupt text is still refused"
+        );
+        // full: still parses, keeps nothing more
+        for i in 0..AssuranceMemo::MAX {
+            memo.parsed.insert(format!("k{i}"), a.clone());
+        }
+        let other_json = format!(" {json}");
+        assert_eq!(memo.parse(&other_json).expect("parses"), a);
+        assert!(!memo.parsed.contains_key(&other_json));
+    }
 }

@@ -5,7 +5,9 @@
 
 use app::{
     domain::RegistryFilter,
-    registry::{past_day_only, registry_on, view::PublicVendor, with_assurance},
+    registry::{
+        past_day_only, registry_on, view::PublicVendor, with_assurance_memo, AssuranceMemo,
+    },
     store::{vendors, vendors::VendorRow, Db, StoreResult},
 };
 use axum::{
@@ -26,6 +28,7 @@ struct Export {
     day: NaiveDate,
     authorized: Option<bool>,
     rows: Receiver<StoreResult<VendorRow>>,
+    memo: AssuranceMemo,
 }
 
 impl Export {
@@ -48,7 +51,7 @@ impl Export {
         if batch.is_empty() {
             return None;
         }
-        let assured = match with_assurance(batch, self.day, false) {
+        let assured = match with_assurance_memo(batch, self.day, false, &mut self.memo) {
             Ok(a) => a,
             Err(e) => return Some(Err(fail(e))),
         };
@@ -141,6 +144,7 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
         rows: vendors::stream_public(&db, &filter, day, slot),
         day,
         authorized: filter.authorized,
+        memo: AssuranceMemo::default(),
     };
     let rest = futures::stream::unfold((export, false), |(mut export, done)| async move {
         if done {

@@ -5,7 +5,7 @@
 
 use app::{
     domain::RegistryFilter,
-    registry::{view::PublicVendor, with_assurance},
+    registry::{view::PublicVendor, with_assurance_memo, AssuranceMemo},
     store::{vendors, Db},
 };
 use axum::{
@@ -116,6 +116,7 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
     let writer = tokio::task::spawn_blocking(move || write_workbook(rx));
     let mut rows = vendors::stream_public(&db, &filter, day, slot);
     let mut failed = false;
+    let mut memo = AssuranceMemo::default();
     'read: loop {
         let mut batch = Vec::with_capacity(BATCH);
         while batch.len() < BATCH {
@@ -133,7 +134,7 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
             break;
         }
         let done = batch.len() < BATCH;
-        let assured = match with_assurance(batch, day, false) {
+        let assured = match with_assurance_memo(batch, day, false, &mut memo) {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!("xlsx export: {e}");
