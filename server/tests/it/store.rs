@@ -293,3 +293,53 @@ async fn sqlite_search_finds_exactly_the_names_holding_the_text() {
 async fn postgres_search_finds_exactly_the_names_holding_the_text() {
     search_finds_exactly_the_names_holding_the_text(Backend::Postgres).await;
 }
+
+/// The exports' stream (on SQLite through the typed export pool, on PostgreSQL through
+/// `Any`) yields exactly the rows of the public list, in the same order.
+async fn the_export_stream_is_the_public_list(backend: Backend) {
+    let (db, guard) = fresh_db(backend).await;
+    let day = chrono::Utc::now().date_naive();
+    server::seed::seed_demo(&db, day).await.expect("demo");
+    server::seed::seed_synthetic(&db, day, 120)
+        .await
+        .expect("synthetic");
+    assert_eq!(
+        db.sqlite_exports.is_some(),
+        matches!(backend, Backend::Sqlite),
+        "a SQLite file gets the typed export pool"
+    );
+    for query in [
+        "",
+        "q=kestrel",
+        "country=DE",
+        "status=announced&status=active&status=removed",
+    ] {
+        let (filter, _) = RegistryFilter::from_query(query);
+        let (listed, _) = list_public(&db, &filter, day, None, &[])
+            .await
+            .expect("list");
+        let slot = db.export_slot().await.expect("slot");
+        let mut rx = app::store::vendors::stream_public(&db, &filter, day, slot);
+        let mut streamed = Vec::new();
+        while let Some(row) = rx.recv().await {
+            streamed.push(row.expect("row"));
+        }
+        assert!(!listed.is_empty(), "{query:?} lists vendors");
+        assert_eq!(
+            format!("{streamed:?}"),
+            format!("{listed:?}"),
+            "{query:?}: the stream's rows are the list's"
+        );
+    }
+    guard.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_the_export_stream_is_the_public_list() {
+    the_export_stream_is_the_public_list(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_the_export_stream_is_the_public_list() {
+    the_export_stream_is_the_public_list(Backend::Postgres).await;
+}

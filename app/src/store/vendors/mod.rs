@@ -379,39 +379,63 @@ pub fn stream_public(
     day: NaiveDate,
     slot: tokio::sync::OwnedSemaphorePermit,
 ) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
-    use futures::TryStreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel(512);
     let w = Where::for_filter(filter, day, db.backend);
     let sql = select_public_sql(&w.sql, ORDER);
-    let pool = db.pool.clone();
+    let (pool, sqlite) = (db.pool.clone(), db.sqlite_exports.clone());
     tokio::spawn(async move {
         let _slot = slot;
-        let started = std::time::Instant::now();
-        let q = w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql));
-        let mut rows = q.fetch(&pool);
-        loop {
-            if started.elapsed() > EXPORT_DEADLINE {
-                tracing::warn!("export stopped: it ran past {EXPORT_DEADLINE:?}");
-                return;
-            }
-            let item = match rows.try_next().await {
-                Ok(Some(row)) => Ok(row),
-                Ok(None) => return,
-                Err(e) => Err(e.into()),
-            };
-            let failed = item.is_err();
-            // a client that stops reading must not keep the connection forever
-            match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
-                Ok(Ok(())) if !failed => {}
-                Ok(_) => return, // finished with an error, or the client went away
-                Err(_) => {
-                    tracing::warn!("export stopped: the client read nothing for {EXPORT_STALL:?}");
-                    return;
+        match sqlite {
+            // the same query and rows through sqlx's SQLite driver (see `Db::sqlite_exports`)
+            Some(sqlite) => {
+                let mut q = sqlx::query_as::<sqlx::Sqlite, VendorRow>(&sql);
+                for b in &w.binds {
+                    q = q.bind(b.clone());
                 }
+                forward(q.fetch(&sqlite), tx).await
+            }
+            None => {
+                forward(
+                    w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql))
+                        .fetch(&pool),
+                    tx,
+                )
+                .await
             }
         }
     });
     rx
+}
+
+/// Send `rows` on to `tx` until they end, fail, [`EXPORT_DEADLINE`] passes or the client has
+/// read nothing for [`EXPORT_STALL`].
+async fn forward(
+    mut rows: impl futures::Stream<Item = Result<VendorRow, sqlx::Error>> + Unpin,
+    tx: tokio::sync::mpsc::Sender<StoreResult<VendorRow>>,
+) {
+    use futures::TryStreamExt;
+    let started = std::time::Instant::now();
+    loop {
+        if started.elapsed() > EXPORT_DEADLINE {
+            tracing::warn!("export stopped: it ran past {EXPORT_DEADLINE:?}");
+            return;
+        }
+        let item = match rows.try_next().await {
+            Ok(Some(row)) => Ok(row),
+            Ok(None) => return,
+            Err(e) => Err(e.into()),
+        };
+        let failed = item.is_err();
+        // a client that stops reading must not keep the connection forever
+        match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
+            Ok(Ok(())) if !failed => {}
+            Ok(_) => return, // finished with an error, or the client went away
+            Err(_) => {
+                tracing::warn!("export stopped: the client read nothing for {EXPORT_STALL:?}");
+                return;
+            }
+        }
+    }
 }
 
 /// A public vendor by slug (announced, active or removed on `day`).
