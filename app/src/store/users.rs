@@ -129,7 +129,10 @@ pub async fn rehash_password(db: &Db, id: i64, old: &str, new: &str) -> StoreRes
 }
 
 /// How many enabled admins other than `except` exist (read in the caller's transaction,
-/// locking them on PostgreSQL, so two admins cannot demote each other at once).
+/// locking them on PostgreSQL, so two admins cannot demote each other at once). Every enabled
+/// admin is locked, `except` too, in id order: two admins demoting each other then queue on
+/// the same rows in the same order (locking only the others deadlocked them, one answered
+/// 500), and the second, once the first commits, no longer counts the one demoted.
 pub async fn other_active_admins(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
@@ -141,12 +144,11 @@ pub async fn other_active_admins(
         ""
     };
     let ids = sqlx::query_scalar::<Any, i64>(&format!(
-        "SELECT id FROM users WHERE role = 'admin' AND disabled = 0 AND id <> $1 ORDER BY id{lock}"
+        "SELECT id FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id{lock}"
     ))
-    .bind(except)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(ids.len())
+    Ok(ids.iter().filter(|id| **id != except).count())
 }
 
 /// Set (or clear) the TOTP secret being set up; two-step sign-in is off until confirmed.
