@@ -143,18 +143,22 @@ pub async fn record(
     const INSERT: &str = "INSERT INTO change_events (vendor_id, slug, legal_name, kind, \
         announced_on, effective_on, services, before_json, after_json, recorded_at, \
         recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    // On PostgreSQL the event and its fan-out go in one statement (one round trip each, which
-    // an import of thousands of rows feels); the fan-out's own statement otherwise.
-    let together = tell == Tell::Subscribers && super::backend_of(conn) == super::Backend::Postgres;
-    let sql = if together {
-        format!(
+    // The event and its fan-out in one round trip (which an import of thousands of rows
+    // feels): on PostgreSQL one statement, on SQLite two in one string, the second reading
+    // the event's id as the last row inserted.
+    let sql = match (tell, super::backend_of(conn)) {
+        (Tell::Subscribers, super::Backend::Postgres) => format!(
             "WITH e AS ({INSERT} RETURNING id), f AS (INSERT INTO fanouts (change_event_id, \
              created_at) SELECT id, $10 FROM e) SELECT id FROM e"
-        )
-    } else {
-        format!("{INSERT} RETURNING id")
+        ),
+        (Tell::Subscribers, super::Backend::Sqlite) => format!(
+            "{INSERT} RETURNING id; INSERT INTO fanouts (change_event_id, created_at) \
+             VALUES (last_insert_rowid(), $10)"
+        ),
+        (Tell::Nobody, _) => format!("{INSERT} RETURNING id"),
     };
-    let id = sqlx::query_scalar::<Any, i64>(&sql)
+    // fetch_all: every statement of the string runs; the event's id is the only row
+    let ids = sqlx::query_scalar::<Any, i64>(&sql)
         .bind(vendor_id)
         .bind(slug.to_string())
         .bind(legal_name)
@@ -166,12 +170,11 @@ pub async fn record(
         .bind(json(&e.after)?)
         .bind(now_utc())
         .bind(actor.to_string())
-        .fetch_one(&mut *conn)
+        .fetch_all(&mut *conn)
         .await?;
-    if tell == Tell::Subscribers && !together {
-        super::outbox::queue_fanout(conn, id).await?;
-    }
-    Ok(id)
+    ids.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("a change event was inserted without an id".into()))
 }
 
 /// One event by id.

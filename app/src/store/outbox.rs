@@ -177,19 +177,6 @@ pub async fn queue(
     Ok(added)
 }
 
-/// Note that change event `id` is to be told to subscribers (in the event's transaction).
-pub async fn queue_fanout(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO fanouts (change_event_id, created_at) VALUES ($1, $2) \
-         ON CONFLICT (change_event_id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(super::now_utc())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// A fan-out under way: its event and how far through the subscriptions it is.
 #[derive(Debug, Clone, FromRow)]
 pub struct Fanout {

@@ -170,19 +170,85 @@ pub async fn insert_vendor(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
 }
 
 /// Insert a vendor and its links, and read back its editing row (what a save records as
-/// "after"). On PostgreSQL the vendor, its links and the row it reads back are one statement
-/// (one round trip, which an import of thousands of rows feels); SQLite, in process, takes
-/// one per table and a read.
+/// "after"), in one round trip (which an import of thousands of rows feels): on PostgreSQL
+/// one statement, on SQLite one string of statements its worker thread runs in turn.
 pub async fn insert_vendor_row(
     conn: &mut AnyConnection,
     v: &NewVendor,
 ) -> StoreResult<VendorEditRow> {
+    if backend_of(conn) == Backend::Sqlite {
+        return insert_sqlite_row(conn, v).await;
+    }
     match insert(conn, v, true).await? {
         (_, Some(row)) => Ok(row),
         (_, None) => edit_row(conn, v.slug.as_str())
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("vendor {} vanished", v.slug.as_str()))),
     }
+}
+
+/// SQLite's [`insert_vendor_row`]: the vendor, one statement per link table and the editing
+/// row, as one string (sqlx binds `$n` by number in every statement of it). Each link
+/// finds the vendor by its slug (`$1`, unique), as the read at the end does.
+async fn insert_sqlite_row(conn: &mut AnyConnection, v: &NewVendor) -> StoreResult<VendorEditRow> {
+    let services: Vec<String> = v.services.iter().map(|s| s.as_str().to_string()).collect();
+    let (ns, nc) = (services.len(), v.countries.len());
+    let marks = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("((SELECT id FROM vendors WHERE slug = $1), ${i})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut sql = format!("{INSERT_VENDOR};");
+    if ns > 0 {
+        sql += &format!(
+            " INSERT INTO vendor_services (vendor_id, service_id) SELECT v.id, s.id \
+             FROM vendors v, services s WHERE v.slug = $1 AND s.slug IN ({});",
+            marks(18, ns)
+        );
+    }
+    if nc > 0 {
+        sql += &format!(
+            " INSERT INTO vendor_countries (vendor_id, country_code) VALUES {};",
+            rows(18 + ns, nc)
+        );
+    }
+    if !v.categories.is_empty() {
+        sql += &format!(
+            " INSERT INTO vendor_data_categories (vendor_id, category_code) VALUES {};",
+            rows(18 + ns + nc, v.categories.len())
+        );
+    }
+    sql += &format!(
+        " SELECT {FIELDS}, {SCOPE_LISTS}, (SELECT count(*) FROM vendor_services vs \
+         WHERE vs.vendor_id = v.id) AS linked FROM vendors v WHERE v.slug = $1"
+    );
+    let mut q = bind_fields(sqlx::query(&sql).bind(v.slug.as_str().to_string()), v).bind(now_utc());
+    for s in &services {
+        q = q.bind(s.clone());
+    }
+    for c in &v.countries {
+        q = q.bind(c.as_str().to_string());
+    }
+    for c in &v.categories {
+        q = q.bind(c.code());
+    }
+    // every statement runs (fetch_all reads to the end); the editing row is the only row
+    let found = q
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| StoreError::taken_as(e, "slug"))?;
+    let row = found
+        .last()
+        .ok_or_else(|| StoreError::Corrupt(format!("vendor {} vanished", v.slug.as_str())))?;
+    check_services_linked(row.try_get("linked")?, &services)?;
+    Ok(VendorEditRow::from_row(row)?)
 }
 
 /// The vendor's own columns as an insert returns them (the names of [`FIELDS`]).
