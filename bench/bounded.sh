@@ -21,7 +21,7 @@ URLS=(
 )
 i=0
 for u in "${URLS[@]}"; do
-  curl -s -o /dev/null --max-time 30 -w '%{http_code} %{time_total}\n' "$u" >"$TMP/heavy-$i" &
+  curl -s -o /dev/null --max-time 30 -w "%{http_code} %{time_total} $u\n" "$u" >"$TMP/heavy-$i" &
   i=$((i + 1))
 done
 end=$((SECONDS + 6))
@@ -36,10 +36,10 @@ wait
 ok=1
 heavy_max=0; refused=0; answered=0
 for f in "$TMP"/heavy-*; do
-  read -r code t <"$f"
+  read -r code t url <"$f"
   if [[ $code == 503 ]]; then refused=$((refused + 1));
   elif [[ $code == 200 ]] && awk "BEGIN { exit !($t <= 5) }"; then answered=$((answered + 1));
-  else echo "bounded: heavy request answered $code in $t s" >&2; ok=0; fi
+  else echo "bounded: heavy request answered $code in $t s: $url" >&2; ok=0; fi
   heavy_max=$(awk "BEGIN { print ($t > $heavy_max) ? $t : $heavy_max }")
 done
 probe_max=$(awk '{ if ($2 > m) m = $2 } END { printf "%.3f", m }' "$TMP/probes")

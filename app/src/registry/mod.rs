@@ -227,15 +227,15 @@ pub async fn list_assured(
     limit: u32,
     offset: u64,
 ) -> Result<(Vec<(VendorRow, PublicAssurance)>, i64), AppError> {
+    // the whole list (the JSON API asks for it) is read as it is, not picked as a page first
+    let page = (limit != u32::MAX || offset != 0).then_some((limit, offset));
     let Some(wanted) = filter.authorized else {
-        let (rows, total) =
-            vendors::list_public(db, filter, day, Some((limit, offset)), &[]).await?;
+        let (rows, total) = vendors::list_public(db, filter, day, page, &[]).await?;
         return Ok((cpu(move || with_assurance(rows, day, false)).await??, total));
     };
     if refresh_assurance(db, day).await? {
         let codes = admitted_codes(wanted);
-        let (rows, total) =
-            vendors::list_public(db, filter, day, Some((limit, offset)), codes).await?;
+        let (rows, total) = vendors::list_public(db, filter, day, page, codes).await?;
         let mut page = cpu(move || with_assurance(rows, day, false)).await??;
         page.retain(|(_, a)| admits(Some(wanted), a.compliance.standing));
         return Ok((page, total));
