@@ -229,16 +229,8 @@ async fn insert_sqlite_row(conn: &mut AnyConnection, v: &NewVendor) -> StoreResu
         " SELECT {FIELDS}, {SCOPE_LISTS}, (SELECT count(*) FROM vendor_services vs \
          WHERE vs.vendor_id = v.id) AS linked FROM vendors v WHERE v.slug = $1"
     );
-    let mut q = bind_fields(sqlx::query(&sql).bind(v.slug.as_str().to_string()), v).bind(now_utc());
-    for s in &services {
-        q = q.bind(s.clone());
-    }
-    for c in &v.countries {
-        q = q.bind(c.as_str().to_string());
-    }
-    for c in &v.categories {
-        q = q.bind(c.code());
-    }
+    let q = bind_fields(sqlx::query(&sql).bind(v.slug.as_str().to_string()), v).bind(now_utc());
+    let q = bind_links(q, &services, v);
     // every statement runs (fetch_all reads to the end); the editing row is the only row
     let found = q
         .fetch_all(&mut *conn)
@@ -329,15 +321,7 @@ async fn insert(
     };
     let mut q = bind_fields(sqlx::query(&sql).bind(v.slug.as_str().to_string()), v).bind(now);
     if postgres {
-        for s in &services {
-            q = q.bind(s.clone());
-        }
-        for c in &v.countries {
-            q = q.bind(c.as_str().to_string());
-        }
-        for c in &v.categories {
-            q = q.bind(c.code());
-        }
+        q = bind_links(q, &services, v);
     }
     let row = q
         .fetch_one(&mut *conn)
@@ -384,6 +368,25 @@ fn bind_fields<'q>(
         .bind(date(v.lifecycle.effective_on))
         .bind(date(v.lifecycle.removed_on))
         .bind(v.search_text())
+}
+
+/// Bind a new vendor's links after its fields and timestamp, in the order both inserts number
+/// them: its services (slugs), then its processing countries, then its data categories.
+fn bind_links<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    services: &[String],
+    v: &NewVendor,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for s in services {
+        q = q.bind(s.clone());
+    }
+    for c in &v.countries {
+        q = q.bind(c.as_str().to_string());
+    }
+    for c in &v.categories {
+        q = q.bind(c.code());
+    }
+    q
 }
 
 /// Every service a vendor names exists (the form checked them against the list; a service
