@@ -235,16 +235,31 @@ fn code<T: Copy>(
     parse(v).map(|x| code(x).to_string()).map_err(|e| e.0)
 }
 
+/// A refused row's reasons, every one: its cells' errors, then the form's errors for the
+/// columns no cell error names (a cell that cannot be read leaves its field as it was, so the
+/// form would only call it missing again).
+pub fn refusals(line: usize, cells: Vec<CellError>, form: Vec<FieldError>) -> Vec<CellError> {
+    let mut all = cells;
+    for e in cell_errors(line, form) {
+        if !all.iter().any(|c| c.column == e.column) {
+            all.push(e);
+        }
+    }
+    all
+}
+
 /// The vendor form for `row`, starting from `base` (the stored vendor's form, or an empty one
 /// for a new vendor): every column present replaces its field, an absent column keeps it.
-/// `services` are (slug, name). A new vendor with dates is announced `today`.
+/// `services` are (slug, name). A new vendor with dates is announced `today`. With it, the
+/// errors of the cells that could not be read (their fields are left as they were), so the
+/// form can still be checked for everything else (see [`refusals`]).
 pub fn vendor_form(
     row: &Row,
     cols: &Columns,
     mut base: VendorForm,
     services: &[(String, String)],
     today: NaiveDate,
-) -> Result<VendorForm, Vec<CellError>> {
+) -> (VendorForm, Vec<CellError>) {
     let mut errors = Vec::new();
     let mut refuse = |column: &str, message: String| {
         errors.push(CellError {
@@ -403,11 +418,7 @@ pub fn vendor_form(
     if is_new && !(base.announced_on.is_empty() && base.effective_on.is_empty()) {
         base.announced_on = today.to_string();
     }
-    if errors.is_empty() {
-        Ok(base)
-    } else {
-        Err(errors)
-    }
+    (base, errors)
 }
 
 /// The training form of a training-sheet row.
@@ -523,7 +534,7 @@ mod tests {
         ]))
         .expect("header");
         let services = vec![("backup".to_string(), "Backup".to_string())];
-        let f = vendor_form(
+        let (f, errors) = vendor_form(
             &row(&[
                 "Nimbus GmbH",
                 "Third party",
@@ -537,8 +548,8 @@ mod tests {
             VendorForm::default(),
             &services,
             d("2026-12-01"),
-        )
-        .expect("reads");
+        );
+        assert!(errors.is_empty(), "reads: {errors:?}");
         assert_eq!(
             (f.kind.as_str(), f.work_location.as_str()),
             ("third_party", "own_facilities")
@@ -549,7 +560,7 @@ mod tests {
             f.announced_on, "2026-12-01",
             "a new vendor is announced today"
         );
-        let bad = vendor_form(
+        let (form, bad) = vendor_form(
             &row(&[
                 "X",
                 "Friend",
@@ -563,8 +574,8 @@ mod tests {
             VendorForm::default(),
             &services,
             d("2026-12-01"),
-        )
-        .expect_err("refused");
+        );
+        assert!(!bad.is_empty(), "refused");
         let columns: Vec<&str> = bad.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(
             columns,
@@ -577,5 +588,25 @@ mod tests {
             ]
         );
         assert!(bad.iter().all(|e| e.line == 2));
+        // every reason of the row: the form's own (work location missing) joins the cells',
+        // and a bad cell is not told again that it is missing
+        let form_errors = form.parse(&["backup".to_string()]).expect_err("incomplete");
+        let all = refusals(2, bad.clone(), form_errors);
+        assert_eq!(&all[..bad.len()], &bad[..], "the cells' errors come first");
+        let named: Vec<&str> = all.iter().map(|e| e.column.as_str()).collect();
+        assert!(named.contains(&"work_location"), "{named:?}");
+        for c in [
+            "kind",
+            "services",
+            "processing_countries",
+            "data_categories",
+            "effective_on",
+        ] {
+            assert_eq!(
+                named.iter().filter(|n| **n == c).count(),
+                1,
+                "{c} once: {named:?}"
+            );
+        }
     }
 }

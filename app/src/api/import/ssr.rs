@@ -527,10 +527,12 @@ async fn vendor_row(
         ctx.stored.get(&slug).cloned()
     };
     let base = before.as_ref().map(editor::form_of).unwrap_or_default();
-    let form = import::vendor_form(row, cols, base, ctx.services, ctx.today).map_err(Refusal)?;
-    let draft = form
-        .parse(ctx.known)
-        .map_err(|e| Refusal(import::cell_errors(row.line, e)))?;
+    let (form, cells) = import::vendor_form(row, cols, base, ctx.services, ctx.today);
+    let draft = match form.parse(ctx.known) {
+        Ok(draft) if cells.is_empty() => draft,
+        Ok(_) => return Err(Refusal(cells)),
+        Err(e) => return Err(Refusal(import::refusals(row.line, cells, e))),
+    };
     if let Some(b) = &before {
         if b.record().map_err(fail)?.same_as(&draft.vendor) {
             return Ok(RowOutcome::Unchanged {
