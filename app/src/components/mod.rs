@@ -3,15 +3,11 @@
 mod account;
 mod audit;
 pub mod chart;
-mod filters;
 mod form;
-mod table;
 
 pub use account::AccountMenu;
 pub use audit::{AuditTable, History};
-pub use filters::FilterForm;
 pub use form::{count_successes, last_error, options, saved, Choice, Field, FieldMsg, FormError};
-pub use table::{Pagination, VendorTable};
 
 use chrono::NaiveDate;
 use leptos::prelude::*;

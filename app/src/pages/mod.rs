@@ -12,6 +12,7 @@ mod manage;
 mod not_found;
 mod notices;
 mod registry;
+mod rendered;
 mod subscribe;
 mod two_step;
 mod users;

@@ -1,14 +1,23 @@
 //! Server halves of the registry functions: the page and the vendor page, mapped from the one
-//! public view (`registry::view`).
+//! public view (`registry::view`) and rendered (`registry::page`).
 
-use super::{AssuranceSummary, ChainLink, RegistryPage, VendorDetail, VendorSummary, PAGE_SIZE};
+use super::Rendered;
 use crate::{
     api::types::{service_options, Country, SelectOption},
     domain::{
         changes::describe, compliance::PublicAssurance, country::country_name, RegistryFilter, Slug,
     },
     error::AppError,
-    registry::{list_assured, past_day_only, registry_on, view::PublicVendor, with_assurance},
+    registry::{
+        list_assured,
+        page::{
+            registry_html, vendor_html, AssuranceSummary, ChainLink, RegistryPage, VendorDetail,
+            VendorSummary, PAGE_SIZE,
+        },
+        past_day_only, registry_on,
+        view::PublicVendor,
+        with_assurance,
+    },
     request::{db, heavy, internal, today},
     store::{changes, services, vendors},
 };
@@ -69,7 +78,15 @@ fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
     }
 }
 
-pub async fn load_registry(query: &str) -> Result<RegistryPage, AppError> {
+pub async fn load_registry(query: &str) -> Result<Rendered, AppError> {
+    let page = registry_page(query).await?;
+    Ok(Rendered {
+        title: "Registry".into(),
+        html: registry_html(&page),
+    })
+}
+
+async fn registry_page(query: &str) -> Result<RegistryPage, AppError> {
     let db = db()?;
     let day = today();
     let (mut filter, mut messages) = RegistryFilter::from_query(query);
@@ -178,7 +195,7 @@ fn chain_link(s: &crate::domain::chain::SubProcessor, below: Vec<ChainLink>) -> 
     }
 }
 
-pub async fn load_vendor(slug: &str) -> Result<VendorDetail, AppError> {
+async fn vendor_detail(slug: &str) -> Result<VendorDetail, AppError> {
     let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
     let db = db()?;
     let day = today();

@@ -1,19 +1,21 @@
-use leptos::prelude::*;
-use leptos_router::components::Form;
+//! The registry's search and filters.
 
+use leptos::prelude::*;
+
+use super::RegistryPage;
 use crate::{
-    api::{registry::RegistryPage, types::SelectOption},
+    api::types::SelectOption,
     domain::{DataCategory, Status, MAX_QUERY_LEN},
 };
 
-/// Search and filters as a plain GET form: works before hydration, and after it the router
-/// turns a submit into an in-page navigation.
-#[component]
-pub fn FilterForm(page: RegistryPage) -> impl IntoView {
-    let f = page.filter;
+/// Search and filters as a plain GET form: works without JavaScript, and with it the page
+/// turns a submit into an in-page navigation (`pages::rendered`).
+pub fn filter_form(page: &RegistryPage) -> impl IntoView {
+    let f = page.filter.clone();
     let services: Vec<(SelectOption, bool)> = page
         .services
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|o| {
             let on = f.services.iter().any(|s| s.as_str() == o.value);
             (o, on)
@@ -21,7 +23,8 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
         .collect();
     let countries: Vec<(SelectOption, bool)> = page
         .countries
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|o| {
             let on = f.countries.iter().any(|c| c.as_str() == o.value);
             (o, on)
@@ -54,7 +57,7 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
     view! {
         <aside class="filters" aria-labelledby="filters-heading">
             <h2 id="filters-heading">"Filter"</h2>
-            <Form method="GET" action="/">
+            <form method="get" action="/">
                 <div class="field">
                     <label for="q">"Search by name"</label>
                     <input id="q" type="search" name="q" maxlength=MAX_QUERY_LEN.to_string()
@@ -96,7 +99,7 @@ pub fn FilterForm(page: RegistryPage) -> impl IntoView {
                     <button type="submit" class="button primary">"Apply filters"</button>
                     <a href="/" class="button">"Clear"</a>
                 </div>
-            </Form>
+            </form>
         </aside>
     }
 }
