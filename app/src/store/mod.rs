@@ -95,6 +95,8 @@ pub struct Db {
     pub replays: std::sync::Arc<Replays>,
     /// Differences between two days computed lately (`registry::diff_between`).
     pub diffs: std::sync::Arc<Diffs>,
+    /// The registry page's data for the last few queries asked for (`api::registry`).
+    pub pages: std::sync::Arc<Pages>,
     /// SQLite only (a file, not `:memory:`): a few connections to the same file through
     /// sqlx's own SQLite driver, for the exports, whose rows then skip `Any`'s conversion of
     /// every value (a fifth of a 100,000-row CSV's work). Opened on first use.
@@ -115,9 +117,16 @@ pub type Diffs = Kept<
     3,
 >;
 
-/// A few derived values kept in memory, each under its slot (a day, a pair of days) and the
-/// number of change events it was derived from: events are append-only, so the same number
-/// means the same events. Per database handle, so never shared between two databases.
+/// The registry page's data (everything it shows) for a raw query string and day, keyed by
+/// the registry's version (`vendors::registry_version`): any change to what the page shows
+/// moves the version, so a kept page is never older than the data. Rendering is not kept.
+pub type Pages =
+    Kept<(String, chrono::NaiveDate), std::sync::Arc<crate::registry::page::RegistryPage>, 32>;
+
+/// A few derived values kept in memory, each under its slot (a day, a pair of days, a query)
+/// and a number that moves whenever what it was derived from changes (the number of change
+/// events, which are append-only; the registry's version). Per database handle, so never
+/// shared between two databases.
 #[derive(Debug)]
 pub struct Kept<S, V, const KEEP: usize>(std::sync::Mutex<Vec<((S, i64), V)>>);
 
@@ -236,6 +245,7 @@ impl Db {
             assurance_refresh: Default::default(),
             replays: Default::default(),
             diffs: Default::default(),
+            pages: Default::default(),
             sqlite_exports,
         })
     }

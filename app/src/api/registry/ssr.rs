@@ -79,10 +79,35 @@ fn assurance_summary(a: &PublicAssurance) -> AssuranceSummary {
 }
 
 pub async fn load_registry(query: &str) -> Result<Rendered, AppError> {
-    let page = registry_page(query).await?;
+    let page = kept_registry_page(query).await?;
     Ok(Rendered {
         title: "Registry".into(),
         html: registry_html(&page),
+    })
+}
+
+/// The page's data for `query` today, kept under the registry's version (`store::Pages`):
+/// rendered fresh every time, loaded again only when something it shows has changed. A
+/// past day's list is kept by the replay instead.
+async fn kept_registry_page(query: &str) -> Result<std::sync::Arc<RegistryPage>, AppError> {
+    let db = db()?;
+    let version = vendors::registry_version(&db).await?;
+    let key = ((query.to_string(), today()), version);
+    if let Some(page) = db.pages.get(key.clone()) {
+        return Ok(page);
+    }
+    let page = std::sync::Arc::new(registry_page(query).await?);
+    if page.filter.as_of.is_none() && page.today == key.0 .1 {
+        db.pages.put(key, page.clone());
+    }
+    Ok(page)
+}
+
+pub async fn load_vendor(slug: &str) -> Result<Rendered, AppError> {
+    let v = vendor_detail(slug).await?;
+    Ok(Rendered {
+        title: v.summary.legal_name.clone(),
+        html: vendor_html(v),
     })
 }
 

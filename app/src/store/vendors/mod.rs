@@ -496,6 +496,16 @@ pub async fn public_countries(db: &Db, day: NaiveDate) -> StoreResult<Vec<String
         .await?)
 }
 
+/// The registry's version (migration 0015): it moves with every committed change to what the
+/// registry page shows, so a page's data kept under it is good while it is unchanged.
+pub async fn registry_version(db: &Db) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar::<Any, i64>("SELECT n FROM registry_version WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
 /// How many vendors exist at all (any status).
 pub async fn count_all(db: &Db) -> StoreResult<i64> {
     Ok(
