@@ -9,6 +9,12 @@ use server::{
     seed,
 };
 
+/// mimalloc rather than the system's allocator: rendering a page and streaming an export
+/// allocate many short-lived strings, and glibc's malloc was 30-40 % of a fresh render of the
+/// registry (measured with `perf`, see README "Benchmarks").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
