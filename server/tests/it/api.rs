@@ -438,6 +438,142 @@ async fn starting_a_server_does_not_stall_one_that_serves() {
     app.stop().await;
 }
 
+/// The registry page's data is kept in memory under the registry's version (migration 0015):
+/// a page asked for twice is loaded once, and any change to what it shows (a vendor, a
+/// service, a link, the evidence behind a compliance verdict) is on the very next page, on
+/// this instance and on another one sharing the database.
+async fn the_kept_registry_page_shows_every_change_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (other, other_task) = app.another_instance(|_| {}).await;
+    let page = |base: String| {
+        let client = app.client.clone();
+        async move {
+            // a cookie keeps the answer out of the 2-second page cache: the kept data is tested
+            let res = client
+                .get(format!("{base}/"))
+                .header("cookie", "kept=1")
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(res.status(), 200);
+            res.text().await.expect("body")
+        }
+    };
+    let db = app.db().await;
+    let version = || async {
+        app::store::vendors::registry_version(&db)
+            .await
+            .expect("version")
+    };
+    // each instance brings the stored compliance up to date once it starts: let that settle
+    let mut v0 = version().await;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = version().await;
+        if now == v0 {
+            break;
+        }
+        v0 = now;
+    }
+    let first = page(app.base.clone()).await;
+    assert_eq!(
+        crate::support::table_names(&page(other.clone()).await),
+        crate::support::table_names(&first),
+        "both instances agree"
+    );
+    let today = chrono::Utc::now().date_naive();
+    assert!(
+        app.server_db
+            .pages
+            .get(((String::new(), today), v0))
+            .is_some(),
+        "the page's data is kept under the version it was read with"
+    );
+    assert_eq!(version().await, v0, "reading moves nothing");
+    let names = crate::support::table_names(&first);
+    let name = names[0].clone();
+
+    // a vendor's own row
+    sqlx::query("UPDATE vendors SET legal_name = $1 WHERE legal_name = $2")
+        .bind("Aaa Renamed Vendor AG")
+        .bind(&name)
+        .execute(&db.pool)
+        .await
+        .expect("rename");
+    assert!(version().await > v0, "a write moves the version");
+    for base in [app.base.clone(), other.clone()] {
+        let html = page(base).await;
+        assert!(
+            html.contains("Aaa Renamed Vendor AG"),
+            "renamed vendor shown"
+        );
+        assert!(!crate::support::table_names(&html).contains(&name));
+    }
+
+    // a service's name (the filter form lists them)
+    sqlx::query("UPDATE services SET name = $1 WHERE slug = 'compute'")
+        .bind("Compute Renamed")
+        .execute(&db.pool)
+        .await
+        .expect("rename service");
+    assert!(page(other.clone()).await.contains("Compute Renamed"));
+
+    // a link: every country of the renamed vendor goes
+    sqlx::query(
+        "DELETE FROM vendor_countries WHERE vendor_id = \
+         (SELECT id FROM vendors WHERE legal_name = 'Aaa Renamed Vendor AG')",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("unlink countries");
+    let (_, csv) = app.get("/subprocessors.csv").await;
+    let row = crate::support::parse_csv(&csv)
+        .into_iter()
+        .find(|r| r["legal_name"] == "Aaa Renamed Vendor AG")
+        .expect("renamed vendor in the CSV");
+    assert_eq!(row["processing_countries"], "");
+    let html = page(app.base.clone()).await;
+    let row_html = html
+        .split("Aaa Renamed Vendor AG")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the renamed vendor's row");
+    assert!(!row_html.contains("<abbr"), "no country left: {row_html}");
+
+    // evidence: an authorized vendor loses its contracts and is not compliant any more
+    let (_, csv) = app.get("/subprocessors.csv?compliance=authorized").await;
+    let authorized = crate::support::parse_csv(&csv);
+    // not the vendor renamed above: its search text was left as it was by the bare UPDATE
+    let last = authorized.last().expect("an authorized vendor");
+    let victim = last["slug"].clone();
+    let victim_name = last["legal_name"].clone();
+    let query = format!("/?q={}", victim_name.split(' ').next().unwrap_or_default());
+    let (_, before) = app.get_with(&query, "kept=1").await;
+    assert!(
+        before.contains(victim_name.as_str()) && before.contains("Authorized"),
+        "{victim_name} shown authorized first"
+    );
+    sqlx::query("DELETE FROM contract_obligations WHERE contract_id IN \
+                 (SELECT c.id FROM contracts c JOIN vendors v ON v.id = c.vendor_id WHERE v.slug = $1)")
+        .bind(&victim)
+        .execute(&db.pool)
+        .await
+        .expect("drop obligations");
+    let (_, after) = app.get_with(&query, "kept=1").await;
+    let row_html = after
+        .split(victim_name.as_str())
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the vendor's row");
+    assert!(
+        row_html.contains("Not compliant") && !row_html.contains(">Authorized<"),
+        "the verdict follows the evidence at once: {row_html}"
+    );
+
+    other_task.abort();
+    app.stop().await;
+}
+
 on_both_databases!(
     registry_page_lists_public_vendors,
     filtered_csv_matches_filtered_page,
@@ -447,4 +583,5 @@ on_both_databases!(
     cross_site_posts_are_refused,
     xlsx_has_the_rows_and_columns_of_the_csv,
     json_api_matches_csv_and_answers_conditional_requests,
+    the_kept_registry_page_shows_every_change_at_once,
 );
