@@ -319,7 +319,9 @@ fn sqlite_export_pool(url: &str, slots: usize) -> StoreResult<sqlx::SqlitePool> 
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // the worker thread runs further ahead of the export before it waits for its reader
+        .row_buffer_size(1024);
     Ok(SqlitePoolOptions::new()
         .max_connections(slots.max(1) as u32)
         .min_connections(0)

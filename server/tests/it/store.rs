@@ -322,7 +322,7 @@ async fn the_export_stream_is_the_public_list(backend: Backend) {
         let mut rx = app::store::vendors::stream_public(&db, &filter, day, slot);
         let mut streamed = Vec::new();
         while let Some(row) = rx.recv().await {
-            streamed.push(row.expect("row"));
+            streamed.extend(row.expect("rows"));
         }
         assert!(!listed.is_empty(), "{query:?} lists vendors");
         assert_eq!(

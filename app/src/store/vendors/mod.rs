@@ -31,7 +31,8 @@ pub const STATUS_SQL: &str = "CASE \
 
 /// The scope of vendor `v`, one subquery per list: `services` (slugs) `countries` (ISO
 /// codes) and `categories` (codes) joined with " ", and `service_names` joined with "; ".
-/// Every vendor query reads its scope through this one fragment.
+/// Every vendor query reads its scope through this one fragment (the public lists through
+/// [`PUBLIC_SCOPE_LISTS`], which is the same without the slugs).
 pub(super) const SCOPE_LISTS: &str = "\
     (SELECT string_agg(s.slug, ' ' ORDER BY s.slug) FROM vendor_services vs \
        JOIN services s ON s.id = vs.service_id WHERE vs.vendor_id = v.id) AS services, \
@@ -41,6 +42,15 @@ pub(super) const SCOPE_LISTS: &str = "\
        FROM vendor_countries vc WHERE vc.vendor_id = v.id) AS countries, \
     (SELECT string_agg(vd.category_code, ' ' ORDER BY vd.category_code) \
        FROM vendor_data_categories vd WHERE vd.vendor_id = v.id) AS categories";
+
+/// [`SCOPE_LISTS`] for the public lists and exports, which show service names and never the
+/// slugs: `services` is NULL, a subquery less per row (about a tenth of SQLite's work for a
+/// 100,000-row CSV).
+fn public_scope_lists() -> &'static str {
+    SCOPE_LISTS
+        .split_once("AS services,")
+        .map_or(SCOPE_LISTS, |(_, rest)| rest)
+}
 
 /// The vendor's own columns (`v`), the same for both row types.
 pub(super) const FIELDS: &str =
@@ -310,10 +320,11 @@ const HOLDS: &str = "va.stale = 0 AND va.assurance IS NOT NULL AND va.computed_o
 /// on the day (`$1`) comes with it and without its evidence, any other with its evidence.
 fn select_public_sql(where_sql: &str, tail: &str) -> String {
     format!(
-        "SELECT {FIELDS}, {STATUS_SQL} AS status, {SCOPE_LISTS}, {evidence}, \
+        "SELECT {FIELDS}, {STATUS_SQL} AS status, NULL AS services, {scope}, {evidence}, \
          va.assurance AS stored_assurance \
          FROM vendors v LEFT JOIN vendor_assurance va ON va.vendor_id = v.id AND {holds} \
          WHERE {where_sql} {tail}",
+        scope = public_scope_lists(),
         evidence = evidence::evidence_columns_sql_unless(Some("va.vendor_id IS NOT NULL")),
         holds = HOLDS,
     )
@@ -378,8 +389,8 @@ pub fn stream_public(
     filter: &RegistryFilter,
     day: NaiveDate,
     slot: tokio::sync::OwnedSemaphorePermit,
-) -> tokio::sync::mpsc::Receiver<StoreResult<VendorRow>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(512);
+) -> tokio::sync::mpsc::Receiver<StoreResult<Vec<VendorRow>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(EXPORT_BATCHES);
     let w = Where::for_filter(filter, day, db.backend);
     let sql = select_public_sql(&w.sql, ORDER);
     let (pool, sqlite) = (db.pool.clone(), db.sqlite_exports.clone());
@@ -407,24 +418,37 @@ pub fn stream_public(
     rx
 }
 
-/// Send `rows` on to `tx` until they end, fail, [`EXPORT_DEADLINE`] passes or the client has
-/// read nothing for [`EXPORT_STALL`].
+/// Rows an export hands on at once, at most: whatever has arrived, so the reader is woken
+/// once per batch rather than once per row.
+const EXPORT_BATCH: usize = 256;
+/// How long an export waits when fewer rows than a batch were ready.
+const EXPORT_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+/// Batches waiting for the export's reader.
+const EXPORT_BATCHES: usize = 4;
+
+/// Send `rows` on to `tx` in batches until they end, fail, [`EXPORT_DEADLINE`] passes or the
+/// client has read nothing for [`EXPORT_STALL`].
 async fn forward(
-    mut rows: impl futures::Stream<Item = Result<VendorRow, sqlx::Error>> + Unpin,
-    tx: tokio::sync::mpsc::Sender<StoreResult<VendorRow>>,
+    rows: impl futures::Stream<Item = Result<VendorRow, sqlx::Error>> + Unpin,
+    tx: tokio::sync::mpsc::Sender<StoreResult<Vec<VendorRow>>>,
 ) {
-    use futures::TryStreamExt;
+    use futures::StreamExt;
     let started = std::time::Instant::now();
-    loop {
+    let mut batches = rows.ready_chunks(EXPORT_BATCH);
+    while let Some(batch) = batches.next().await {
+        if batch.len() < EXPORT_BATCH {
+            // the database is ahead of no one: let it fill its buffer for a moment rather than
+            // wake this task for every row it reads (a futex round trip per row)
+            tokio::time::sleep(EXPORT_PAUSE).await;
+        }
         if started.elapsed() > EXPORT_DEADLINE {
             tracing::warn!("export stopped: it ran past {EXPORT_DEADLINE:?}");
             return;
         }
-        let item = match rows.try_next().await {
-            Ok(Some(row)) => Ok(row),
-            Ok(None) => return,
-            Err(e) => Err(e.into()),
-        };
+        let item = batch
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::from);
         let failed = item.is_err();
         // a client that stops reading must not keep the connection forever
         match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
@@ -530,4 +554,23 @@ pub async fn last_change(db: &Db) -> StoreResult<Option<String>> {
     )
     .fetch_one(&db.pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_lists_read_every_scope_list_but_the_slugs() {
+        let public = public_scope_lists();
+        assert!(public.trim_start().starts_with("(SELECT string_agg(s.name"));
+        for column in ["AS service_names", "AS countries", "AS categories"] {
+            assert!(public.contains(column), "{column}");
+        }
+        assert!(!public.contains("s.slug"), "{public}");
+        assert!(
+            SCOPE_LISTS.ends_with(public),
+            "the same fragment, less the slugs"
+        );
+    }
 }
