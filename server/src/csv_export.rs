@@ -17,9 +17,12 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Write one row of cells, every cell neutralised.
-pub fn write_cells(w: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> csv::Result<()> {
-    w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+/// Write one row of cells, every cell neutralised (a cell is copied only when it is changed).
+pub fn write_cells<S: AsRef<str>>(w: &mut csv::Writer<Vec<u8>>, cells: &[S]) -> csv::Result<()> {
+    for cell in cells {
+        w.write_field(neutralise(cell.as_ref()).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 /// A CSV writer into memory with the registry's dialect.

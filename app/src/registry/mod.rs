@@ -180,9 +180,10 @@ pub fn with_assurance_memo(
 ) -> StoreResult<Vec<(VendorRow, PublicAssurance)>> {
     rows.into_iter()
         .map(|row| {
-            let a = match row.stored_assurance.as_deref() {
-                Some(json) if !look_ahead => memo.parse(json)?,
-                _ => public_assurance(&row.evidence()?, day, look_ahead),
+            let a = if look_ahead {
+                public_assurance(&row.evidence()?, day, true)
+            } else {
+                memo.assurance(&row, day)?.into_owned()
             };
             Ok((row, a))
         })
@@ -201,15 +202,37 @@ pub struct AssuranceMemo {
 impl AssuranceMemo {
     pub const MAX: usize = 4096;
 
-    fn parse(&mut self, json: &str) -> StoreResult<PublicAssurance> {
-        if let Some(a) = self.parsed.get(json) {
-            return Ok(a.clone());
+    /// The public assurance of `row` on `day`: the stored one where the row carries it
+    /// (parsed once per distinct text and lent from here), else computed from its evidence.
+    pub fn assurance(
+        &mut self,
+        row: &VendorRow,
+        day: NaiveDate,
+    ) -> StoreResult<std::borrow::Cow<'_, PublicAssurance>> {
+        match row.stored_assurance.as_deref() {
+            Some(json) => self.parse(json),
+            None => Ok(std::borrow::Cow::Owned(public_assurance(
+                &row.evidence()?,
+                day,
+                false,
+            ))),
         }
-        let a = assurance::parse(json)?;
-        if self.parsed.len() < Self::MAX {
-            self.parsed.insert(json.to_owned(), a.clone());
+    }
+
+    fn parse(&mut self, json: &str) -> StoreResult<std::borrow::Cow<'_, PublicAssurance>> {
+        if !self.parsed.contains_key(json) {
+            let a = assurance::parse(json)?;
+            if self.parsed.len() >= Self::MAX {
+                return Ok(std::borrow::Cow::Owned(a));
+            }
+            self.parsed.insert(json.to_owned(), a);
         }
-        Ok(a)
+        self.parsed
+            .get(json)
+            .map(std::borrow::Cow::Borrowed)
+            .ok_or_else(|| {
+                crate::store::StoreError::Corrupt("stored assurance lost from the memo".into())
+            })
     }
 }
 
@@ -324,7 +347,7 @@ mod tests {
         let json = serde_json::to_string(&a).expect("json");
         let mut memo = AssuranceMemo::default();
         for _ in 0..3 {
-            assert_eq!(memo.parse(&json).expect("parses"), a);
+            assert_eq!(*memo.parse(&json).expect("parses"), a);
         }
         assert_eq!(memo.parsed.len(), 1);
         assert!(
@@ -336,7 +359,7 @@ mod tests {
             memo.parsed.insert(format!("k{i}"), a.clone());
         }
         let other_json = format!(" {json}");
-        assert_eq!(memo.parse(&other_json).expect("parses"), a);
+        assert_eq!(*memo.parse(&other_json).expect("parses"), a);
         assert!(!memo.parsed.contains_key(&other_json));
     }
 }

@@ -3,6 +3,8 @@
 //! and for a past day, so the formats cannot drift apart. Field names are an interface (the
 //! CSV columns and the JSON keys, README): add at the end, never rename.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
@@ -92,13 +94,19 @@ fn category_labels(codes: &[String]) -> Vec<String> {
 impl PublicVendor {
     /// Today's view of a stored vendor with its public assurance on the day.
     pub fn from_row(row: &VendorRow, a: &PublicAssurance) -> StoreResult<Self> {
+        Self::from_owned_row(row.clone(), a)
+    }
+
+    /// [`PublicVendor::from_row`] taking the row: its text moves into the view instead of
+    /// being copied (the exports read every row once).
+    pub fn from_owned_row(row: VendorRow, a: &PublicAssurance) -> StoreResult<Self> {
         let lifecycle = row.lifecycle()?;
+        let status = row.status()?;
+        let services = row.service_list();
+        let processing_countries = row.country_list();
+        let data_categories = category_labels(&row.category_list());
+        let sub_processors = crate::store::vendors::sub_processors(&row.sub_processors)?;
         Ok(PublicVendor {
-            legal_name: row.legal_name.clone(),
-            trading_name: row.trading_name.clone(),
-            slug: row.slug.clone(),
-            parent_company: row.parent_company.clone(),
-            registration_country: Some(row.registration_country.clone()),
             kind: Some(label_for(&row.kind, VendorKind::parse, VendorKind::label)),
             work_location: Some(label_for(
                 &row.work_location,
@@ -110,21 +118,26 @@ impl PublicVendor {
                 PurposeCategory::parse,
                 PurposeCategory::label,
             )),
-            purpose: row.purpose.clone(),
-            services: row.service_list(),
-            processing_countries: row.country_list(),
-            data_categories: category_labels(&row.category_list()),
             transfer_mechanism: Some(label_for(
                 &row.transfer_mechanism,
                 TransferMechanism::parse,
                 TransferMechanism::label,
             )),
-            status: row.status()?,
+            legal_name: row.legal_name,
+            trading_name: row.trading_name,
+            slug: row.slug,
+            parent_company: row.parent_company,
+            registration_country: Some(row.registration_country),
+            purpose: row.purpose,
+            services,
+            processing_countries,
+            data_categories,
+            status,
             announced_on: lifecycle.announced_on,
             effective_on: lifecycle.effective_on,
             removed_on: lifecycle.removed_on,
-            website: row.website.clone(),
-            privacy_contact: row.privacy_contact.clone(),
+            website: row.website,
+            privacy_contact: row.privacy_contact,
             compliance: Some(a.compliance.standing),
             vpap_enrolled_since: a.vpap_since,
             assurance_tier: Some(a.tier.label().to_string()),
@@ -141,7 +154,7 @@ impl PublicVendor {
                 .iter()
                 .map(|o| o.label().to_string())
                 .collect(),
-            sub_processors: crate::store::vendors::sub_processors(&row.sub_processors)?,
+            sub_processors,
         })
     }
 
@@ -179,44 +192,59 @@ impl PublicVendor {
     }
 
     /// The cells of a CSV row or worksheet row, in [`COLUMNS`] order, before any spreadsheet
-    /// neutralising: labels as the page shows them, lists joined with "; ".
-    pub fn cells(&self) -> [String; COLUMNS.len()] {
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    /// neutralising: labels as the page shows them, lists joined with "; ". A cell that is
+    /// one of the view's own texts is borrowed, not copied.
+    pub fn cells(&self) -> [Cow<'_, str>; COLUMNS.len()] {
+        fn opt(s: &Option<String>) -> Cow<'_, str> {
+            s.as_deref().unwrap_or("").into()
+        }
+        fn day(d: Option<NaiveDate>) -> Cow<'static, str> {
+            d.map_or(Cow::Borrowed(""), |d| d.to_string().into())
+        }
+        fn list(items: &[String]) -> Cow<'_, str> {
+            match items {
+                [] => "".into(),
+                [one] => one.as_str().into(),
+                many => many.join(LIST_SEPARATOR).into(),
+            }
+        }
         [
-            self.legal_name.clone(),
+            self.legal_name.as_str().into(),
             opt(&self.trading_name),
-            self.slug.clone(),
+            self.slug.as_str().into(),
             opt(&self.parent_company),
             opt(&self.registration_country),
             opt(&self.kind),
             opt(&self.work_location),
             opt(&self.purpose_category),
-            self.purpose.clone(),
-            self.services.join(LIST_SEPARATOR),
-            self.processing_countries.join(LIST_SEPARATOR),
-            self.data_categories.join(LIST_SEPARATOR),
+            self.purpose.as_str().into(),
+            list(&self.services),
+            list(&self.processing_countries),
+            list(&self.data_categories),
             opt(&self.transfer_mechanism),
-            self.status.label().to_string(),
+            self.status.label().into(),
             day(self.announced_on),
             day(self.effective_on),
             day(self.removed_on),
             opt(&self.website),
             opt(&self.privacy_contact),
-            self.compliance.map(|v| v.label()).unwrap_or_default(),
+            self.compliance
+                .map_or(Cow::Borrowed(""), |v| v.label().into()),
             day(self.vpap_enrolled_since),
             opt(&self.assurance_tier),
             self.certifications
                 .iter()
                 .map(|c| format!("{} (valid until {})", c.name, c.valid_until))
                 .collect::<Vec<_>>()
-                .join(LIST_SEPARATOR),
-            self.bound_by_contract_to.join(LIST_SEPARATOR),
+                .join(LIST_SEPARATOR)
+                .into(),
+            list(&self.bound_by_contract_to),
             self.sub_processors
                 .iter()
                 .map(SubProcessor::short)
                 .collect::<Vec<_>>()
-                .join(LIST_SEPARATOR),
+                .join(LIST_SEPARATOR)
+                .into(),
         ]
     }
 }
@@ -268,10 +296,11 @@ mod tests {
 
     #[test]
     fn cells_follow_the_columns_with_labels() {
-        let cells = vendor().cells();
+        let vendor = vendor();
+        let cells = vendor.cells();
         let cell = |name: &str| {
             let i = COLUMNS.iter().position(|c| *c == name).expect("column");
-            cells[i].clone()
+            cells[i].to_string()
         };
         assert_eq!(cell("legal_name"), "=HYPERLINK(\"x\")");
         assert_eq!(cell("services"), "Compute; Object Storage");
@@ -323,7 +352,7 @@ mod tests {
         assert_eq!(cells[0], "Acme GmbH");
         assert_eq!(cells[11], "Support data");
         assert_eq!(
-            (cells[13].as_str(), cells[15].as_str()),
+            (cells[13].as_ref(), cells[15].as_ref()),
             ("Active", "2026-01-01")
         );
         assert!(cells[19].is_empty() && cells[4].is_empty());

@@ -1,13 +1,11 @@
 //! `GET /subprocessors.csv`: the registry rows for the same query parameters as `/`, streamed.
 //! Rows (each carrying its stored assurance where that holds today, else its evidence) arrive
-//! in registry order through a bounded channel; each chunk's compliance is read or computed
-//! and the chunk encoded, so memory stays flat at any size.
+//! in registry order, in batches, through a bounded channel; each batch's compliance is read
+//! or computed and the batch encoded, so memory stays flat at any size.
 
 use app::{
     domain::RegistryFilter,
-    registry::{
-        past_day_only, registry_on, view::PublicVendor, with_assurance_memo, AssuranceMemo,
-    },
+    registry::{past_day_only, registry_on, view::PublicVendor, AssuranceMemo},
     store::{vendors, vendors::VendorRow, Db, StoreResult},
 };
 use axum::{
@@ -21,48 +19,34 @@ use tokio::sync::mpsc::Receiver;
 
 use crate::csv_export;
 
-/// Rows encoded per body chunk.
-const ROWS_PER_CHUNK: usize = 256;
-
 struct Export {
     day: NaiveDate,
     authorized: Option<bool>,
-    rows: Receiver<StoreResult<VendorRow>>,
+    rows: Receiver<StoreResult<Vec<VendorRow>>>,
     memo: AssuranceMemo,
 }
 
 impl Export {
-    /// The next encoded chunk; `None` at the end. Errors end the body early (and are logged).
+    /// The next batch of rows, encoded; `None` at the end. Errors end the body early (and are
+    /// logged).
     async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
-        let mut batch = Vec::with_capacity(ROWS_PER_CHUNK);
-        while batch.len() < ROWS_PER_CHUNK {
-            // wait for the first row of a chunk, then take whatever is ready
-            let next = if batch.is_empty() {
-                self.rows.recv().await
-            } else {
-                self.rows.try_recv().ok()
-            };
-            match next {
-                Some(Ok(row)) => batch.push(row),
-                Some(Err(e)) => return Some(Err(fail(e))),
-                None => break,
-            }
-        }
-        if batch.is_empty() {
-            return None;
-        }
-        let assured = match with_assurance_memo(batch, self.day, false, &mut self.memo) {
-            Ok(a) => a,
+        let batch = match self.rows.recv().await? {
+            Ok(batch) => batch,
             Err(e) => return Some(Err(fail(e))),
         };
         let mut w = csv_export::writer();
-        for (row, a) in &assured {
-            if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
-                continue;
-            }
-            let written = PublicVendor::from_row(row, a)
+        for row in batch {
+            let written = self
+                .memo
+                .assurance(&row, self.day)
                 .map_err(fail)
-                .and_then(|v| csv_export::write_vendor(&mut w, &v).map_err(fail));
+                .and_then(|a| {
+                    if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
+                        return Ok(());
+                    }
+                    let v = PublicVendor::from_owned_row(row, &a).map_err(fail)?;
+                    csv_export::write_vendor(&mut w, &v).map_err(fail)
+                });
             if let Err(e) = written {
                 return Some(Err(e));
             }

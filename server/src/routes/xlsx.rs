@@ -121,7 +121,7 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
         let mut batch = Vec::with_capacity(BATCH);
         while batch.len() < BATCH {
             match rows.recv().await {
-                Some(Ok(row)) => batch.push(row),
+                Some(Ok(rows)) => batch.extend(rows),
                 Some(Err(e)) => {
                     tracing::error!("xlsx export: {e}");
                     failed = true;
@@ -145,7 +145,10 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
         let records = assured
             .iter()
             .filter(|(_, a)| filter.admits(a.compliance.standing))
-            .map(|(row, a)| PublicVendor::from_row(row, a).map(|v| (v.cells(), links(&v))))
+            .map(|(row, a)| {
+                PublicVendor::from_row(row, a)
+                    .map(|v| (v.cells().map(std::borrow::Cow::into_owned), links(&v)))
+            })
             .collect::<Result<Vec<(Record, Vec<Link>)>, _>>();
         let records = match records {
             Ok(r) => r,
