@@ -9,12 +9,6 @@ use server::{
     seed,
 };
 
-/// mimalloc rather than the system's allocator: rendering a page and streaming an export
-/// allocate many short-lived strings, and glibc's malloc was 30-40 % of a fresh render of the
-/// registry (measured with `perf`, see README "Benchmarks").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -70,6 +64,25 @@ async fn set_notice(
 
 async fn run(cli: Cli) -> Result<(), String> {
     let today = chrono::Utc::now().date_naive();
+    // the commands that open the database close it when done (see `Db::close`)
+    let mut opened: Option<Db> = None;
+    let result = command(cli, today, &mut opened).await;
+    if let Some(db) = opened {
+        db.close().await;
+    }
+    result
+}
+
+async fn command(
+    cli: Cli,
+    today: chrono::NaiveDate,
+    opened: &mut Option<Db>,
+) -> Result<(), String> {
+    let mut open = async |url: &str| -> Result<Db, String> {
+        let db = open(url).await?;
+        *opened = Some(db.clone());
+        Ok(db)
+    };
     match cli.command {
         None | Some(Command::Serve) => {
             let config = ServeConfig::from_cli(&cli)?;
