@@ -19,8 +19,8 @@ use crate::{
 
 /// ISO dates everywhere: unambiguous for customers in every country.
 pub fn date_text(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| "—".into())
+    // a date's Display is `%Y-%m-%d`, without parsing a format string for every cell
+    d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
 }
 
 #[component]
