@@ -374,6 +374,9 @@ impl Application {
             // what is being sent finishes; the next batch waits for the next start
             let _ = tokio::time::timeout(std::time::Duration::from_secs(20), &mut w.0).await;
         }
+        // SQLite folds its write-ahead log into the file (`Db::close`); bounded, as a
+        // download still streaming holds its connection
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.db.close()).await;
         served
     }
 }

@@ -279,6 +279,27 @@ impl Db {
         Ok(())
     }
 
+    /// Close every connection, waiting for those in use. On SQLite the last connection to
+    /// close folds the write-ahead log into the database file and removes it: a command that
+    /// wrote much (a seed, an import, a recompute) would otherwise leave a log of hundreds of
+    /// megabytes that every later read looks through until the next checkpoint.
+    pub async fn close(&self) {
+        if self.backend == Backend::Sqlite {
+            // the close itself would checkpoint too, but on sqlx's worker thread, which a
+            // process exiting right after may cut short
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+            {
+                tracing::debug!("checkpoint at close: {e}");
+            }
+        }
+        if let Some(exports) = &self.sqlite_exports {
+            exports.close().await;
+        }
+        self.pool.close().await;
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
