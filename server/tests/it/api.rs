@@ -490,6 +490,11 @@ async fn the_kept_registry_page_shows_every_change_at_once(backend: Backend) {
         "the page's data is kept under the version it was read with"
     );
     assert_eq!(version().await, v0, "reading moves nothing");
+    // kept per query: another query of the same version gets its own rows
+    let (_, germany) = app.get_with("/?country=DE", "kept=1").await;
+    let de = crate::support::table_names(&germany);
+    assert!(!de.is_empty() && de != crate::support::table_names(&first));
+    assert!(germany.contains("<abbr title=\"Germany\">DE</abbr>"));
     let names = crate::support::table_names(&first);
     let name = names[0].clone();
 
