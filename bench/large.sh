@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The registry at 100,000 vendors with their change history (issue 13's budgets): each page
 # fetched uncached (a cookie skips the 2-second page cache), one request at a time.
-#   /, /?q=, /?country=, /?compliance=not_compliant: median of 20, budget <= 50 ms each.
+#   /, /?q=, /?country=, /?compliance=not_compliant: median of 20, budget <= 50 ms each; the
+#   registry's version is moved (sqlite3) before each, so every one loads its data afresh
+#   rather than from the data the instance keeps for an unchanged registry.
 #   /?as_of=<past day>, /changes: the first request, budget <= 2 s, then the median of 20,
 #   budget <= 100 ms.
 # Builds nothing (release build first). Usage: bench/large.sh [COUNT]   (default 100000)
@@ -17,6 +19,7 @@ die() { echo "bench/large: error: $*" >&2; exit 1; }
 log() { echo "bench/large: $*" >&2; }
 [[ -x $SERVER_BIN ]] || die "no server binary at $SERVER_BIN (cargo leptos build --release --split)"
 command -v curl >/dev/null || die "curl missing"
+command -v sqlite3 >/dev/null || die "sqlite3 missing"
 
 TMP=$(mktemp -d -t registry-large.XXXXXX)
 SERVER_PID=
@@ -53,10 +56,15 @@ get_ms() { # path -> milliseconds of one uncached request (fails on non-200)
   curl -fsS -o /dev/null --max-time 120 -H 'Cookie: bench=1' -w '%{time_total}\n' "$BASE$1" \
     | awk '{ printf "%.1f\n", $1 * 1000 }' || die "GET $1 failed"
 }
+# the same after a change to the registry: its data is loaded again, not the kept copy
+get_ms_fresh() { # path
+  sqlite3 "$DB" "UPDATE registry_version SET n = n + 1" || die "cannot move the registry's version"
+  get_ms "$1"
+}
 # median of 20, or of 3 when one request takes over a second (the figure says which)
-median_of() { # path, first_ms
+median_of() { # path, first_ms [getter]
   local n=20; awk "BEGIN { exit !($2 > 1000) }" && n=3
-  for _ in $(seq "$n"); do get_ms "$1"; done | sort -g \
+  for _ in $(seq "$n"); do "${3:-get_ms}" "$1"; done | sort -g \
     | awk -v n="$n" '{ a[NR] = $1 } END { m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2; printf "%.1f ms (of %d)", m, n }'
 }
 verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
@@ -70,8 +78,8 @@ echo
 echo "| request (uncached) | first | then, median | budget | verdict |"
 echo "|---|---|---|---|---|"
 for path in "/" "/?q=acme" "/?country=DE" "/?compliance=not_compliant"; do
-  first=$(get_ms "$path"); m=$(median_of "$path" "$first")
-  echo "| \`$path\` | $first ms | $m | <= 50 ms | $(verdict "${m%% *} <= 50") |"
+  first=$(get_ms_fresh "$path"); m=$(median_of "$path" "$first" get_ms_fresh)
+  echo "| \`$path\` | $first ms | $m, data loaded each time | <= 50 ms | $(verdict "${m%% *} <= 50") |"
 done
 for path in "/?as_of=$PAST" "/changes" "/changes?from=$FROM&to=$TO"; do
   first=$(get_ms "$path"); m=$(median_of "$path" "$first")

@@ -2,7 +2,9 @@
 # Performance budgets of the Subprocessor Registry (issue 13's), measured on this machine in
 # one run:
 #   1. `/` with 1,000 vendors (wrk, 32 connections, 10 s): rendered fresh every time (a
-#      cookie skips the page cache) >= 1,000 req/s with p99 < 50 ms; through the page cache
+#      cookie skips the page cache; the data comes from what the instance keeps for an
+#      unchanged registry) >= 1,000 req/s with p99 < 50 ms (and, for the record, one request
+#      whose data is loaded afresh after a change, median of 20); through the page cache
 #      >= 0.8x the same bytes served as a static file with p99 < 20 ms; <= 25 KB on the wire
 #      with `Accept-Encoding: br, gzip`. The managers' dashboard `/manage` <= 100 ms (median
 #      of 20, signed in).
@@ -125,6 +127,11 @@ read -r PAGE_RPS PAGE_P99 < <(wrk_run "$BASE/")
 read -r STATIC_RPS STATIC_P99 < <(wrk_run "$BASE/bench-static.html")
 # A request with a cookie skips the 2-second page cache: the cost of rendering every time.
 read -r FRESH_RPS FRESH_P99 < <(wrk_run "$BASE/" "Cookie: bench=1")
+# one at a time, each after a change to the registry (its version moved): data loaded afresh
+LOADED_MS=$(for _ in $(seq 20); do
+  sqlite3 "$TMP/v1k.db" "UPDATE registry_version SET n = n + 1" || die "cannot move the registry's version"
+  curl -fsS -o /dev/null --max-time 30 -H 'Cookie: bench=1' -w '%{time_total}\n' "$BASE/" || die "GET / failed"
+done | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", (a[10] + a[11]) / 2 * 1000 }')
 # what a browser downloads: the compressed answer's bytes, and that it decompresses to the page
 WIRE_ENC=$(curl -fsS --max-time 30 -H 'Accept-Encoding: br, gzip' -o "$TMP/page.enc" \
   -w '%header{content-encoding}' "$BASE/") || die "GET / compressed failed"
@@ -234,7 +241,8 @@ mkdir -p "$OUT_DIR"
   echo
   echo "| metric | figure | budget | verdict |"
   echo "|---|---|---|---|"
-  echo "| \`/\` (1,000 vendors, $PAGE_BYTES B) rendered every time (a cookie skips the 2 s cache), wrk 32 conn $WRK_DURATION | $FRESH_RPS req/s, p99 $FRESH_P99 ms | >= 1,000 req/s, p99 < 50 ms | $FRESH_OK |"
+  echo "| \`/\` (1,000 vendors, $PAGE_BYTES B) rendered every time (a cookie skips the 2 s cache) from the kept data, wrk 32 conn $WRK_DURATION | $FRESH_RPS req/s, p99 $FRESH_P99 ms | >= 1,000 req/s, p99 < 50 ms | $FRESH_OK |"
+  echo "| \`/\` rendered with its data loaded afresh (the registry changed before each), one at a time, median of 20 | $LOADED_MS ms | | |"
   echo "| \`/\` through the page cache | $PAGE_RPS req/s, p99 $PAGE_P99 ms | | |"
   echo "| same bytes as a static file | $STATIC_RPS req/s, p99 $STATIC_P99 ms | | |"
   echo "| cached page / static throughput, cached p99 | ${PAGE_RATIO}x, p99 $PAGE_P99 ms | >= 0.8x, p99 < 20 ms | $PAGE_OK |"
