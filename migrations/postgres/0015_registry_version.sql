@@ -1,8 +1,10 @@
 -- One number that every change to what the public registry page shows moves: a vendor, its
--- links to services, countries and data categories, a service, a vendor's stored compliance
--- (which the evidence triggers of 0013 mark stale, so evidence moves it too). A page's data
--- kept in memory is good while this number is unchanged (each instance reads it with each
--- page), so the page shows a change at once on every instance behind the balancer.
+-- links to services, countries and data categories, a service, and a vendor's evidence (its
+-- triggers of 0013 move the `stamp` of the vendor's stored compliance). Storing a computed
+-- compliance does not move it: a stored result that holds reads exactly as the live rule.
+-- A page's data kept in memory is good while this number is unchanged (each instance reads
+-- it with each page), so the page shows a change at once on every instance behind the
+-- balancer.
 --
 -- The triggers are deferred to commit and move the number once per transaction: the row's
 -- lock is taken last and held only while the transaction commits, so writers never wait on
@@ -38,5 +40,5 @@ CREATE CONSTRAINT TRIGGER registry_version_services
     AFTER INSERT OR UPDATE OR DELETE ON services DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION registry_version_bump();
 CREATE CONSTRAINT TRIGGER registry_version_vendor_assurance
-    AFTER INSERT OR UPDATE OR DELETE ON vendor_assurance DEFERRABLE INITIALLY DEFERRED
+    AFTER INSERT OR UPDATE OF stamp OR DELETE ON vendor_assurance DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION registry_version_bump();
