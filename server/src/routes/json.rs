@@ -1,17 +1,20 @@
 //! `GET /api/v1/subprocessors`: the registry as JSON for scripts, with the CSV's filters.
-//! Field names are an interface (README): add fields, never rename. Answers carry an `ETag`
-//! (a hash of the body) and `Last-Modified` (the newest data change, or the start of today
-//! when statuses and compliance were last recomputed), and `304 Not Modified` to a request
-//! whose `If-None-Match` or `If-Modified-Since` shows the client already has this answer.
+//! Field names are an interface (README): add fields, never rename. Today's list streams out
+//! as the CSV does; a past day's is built whole. Answers carry an `ETag` (today's: the
+//! registry's version, the day and the filter; a past day's: a hash of the body) and
+//! `Last-Modified` (the newest data change, or the start of today when statuses and
+//! compliance were last recomputed), and `304 Not Modified` to a request whose
+//! `If-None-Match` or `If-Modified-Since` shows the client already has this answer.
 
 use app::{
     domain::RegistryFilter,
     error::AppError,
-    registry::{list_assured, past_day_only, registry_on, view::PublicVendor},
-    request::{cpu, heavy},
-    store::{changes, vendors, Db},
+    registry::{past_day_only, registry_on, view::PublicVendor, AssuranceMemo},
+    request::heavy,
+    store::{changes, vendors, vendors::VendorRow, Db, StoreResult},
 };
 use axum::{
+    body::Bytes,
     extract::{RawQuery, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -25,8 +28,9 @@ use serde::Serialize;
 struct Listing {
     /// The day statuses and compliance were computed for (or the past day asked for).
     as_of: NaiveDate,
-    count: usize,
     subprocessors: Vec<PublicVendor>,
+    /// Last, as today's list streams out and knows it only at the end.
+    count: usize,
 }
 
 /// `?as_of=` a past day: the registry replayed from the change events.
@@ -100,39 +104,55 @@ pub async fn subprocessors_json(
     if let Some(as_of) = filter.as_of {
         return past_json(&db, &filter, as_of, &headers, now).await;
     }
-    // every matching vendor (the page size is the whole list): heavy work, bounded
-    let body = heavy(&db, async {
-        let (rows, _) = list_assured(&db, &filter, day, u32::MAX, 0).await?;
-        cpu(move || -> Result<Vec<u8>, AppError> {
-            let subprocessors = rows
-                .iter()
-                .map(|(r, a)| PublicVendor::from_row(r, a))
-                .collect::<Result<Vec<_>, _>>()?;
-            let listing = Listing {
-                as_of: day,
-                count: subprocessors.len(),
-                subprocessors,
-            };
-            serde_json::to_vec(&listing).map_err(app::request::internal)
-        })
-        .await?
-    })
-    .await;
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return failed(e),
+    // every matching vendor, streamed like the CSV (an export slot, flat memory); a client
+    // that has this version of the list already gets 304 without any of it being read
+    let version = match vendors::registry_version(&db).await {
+        Ok(v) => v,
+        Err(e) => return internal(e),
     };
     let changed = match vendors::last_change(&db).await {
         Ok(t) => t,
         Err(e) => return internal(e),
     };
-    conditional(
-        &headers,
-        body,
-        "application/json",
-        last_modified(changed, now),
-    )
+    let etag = today_etag(version, day, &filter);
+    let last_modified = last_modified(changed, now);
+    if not_modified(&headers, &etag, last_modified) {
+        return conditional_with(&headers, &etag, JSON, last_modified, || {
+            StatusCode::NOT_MODIFIED.into_response()
+        });
+    }
+    let Some(slot) = db.export_slot().await else {
+        return super::busy();
+    };
+    let stream = Stream {
+        rows: vendors::stream_public(&db, &filter, day, slot),
+        day,
+        authorized: filter.authorized,
+        memo: AssuranceMemo::default(),
+        count: 0,
+        ended: false,
+    };
+    let head = Bytes::from(format!("{{\"as_of\":\"{day}\",\"subprocessors\":["));
+    let rest = futures::stream::unfold((stream, false), |(mut stream, done)| async move {
+        if done {
+            return None;
+        }
+        match stream.next_chunk().await? {
+            Ok(bytes) => Some((Ok(bytes), (stream, false))),
+            Err(e) => Some((Err(e), (stream, true))),
+        }
+    });
+    // fused: a layer that polls again after the end (compression does) gets the end again
+    let body = futures::StreamExt::fuse(futures::StreamExt::chain(
+        futures::stream::once(async { Ok::<_, std::io::Error>(head) }),
+        rest,
+    ));
+    conditional_with(&headers, &etag, JSON, last_modified, || {
+        axum::body::Body::from_stream(body).into_response()
+    })
 }
+
+const JSON: &str = "application/json";
 
 /// `Last-Modified` for data last changed at `changed` (RFC 3339) whose statuses follow the
 /// calendar: the later of that and the start of today, never in the future.
@@ -159,15 +179,29 @@ pub fn conditional(
 ) -> Response {
     use sha2::{Digest, Sha256};
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let mut res = if not_modified(headers, &etag, last_modified) {
+    conditional_with(headers, &etag, content_type, last_modified, || {
+        body.into_response()
+    })
+}
+
+/// The answer `body` makes, with `etag`, `Last-Modified` and `Cache-Control: no-cache`, or
+/// `304 Not Modified` (and `body` never called) when the client has it already.
+fn conditional_with(
+    headers: &HeaderMap,
+    etag: &str,
+    content_type: &'static str,
+    last_modified: DateTime<Utc>,
+    body: impl FnOnce() -> Response,
+) -> Response {
+    let mut res = if not_modified(headers, etag, last_modified) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        body.into_response()
+        body()
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     let http_date = last_modified
@@ -178,3 +212,70 @@ pub fn conditional(
     }
     res
 }
+
+/// Today's list as it streams out: the vendors of each batch of rows, one JSON object each.
+struct Stream {
+    day: NaiveDate,
+    authorized: Option<bool>,
+    rows: tokio::sync::mpsc::Receiver<StoreResult<Vec<VendorRow>>>,
+    memo: AssuranceMemo,
+    count: usize,
+    ended: bool,
+}
+
+impl Stream {
+    /// The next piece of the body: a batch of vendors, then the count that closes the
+    /// object; `None` after it. An error ends the body early (and is logged).
+    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
+        if self.ended {
+            return None;
+        }
+        let batch = match self.rows.recv().await {
+            Some(Ok(batch)) => batch,
+            Some(Err(e)) => return Some(Err(fail(e))),
+            None => {
+                self.ended = true;
+                return Some(Ok(format!("],\"count\":{}}}", self.count).into()));
+            }
+        };
+        let mut out = Vec::with_capacity(batch.len() * 1024);
+        for row in batch {
+            let written = self
+                .memo
+                .assurance(&row, self.day)
+                .map_err(fail)
+                .and_then(|a| {
+                    if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
+                        return Ok(());
+                    }
+                    let v = PublicVendor::from_owned_row(row, &a).map_err(fail)?;
+                    if self.count > 0 {
+                        out.push(b',');
+                    }
+                    self.count += 1;
+                    serde_json::to_writer(&mut out, &v).map_err(fail)
+                });
+            if let Err(e) = written {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(out.into()))
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> std::io::Error {
+    tracing::error!("json export aborted: {e}");
+    std::io::Error::other("export failed")
+}
+
+/// The ETag of today's list for `filter`: the registry's version (it moves with every change
+/// to what the list shows), the day (statuses and compliance follow the calendar), the
+/// filter and the answer's format. The same tag always means the same bytes.
+fn today_etag(version: i64, day: NaiveDate, filter: &RegistryFilter) -> String {
+    use sha2::{Digest, Sha256};
+    let query = hex::encode(Sha256::digest(filter.to_query(false).as_bytes()));
+    format!("\"v{version}-{day}-{}-{FORMAT}\"", &query[..16])
+}
+
+/// Moved whenever the answer's shape changes, so an ETag of an older build never matches.
+const FORMAT: u32 = 2;
