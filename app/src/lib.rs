@@ -3,6 +3,7 @@
 //! `ssr` feature, the store. The `hydrate` feature builds the browser bundle.
 
 pub mod api;
+pub mod badges;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -2,25 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Country {
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SelectOption {
-    pub value: String,
-    pub label: String,
-}
-
-/// Pages needed for `total` rows, `size` a page (at least one, for an empty list).
-pub fn page_count(total: i64, size: u32) -> u32 {
-    let size = i64::from(size.max(1));
-    u32::try_from((total + size - 1) / size)
-        .unwrap_or(u32::MAX)
-        .max(1)
-}
+pub use crate::domain::listing::{page_count, Country, SelectOption};
 
 /// Our services as the options of a filter or form.
 pub fn service_options(services: impl IntoIterator<Item = (String, String)>) -> Vec<SelectOption> {

@@ -17,6 +17,7 @@ pub mod forms;
 pub mod import;
 pub mod iso3166;
 pub mod lifecycle;
+pub mod listing;
 pub mod network;
 pub mod notices;
 pub mod session;

@@ -120,8 +120,9 @@ pub type Diffs = Kept<
 /// The registry page's data (everything it shows) for a raw query string and day, keyed by
 /// the registry's version (`vendors::registry_version`): any change to what the page shows
 /// moves the version, so a kept page is never older than the data. Rendering is not kept.
+/// The store keeps it without knowing its type (`api::registry` puts and reads it).
 pub type Pages =
-    Kept<(String, chrono::NaiveDate), std::sync::Arc<crate::registry::page::RegistryPage>, 32>;
+    Kept<(String, chrono::NaiveDate), std::sync::Arc<dyn std::any::Any + Send + Sync>, 32>;
 
 /// A few derived values kept in memory, each under its slot (a day, a pair of days, a query)
 /// and a number that moves whenever what it was derived from changes (the number of change

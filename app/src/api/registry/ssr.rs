@@ -93,7 +93,11 @@ async fn kept_registry_page(query: &str) -> Result<std::sync::Arc<RegistryPage>,
     let db = db()?;
     let version = vendors::registry_version(&db).await?;
     let key = ((query.to_string(), today()), version);
-    if let Some(page) = db.pages.get(key.clone()) {
+    if let Some(page) = db
+        .pages
+        .get(key.clone())
+        .and_then(|kept| kept.downcast::<RegistryPage>().ok())
+    {
         return Ok(page);
     }
     let page = std::sync::Arc::new(registry_page(query).await?);

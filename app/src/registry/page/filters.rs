@@ -3,10 +3,7 @@
 use leptos::prelude::*;
 
 use super::RegistryPage;
-use crate::{
-    api::types::SelectOption,
-    domain::{DataCategory, Status, MAX_QUERY_LEN},
-};
+use crate::domain::{listing::SelectOption, DataCategory, Status, MAX_QUERY_LEN};
 
 /// Search and filters as a plain GET form: works without JavaScript, and with it the page
 /// turns a submit into an in-page navigation (`pages::rendered`).

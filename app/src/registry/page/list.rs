@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{filters::filter_form, RegistryPage, VendorSummary};
-use crate::components::{date_text, ComplianceBadge, StatusBadge};
+use crate::badges::{date_text, ComplianceBadge, StatusBadge};
 
 pub fn registry(page: &RegistryPage) -> impl IntoView + '_ {
     let count = match page.total {

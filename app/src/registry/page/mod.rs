@@ -14,9 +14,10 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use self::vendor::VendorView;
-use crate::{
-    api::types::{page_count, Country, SelectOption},
-    domain::{compliance::Standing, RegistryFilter, Status},
+use crate::domain::{
+    compliance::Standing,
+    listing::{page_count, Country, SelectOption},
+    RegistryFilter, Status,
 };
 
 /// Rows shown per page on screen; the CSV always has every matching row.

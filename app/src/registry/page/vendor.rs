@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::{AssuranceSummary, ChainLink, VendorDetail};
 use crate::{
-    components::{date_text, ComplianceBadge, StatusBadge},
+    badges::{date_text, ComplianceBadge, StatusBadge},
     domain::compliance::Standing,
 };
 
