@@ -197,8 +197,9 @@ async fn a_result_raced_by_a_change_is_not_kept(backend: Backend) {
     stored_equals_live(&db, day).await;
 }
 
-/// The JSON API's compliance filter reads the stored verdicts and lists exactly the vendors
-/// the rule finds, before and after evidence changes through the store.
+/// The JSON API's and the registry page's compliance filters (the page's reads the stored
+/// verdicts) list exactly the vendors the rule finds, before and after evidence changes
+/// through the store.
 async fn the_compliance_filter_agrees_with_the_rule(backend: Backend) {
     let app = spawn_app(backend).await;
     let db = app.db().await;
@@ -241,8 +242,24 @@ async fn the_compliance_filter_agrees_with_the_rule(backend: Backend) {
             got.sort();
             assert_eq!(got, want, "compliance={param}");
             assert!(!got.is_empty(), "compliance={param} finds someone");
-            // the request brought every stored verdict up to date, so it filtered in SQL
-            // (the fallback, assessing every vendor, is taken only when that fails)
+            // the registry page filters on the stored verdicts in SQL: the request brings
+            // every one up to date first (the fallback, assessing every vendor, is taken only
+            // when that fails), and lists the same vendors (the JSON API streams and judges
+            // each row as it goes, stored where it holds, else by its evidence); a cookie
+            // skips the 2 s page cache, as the second check asks for the same page
+            let (status, html) = app
+                .get_with(&format!("/?compliance={param}"), "visitor=1")
+                .await;
+            assert_eq!(status, 200, "{html}");
+            let mut listed: Vec<String> = html
+                .split("href=\"/subprocessors/")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+                .map(str::to_string)
+                .collect();
+            listed.sort();
+            listed.dedup();
+            assert_eq!(listed, want, "the page's compliance={param}");
             assert_eq!(assurance::count_stale(db, day).await.expect("count"), 0);
         }
     };

@@ -278,13 +278,17 @@ async fn busy_work_is_refused_not_queued() {
         200
     );
     drop(held);
-    assert_eq!(app.get_raw("/api/v1/subprocessors").await.status(), 200);
     let exports = app.server_db.exports.clone();
-    let held = exports
-        .clone()
-        .acquire_many_owned(u32::try_from(exports.available_permits()).expect("permits"))
-        .await
-        .expect("permits");
+    let slots = u32::try_from(exports.available_permits()).expect("permits");
+    assert_eq!(app.get_raw("/api/v1/subprocessors").await.status(), 200);
+    // every export slot, once the JSON's stream above has given its own back
+    let held = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        exports.clone().acquire_many_owned(slots),
+    )
+    .await
+    .expect("the JSON stream gives its export slot back")
+    .expect("permits");
     for path in ["/subprocessors.csv", "/subprocessors.xlsx"] {
         let res = app.get_raw(path).await;
         assert_eq!(res.status(), 503, "{path}");
