@@ -117,8 +117,9 @@ pub fn evidence_columns_sql_unless(skip: Option<&str>) -> String {
         .join(", ")
 }
 
-/// The packed evidence columns of one vendor row.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+/// The packed evidence columns of one vendor row (read by name, or, in the SQLite export's
+/// one-value rows, as an array in this order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct PackedEvidence {
     #[sqlx(rename = "ev_enrollments")]
     pub enrollments: Option<String>,

@@ -294,8 +294,10 @@ async fn postgres_search_finds_exactly_the_names_holding_the_text() {
     search_finds_exactly_the_names_holding_the_text(Backend::Postgres).await;
 }
 
-/// The exports' stream (on SQLite through the typed export pool, on PostgreSQL through
-/// `Any`) yields exactly the rows of the public list, in the same order.
+/// The exports' stream (on SQLite through the typed export pool, one JSON array per row, on
+/// PostgreSQL through `Any`) yields exactly the rows of the public list, in the same order:
+/// with every vendor's evidence (stored compliance stale after the seed), then with the
+/// stored compliance brought up to date (the evidence left unread).
 async fn the_export_stream_is_the_public_list(backend: Backend) {
     let (db, guard) = fresh_db(backend).await;
     let day = chrono::Utc::now().date_naive();
@@ -308,12 +310,21 @@ async fn the_export_stream_is_the_public_list(backend: Backend) {
         matches!(backend, Backend::Sqlite),
         "a SQLite file gets the typed export pool"
     );
-    for query in [
+    let queries = [
         "",
         "q=kestrel",
         "country=DE",
         "status=announced&status=active&status=removed",
-    ] {
+    ];
+    let stored = |rows: &[app::store::vendors::VendorRow]| {
+        rows.iter().filter(|r| r.stored_assurance.is_some()).count()
+    };
+    for (round, query) in queries.iter().chain(queries.iter()).enumerate() {
+        if round == queries.len() {
+            assert!(app::registry::refresh_assurance(&db, day)
+                .await
+                .expect("refresh"));
+        }
         let (filter, _) = RegistryFilter::from_query(query);
         let (listed, _) = list_public(&db, &filter, day, None, &[])
             .await
@@ -325,6 +336,9 @@ async fn the_export_stream_is_the_public_list(backend: Backend) {
             streamed.extend(row.expect("rows"));
         }
         assert!(!listed.is_empty(), "{query:?} lists vendors");
+        if round >= queries.len() {
+            assert_eq!(stored(&listed), listed.len(), "{query:?}: every row stored");
+        }
         assert_eq!(
             format!("{streamed:?}"),
             format!("{listed:?}"),
