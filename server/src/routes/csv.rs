@@ -26,7 +26,7 @@ struct Export {
     memo: AssuranceMemo,
 }
 
-impl Export {
+impl super::Chunks for Export {
     /// The next batch of rows, encoded; `None` at the end. Errors end the body early (and are
     /// logged).
     async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
@@ -130,22 +130,8 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
         authorized: filter.authorized,
         memo: AssuranceMemo::default(),
     };
-    let rest = futures::stream::unfold((export, false), |(mut export, done)| async move {
-        if done {
-            return None;
-        }
-        match export.next_chunk().await? {
-            Ok(bytes) => Some((Ok(bytes), (export, false))),
-            Err(e) => Some((Err(e), (export, true))),
-        }
-    });
-    // fused: a layer that polls again after the end (compression does) gets the end again
-    let body = futures::StreamExt::fuse(futures::StreamExt::chain(
-        futures::stream::once(async { Ok(header_bytes) }),
-        rest,
-    ));
     csv_response(
-        Body::from_stream(body),
+        super::streamed(header_bytes, export),
         &format!("subprocessors-{}.csv", day.format("%Y-%m-%d")),
     )
 }

@@ -140,22 +140,9 @@ pub async fn subprocessors_json(
         ended: false,
     };
     let head = Bytes::from(format!("{{\"as_of\":\"{day}\",\"subprocessors\":["));
-    let rest = futures::stream::unfold((stream, false), |(mut stream, done)| async move {
-        if done {
-            return None;
-        }
-        match stream.next_chunk().await? {
-            Ok(bytes) => Some((Ok(bytes), (stream, false))),
-            Err(e) => Some((Err(e), (stream, true))),
-        }
-    });
-    // fused: a layer that polls again after the end (compression does) gets the end again
-    let body = futures::StreamExt::fuse(futures::StreamExt::chain(
-        futures::stream::once(async { Ok::<_, std::io::Error>(head) }),
-        rest,
-    ));
+    let body = super::streamed(head, stream);
     conditional_with(&headers, &etag, JSON, last_modified, || {
-        axum::body::Body::from_stream(body).into_response()
+        body.into_response()
     })
 }
 
@@ -232,7 +219,7 @@ struct Stream {
     ended: bool,
 }
 
-impl Stream {
+impl super::Chunks for Stream {
     /// The next piece of the body: a batch of vendors, then the count that closes the
     /// object; `None` after it. An error ends the body early (and is logged).
     async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
