@@ -5,8 +5,8 @@
 
 use app::{
     domain::RegistryFilter,
-    registry::{past_day_only, registry_on, view::PublicVendor, AssuranceMemo},
-    store::{vendors, vendors::VendorRow, Db, StoreResult},
+    registry::{past_day_only, registry_on, view::PublicVendor},
+    store::Db,
 };
 use axum::{
     body::{Body, Bytes},
@@ -15,53 +15,30 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
-use tokio::sync::mpsc::Receiver;
 
 use crate::csv_export;
 
-struct Export {
-    day: NaiveDate,
-    authorized: Option<bool>,
-    rows: Receiver<StoreResult<Vec<VendorRow>>>,
-    memo: AssuranceMemo,
-}
+/// The CSV's body after its header: each batch of rows, encoded.
+struct Export(super::PublicRows);
 
 impl super::Chunks for Export {
     /// The next batch of rows, encoded; `None` at the end. Errors end the body early (and are
     /// logged).
     async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
-        let batch = match self.rows.recv().await? {
-            Ok(batch) => batch,
-            Err(e) => return Some(Err(fail(e))),
-        };
         let mut w = csv_export::writer();
-        for row in batch {
-            let written = self
-                .memo
-                .assurance(&row, self.day)
-                .map_err(fail)
-                .and_then(|a| {
-                    if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
-                        return Ok(());
-                    }
-                    let v = PublicVendor::from_owned_row(row, &a).map_err(fail)?;
-                    csv_export::write_vendor(&mut w, &v).map_err(fail)
-                });
-            if let Err(e) = written {
-                return Some(Err(e));
-            }
+        if let Err(e) = self
+            .0
+            .next_batch(|v| csv_export::write_vendor(&mut w, v))
+            .await?
+        {
+            return Some(Err(e));
         }
         Some(
             w.into_inner()
                 .map(Bytes::from)
-                .map_err(|e| fail(e.into_error())),
+                .map_err(|e| self.0.fail(e.into_error())),
         )
     }
-}
-
-fn fail(e: impl std::fmt::Display) -> std::io::Error {
-    tracing::error!("csv export aborted: {e}");
-    std::io::Error::other("export failed")
 }
 
 /// The whole CSV of a past day's registry (`?as_of=`), replayed from the change events; small
@@ -124,12 +101,7 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
     let Some(slot) = db.export_slot().await else {
         return super::busy();
     };
-    let export = Export {
-        rows: vendors::stream_public(&db, &filter, day, slot),
-        day,
-        authorized: filter.authorized,
-        memo: AssuranceMemo::default(),
-    };
+    let export = Export(super::PublicRows::new("csv", &db, &filter, day, slot));
     csv_response(
         super::streamed(header_bytes, export),
         &format!("subprocessors-{}.csv", day.format("%Y-%m-%d")),

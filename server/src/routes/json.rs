@@ -9,9 +9,9 @@
 use app::{
     domain::RegistryFilter,
     error::AppError,
-    registry::{past_day_only, registry_on, view::PublicVendor, AssuranceMemo},
+    registry::{past_day_only, registry_on, view::PublicVendor},
     request::heavy,
-    store::{changes, vendors, vendors::VendorRow, Db, StoreResult},
+    store::{changes, vendors, Db},
 };
 use axum::{
     body::Bytes,
@@ -132,10 +132,7 @@ pub async fn subprocessors_json(
     };
     let stream = Stream {
         _heavy: heavy,
-        rows: vendors::stream_public(&db, &filter, day, slot),
-        day,
-        authorized: filter.authorized,
-        memo: AssuranceMemo::default(),
+        rows: super::PublicRows::new("json", &db, &filter, day, slot),
         count: 0,
         ended: false,
     };
@@ -211,10 +208,7 @@ fn conditional_with(
 struct Stream {
     /// Held until the stream ends.
     _heavy: tokio::sync::OwnedSemaphorePermit,
-    day: NaiveDate,
-    authorized: Option<bool>,
-    rows: tokio::sync::mpsc::Receiver<StoreResult<Vec<VendorRow>>>,
-    memo: AssuranceMemo,
+    rows: super::PublicRows,
     count: usize,
     ended: bool,
 }
@@ -226,42 +220,27 @@ impl super::Chunks for Stream {
         if self.ended {
             return None;
         }
-        let batch = match self.rows.recv().await {
-            Some(Ok(batch)) => batch,
-            Some(Err(e)) => return Some(Err(fail(e))),
+        let mut out = Vec::new();
+        let count = &mut self.count;
+        let batch = self
+            .rows
+            .next_batch(|v| {
+                if *count > 0 {
+                    out.push(b',');
+                }
+                *count += 1;
+                serde_json::to_writer(&mut out, v)
+            })
+            .await;
+        match batch {
+            Some(Ok(())) => Some(Ok(out.into())),
+            Some(Err(e)) => Some(Err(e)),
             None => {
                 self.ended = true;
-                return Some(Ok(format!("],\"count\":{}}}", self.count).into()));
-            }
-        };
-        let mut out = Vec::with_capacity(batch.len() * 1024);
-        for row in batch {
-            let written = self
-                .memo
-                .assurance(&row, self.day)
-                .map_err(fail)
-                .and_then(|a| {
-                    if !app::domain::filter::admits(self.authorized, a.compliance.standing) {
-                        return Ok(());
-                    }
-                    let v = PublicVendor::from_owned_row(row, &a).map_err(fail)?;
-                    if self.count > 0 {
-                        out.push(b',');
-                    }
-                    self.count += 1;
-                    serde_json::to_writer(&mut out, &v).map_err(fail)
-                });
-            if let Err(e) = written {
-                return Some(Err(e));
+                Some(Ok(format!("],\"count\":{}}}", self.count).into()))
             }
         }
-        Some(Ok(out.into()))
     }
-}
-
-fn fail(e: impl std::fmt::Display) -> std::io::Error {
-    tracing::error!("json export aborted: {e}");
-    std::io::Error::other("export failed")
 }
 
 /// The ETag of today's list for `filter`: the registry's version (it moves with every change
