@@ -266,6 +266,16 @@ pub struct ServeArgs {
         global = true
     )]
     pub metrics_token: String,
+    /// Days an import's uploaded file is kept (a dry run is applied from it); the instance's
+    /// hourly round empties older ones. Their reports stay. At least 1.
+    #[arg(
+        long,
+        env = "IMPORT_FILE_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub import_file_retention_days: u32,
 }
 
 /// Everything `serve` needs.
@@ -288,6 +298,8 @@ pub struct ServeConfig {
     pub submit_limit_per_minute: Option<u32>,
     pub notices: NoticeConfig,
     pub ops: OpsConfig,
+    /// `IMPORT_FILE_RETENTION_DAYS`: how long an import's uploaded file is kept.
+    pub import_file_retention_days: u32,
 }
 
 /// What an operator turns on: `/metrics` and the instance header.
@@ -375,6 +387,7 @@ impl ServeConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
                 expose_instance_id: s.expose_instance_id,
             },
+            import_file_retention_days: s.import_file_retention_days,
         })
     }
 
@@ -407,6 +420,7 @@ impl ServeConfig {
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
             },
             ops: OpsConfig::default(),
+            import_file_retention_days: 30,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod outbox;
+pub mod prune;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
@@ -233,6 +234,8 @@ pub struct Application {
     db: Db,
     /// The delivery worker, when this instance runs one.
     outbox: Option<outbox::Outbox>,
+    /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
+    import_file_retention_days: u32,
 }
 
 /// Why the server could not start, as one line for the operator.
@@ -333,6 +336,7 @@ impl Application {
             addr,
             db,
             outbox,
+            import_file_retention_days: config.import_file_retention_days,
         })
     }
 
@@ -352,6 +356,11 @@ impl Application {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let _assurance = AbortOnDrop(tokio::spawn(assurance::keep_fresh(
             self.db.clone(),
+            stopped.clone(),
+        )));
+        let _prune = AbortOnDrop(tokio::spawn(prune::keep_pruned(
+            self.db.clone(),
+            self.import_file_retention_days,
             stopped.clone(),
         )));
         let worker = self
