@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod imports;
 pub mod objections;
 pub mod outbox;
+pub mod second_step;
 pub mod services;
 pub mod sessions;
 pub mod subscriptions;
