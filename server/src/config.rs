@@ -117,6 +117,20 @@ pub enum UserCommand {
         #[arg(long, env = "USER_ROLE")]
         role: String,
     },
+    /// Print a one-time link (valid for a day) that starts the account's first two-step
+    /// set-up; any unused earlier link of the account stops working. Audited.
+    SetUpLink {
+        /// The account's e-mail address.
+        #[arg(long, env = "USER_EMAIL")]
+        email: String,
+    },
+    /// Clear the lock (and the count of wrong codes) of the account's second sign-in step.
+    /// Audited.
+    ClearSecondStepLock {
+        /// The account's e-mail address.
+        #[arg(long, env = "USER_EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

@@ -294,11 +294,17 @@ impl Application {
             source,
         })?;
         let leptos_options = config.leptos_options(addr);
+        let mut notices = config.notices.clone();
+        if config.addr.port() == 0 && notices.public_url.ends_with(":0") {
+            // tests bind port 0: links point at the port actually bound
+            notices.public_url = format!("http://{addr}");
+        }
         let settings = SessionSettings {
             trusted_proxies: std::sync::Arc::new(config.trusted_proxies.clone()),
             trust_peer: config.trust_forwarded_for,
             secure_cookies: !config.insecure_cookies,
             require_mfa_for: std::sync::Arc::new(config.require_mfa_for.clone()),
+            public_url: std::sync::Arc::from(notices.public_url.as_str()),
         };
         let rate_limit = config.rate_limit_per_minute.and_then(|n| {
             rate_limit::RateLimit::new(n, config.rate_limit_exempt.clone(), settings.clone())
@@ -311,11 +317,6 @@ impl Application {
                 settings.clone(),
             )
         });
-        let mut notices = config.notices.clone();
-        if config.addr.port() == 0 && notices.public_url.ends_with(":0") {
-            // tests bind port 0: links point at the port actually bound
-            notices.public_url = format!("http://{addr}");
-        }
         let outbox = if notices.worker {
             Some(outbox::Outbox::new(db.clone(), notices.clone()).map_err(StartError::Config)?)
         } else {

@@ -111,6 +111,22 @@ async fn command(
         Some(Command::User {
             action: UserCommand::Create { email, role },
         }) => server::users::create(&cli.database_url, &email, &role).await,
+        Some(Command::User {
+            action: UserCommand::SetUpLink { email },
+        }) => {
+            let db = open(&cli.database_url).await?;
+            let origin = match cli.serve.public_url.trim() {
+                "" => format!("http://{}", cli.serve.addr),
+                given => given.trim_end_matches('/').to_string(),
+            };
+            server::users::set_up_link(&db, &email, &origin).await
+        }
+        Some(Command::User {
+            action: UserCommand::ClearSecondStepLock { email },
+        }) => {
+            let db = open(&cli.database_url).await?;
+            server::users::clear_second_step_lock(&db, &email).await
+        }
         Some(Command::Notice { category, days }) => {
             let db = open(&cli.database_url).await?;
             if let (Some(category), Some(days)) = (category, days) {

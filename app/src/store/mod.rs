@@ -13,6 +13,7 @@ pub mod imports;
 pub mod objections;
 pub mod outbox;
 pub mod private_copy;
+pub mod second_step;
 pub mod services;
 pub mod sessions;
 pub mod subscriptions;

@@ -73,6 +73,16 @@ pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow
     .await?)
 }
 
+/// Which accounts have two-step sign-in on: `(id, on)`, for the admins' list.
+pub async fn two_step_on(db: &Db) -> StoreResult<Vec<(i64, bool)>> {
+    let rows = sqlx::query_as::<Any, (i64, i64)>(
+        "SELECT id, CASE WHEN totp_confirmed_at IS NULL THEN 0 ELSE 1 END FROM users",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, on)| (id, on == 1)).collect())
+}
+
 /// An account as listed to admins: no password hash.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserSummaryRow {
@@ -227,20 +237,28 @@ pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<
 
 /// Record that a code of time step `step` was accepted, if no later one was (codes are good
 /// once); whether it was recorded.
-pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> StoreResult<bool> {
+pub async fn use_totp_step(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    step: i64,
+) -> StoreResult<bool> {
     let res = sqlx::query(
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
          AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
     .bind(step)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(res.rows_affected() == 1)
 }
 
 /// Use up one unused recovery code of the account by its hash; whether there was one.
-pub async fn use_recovery_code(db: &Db, id: i64, hash: &str) -> StoreResult<bool> {
+pub async fn use_recovery_code(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hash: &str,
+) -> StoreResult<bool> {
     let res = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 \
          AND active = 1 AND used_at IS NULL",
@@ -248,7 +266,7 @@ pub async fn use_recovery_code(db: &Db, id: i64, hash: &str) -> StoreResult<bool
     .bind(now_utc())
     .bind(id)
     .bind(hash.to_string())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(res.rows_affected() > 0)
 }

@@ -19,6 +19,7 @@ mod manage;
 mod notices;
 mod ops;
 mod schema;
+mod second_step;
 mod sinks;
 mod store;
 mod surface;
