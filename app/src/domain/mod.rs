@@ -21,6 +21,7 @@ pub mod listing;
 pub mod network;
 pub mod notices;
 pub mod session;
+pub mod subscriber_links;
 pub mod text;
 pub mod vendor;
 mod vocabulary;

@@ -13,6 +13,7 @@ pub mod objections;
 pub mod outbox;
 pub mod services;
 pub mod sessions;
+pub mod subscriber_links;
 pub mod subscriptions;
 pub mod users;
 pub mod vendors;

@@ -14,6 +14,7 @@ mod faults;
 mod fuzz;
 mod hardening;
 mod import;
+mod mail_abuse;
 mod manage;
 mod notices;
 mod ops;

@@ -389,7 +389,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 29] = [
+const READ_ONLY: [Call; 30] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -397,6 +397,11 @@ const READ_ONLY: [Call; 29] = [
     ("/api/registry", false, &[("query", "")]),
     ("/api/subscriptions/options", false, &[]),
     ("/api/subscriptions/view", false, &[("token", "0000")]),
+    (
+        "/api/subscriptions/unsubscribe-view",
+        false,
+        &[("token", "0000")],
+    ),
     (
         "/api/subscriptions/objection-form",
         false,
