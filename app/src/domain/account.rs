@@ -172,10 +172,21 @@ mod tests {
         assert_eq!(key("Victim+a@X.org"), "victim@x.org");
         assert_eq!(key("victim@x.org"), "victim@x.org");
         assert_eq!(key("victim+@x.org"), "victim@x.org");
-        assert_eq!(key("+only@x.org"), "+only@x.org", "no local part left: kept");
+        assert_eq!(
+            key("+only@x.org"),
+            "+only@x.org",
+            "no local part left: kept"
+        );
         assert_eq!(key("Vic.Tim+news@googlemail.com"), "victim@gmail.com");
-        assert_eq!(key("vic.tim@x.org"), "vic.tim@x.org", "dots count elsewhere");
-        assert_eq!(Email::parse("a+b@x.org").expect("tag").as_str(), "a+b@x.org");
+        assert_eq!(
+            key("vic.tim@x.org"),
+            "vic.tim@x.org",
+            "dots count elsewhere"
+        );
+        assert_eq!(
+            Email::parse("a+b@x.org").expect("tag").as_str(),
+            "a+b@x.org"
+        );
     }
 
     #[test]

@@ -186,7 +186,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -235,8 +237,15 @@ mod tests {
         let later = now + Duration::days(30);
         assert!(allows(&access, Power::Manage, later - Duration::seconds(1)));
         assert!(!allows(&access, Power::Manage, later), "30 days");
-        assert!(allows(&access, Power::Unsubscribe, later), "still unsubscribes");
-        assert!(!allows(&access, Power::Unsubscribe, now + Duration::days(365)));
+        assert!(
+            allows(&access, Power::Unsubscribe, later),
+            "still unsubscribes"
+        );
+        assert!(!allows(
+            &access,
+            Power::Unsubscribe,
+            now + Duration::days(365)
+        ));
         let (end, _) = lifetime(LinkKind::Objection, now, Some(d("2027-01-01")));
         assert_eq!(end, at("2027-01-01T00:00:00Z"), "until the effective date");
         assert_eq!(lifetime(LinkKind::Confirm, now, None).0, now + CONFIRM_FOR);
@@ -249,16 +258,35 @@ mod tests {
         assert_eq!(
             c,
             vec![
-                (MailCap::Mailbox, "mailbox:victim@x.org".into(), "2026-12-06".into(), 3),
-                (MailCap::Domain, "domain:x.org".into(), "2026-12-06T07".into(), 20),
-                (MailCap::Global, "global".into(), "2026-12-06T07".into(), 500),
+                (
+                    MailCap::Mailbox,
+                    "mailbox:victim@x.org".into(),
+                    "2026-12-06".into(),
+                    3
+                ),
+                (
+                    MailCap::Domain,
+                    "domain:x.org".into(),
+                    "2026-12-06T07".into(),
+                    20
+                ),
+                (
+                    MailCap::Global,
+                    "global".into(),
+                    "2026-12-06T07".into(),
+                    500
+                ),
             ]
         );
         let off = MailCaps {
             per_domain_hour: 0,
             ..MailCaps::default()
         };
-        assert_eq!(counters(&off, "a@x.org", "x.org", now)[1].3, 0, "off: counted only");
+        assert_eq!(
+            counters(&off, "a@x.org", "x.org", now)[1].3,
+            0,
+            "off: counted only"
+        );
         assert_eq!(seconds_to_next_hour(now), 30);
     }
 }

@@ -13,8 +13,7 @@ use crate::{
     api::{
         subscriptions::{
             load_objection_form, load_subscribe_options, load_subscription, load_unsubscribe,
-            posted, Choice,
-            ObjectionFormView, Posted, SubscriptionView,
+            posted, Choice, ObjectionFormView, Posted, SubscriptionView,
         },
         types::SelectOption,
     },

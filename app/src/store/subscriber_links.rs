@@ -103,7 +103,11 @@ pub async fn count_mail(
         )
         .bind(scope.clone())
         .bind(window.clone())
-        .bind(if *limit == 0 { i64::MAX } else { i64::from(*limit) })
+        .bind(if *limit == 0 {
+            i64::MAX
+        } else {
+            i64::from(*limit)
+        })
         .fetch_optional(&mut *conn)
         .await?;
         match counted {

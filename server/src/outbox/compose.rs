@@ -122,7 +122,10 @@ impl Links {
         format!("{}/subscriptions/manage/{}", self.base, self.manage)
     }
     pub fn unsubscribe(&self) -> String {
-        format!("{}/subscriptions/unsubscribe/{}", self.base, self.unsubscribe)
+        format!(
+            "{}/subscriptions/unsubscribe/{}",
+            self.base, self.unsubscribe
+        )
     }
     /// The objection link of `change`: its own token, or (none issued) the manage token.
     pub fn objection(&self, change: i64) -> String {

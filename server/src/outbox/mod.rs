@@ -439,9 +439,9 @@ impl Outbox {
                 let Some(s) = sub.filter(|s| s.status == "pending") else {
                     return skip("the subscription is no longer waiting for confirmation");
                 };
-                let token =
-                    subscriber_links::issue(tx, s.id, LinkKind::Confirm, now, None).await?;
-                let expires = app::domain::subscriber_links::lifetime(LinkKind::Confirm, now, None).0;
+                let token = subscriber_links::issue(tx, s.id, LinkKind::Confirm, now, None).await?;
+                let expires =
+                    app::domain::subscriber_links::lifetime(LinkKind::Confirm, now, None).0;
                 compose::confirmation(&s.email, base, &token, expires.date_naive())
             }
             MailPayload::Manage => {
@@ -469,9 +469,10 @@ impl Outbox {
                         known
                     }
                 };
-                let objection = app::domain::notices::objectionable(&e, now.date_naive(), withdrawn)
-                    .is_ok()
-                    .then_some((e.id, e.effective_on));
+                let objection =
+                    app::domain::notices::objectionable(&e, now.date_naive(), withdrawn)
+                        .is_ok()
+                        .then_some((e.id, e.effective_on));
                 let links = issue_links(tx, base, s.id, now, objection).await?;
                 compose::notice(&s.email, &e, &links, now.date_naive(), withdrawn)
             }

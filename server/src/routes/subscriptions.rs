@@ -193,7 +193,10 @@ pub async fn subscribe(
         Ok(Subscribed::Capped(cap @ (MailCap::Domain | MailCap::Global))) => {
             metrics::counter!("registry_confirmation_mails_capped_total", "cap" => cap.as_str())
                 .increment(1);
-            tracing::warn!(cap = cap.as_str(), "a cap on confirmation mails was reached");
+            tracing::warn!(
+                cap = cap.as_str(),
+                "a cap on confirmation mails was reached"
+            );
             let message = if cap == MailCap::Global {
                 "We are sending too many confirmation mails right now; please try again within the hour."
             } else {

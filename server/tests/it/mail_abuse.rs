@@ -58,7 +58,11 @@ async fn one_mailbox_gets_at_most_its_cap(backend: Backend) {
         assert_eq!((status, location.as_str()), (303, "/subscribe?sent=1"));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(to_victim(&sink), 3, "the mailbox's cap, whatever the spelling");
+    assert_eq!(
+        to_victim(&sink),
+        3,
+        "the mailbox's cap, whatever the spelling"
+    );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM subscriptions").await, 1);
     app.stop().await;
     sink.stop();
@@ -98,9 +102,19 @@ async fn domain_and_hourly_caps_answer_429(backend: Backend) {
     }
     let (status, html) = subscribe(&app, &[("email", "f@four.example")], false).await;
     assert_eq!(status, 429);
-    assert!(html.contains("too many confirmation mails right now"), "{html}");
+    assert!(
+        html.contains("too many confirmation mails right now"),
+        "{html}"
+    );
     // counted in the database: another instance refuses too
-    let (other, task) = app.another_instance(|_| {}).await;
+    let url = sink.url();
+    let (other, task) = app
+        .another_instance(move |c| {
+            c.notices.smtp_url = url;
+            c.notices.caps.per_domain_hour = 2;
+            c.notices.caps.per_hour = 4;
+        })
+        .await;
     let res = app
         .client
         .post(format!("{other}/subscribe"))
@@ -332,7 +346,10 @@ async fn each_link_does_its_own_thing_for_its_own_time(backend: Backend) {
          AND expires_at > created_at AND substr(expires_at, 1, 10) = substr(unsubscribe_until, 1, 10)",
     )
     .await;
-    assert_eq!(days, 0, "an access link manages for less time than it unsubscribes");
+    assert_eq!(
+        days, 0,
+        "an access link manages for less time than it unsubscribes"
+    );
     exec(
         &app,
         "UPDATE subscription_tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'access'",
