@@ -128,7 +128,10 @@ pub async fn unsubscribe(conn: &mut AnyConnection, id: i64) -> StoreResult<bool>
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    super::subscriber_links::revoke_all(&mut *conn, id).await?;
+    sqlx::query("DELETE FROM subscription_tokens WHERE subscription_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = 'unsubscribed' \
          WHERE subscription_id = $1",
