@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::domain::{network::parse_networks, Role};
+use app::domain::{network::parse_networks, subscriber_links::MailCaps, Role};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use leptos::config::{Env, LeptosOptions};
@@ -212,6 +212,32 @@ pub struct ServeArgs {
         global = true
     )]
     pub submit_limit_per_minute: u32,
+    /// Mails sent on request (a confirmation link, or a subscribed address's manage link) one
+    /// mailbox may get a UTC day (case and `+tag` folded); 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_MAILBOX_PER_DAY",
+        default_value_t = 3,
+        global = true
+    )]
+    pub confirmation_mails_per_mailbox_per_day: u32,
+    /// Mails sent on request to one recipient domain an hour; 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_DOMAIN_PER_HOUR",
+        default_value_t = 20,
+        global = true
+    )]
+    pub confirmation_mails_per_domain_per_hour: u32,
+    /// Mails sent on request an hour in all, every instance together (counted in the
+    /// database); past it `POST /subscribe` answers 429. 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_HOUR",
+        default_value_t = 500,
+        global = true
+    )]
+    pub confirmation_mails_per_hour: u32,
     /// The origin used in every link of a mail, feed or webhook, e.g.
     /// `https://subprocessors.example.com` (default: `http://` and the listening address).
     #[arg(long, env = "PUBLIC_URL", default_value = "", global = true)]
@@ -396,6 +422,11 @@ impl ServeConfig {
                 worker: s.outbox_worker,
                 poll: std::time::Duration::from_millis(250),
                 instance_id: instance_id(&s.instance_id, s.addr),
+                caps: MailCaps {
+                    per_mailbox_day: s.confirmation_mails_per_mailbox_per_day,
+                    per_domain_hour: s.confirmation_mails_per_domain_per_hour,
+                    per_hour: s.confirmation_mails_per_hour,
+                },
             },
             ops: OpsConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
@@ -432,6 +463,7 @@ impl ServeConfig {
                 worker: true,
                 poll: std::time::Duration::from_millis(200),
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
+                caps: MailCaps::default(),
             },
             ops: OpsConfig::default(),
             import_file_retention_days: 30,

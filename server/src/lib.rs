@@ -179,7 +179,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
         .route("/subscribe", post(routes::subscriptions::subscribe))
-        .route(CONFIRM_PATH, get(routes::subscriptions::confirm))
+        .route(
+            CONFIRM_PATH,
+            get(routes::subscriptions::confirm).post(routes::subscriptions::confirm_post),
+        )
         .route(
             "/subscriptions/unsubscribe/{token}",
             post(routes::subscriptions::unsubscribe),

@@ -22,6 +22,7 @@ pub mod network;
 pub mod notices;
 pub mod second_step;
 pub mod session;
+pub mod subscriber_links;
 pub mod text;
 pub mod vendor;
 mod vocabulary;

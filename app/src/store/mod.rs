@@ -16,6 +16,7 @@ pub mod private_copy;
 pub mod second_step;
 pub mod services;
 pub mod sessions;
+pub mod subscriber_links;
 pub mod subscriptions;
 pub mod users;
 pub mod vendors;

@@ -15,6 +15,7 @@ mod fuzz;
 mod hardening;
 mod import;
 mod import_lock;
+mod mail_abuse;
 mod manage;
 mod notices;
 mod ops;

@@ -408,6 +408,11 @@ const READ_ONLY: [Call; 30] = [
     ("/api/subscriptions/options", false, &[]),
     ("/api/subscriptions/view", false, &[("token", "0000")]),
     (
+        "/api/subscriptions/unsubscribe-view",
+        false,
+        &[("token", "0000")],
+    ),
+    (
         "/api/subscriptions/objection-form",
         false,
         &[("change", "1"), ("token", "0000")],
