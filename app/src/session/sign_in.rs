@@ -212,7 +212,7 @@ pub async fn prepare_setup(db: &Db, user: &UserRow) -> Result<SecondStepSetup, A
         None => {
             let s = two_step::new_secret();
             let mut tx = crate::store::begin_write(db).await?;
-            users::set_totp_secret(&mut tx, user.id, Some(&s)).await?;
+            users::set_totp_secret(&mut tx, &db.secrets, user.id, Some(&s)).await?;
             tx.commit().await?;
             s
         }

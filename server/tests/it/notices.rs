@@ -86,7 +86,7 @@ async fn subscribe(app: &TestApp, form: &[(&str, &str)], json: bool) -> (u16, St
 
 /// Subscribe `email` with `filters`, open the confirmation link from the mail, and return
 /// the token of the manage page it leads to.
-async fn subscribed(
+pub(crate) async fn subscribed(
     app: &TestApp,
     sink: &SmtpSink,
     email: &str,
@@ -128,7 +128,7 @@ async fn subscribed(
 
 /// A manager announces Nimbus Relay GmbH (backup, DE and FR, customer data) with 180 days'
 /// notice; returns the change event's id.
-async fn announce(app: &TestApp, manager: &str) -> i64 {
+pub(crate) async fn announce(app: &TestApp, manager: &str) -> i64 {
     let mut form = app.vendor_form("", 0, "Nimbus Relay GmbH").await;
     set(&mut form, "vendor[announced_on]", &plus(0));
     set(&mut form, "vendor[effective_on]", &plus(190));
@@ -149,7 +149,7 @@ async fn announce(app: &TestApp, manager: &str) -> i64 {
 }
 
 /// The manager widens Nimbus to a new country (another notice).
-async fn widen(app: &TestApp, manager: &str) {
+pub(crate) async fn widen(app: &TestApp, manager: &str) {
     let version = scalar(
         app,
         &format!("SELECT version FROM vendors WHERE slug = '{NIMBUS}'"),
@@ -390,7 +390,7 @@ async fn bad_input_and_links_that_are_not_good(backend: Backend) {
 }
 
 /// The webhook secret the manage page shows once after adding an endpoint.
-async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
+pub(crate) async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
     let res = app
         .post_form(
             &format!("/subscriptions/manage/{token}"),
@@ -407,7 +407,7 @@ async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
         .collect()
 }
 
-fn verify(secret: &str, call: &crate::sinks::Call) {
+pub(crate) fn verify(secret: &str, call: &crate::sinks::Call) {
     let hook = standardwebhooks::Webhook::new(secret).expect("secret");
     hook.verify(call.body.as_bytes(), &call.headers)
         .unwrap_or_else(|e| panic!("signature of {} verifies: {e}", call.path));
