@@ -139,6 +139,11 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     let token = subscribed(&app, &sink, "ops@customer.example", &[]).await;
     let hook = add_endpoint(&app, &token, &format!("{}/ok", hooks.base)).await;
     assert_eq!(stored(&app).await, (totp.clone(), hook.clone()));
+    let out = run(&app.database_url, &["secrets", "status"], &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 stored secrets, 0 sealed"));
+    let out = run(&app.database_url, &["secrets", "encrypt"], &[]);
+    assert!(!out.status.success(), "encrypt needs a key");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SECRETS_KEY"));
 
     // started with a key: what is stored is sealed at start, and still works
     let app = app.restart_with(with(Some(K1))).await;
@@ -233,6 +238,11 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     let (t2, h2) = stored(&app).await;
     let v2 = format!("v1:{}:", key_id(K2));
     assert!(t2.starts_with(&v2) && h2.starts_with(&v2), "{t2} {h2}");
+    // nothing left to seal; the old key alone opens nothing any more
+    let out = run(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K2)]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sealed 0 stored secrets"));
+    let out = run(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K1)]);
+    assert!(!out.status.success());
     let app = app.restart_with(with(Some(K2))).await;
     signs_in_with_code(&app, &totp).await;
     widen(&app, &manager).await;
