@@ -21,11 +21,20 @@ pub async fn prepare(db: &Db) -> Result<(), String> {
                 census.sealed
             ));
         }
-        tracing::warn!(
-            stored = census.total,
-            "SECRETS_KEY is not set: TOTP and webhook signing secrets are stored in the clear, \
-             and so is every backup of them (see docs/security/backup.md)"
-        );
+        // a warning once something is exposed; before that (a fresh install, the demo, the
+        // tests) a note, so a quiet log (`RUST_LOG=warn`) stays quiet
+        if census.total > 0 {
+            tracing::warn!(
+                stored = census.total,
+                "SECRETS_KEY is not set: TOTP and webhook signing secrets are stored in the \
+                 clear, and so is every backup of them (see docs/security/backup.md)"
+            );
+        } else {
+            tracing::info!(
+                "SECRETS_KEY is not set: TOTP and webhook signing secrets will be stored in the \
+                 clear (see docs/security/backup.md)"
+            );
+        }
         return Ok(());
     }
     let sealed = secrets::reseal_all(db, &db.secrets)
