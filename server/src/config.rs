@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::domain::{network::parse_networks, subscriber_links::MailCaps, Role};
+use app::{
+    domain::{network::parse_networks, subscriber_links::MailCaps, Role},
+    store::secrets::Keyring,
+};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use leptos::config::{Env, LeptosOptions};
@@ -22,6 +25,31 @@ pub struct Cli {
     /// `text` (default) or `json`: one JSON object per log line, for a log collector.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
+
+    /// The key that seals TOTP and webhook signing secrets at rest (XChaCha20-Poly1305):
+    /// 32 bytes as 64 hex digits or base64 (`openssl rand -base64 32`). Unset: they are
+    /// stored in the clear, with a warning at start. Give it through the environment.
+    #[arg(
+        long,
+        env = "SECRETS_KEY",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    pub secrets_key: KeyText,
+
+    /// The key being rotated away from: secrets sealed with it still open, and are sealed
+    /// again with `SECRETS_KEY` (`server secrets rotate`, or at start).
+    #[arg(
+        long,
+        env = "SECRETS_KEY_PREVIOUS",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    pub secrets_key_previous: KeyText,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -97,12 +125,29 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The sealed secrets (TOTP, webhook signing): seal those stored in the clear, rotate
+    /// the key, or show their state.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsCommand,
+    },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
     SeedSynthetic {
         #[arg(long)]
         count: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Seal every secret stored in the clear with SECRETS_KEY (one transaction).
+    Encrypt,
+    /// Seal every secret again with SECRETS_KEY, opening those sealed with
+    /// SECRETS_KEY_PREVIOUS (one transaction: all or nothing).
+    Rotate,
+    /// How many secrets are stored, how many sealed, and whether the key opens them all.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,6 +385,8 @@ pub struct ServeConfig {
     pub ops: OpsConfig,
     /// `IMPORT_FILE_RETENTION_DAYS`: how long an import's uploaded file is kept.
     pub import_file_retention_days: u32,
+    /// `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS` (its `Debug` shows key ids only).
+    pub secrets: Keyring,
 }
 
 /// What an operator turns on: `/metrics` and the instance header.
@@ -349,6 +396,38 @@ pub struct OpsConfig {
     pub metrics_token: Option<String>,
     /// `EXPOSE_INSTANCE_ID`.
     pub expose_instance_id: bool,
+}
+
+impl Cli {
+    /// The keyring of `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS`; a malformed key is refused.
+    pub fn keyring(&self) -> Result<Keyring, String> {
+        Keyring::new(
+            Some(&self.secrets_key.0),
+            Some(&self.secrets_key_previous.0),
+        )
+    }
+}
+
+/// A key as given on the command line or in the environment: never printed (`Cli` derives
+/// `Debug`).
+#[derive(Clone, Default)]
+pub struct KeyText(String);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "KeyText(not set)"
+        } else {
+            "KeyText(<redacted>)"
+        })
+    }
+}
+
+impl std::str::FromStr for KeyText {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(KeyText(s.to_string()))
+    }
 }
 
 /// `INSTANCE_ID`, or the host name and the port.
@@ -433,6 +512,7 @@ impl ServeConfig {
                 expose_instance_id: s.expose_instance_id,
             },
             import_file_retention_days: s.import_file_retention_days,
+            secrets: cli.keyring()?,
         })
     }
 
@@ -467,6 +547,8 @@ impl ServeConfig {
             },
             ops: OpsConfig::default(),
             import_file_retention_days: 30,
+            // no key, as on a fresh install: secrets stored as they are (tests set one)
+            secrets: Keyring::default(),
         }
     }
 

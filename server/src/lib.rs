@@ -7,6 +7,7 @@ pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod csv_export;
+pub mod db_lock;
 pub mod deliveries;
 pub mod errors;
 pub mod headers;
@@ -18,6 +19,7 @@ pub mod outbox;
 pub mod prune;
 pub mod rate_limit;
 pub mod routes;
+pub mod secrets;
 pub mod seed;
 pub mod users;
 
@@ -239,6 +241,9 @@ pub struct Application {
     outbox: Option<outbox::Outbox>,
     /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
     import_file_retention_days: u32,
+    /// The SQLite database's lock, held shared while this instance lives: a restore waits
+    /// for every instance to stop (`db_lock`).
+    lock: Option<db_lock::DbLock>,
 }
 
 /// Why the server could not start, as one line for the operator.
@@ -267,17 +272,19 @@ impl Application {
     /// Open and migrate the database, then bind the listener (port 0 picks a free port).
     pub async fn build(config: ServeConfig) -> Result<Self, StartError> {
         let safe_url = app::store::redact(&config.database_url);
-        let db =
-            Db::connect(&config.database_url)
-                .await
-                .map_err(|source| StartError::Database {
-                    url: safe_url.clone(),
-                    source,
-                })?;
+        let lock = db_lock::shared(&config.database_url).map_err(StartError::Config)?;
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|source| StartError::Database {
+                url: safe_url.clone(),
+                source,
+            })?
+            .with_secrets(config.secrets.clone());
         db.migrate().await.map_err(|source| StartError::Migrate {
             url: safe_url.clone(),
             source,
         })?;
+        secrets::prepare(&db).await.map_err(StartError::Config)?;
         // vendors announced before change events existed get their history once
         let today = chrono::Utc::now().date_naive();
         app::store::changes::backfill(&db, "history recorded at upgrade", today)
@@ -341,6 +348,7 @@ impl Application {
             db,
             outbox,
             import_file_retention_days: config.import_file_retention_days,
+            lock,
         })
     }
 
@@ -357,6 +365,9 @@ impl Application {
     /// otherwise wait on Nagle's algorithm (~40 ms each).
     pub async fn run(self) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
+        // released when serving ends, or when this future is dropped (a test's stand-in for
+        // `kill`); the operating system releases it when the process dies
+        let _lock = self.lock;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let _assurance = AbortOnDrop(tokio::spawn(assurance::keep_fresh(
             self.db.clone(),

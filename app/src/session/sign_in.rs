@@ -202,7 +202,7 @@ pub async fn prepare_setup(db: &Db, user: &UserRow) -> Result<SecondStepSetup, A
     }
     let secret = two_step::new_secret();
     let mut tx = crate::store::begin_write(db).await?;
-    users::set_totp_secret(&mut tx, user.id, Some(&secret)).await?;
+    users::set_totp_secret(&mut tx, &db.secrets, user.id, Some(&secret)).await?;
     tx.commit().await?;
     let codes = prepare_new_codes(db, user).await?;
     let url = two_step::otpauth_url(&secret, &user.email)

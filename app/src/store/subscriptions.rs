@@ -4,7 +4,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{now_utc, Db, StoreResult};
+use super::{
+    now_utc,
+    secrets::{Column, Keyring},
+    sessions::token_hash,
+    Db, StoreResult,
+};
 use crate::domain::notices::{Interests, NewSubscription};
 
 /// A stored subscription.
@@ -189,8 +194,9 @@ pub async fn count_confirmed(db: &Db) -> StoreResult<i64> {
     .await?)
 }
 
-/// A webhook endpoint.
-#[derive(Debug, Clone, FromRow)]
+/// A webhook endpoint, its signing secret opened (the store seals it at rest): its `Debug`
+/// leaves the secret out.
+#[derive(Clone, FromRow)]
 pub struct EndpointRow {
     pub id: i64,
     pub subscription_id: i64,
@@ -201,11 +207,41 @@ pub struct EndpointRow {
     pub created_at: String,
 }
 
+impl std::fmt::Debug for EndpointRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointRow")
+            .field("id", &self.id)
+            .field("subscription_id", &self.subscription_id)
+            .field("url", &self.url)
+            .field("secret", &"<redacted>")
+            .field("enabled", &self.enabled)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 const ENDPOINT_COLUMNS: &str =
     "id, subscription_id, url, secret, enabled, disabled_reason, created_at";
 
+/// The rows with their signing secrets opened with `keys`.
+fn opened(keys: &Keyring, rows: Vec<EndpointRow>) -> StoreResult<Vec<EndpointRow>> {
+    rows.into_iter()
+        .map(|mut r| {
+            r.secret = keys.open(Column::WebhookSecret, &r.secret)?;
+            Ok(r)
+        })
+        .collect()
+}
+
+fn opened_one(keys: &Keyring, row: Option<EndpointRow>) -> StoreResult<Option<EndpointRow>> {
+    Ok(opened(keys, row.into_iter().collect())?.pop())
+}
+
+/// Add an endpoint; its signing secret is stored sealed with `keys`.
 pub async fn add_endpoint(
     conn: &mut AnyConnection,
+    keys: &Keyring,
     subscription_id: i64,
     url: &str,
     secret: &str,
@@ -216,7 +252,7 @@ pub async fn add_endpoint(
     )
     .bind(subscription_id)
     .bind(url.to_string())
-    .bind(secret.to_string())
+    .bind(keys.seal(Column::WebhookSecret, secret)?)
     .bind(now_utc())
     .fetch_one(&mut *conn)
     .await?)
@@ -224,17 +260,19 @@ pub async fn add_endpoint(
 
 /// Endpoints of a subscription (enabled or not), oldest first.
 pub async fn endpoints(db: &Db, subscription_id: i64) -> StoreResult<Vec<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let rows = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE subscription_id = $1 ORDER BY id"
     ))
     .bind(subscription_id)
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    opened(&db.secrets, rows)
 }
 
 /// Enabled endpoints of the subscriptions `ids` (the fan-out), one query.
 pub async fn enabled_endpoints_of(
     conn: &mut AnyConnection,
+    keys: &Keyring,
     ids: &[i64],
 ) -> StoreResult<Vec<EndpointRow>> {
     if ids.is_empty() {
@@ -245,31 +283,38 @@ pub async fn enabled_endpoints_of(
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let rows = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled = 1 \
          AND subscription_id IN ({list}) ORDER BY id"
     ))
     .fetch_all(&mut *conn)
-    .await?)
+    .await?;
+    opened(keys, rows)
 }
 
 /// An endpoint, read in the caller's transaction.
-pub async fn endpoint_in(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+pub async fn endpoint_in(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    id: i64,
+) -> StoreResult<Option<EndpointRow>> {
+    let row = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?)
+    .await?;
+    opened_one(keys, row)
 }
 
 pub async fn endpoint(db: &Db, id: i64) -> StoreResult<Option<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let row = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    opened_one(&db.secrets, row)
 }
 
 /// Stop sending to an endpoint (removed by its subscriber, or it answered 410 Gone).

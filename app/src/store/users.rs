@@ -2,11 +2,15 @@
 
 use sqlx::{Any, FromRow};
 
-use super::{now_utc, Db, StoreError, StoreResult};
+use super::{
+    now_utc,
+    secrets::{Column, Keyring},
+    Db, StoreError, StoreResult,
+};
 use crate::domain::{account::Role, Email};
 
-/// A stored account. Holds the password hash and the TOTP secret: never sent to a browser,
-/// never logged.
+/// A stored account. Holds the password hash and the TOTP secret (opened: the store seals it
+/// at rest): never sent to a browser, never logged, and so no `Debug` or `Serialize`.
 #[derive(FromRow)]
 pub struct UserRow {
     pub id: i64,
@@ -65,12 +69,21 @@ pub fn created_entry(email: &Email, role: Role) -> super::audit::Entry {
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as::<Any, UserRow>(&format!(
+    let row = sqlx::query_as::<Any, UserRow>(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
     ))
     .bind(email.as_str().to_string())
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    row.map(|r| opened(db, r)).transpose()
+}
+
+/// The row with its TOTP secret opened (it is stored sealed when a key is set).
+fn opened(db: &Db, mut row: UserRow) -> StoreResult<UserRow> {
+    if let Some(stored) = &row.totp_secret {
+        row.totp_secret = Some(db.secrets.open(Column::TotpSecret, stored)?);
+    }
+    Ok(row)
 }
 
 /// Which accounts have two-step sign-in on: `(id, on)`, for the admins' list.
@@ -116,12 +129,12 @@ pub async fn get_user(
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<UserRow>> {
-    Ok(
+    let row =
         sqlx::query_as::<Any, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(&db.pool)
-            .await?,
-    )
+            .await?;
+    row.map(|r| opened(db, r)).transpose()
 }
 
 /// Store a new hash for the same password (parameters changed); not a user-visible change.
@@ -161,14 +174,19 @@ pub async fn other_active_admins(
     Ok(ids.iter().filter(|id| **id != except).count())
 }
 
-/// Set (or clear) the TOTP secret being set up; two-step sign-in is off until confirmed.
+/// Set (or clear) the TOTP secret being set up, sealed with `keys`; two-step sign-in is off
+/// until confirmed.
 pub async fn set_totp_secret(
     conn: &mut sqlx::AnyConnection,
+    keys: &Keyring,
     id: i64,
     secret: Option<&str>,
 ) -> StoreResult<()> {
+    let stored = secret
+        .map(|s| keys.seal(Column::TotpSecret, s))
+        .transpose()?;
     sqlx::query("UPDATE users SET totp_secret = $1, totp_confirmed_at = NULL WHERE id = $2")
-        .bind(secret.map(str::to_string))
+        .bind(stored)
         .bind(id)
         .execute(&mut *conn)
         .await?;

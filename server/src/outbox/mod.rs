@@ -205,7 +205,8 @@ impl Outbox {
             .filter(|s| s.interests().matches(&event, &services))
             .collect();
         let ids: Vec<i64> = matching.iter().map(|s| s.id).collect();
-        let endpoints = subscriptions::enabled_endpoints_of(&mut tx, &ids).await?;
+        let endpoints =
+            subscriptions::enabled_endpoints_of(&mut tx, &self.db.secrets, &ids).await?;
         let mut rows = Vec::with_capacity(matching.len() + endpoints.len());
         for s in &matching {
             rows.push(NewDelivery {
@@ -381,7 +382,9 @@ impl Outbox {
             let p: Result<Outgoing, Attempt> = match d.channel.as_str() {
                 "webhook" => {
                     let ep = match d.endpoint_id {
-                        Some(id) => subscriptions::endpoint_in(&mut tx, id).await?,
+                        Some(id) => {
+                            subscriptions::endpoint_in(&mut tx, &self.db.secrets, id).await?
+                        }
                         None => None,
                     };
                     match ep {

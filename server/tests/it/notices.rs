@@ -153,7 +153,7 @@ pub(crate) async fn announce(app: &TestApp, manager: &str) -> i64 {
 }
 
 /// The manager widens Nimbus to a new country (another notice).
-async fn widen(app: &TestApp, manager: &str) {
+pub(crate) async fn widen(app: &TestApp, manager: &str) {
     let version = scalar(
         app,
         &format!("SELECT version FROM vendors WHERE slug = '{NIMBUS}'"),
@@ -393,7 +393,7 @@ async fn bad_input_and_links_that_are_not_good(backend: Backend) {
 }
 
 /// The webhook secret the manage page shows once after adding an endpoint.
-async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
+pub(crate) async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
     let res = app
         .post_form(
             &format!("/subscriptions/manage/{token}"),
@@ -410,7 +410,7 @@ async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
         .collect()
 }
 
-fn verify(secret: &str, call: &crate::sinks::Call) {
+pub(crate) fn verify(secret: &str, call: &crate::sinks::Call) {
     let hook = standardwebhooks::Webhook::new(secret).expect("secret");
     hook.verify(call.body.as_bytes(), &call.headers)
         .unwrap_or_else(|e| panic!("signature of {} verifies: {e}", call.path));

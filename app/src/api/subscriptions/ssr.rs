@@ -312,7 +312,7 @@ pub async fn add_webhook(db: &Db, token: &str, url: &str, secret: &str) -> Resul
         ));
     }
     let mut tx = begin_write(db).await?;
-    subscriptions::add_endpoint(&mut tx, s.id, url, secret).await?;
+    subscriptions::add_endpoint(&mut tx, &db.secrets, s.id, url, secret).await?;
     tx.commit().await?;
     Ok(())
 }
