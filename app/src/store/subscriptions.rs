@@ -7,7 +7,6 @@ use sqlx::{Any, AnyConnection, FromRow};
 use super::{
     now_utc,
     secrets::{Column, Keyring},
-    sessions::token_hash,
     Db, StoreResult,
 };
 use crate::domain::notices::{Interests, NewSubscription};

@@ -399,7 +399,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 30] = [
+const READ_ONLY: [Call; 31] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
