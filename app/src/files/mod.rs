@@ -18,3 +18,6 @@ mod zipped;
 
 #[cfg(feature = "ssr")]
 pub use read::{read, read_blocking, Contents};
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
