@@ -198,6 +198,53 @@ fn a_zip_bomb_is_refused_at_the_part_cap() {
 }
 
 #[test]
+fn one_large_part_named_as_many_sheets_is_stopped_by_the_inflated_budget() {
+    // 40 MiB of padding after the cells (calamine never parses it, but inflates it each time
+    // it opens the part): one sheet reads, the same part named as 7 sheets is 280 MiB
+    let data = format!(
+        "{}{}",
+        cells(&[("A1", "legal_name"), ("A2", "Acme")]),
+        " ".repeat(40 * 1024 * 1024)
+    );
+    let one = workbook(&[("S1", &data)], None);
+    let read = read_blocking("one.xlsx", &one).expect("read");
+    assert_eq!(read.sheets[0].rows.len(), 1);
+    let (mut sheets, mut rels) = (String::new(), String::new());
+    for n in 1..=7 {
+        sheets.push_str(&format!(
+            r#"<sheet name="S{n}" sheetId="{n}" r:id="rId{n}"/>"#
+        ));
+        rels.push_str(&format!(r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#));
+    }
+    // the same workbook, its workbook part and relationships rewritten
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(one)).expect("zip");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..source.len() {
+        let file = source.by_index(i).expect("part");
+        let name = file.name().expect("name").to_string();
+        match name.as_str() {
+            "xl/workbook.xml" => {
+                drop(file);
+                zip.start_file("xl/workbook.xml", options).expect("part");
+                zip.write_all(format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>"#).as_bytes()).expect("write");
+            }
+            "xl/_rels/workbook.xml.rels" => {
+                drop(file);
+                zip.start_file("xl/_rels/workbook.xml.rels", options)
+                    .expect("part");
+                zip.write_all(format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#).as_bytes()).expect("write");
+            }
+            _ => zip.raw_copy_file(file).expect("copy"),
+        }
+    }
+    let bytes = zip.finish().expect("zip").into_inner();
+    let why = read_blocking("many.xlsx", &bytes).expect_err("refused");
+    assert!(why.contains("inflates to more than 256 MB"), "{why}");
+}
+
+#[test]
 fn too_many_zip_entries_are_refused() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
