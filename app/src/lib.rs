@@ -7,6 +7,7 @@ pub mod badges;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod page_status;
 pub mod pages;
 pub mod shell;

@@ -3,14 +3,18 @@
 //! column, and a summary. Exits non-zero when a row is refused or nothing could be written,
 //! or when another import runs (one at a time per database, the server's included).
 
-use std::{io::IsTerminal, path::Path};
+use std::{
+    io::{IsTerminal, Read},
+    path::Path,
+};
 
 use app::{
     api::import::{
-        ssr::{lock::ImportLock, read_file, run as run_import, Mode},
+        ssr::{lock::ImportLock, run as run_import, Mode},
         RowOutcome,
     },
     domain::Email,
+    files::{self, limits::MAX_FILE_BYTES},
     store::{users, Db},
 };
 
@@ -35,13 +39,15 @@ pub async fn run(
             user.email
         }
     };
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let bytes = read_capped(file)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let (sheets, notes) =
-        read_file(&name, &bytes).map_err(|m| format!("{}: {m}", file.display()))?;
+    // the same reader as an upload's, on a blocking thread
+    let files::Contents { sheets, notes } = files::read(&name, &bytes)
+        .await
+        .map_err(|m| format!("{}: {m}", file.display()))?;
     let total: usize = sheets.iter().map(|s| s.rows.len()).sum();
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(total as u64);
@@ -134,4 +140,23 @@ fn message(e: app::error::AppError) -> String {
             .join(" "),
         other => other.to_string(),
     }
+/// The file's bytes; a file larger than an import takes is refused by its size, unread
+/// (and read at most one byte past the cap, should it grow meanwhile).
+fn read_capped(file: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", file.display());
+    let f = std::fs::File::open(file).map_err(cannot)?;
+    let size = f.metadata().map_err(cannot)?.len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "{}: the file is {:.1} MB; an import is at most {} MB.",
+            file.display(),
+            size as f64 / 1e6,
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
 }

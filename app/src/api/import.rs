@@ -120,8 +120,8 @@ pub struct ImportView {
 /// Rows of each outcome a run's page gets (its counts cover all).
 pub const SHOWN_ROWS: usize = 500;
 
-/// Largest file accepted, in bytes (the upload's body limit).
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest file accepted, in bytes (the upload's body limit); see `files::limits`.
+pub use crate::files::limits::MAX_FILE_BYTES;
 
 #[server(prefix = "/api", endpoint = "manage/imports")]
 pub async fn load_imports() -> Result<Vec<ImportLine>, AppError> {

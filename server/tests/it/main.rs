@@ -12,6 +12,7 @@ mod changes;
 mod cli;
 mod cluster;
 mod faults;
+mod files;
 mod fuzz;
 mod hardening;
 mod import;

@@ -1,9 +1,9 @@
-//! Server half of the import: reading a CSV or XLSX file into sheets, running every row
-//! through the editor's save (or the training form) in one transaction with a savepoint per
-//! row, and the background runs the page follows. A dry run is the same run rolled back, so
-//! it shows exactly what the apply will do, refusals of the notice rule included; on SQLite
-//! it runs on a private copy of the database, so it never takes the write lock. One import
-//! runs at a time per database ([`lock`]).
+//! Server half of the import: reading the upload (through `files`, the one reader of every
+//! uploaded file), running every row through the editor's save (or the training form) in one
+//! transaction with a savepoint per row, and the background runs the page follows. A dry run
+//! is the same run rolled back, so it shows exactly what the apply will do, refusals of the
+//! notice rule included; on SQLite it runs on a private copy of the database, so it never
+//! takes the write lock. One import runs at a time per database ([`lock`]).
 
 pub mod lock;
 
@@ -19,10 +19,11 @@ use crate::{
     api::{editor::ssr as editor, evidence::ssr as evidence_ssr},
     domain::{
         forms::Courses,
-        import::{self, CellError, Columns, Row, Sheet, SheetKind, MAX_ROWS},
+        import::{self, CellError, Columns, Row, Sheet, SheetKind},
         Slug,
     },
     error::AppError,
+    files,
     request::db,
     session::{editor as editor_role, require},
     store::{
@@ -35,185 +36,6 @@ use lock::ImportLock;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: usize = 100;
-
-/// Read a file into its sheets, with notes on how it was read; or why it cannot be.
-pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
-    if bytes.is_empty() {
-        return Err("The file is empty.".into());
-    }
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "The file is {:.1} MB; an import is at most {} MB.",
-            bytes.len() as f64 / 1e6,
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes);
-    }
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return Err(format!(
-            "{file_name} is neither a CSV nor an XLSX file (it holds binary data)."
-        ));
-    }
-    read_csv(bytes)
-}
-
-fn read_csv(bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
-    let mut notes = Vec::new();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_string(),
-        Err(_) => {
-            notes.push(
-                "The file is not UTF-8: it was read as Latin-1 (Windows-1252); check accented names."
-                    .into(),
-            );
-            bytes.iter().map(|b| windows_1252(*b)).collect()
-        }
-    };
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        notes.push("Columns are separated by semicolons.".into());
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut sheet = Sheet {
-        name: "CSV".into(),
-        ..Default::default()
-    };
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
-        let line = record
-            .position()
-            .map(|p| p.line() as usize)
-            .unwrap_or(i + 1);
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if i == 0 {
-            sheet.header = cells;
-            continue;
-        }
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if sheet.rows.len() >= MAX_ROWS {
-            return Err(format!("The file has more than {MAX_ROWS} rows; split it."));
-        }
-        if cells.len() > import::MAX_COLUMNS {
-            return Err(format!(
-                "Line {line} has {} cells; a registry file has at most {}.",
-                cells.len(),
-                import::MAX_COLUMNS
-            ));
-        }
-        sheet.rows.push(Row { line, cells });
-    }
-    if sheet.header.is_empty() {
-        return Err("The file has no header row.".into());
-    }
-    Ok((vec![sheet], notes))
-}
-
-/// Windows-1252, of which Latin-1 is the printable part.
-fn windows_1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match b {
-        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
-    }
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<(Vec<Sheet>, Vec<String>), String> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| format!("The file is not a readable XLSX workbook: {e}"))?;
-    let mut sheets = Vec::new();
-    let mut notes = Vec::new();
-    for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| format!("Sheet {name} cannot be read: {e}"))?;
-        let formulas = book.worksheet_formula(&name).ok();
-        if range.height() == 0 {
-            continue;
-        }
-        if range.width() > import::MAX_COLUMNS {
-            return Err(format!(
-                "Sheet {name} has {} columns; a registry file has at most {}.",
-                range.width(),
-                import::MAX_COLUMNS
-            ));
-        }
-        if range.height() > MAX_ROWS + 1 {
-            return Err(format!(
-                "Sheet {name} has more than {MAX_ROWS} rows; split it."
-            ));
-        }
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut sheet = Sheet {
-            name: name.clone(),
-            ..Default::default()
-        };
-        for (i, row) in range.rows().enumerate() {
-            let r = r0 + i as u32;
-            let cells: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(j, d)| {
-                    let c = c0 + j as u32;
-                    let formula = formulas
-                        .as_ref()
-                        .and_then(|f| f.get_value((r, c)))
-                        .filter(|f| !f.is_empty());
-                    if let Some(f) = formula {
-                        // refused, with the formula, by the cell check
-                        return format!("={f}");
-                    }
-                    match d {
-                        Data::Empty => String::new(),
-                        Data::String(s) => s.clone(),
-                        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                        Data::Float(f) => f.to_string(),
-                        Data::Int(i) => i.to_string(),
-                        Data::Bool(b) => b.to_string(),
-                        Data::DateTime(dt) => dt
-                            .as_datetime()
-                            .map(|t| t.date().to_string())
-                            .unwrap_or_else(|| dt.to_string()),
-                        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                        Data::DurationIso(s) => s.clone(),
-                        Data::Error(e) => format!("#{e:?}"),
-                    }
-                })
-                .collect();
-            if i == 0 {
-                sheet.header = cells;
-            } else if cells.iter().any(|c| !c.trim().is_empty()) {
-                sheet.rows.push(Row {
-                    line: r as usize + 1,
-                    cells,
-                });
-            }
-        }
-        notes.push(format!("Sheet \"{name}\": {} rows.", sheet.rows.len()));
-        sheets.push(sheet);
-    }
-    if sheets.is_empty() {
-        return Err("The workbook has no sheet with rows.".into());
-    }
-    Ok((sheets, notes))
-}
 
 /// How a run goes: check only, or apply (skipping refused rows or not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -740,7 +562,10 @@ async fn start(
     content: Vec<u8>,
     mode: Mode,
 ) -> Result<i64, AppError> {
-    let read = read_file(file_name, &content).map_err(|m| AppError::invalid("file", m))?;
+    let read = files::read(file_name, &content)
+        .await
+        .map(|c| (c.sheets, c.notes))
+        .map_err(|m| AppError::invalid("file", m))?;
     let lock = ImportLock::take(db, actor, file_name).await?;
     let recorded = async {
         let mut tx = begin_write(db).await?;
@@ -774,6 +599,16 @@ async fn start(
     Ok(id)
 }
 
+/// The refusal of an upload whose multipart body could not be read whole.
+fn cut_short(e: impl std::fmt::Display) -> AppError {
+    tracing::info!("an import upload was refused: {e}");
+    AppError::invalid(
+        "file",
+        "The upload did not arrive whole (the connection was cut or the form data is \
+         malformed); nothing was read. Send the file again.",
+    )
+}
+
 pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64, AppError> {
     let who = require(editor_role).await?;
     let db = db()?;
@@ -782,12 +617,15 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
     };
     let mut file: Option<(String, Vec<u8>)> = None;
     let (mut apply, mut skip) = (false, false);
-    while let Ok(Some(mut field)) = form.next_field().await {
+    // Any error of the multipart stream (a cut connection, a body without its closing
+    // boundary, the body limit reached) refuses the whole upload: the bytes read so far are
+    // not the file.
+    while let Some(mut field) = form.next_field().await.map_err(cut_short)? {
         match field.name().unwrap_or("") {
             "file" => {
                 let name = field.file_name().unwrap_or("upload").to_string();
                 let mut bytes = Vec::new();
-                while let Ok(Some(chunk)) = field.chunk().await {
+                while let Some(chunk) = field.chunk().await.map_err(cut_short)? {
                     if bytes.len() + chunk.len() > MAX_FILE_BYTES {
                         return Err(AppError::invalid(
                             "file",
@@ -801,8 +639,8 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
                 }
                 file = Some((name, bytes));
             }
-            "apply" => apply = field.text().await.unwrap_or_default() == "on",
-            "skip_refused" => skip = field.text().await.unwrap_or_default() == "on",
+            "apply" => apply = field.text().await.map_err(cut_short)? == "on",
+            "skip_refused" => skip = field.text().await.map_err(cut_short)? == "on",
             _ => {}
         }
     }
