@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod network;
 pub mod notices;
+pub mod public_ip;
 pub mod session;
 pub mod text;
 pub mod vendor;
