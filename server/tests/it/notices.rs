@@ -46,7 +46,7 @@ async fn exec(app: &TestApp, sql: &str) {
     db.pool.close().await;
 }
 
-async fn with_sink(backend: Backend, sink: &SmtpSink) -> TestApp {
+pub(crate) async fn with_sink(backend: Backend, sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     let app = spawn_app_with(backend, move |c| c.notices.smtp_url = url).await;
     app.create_user("manager@example.test", Role::Manager, PASSWORD)
@@ -55,7 +55,7 @@ async fn with_sink(backend: Backend, sink: &SmtpSink) -> TestApp {
 }
 
 /// `POST /subscribe` as a form; the answer's status and body.
-async fn subscribe(app: &TestApp, form: &[(&str, &str)], json: bool) -> (u16, String) {
+pub(crate) async fn subscribe(app: &TestApp, form: &[(&str, &str)], json: bool) -> (u16, String) {
     let body = serde_urlencoded::to_string(form).expect("form");
     let res = app
         .client
@@ -86,7 +86,7 @@ async fn subscribe(app: &TestApp, form: &[(&str, &str)], json: bool) -> (u16, St
 
 /// Subscribe `email` with `filters`, open the confirmation link from the mail, and return
 /// the token of the manage page it leads to.
-async fn subscribed(
+pub(crate) async fn subscribed(
     app: &TestApp,
     sink: &SmtpSink,
     email: &str,
@@ -390,7 +390,7 @@ async fn bad_input_and_links_that_are_not_good(backend: Backend) {
 }
 
 /// The webhook secret the manage page shows once after adding an endpoint.
-async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
+pub(crate) async fn add_endpoint(app: &TestApp, token: &str, url: &str) -> String {
     let res = app
         .post_form(
             &format!("/subscriptions/manage/{token}"),
