@@ -84,6 +84,9 @@ fn safe_relative(rel: &str) -> Option<PathBuf> {
         .then(|| p.to_path_buf())
 }
 
+/// A compressor: the compressed bytes, or none when it failed.
+type Encoder = fn(&[u8]) -> Bytes;
+
 fn brotli(body: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(body.len() / 4);
     {
@@ -171,7 +174,7 @@ impl Assets {
     /// `asset` in `encoding`: made on a blocking thread the first time, by one caller (the
     /// others wait for it). An encoder that failed gives an empty body (sent uncompressed).
     async fn encoded(&self, asset: &Arc<Asset>, encoding: Encoding) -> Bytes {
-        let (cell, f): (&OnceCell<Bytes>, fn(&[u8]) -> Bytes) = match encoding {
+        let (cell, f): (&OnceCell<Bytes>, Encoder) = match encoding {
             Encoding::Brotli => (&asset.br, brotli),
             Encoding::Gzip => (&asset.gzip, gzip),
             Encoding::Identity => return asset.body.clone(),
