@@ -122,13 +122,8 @@ impl Outbox {
             ),
             Err(e) => tracing::warn!("cannot release old claims: {e}"),
         }
-        let hooks = self.clone();
-        let hooks_stop = stop.clone();
-        let webhook_lane = tokio::spawn(async move { hooks.run_webhooks(hooks_stop).await });
-        self.run_mail(stop).await;
-        if let Err(e) = webhook_lane.await {
-            tracing::warn!("webhook lane: {e}");
-        }
+        // both lanes in this one task, so that aborting the worker stops both
+        tokio::join!(self.run_mail(stop.clone()), self.run_webhooks(stop));
     }
 
     async fn run_mail(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
