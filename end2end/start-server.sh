@@ -13,8 +13,14 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 # plain HTTP on loopback: cookies without Secure; the browser tests are not rate limited
 export INSECURE_COOKIES=true RATE_LIMIT_EXEMPT=127.0.0.0/8
 "$bin" seed-demo
+# one more vendor, whose legal name has 120 characters: the registry table must still fit
+"$bin" import end2end/fixtures/long-name.csv >/dev/null
 # accounts for the vendor-manager tests (this database lives only as long as the test run)
 for role in admin manager auditor; do
   printf '%s\n' "e2e $role passphrase long" | "$bin" user create --email "$role@example.test" --role "$role"
 done
+# the admin's first two-step set-up starts from a one-time link; the tests read it from here
+link_dir="${MAIL_DIR:-$dir}"
+mkdir -p "$link_dir"
+"$bin" user set-up-link --email admin@example.test > "$link_dir/admin-set-up-link.txt"
 "$bin" serve

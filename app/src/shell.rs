@@ -11,8 +11,8 @@ use crate::{
     components::AccountMenu,
     pages::{
         lazy::{
-            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, ImportRoute,
-            ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
+            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, EnrolRoute,
+            ImportRoute, ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
             ManageVendorRoute, ObjectionRoute, ObjectionsRoute, RecoveryCodesRoute,
             SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute, UnsubscribeRoute, UsersRoute,
             VendorEditRoute, VerifyRoute,
@@ -89,6 +89,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/enrol/:token") view={Lazy::<EnrolRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>

@@ -17,10 +17,15 @@ test('a customer subscribes, objects to an upcoming change, and hears back', asy
   await expect(page).toHaveURL(/\/subscribe\?sent=1$/);
   await expect(page.getByText('Check your inbox.')).toBeVisible();
 
-  // the confirmation link from the mail opens the manage page
+  // the confirmation link from the mail opens a page whose button confirms (opening the link
+  // alone confirms nothing: mail scanners open every link), then the manage page
   const confirm = await nthMail(baseURL!, email, 1);
   expect(confirm.subject).toBe('Confirm your subscription to subprocessor changes');
   await page.goto(linkIn(confirm, '/subscriptions/confirm/'));
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your subscription');
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Confirm subscription' }).click();
   await expect(page).toHaveURL(/\/subscriptions\/manage\/[0-9a-f]{64}\?confirmed=1$/);
   await ready(page, testInfo);
   await expect(page.getByText('Subscription confirmed.')).toBeVisible();

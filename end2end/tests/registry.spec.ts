@@ -138,8 +138,48 @@ test.describe('vendor page', () => {
   });
 });
 
+test.describe('wide screens', () => {
+  test.use({ viewport: { width: 1280, height: 800 } });
+
+  test('the table fits the page, a 120-character name included', async ({ page }, testInfo) => {
+    await page.goto('/?status=announced&status=active&status=removed');
+    await ready(page, testInfo);
+    // start-server.sh imports a vendor whose legal name has 120 characters
+    const names = await tableNames(page);
+    expect(names.some((n) => n.length === 120)).toBe(true);
+    await expect(page.getByRole('button', { name: 'Apply filters' })).toBeVisible();
+    const fits = await page.evaluate(() => {
+      const wrap = document.querySelector('.table-wrap') as HTMLElement;
+      return { scroll: wrap.scrollWidth, client: wrap.clientWidth, page: document.documentElement.scrollWidth };
+    });
+    expect(fits.scroll).toBeLessThanOrEqual(fits.client);
+    expect(fits.page).toBeLessThanOrEqual(1280);
+    await expectAccessible(page);
+  });
+});
+
 test.describe('small screens', () => {
   test.use({ viewport: { width: 375, height: 800 } });
+
+  test('results come first; the filters are one tap away and open when one is set', async ({ page }, testInfo) => {
+    await page.goto('/');
+    await ready(page, testInfo);
+    const search = page.getByLabel('Search by name');
+    await expect(search).toBeHidden();
+    // the first row of results is within the first screen
+    const first = page.getByRole('rowheader').first();
+    const box = await first.boundingBox();
+    expect(box && box.y < 800).toBe(true);
+    await page.getByText('Filter', { exact: true }).click();
+    await expect(search).toBeVisible();
+    await search.fill('Alder');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page).toHaveURL(/[?&]q=alder/i);
+    // a filter is set: the panel is open and says how many are set
+    await expect(page.getByLabel('Search by name')).toBeVisible();
+    await expect(page.getByText('1 set')).toBeVisible();
+    await expectAccessible(page);
+  });
 
   test('stacks rows and never scrolls sideways', async ({ page }, testInfo) => {
     await page.goto('/');

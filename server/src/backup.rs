@@ -1,25 +1,60 @@
 //! `server backup FILE` and `server restore FILE [--force]` for SQLite. A backup is
 //! `VACUUM INTO`: one read transaction, so the copy is consistent while the server keeps
-//! writing, and compact. A restore checks the copy, refuses to replace a database holding
-//! data unless forced, and swaps the file in whole (then migrates it, so a copy from an older
-//! build comes up to date). PostgreSQL has its own tools (`pg_dump`, `pg_restore`).
+//! writing, and compact; it is written readable by its owner only (`0600`). A restore takes
+//! the database's lock alone (`db_lock`: refused while a server or a command runs), checks
+//! the copy, refuses to replace a database holding data unless forced, keeps the replaced
+//! file beside it as `<file>.pre-restore-<UTC time>` (with its write-ahead log), and swaps
+//! the copy in whole (then migrates it, so a copy from an older build comes up to date).
+//! PostgreSQL has its own tools (`pg_dump`, `pg_restore`).
+//!
+//! The TOTP and webhook signing secrets in a copy are sealed with `SECRETS_KEY` when one is
+//! set (`app::store::secrets`): a copy is of no use without its key.
 
 use std::path::{Path, PathBuf};
 
 use app::store::{redact, Backend, Db};
 use sqlx::{Any, AnyConnection};
 
+use crate::db_lock::{self, sqlite_file};
+
 const POSTGRES: &str = "PostgreSQL is backed up with its own tools: \
      pg_dump --format=custom --file=FILE \"$DATABASE_URL\", and restored with \
      pg_restore --clean --if-exists --dbname=\"$DATABASE_URL\" FILE (see README)";
 
-/// The file of a `sqlite://` URL.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+/// Create `file`, empty and readable by its owner only, for `VACUUM INTO` to fill (SQLite
+/// takes an empty file; it would create a missing one with the process's umask, `0644`).
+/// Fails if it exists: a backup never overwrites a file.
+fn create_private(file: &Path) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+            "{} exists; a backup never overwrites a file",
+            file.display()
+        )),
+        Err(e) => Err(format!("cannot create {}: {e}", file.display())),
+    }
+}
+
+/// Make `file` readable by its owner only.
+fn make_private(file: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot make {} private: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
+/// `<file><suffix>`, e.g. the `-wal` beside a database.
+fn beside(file: &Path, suffix: &str) -> PathBuf {
+    let mut p = file.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
 }
 
 /// What a database holds: (vendors, accounts, audit entries), or zeros before migrations.
@@ -91,15 +126,30 @@ pub async fn backup(url: &str, file: &Path) -> Result<(), String> {
     if !source.exists() {
         return Err(format!("there is no database at {}", source.display()));
     }
-    if file.exists() {
-        return Err(format!(
-            "{} exists; a backup never overwrites a file",
-            file.display()
-        ));
+    let _lock = db_lock::shared(url)?;
+    create_private(file)?;
+    let written = copy_to(url, file).await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(file);
     }
+    let ((vendors, users, audit), (v, u, a)) = written?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Backed up {} to {}: {v} vendors, {u} accounts, {a} audit entries, {bytes} bytes \
+         (the database had {vendors}, {users} and {audit} when the copy began).",
+        source.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+type Held = (i64, i64, i64);
+
+/// `VACUUM INTO` the empty `file`, checked; what the database and the copy hold.
+async fn copy_to(url: &str, file: &Path) -> Result<(Held, Held), String> {
     let db = connect(url).await?;
     let mut conn = db.pool.acquire().await.map_err(|e| e.to_string())?;
-    let (vendors, users, audit) = holdings(&mut conn, "main").await?;
+    let before = holdings(&mut conn, "main").await?;
     sqlx::query("VACUUM INTO $1")
         .bind(text(file)?.to_string())
         .execute(&mut *conn)
@@ -115,18 +165,42 @@ pub async fn backup(url: &str, file: &Path) -> Result<(), String> {
     let _ = sqlx::query("DETACH DATABASE copy")
         .execute(&mut *conn)
         .await;
-    checked?;
-    let (v, u, a) = held?;
     drop(conn);
     db.pool.close().await;
-    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "Backed up {} to {}: {v} vendors, {u} accounts, {a} audit entries, {bytes} bytes \
-         (the database had {vendors}, {users} and {audit} when the copy began).",
-        source.display(),
-        file.display()
-    );
-    Ok(())
+    checked?;
+    Ok((before, held?))
+}
+
+/// Move the database `target` (and its write-ahead log) aside to
+/// `<target>.pre-restore-<UTC time>`, readable by its owner only; returns where. Its shared
+/// memory index goes: SQLite rebuilds it, and the log beside the kept file is replayed when
+/// that file is opened, so nothing committed is lost.
+fn keep_aside(target: &Path) -> Result<PathBuf, String> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let kept = beside(target, &format!(".pre-restore-{stamp}"));
+    if kept.exists() || beside(&kept, "-wal").exists() {
+        return Err(format!("{} exists already; try again", kept.display()));
+    }
+    std::fs::rename(target, &kept).map_err(|e| {
+        format!(
+            "cannot keep the replaced database as {}: {e}",
+            kept.display()
+        )
+    })?;
+    make_private(&kept)?;
+    let wal = beside(target, "-wal");
+    if wal.exists() {
+        let kept_wal = beside(&kept, "-wal");
+        std::fs::rename(&wal, &kept_wal).map_err(|e| {
+            format!(
+                "cannot keep the replaced database's log as {}: {e}",
+                kept_wal.display()
+            )
+        })?;
+        make_private(&kept_wal)?;
+    }
+    let _ = std::fs::remove_file(beside(target, "-shm"));
+    Ok(kept)
 }
 
 /// Restore `file` (a copy made by [`backup`]) into the database of `url`.
@@ -138,6 +212,9 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> 
     if !file.is_file() {
         return Err(format!("there is no backup at {}", file.display()));
     }
+    // held until the restored file is migrated: no server may open the database meanwhile
+    let _lock = db_lock::exclusive(&target)?;
+    let existed = target.exists();
     let db = connect(url).await?;
     if db.backend != Backend::Sqlite {
         return Err(POSTGRES.into());
@@ -147,7 +224,7 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> 
     if vendors + users + audit > 0 && !force {
         return Err(format!(
             "{} holds {vendors} vendors, {users} accounts and {audit} audit entries; \
-             restore replaces a database only with --force (stop every instance first)",
+             restore replaces a database only with --force (it is kept beside it)",
             target.display()
         ));
     }
@@ -159,29 +236,37 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> 
     let staged = target.with_extension("restore-tmp");
     let _ = std::fs::remove_file(&staged);
     let copied = match check_copy(&mut conn, "copy", file).await {
-        Ok(()) => sqlx::query("VACUUM copy INTO $1")
-            .bind(text(&staged)?.to_string())
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("cannot stage the copy: {e}")),
+        Ok(()) => match create_private(&staged) {
+            Ok(()) => sqlx::query("VACUUM copy INTO $1")
+                .bind(text(&staged)?.to_string())
+                .execute(&mut *conn)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("cannot stage the copy: {e}")),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     let _ = sqlx::query("DETACH DATABASE copy")
         .execute(&mut *conn)
         .await;
     let _ = conn.close().await;
-    db.pool.close().await;
+    db.close().await;
     if let Err(e) = copied {
         let _ = std::fs::remove_file(&staged);
         return Err(e);
     }
-    // the old database's write-ahead log must not be replayed into the restored file
-    for suffix in ["-wal", "-shm"] {
-        let mut side = target.clone().into_os_string();
-        side.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(side));
-    }
+    // the replaced database is kept, never deleted; an empty one this command made is not
+    let kept = if existed {
+        Some(keep_aside(&target).inspect_err(|_| {
+            let _ = std::fs::remove_file(&staged);
+        })?)
+    } else {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(beside(&target, suffix));
+        }
+        None
+    };
     std::fs::rename(&staged, &target).map_err(|e| format!("cannot put the copy in place: {e}"))?;
     let db = connect(url).await?;
     db.migrate()
@@ -190,30 +275,17 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> 
     let mut conn = db.pool.acquire().await.map_err(|e| e.to_string())?;
     let (v, u, a) = holdings(&mut conn, "main").await?;
     drop(conn);
-    db.pool.close().await;
+    db.close().await;
     println!(
         "Restored {} into {}: {v} vendors, {u} accounts, {a} audit entries.",
         file.display(),
         target.display()
     );
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_file("sqlite://data/registry.db?mode=rwc"),
-            Some(PathBuf::from("data/registry.db"))
+    if let Some(kept) = kept {
+        println!(
+            "The database it replaced is kept as {} (delete it once the restore is checked).",
+            kept.display()
         );
-        assert_eq!(
-            sqlite_file("sqlite:///var/lib/r.db"),
-            Some(PathBuf::from("/var/lib/r.db"))
-        );
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://x@y/z"), None);
     }
+    Ok(())
 }

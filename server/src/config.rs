@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use app::domain::{network::parse_networks, Role};
+use app::{
+    domain::{network::parse_networks, subscriber_links::MailCaps, Role},
+    store::secrets::Keyring,
+};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use leptos::config::{Env, LeptosOptions};
@@ -22,6 +25,31 @@ pub struct Cli {
     /// `text` (default) or `json`: one JSON object per log line, for a log collector.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
     pub log_format: String,
+
+    /// The key that seals TOTP and webhook signing secrets at rest (XChaCha20-Poly1305):
+    /// 32 bytes as 64 hex digits or base64 (`openssl rand -base64 32`). Unset: they are
+    /// stored in the clear, with a warning at start. Give it through the environment.
+    #[arg(
+        long,
+        env = "SECRETS_KEY",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    pub secrets_key: KeyText,
+
+    /// The key being rotated away from: secrets sealed with it still open, and are sealed
+    /// again with `SECRETS_KEY` (`server secrets rotate`, or at start).
+    #[arg(
+        long,
+        env = "SECRETS_KEY_PREVIOUS",
+        default_value = "",
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    pub secrets_key_previous: KeyText,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -97,12 +125,29 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The sealed secrets (TOTP, webhook signing): seal those stored in the clear, rotate
+    /// the key, or show their state.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsCommand,
+    },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
     SeedSynthetic {
         #[arg(long)]
         count: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Seal every secret stored in the clear with SECRETS_KEY (one transaction).
+    Encrypt,
+    /// Seal every secret again with SECRETS_KEY, opening those sealed with
+    /// SECRETS_KEY_PREVIOUS (one transaction: all or nothing).
+    Rotate,
+    /// How many secrets are stored, how many sealed, and whether the key opens them all.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +161,20 @@ pub enum UserCommand {
         /// admin, manager or auditor.
         #[arg(long, env = "USER_ROLE")]
         role: String,
+    },
+    /// Print a one-time link (valid for a day) that starts the account's first two-step
+    /// set-up; any unused earlier link of the account stops working. Audited.
+    SetUpLink {
+        /// The account's e-mail address.
+        #[arg(long, env = "USER_EMAIL")]
+        email: String,
+    },
+    /// Clear the lock (and the count of wrong codes) of the account's second sign-in step.
+    /// Audited.
+    ClearSecondStepLock {
+        /// The account's e-mail address.
+        #[arg(long, env = "USER_EMAIL")]
+        email: String,
     },
 }
 
@@ -198,6 +257,32 @@ pub struct ServeArgs {
         global = true
     )]
     pub submit_limit_per_minute: u32,
+    /// Mails sent on request (a confirmation link, or a subscribed address's manage link) one
+    /// mailbox may get a UTC day (case and `+tag` folded); 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_MAILBOX_PER_DAY",
+        default_value_t = 3,
+        global = true
+    )]
+    pub confirmation_mails_per_mailbox_per_day: u32,
+    /// Mails sent on request to one recipient domain an hour; 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_DOMAIN_PER_HOUR",
+        default_value_t = 20,
+        global = true
+    )]
+    pub confirmation_mails_per_domain_per_hour: u32,
+    /// Mails sent on request an hour in all, every instance together (counted in the
+    /// database); past it `POST /subscribe` answers 429. 0 turns the cap off.
+    #[arg(
+        long,
+        env = "CONFIRMATION_MAILS_PER_HOUR",
+        default_value_t = 500,
+        global = true
+    )]
+    pub confirmation_mails_per_hour: u32,
     /// The origin used in every link of a mail, feed or webhook, e.g.
     /// `https://subprocessors.example.com` (default: `http://` and the listening address).
     #[arg(long, env = "PUBLIC_URL", default_value = "", global = true)]
@@ -266,6 +351,16 @@ pub struct ServeArgs {
         global = true
     )]
     pub metrics_token: String,
+    /// Days an import's uploaded file is kept (a dry run is applied from it); the instance's
+    /// hourly round empties older ones. Their reports stay. At least 1.
+    #[arg(
+        long,
+        env = "IMPORT_FILE_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub import_file_retention_days: u32,
 }
 
 /// Everything `serve` needs.
@@ -288,6 +383,10 @@ pub struct ServeConfig {
     pub submit_limit_per_minute: Option<u32>,
     pub notices: NoticeConfig,
     pub ops: OpsConfig,
+    /// `IMPORT_FILE_RETENTION_DAYS`: how long an import's uploaded file is kept.
+    pub import_file_retention_days: u32,
+    /// `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS` (its `Debug` shows key ids only).
+    pub secrets: Keyring,
 }
 
 /// What an operator turns on: `/metrics` and the instance header.
@@ -297,6 +396,38 @@ pub struct OpsConfig {
     pub metrics_token: Option<String>,
     /// `EXPOSE_INSTANCE_ID`.
     pub expose_instance_id: bool,
+}
+
+impl Cli {
+    /// The keyring of `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS`; a malformed key is refused.
+    pub fn keyring(&self) -> Result<Keyring, String> {
+        Keyring::new(
+            Some(&self.secrets_key.0),
+            Some(&self.secrets_key_previous.0),
+        )
+    }
+}
+
+/// A key as given on the command line or in the environment: never printed (`Cli` derives
+/// `Debug`).
+#[derive(Clone, Default)]
+pub struct KeyText(String);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "KeyText(not set)"
+        } else {
+            "KeyText(<redacted>)"
+        })
+    }
+}
+
+impl std::str::FromStr for KeyText {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(KeyText(s.to_string()))
+    }
 }
 
 /// `INSTANCE_ID`, or the host name and the port.
@@ -370,11 +501,18 @@ impl ServeConfig {
                 worker: s.outbox_worker,
                 poll: std::time::Duration::from_millis(250),
                 instance_id: instance_id(&s.instance_id, s.addr),
+                caps: MailCaps {
+                    per_mailbox_day: s.confirmation_mails_per_mailbox_per_day,
+                    per_domain_hour: s.confirmation_mails_per_domain_per_hour,
+                    per_hour: s.confirmation_mails_per_hour,
+                },
             },
             ops: OpsConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
                 expose_instance_id: s.expose_instance_id,
             },
+            import_file_retention_days: s.import_file_retention_days,
+            secrets: cli.keyring()?,
         })
     }
 
@@ -405,8 +543,12 @@ impl ServeConfig {
                 worker: true,
                 poll: std::time::Duration::from_millis(200),
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
+                caps: MailCaps::default(),
             },
             ops: OpsConfig::default(),
+            import_file_retention_days: 30,
+            // no key, as on a fresh install: secrets stored as they are (tests set one)
+            secrets: Keyring::default(),
         }
     }
 

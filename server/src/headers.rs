@@ -1,8 +1,9 @@
 //! Headers of every answer: a request id for every request (`x-request-id`, kept from a
 //! trusted caller's id or made here, sent back and named in logs), and the security headers:
 //! no sniffing, no framing, a strict referrer policy, `Strict-Transport-Security` over HTTPS,
-//! and `Cache-Control: no-store` for signed-in pages and server function answers, so no
-//! shared cache or back button keeps them. The Content-Security-Policy of pages is set by the
+//! and `Cache-Control: no-store` for signed-in pages, server function answers and a
+//! subscriber's pages (their address holds the subscriber's link), so no shared cache or back
+//! button keeps them. The Content-Security-Policy of pages is set by the
 //! page itself (it carries the page's nonce).
 
 use app::session::{session_cookie_name, SessionSettings};
@@ -61,6 +62,13 @@ fn is_server_fn(path: &str) -> bool {
     path.starts_with("/api/") && !path.starts_with("/api/v1/")
 }
 
+/// A page opened by a subscriber's link: `/subscriptions/...` (confirm, manage, unsubscribe)
+/// and `/changes/{id}/objection`.
+fn is_subscriber_page(path: &str) -> bool {
+    path.starts_with("/subscriptions/")
+        || (path.starts_with("/changes/") && path.ends_with("/objection"))
+}
+
 pub async fn security_headers(
     State(settings): State<SessionSettings>,
     req: Request,
@@ -69,6 +77,7 @@ pub async fn security_headers(
     let https = over_https(&req, &settings);
     let signed_in = has_session_cookie(req.headers(), &settings);
     let server_fn = is_server_fn(req.uri().path());
+    let subscriber = is_subscriber_page(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -90,7 +99,7 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
-    if server_fn || (signed_in && html) {
+    if server_fn || subscriber || (signed_in && html) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

@@ -1,12 +1,13 @@
 //! `server import FILE`: the bulk import from the command line, with a progress bar on a
 //! terminal (indicatif) and the report: what each row does (or would), refusals by line and
-//! column, and a summary. Exits non-zero when a row is refused or nothing could be written.
+//! column, and a summary. Exits non-zero when a row is refused or nothing could be written,
+//! or when another import runs (one at a time per database, the server's included).
 
 use std::{io::IsTerminal, path::Path};
 
 use app::{
     api::import::{
-        ssr::{read_file, run as run_import, Mode},
+        ssr::{lock::ImportLock, read_file, run as run_import, Mode},
         RowOutcome,
     },
     domain::Email,
@@ -62,6 +63,7 @@ pub async fn run(
             }
         }
     };
+    let lock = ImportLock::take(db, &actor, &name).await.map_err(message)?;
     let report = run_import(
         db,
         (&name, &sheets, notes),
@@ -72,15 +74,9 @@ pub async fn run(
         },
         &tick,
     )
-    .await
-    .map_err(|e| match e {
-        app::error::AppError::Invalid(f) => f
-            .into_iter()
-            .map(|f| f.message)
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    })?;
+    .await;
+    lock.release().await;
+    let report = report.map_err(message)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -126,4 +122,16 @@ pub async fn run(
         ));
     }
     Ok(())
+}
+
+/// The sentence an error of the run says.
+fn message(e: app::error::AppError) -> String {
+    match e {
+        app::error::AppError::Invalid(f) => f
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
 }

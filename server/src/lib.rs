@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod csv_export;
+pub mod db_lock;
 pub mod deliveries;
 pub mod errors;
 pub mod headers;
@@ -16,8 +17,10 @@ pub mod logging;
 pub mod ops;
 pub mod origin;
 pub mod outbox;
+pub mod prune;
 pub mod rate_limit;
 pub mod routes;
+pub mod secrets;
 pub mod seed;
 pub mod users;
 
@@ -186,7 +189,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
         .route("/subscribe", post(routes::subscriptions::subscribe))
-        .route(CONFIRM_PATH, get(routes::subscriptions::confirm))
+        .route(
+            CONFIRM_PATH,
+            get(routes::subscriptions::confirm).post(routes::subscriptions::confirm_post),
+        )
         .route(
             "/subscriptions/unsubscribe/{token}",
             post(routes::subscriptions::unsubscribe),
@@ -242,6 +248,11 @@ pub struct Application {
     db: Db,
     /// The delivery worker, when this instance runs one.
     outbox: Option<outbox::Outbox>,
+    /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
+    import_file_retention_days: u32,
+    /// The SQLite database's lock, held shared while this instance lives: a restore waits
+    /// for every instance to stop (`db_lock`).
+    lock: Option<db_lock::DbLock>,
 }
 
 /// Why the server could not start, as one line for the operator.
@@ -270,17 +281,19 @@ impl Application {
     /// Open and migrate the database, then bind the listener (port 0 picks a free port).
     pub async fn build(config: ServeConfig) -> Result<Self, StartError> {
         let safe_url = app::store::redact(&config.database_url);
-        let db =
-            Db::connect(&config.database_url)
-                .await
-                .map_err(|source| StartError::Database {
-                    url: safe_url.clone(),
-                    source,
-                })?;
+        let lock = db_lock::shared(&config.database_url).map_err(StartError::Config)?;
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|source| StartError::Database {
+                url: safe_url.clone(),
+                source,
+            })?
+            .with_secrets(config.secrets.clone());
         db.migrate().await.map_err(|source| StartError::Migrate {
             url: safe_url.clone(),
             source,
         })?;
+        secrets::prepare(&db).await.map_err(StartError::Config)?;
         // vendors announced before change events existed get their history once
         let today = chrono::Utc::now().date_naive();
         app::store::changes::backfill(&db, "history recorded at upgrade", today)
@@ -300,11 +313,17 @@ impl Application {
             source,
         })?;
         let leptos_options = config.leptos_options(addr);
+        let mut notices = config.notices.clone();
+        if config.addr.port() == 0 && notices.public_url.ends_with(":0") {
+            // tests bind port 0: links point at the port actually bound
+            notices.public_url = format!("http://{addr}");
+        }
         let settings = SessionSettings {
             trusted_proxies: std::sync::Arc::new(config.trusted_proxies.clone()),
             trust_peer: config.trust_forwarded_for,
             secure_cookies: !config.insecure_cookies,
             require_mfa_for: std::sync::Arc::new(config.require_mfa_for.clone()),
+            public_url: std::sync::Arc::from(notices.public_url.as_str()),
         };
         let rate_limit = config.rate_limit_per_minute.and_then(|n| {
             rate_limit::RateLimit::new(n, config.rate_limit_exempt.clone(), settings.clone())
@@ -317,11 +336,6 @@ impl Application {
                 settings.clone(),
             )
         });
-        let mut notices = config.notices.clone();
-        if config.addr.port() == 0 && notices.public_url.ends_with(":0") {
-            // tests bind port 0: links point at the port actually bound
-            notices.public_url = format!("http://{addr}");
-        }
         let outbox = if notices.worker {
             Some(outbox::Outbox::new(db.clone(), notices.clone()).map_err(StartError::Config)?)
         } else {
@@ -342,6 +356,8 @@ impl Application {
             addr,
             db,
             outbox,
+            import_file_retention_days: config.import_file_retention_days,
+            lock,
         })
     }
 
@@ -358,9 +374,17 @@ impl Application {
     /// otherwise wait on Nagle's algorithm (~40 ms each).
     pub async fn run(self) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
+        // released when serving ends, or when this future is dropped (a test's stand-in for
+        // `kill`); the operating system releases it when the process dies
+        let _lock = self.lock;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let _assurance = AbortOnDrop(tokio::spawn(assurance::keep_fresh(
             self.db.clone(),
+            stopped.clone(),
+        )));
+        let _prune = AbortOnDrop(tokio::spawn(prune::keep_pruned(
+            self.db.clone(),
+            self.import_file_retention_days,
             stopped.clone(),
         )));
         let worker = self

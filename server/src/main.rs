@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use app::store::{redact, Db};
 use clap::Parser;
 use server::{
-    config::{Cli, Command, ServeConfig, UserCommand},
+    config::{Cli, Command, SecretsCommand, ServeConfig, UserCommand},
     seed,
 };
 
@@ -78,8 +78,15 @@ async fn command(
     today: chrono::NaiveDate,
     opened: &mut Option<Db>,
 ) -> Result<(), String> {
+    let keys = cli.keyring()?;
+    // every command but a restore (which takes it alone) holds the database's lock shared
+    // while it runs, so a restore cannot swap the file under it
+    let _lock = match cli.command {
+        Some(Command::Restore { .. }) => None,
+        _ => server::db_lock::shared(&cli.database_url)?,
+    };
     let mut open = async |url: &str| -> Result<Db, String> {
-        let db = open(url).await?;
+        let db = open(url).await?.with_secrets(keys.clone());
         *opened = Some(db.clone());
         Ok(db)
     };
@@ -111,6 +118,22 @@ async fn command(
         Some(Command::User {
             action: UserCommand::Create { email, role },
         }) => server::users::create(&cli.database_url, &email, &role).await,
+        Some(Command::User {
+            action: UserCommand::SetUpLink { email },
+        }) => {
+            let db = open(&cli.database_url).await?;
+            let origin = match cli.serve.public_url.trim() {
+                "" => format!("http://{}", cli.serve.addr),
+                given => given.trim_end_matches('/').to_string(),
+            };
+            server::users::set_up_link(&db, &email, &origin).await
+        }
+        Some(Command::User {
+            action: UserCommand::ClearSecondStepLock { email },
+        }) => {
+            let db = open(&cli.database_url).await?;
+            server::users::clear_second_step_lock(&db, &email).await
+        }
         Some(Command::Notice { category, days }) => {
             let db = open(&cli.database_url).await?;
             if let (Some(category), Some(days)) = (category, days) {
@@ -165,6 +188,14 @@ async fn command(
         Some(Command::Backup { file }) => server::backup::backup(&cli.database_url, &file).await,
         Some(Command::Restore { file, force }) => {
             server::backup::restore(&cli.database_url, &file, force).await
+        }
+        Some(Command::Secrets { action }) => {
+            let db = open(&cli.database_url).await?;
+            match action {
+                SecretsCommand::Encrypt => server::secrets::encrypt(&db).await,
+                SecretsCommand::Rotate => server::secrets::rotate(&db).await,
+                SecretsCommand::Status => server::secrets::status(&db).await,
+            }
         }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;

@@ -122,10 +122,19 @@ pub fn too_many(secs: u64, text: &'static str) -> Response {
 /// not served: a signed-in page loads dozens of lazily split wasm chunks at once, and a 429
 /// on one of them stopped the page's hydration (it panicked). Serving a file is cheap; a miss
 /// renders the not-found page and is counted like any request.
+///
+/// A one-click unsubscribe (`POST /subscriptions/unsubscribe/{token}`) is not counted here:
+/// mail providers post them for many subscribers from a few addresses, and a valid token is
+/// never throttled; its handler counts the posts whose token is not good.
 pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Response {
     let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
         return next.run(req).await;
     };
+    if req.method() == axum::http::Method::POST
+        && req.uri().path().starts_with("/subscriptions/unsubscribe/")
+    {
+        return next.run(req).await;
+    }
     if rl.is_asset(req.uri().path()) {
         let headers = req.headers().clone();
         let res = next.run(req).await;

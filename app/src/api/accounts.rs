@@ -21,6 +21,9 @@ pub struct UserLine {
     pub disabled: bool,
     pub created_at: String,
     pub is_me: bool,
+    pub two_step_on: bool,
+    /// When the second step may be tried again (UTC, `YYYY-MM-DD HH:MM`), if it is locked.
+    pub second_step_locked_until: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "admin/users")]
@@ -28,9 +31,24 @@ pub async fn load_users() -> Result<Vec<UserLine>, AppError> {
     ssr::load_users().await
 }
 
+/// Add an account; answers its set-up link when its role must use two-step sign-in (the
+/// first set-up starts from it).
 #[server(prefix = "/api", endpoint = "admin/add_user")]
-pub async fn add_user(u: NewUserForm) -> Result<(), AppError> {
+pub async fn add_user(u: NewUserForm) -> Result<Option<String>, AppError> {
     ssr::add_user(u).await
+}
+
+/// A new set-up link (valid for a day, once) for an account's first two-step set-up; any
+/// unused earlier link of the account stops working.
+#[server(prefix = "/api", endpoint = "admin/set_up_link")]
+pub async fn issue_set_up_link(id: i64) -> Result<String, AppError> {
+    ssr::issue_set_up_link(id).await
+}
+
+/// Clear the lock (and the count of wrong codes) of an account's second sign-in step.
+#[server(prefix = "/api", endpoint = "admin/clear_second_step_lock")]
+pub async fn clear_second_step_lock(id: i64) -> Result<(), AppError> {
+    ssr::clear_second_step_lock(id).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/update_user")]

@@ -118,6 +118,20 @@ pub async fn load_subscription(token: String) -> Result<SubscriptionView, AppErr
     ssr::load_subscription(&token).await
 }
 
+/// What the unsubscribe page of a link shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsubscribeView {
+    pub email: String,
+    /// `pending`, `confirmed` or `unsubscribed`.
+    pub status: String,
+}
+
+/// The subscription an unsubscribe link (or a manage link) ends (404 for any other token).
+#[server(prefix = "/api", endpoint = "subscriptions/unsubscribe-view")]
+pub async fn load_unsubscribe(token: String) -> Result<UnsubscribeView, AppError> {
+    ssr::load_unsubscribe(&token).await
+}
+
 /// What the objection form for one change shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectionFormView {
@@ -128,6 +142,8 @@ pub struct ObjectionFormView {
     pub organisation: String,
     /// Objections this subscriber made to this change already.
     pub mine: Vec<ObjectionLine>,
+    /// Whether the token is a manage link (an objection link opens only its form).
+    pub can_manage: bool,
 }
 
 /// The objection form of change `change` for the subscription of `token`.

@@ -183,6 +183,23 @@ impl RegistryFilter {
         admits(self.authorized, s)
     }
 
+    /// How many filters are set (a repeated one counts once): the closed filter panel on a
+    /// phone says it, so a filtered list is never mistaken for the whole registry.
+    pub fn set_count(&self) -> usize {
+        [
+            self.q.is_some(),
+            !self.services.is_empty(),
+            !self.countries.is_empty(),
+            !self.categories.is_empty(),
+            !self.statuses.is_empty(),
+            self.authorized.is_some(),
+            self.as_of.is_some(),
+        ]
+        .into_iter()
+        .filter(|set| *set)
+        .count()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.q.is_none()
             && self.services.is_empty()
@@ -296,6 +313,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn set_count_counts_each_filter_once() {
+        assert_eq!(RegistryFilter::from_query("").0.set_count(), 0);
+        assert_eq!(RegistryFilter::from_query("?page=3").0.set_count(), 0);
+        let (f, _) = RegistryFilter::from_query("?country=DE&country=FR&q=acme&compliance=authorized");
+        assert_eq!(f.set_count(), 3);
+        // a value that cannot be used sets nothing
+        assert_eq!(RegistryFilter::from_query("?country=ZZ").0.set_count(), 0);
     }
 
     #[test]

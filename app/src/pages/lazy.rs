@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, ImportPage,
+    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage,
     ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
     ObjectionPage, ObjectionsPage, RecoveryCodesPage, SignInSetupPage, SubscribePage,
     TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VerifyPage,
@@ -41,6 +41,7 @@ lazy_page!(
     LoginRoute => LoginPage,
     VerifyRoute => VerifyPage,
     SignInSetupRoute => SignInSetupPage,
+    EnrolRoute => EnrolPage,
     TwoStepSetupRoute => TwoStepSetupPage,
     RecoveryCodesRoute => RecoveryCodesPage,
     ChangesRoute => ChangesPage,

@@ -31,7 +31,7 @@ pub use registry::RegistryPage;
 pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
 };
-pub use two_step::{RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, VerifyPage};
+pub use two_step::{EnrolPage, RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, VerifyPage};
 pub use users::{AccountPage, UsersPage};
 pub use vendor::VendorPage;
 pub use vendor_edit::VendorEditPage;

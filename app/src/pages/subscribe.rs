@@ -12,8 +12,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     api::{
         subscriptions::{
-            load_objection_form, load_subscribe_options, load_subscription, posted, Choice,
-            ObjectionFormView, Posted, SubscriptionView,
+            load_objection_form, load_subscribe_options, load_subscription, load_unsubscribe,
+            posted, Choice, ObjectionFormView, Posted, SubscriptionView,
         },
         types::SelectOption,
     },
@@ -88,6 +88,7 @@ pub fn SubscribePage() -> impl IntoView {
     let p = posted();
     let query = use_query_map();
     let sent = query.with_untracked(|q| q.get("sent").is_some());
+    let revoked = query.with_untracked(|q| q.get("revoked").is_some());
     let options = Resource::new(|| (), |_| load_subscribe_options());
     let p2 = p.clone();
     view! {
@@ -97,6 +98,11 @@ pub fn SubscribePage() -> impl IntoView {
         {sent.then(|| view! {
             <div class="notice notice-ok" role="status" id="subscribe-sent">
                 <p><strong>"Check your inbox."</strong>" If the address can receive mail, a link to confirm the subscription is on its way (it is good for 7 days). Nothing is sent until you confirm."</p>
+            </div>
+        })}
+        {revoked.then(|| view! {
+            <div class="notice notice-ok" role="status" id="links-revoked">
+                <p><strong>"Every link of your subscription has ended."</strong>" Your subscription stays on. To manage it again, enter your address below: we mail you a new link."</p>
             </div>
         })}
         <Suspense fallback=loading>
@@ -165,19 +171,35 @@ fn SubscribeForm(
     }
 }
 
-/// `/subscriptions/confirm/{token}` when the link is not good (the server renders it with
-/// the reason; a good link never shows this page).
+/// `/subscriptions/confirm/{token}`: a good link shows a Confirm button (only its post
+/// confirms: mail scanners open every link in a mail, and opening must not subscribe anyone);
+/// a link that is not good shows why (the server renders it with the reason).
 #[component]
 pub fn ConfirmLinkPage() -> impl IntoView {
-    let message = posted()
+    let token = token_param();
+    let p = posted();
+    let good = p.as_ref().is_some_and(|p| p.form == "confirm");
+    let message = p
         .and_then(|p| p.message)
         .unwrap_or_else(|| "This confirmation link is not known.".into());
+    if good {
+        return view! {
+            <Title text="Confirm your subscription"/>
+            <h1>"Confirm your subscription"</h1>
+            <p>"Press the button to confirm that this address wants to hear of changes to our subprocessors. Nothing is sent until you do."</p>
+            <form method="post" action=move || format!("/subscriptions/confirm/{}", token.get()) class="form narrow" id="confirm-form">
+                <button type="submit" class="button">"Confirm subscription"</button>
+            </form>
+        }
+        .into_any();
+    }
     view! {
         <Title text="Confirmation link"/>
         <h1>"This link does not confirm a subscription"</h1>
         <div class="notice notice-error" role="alert"><p>{message}</p></div>
         <p><a class="button" href="/subscribe">"Subscribe again"</a></p>
     }
+    .into_any()
 }
 
 fn token_param() -> Memo<String> {
@@ -195,14 +217,26 @@ fn unknown_link() -> impl IntoView {
     }
 }
 
-/// `/subscriptions/unsubscribe/{token}`: an Unsubscribe button (and the way to change the
-/// filters instead).
+/// `/subscriptions/unsubscribe/{token}`: an Unsubscribe button. Its link does nothing else
+/// (no way from here to the manage page); after the post every link of the subscription has
+/// ended, so the answer does not load it again.
 #[component]
 pub fn UnsubscribePage() -> impl IntoView {
     let token = token_param();
     let query = use_query_map();
     let done = query.with_untracked(|q| q.get("done").is_some());
-    let data = Resource::new(move || token.get(), load_subscription);
+    if done {
+        return view! {
+            <Title text="Unsubscribed"/>
+            <h1>"Unsubscribe"</h1>
+            <div class="notice notice-ok" role="status" id="unsubscribed">
+                <p>"You are unsubscribed: no more notices are sent to this address, its webhooks are stopped, and the links in earlier mails no longer work."</p>
+            </div>
+            <p><a href="/subscribe">"Subscribe again"</a></p>
+        }
+        .into_any();
+    }
+    let data = Resource::new(move || token.get(), load_unsubscribe);
     view! {
         <Title text="Unsubscribe"/>
         <h1>"Unsubscribe"</h1>
@@ -210,7 +244,7 @@ pub fn UnsubscribePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let t = token.get_untracked();
                 match data.await {
-                    Ok(s) if done || s.status == "unsubscribed" => view! {
+                    Ok(s) if s.status == "unsubscribed" => view! {
                         <div class="notice notice-ok" role="status" id="unsubscribed">
                             <p>{format!("{} is unsubscribed: no more notices are sent to it, and its webhooks are stopped.", s.email)}</p>
                         </div>
@@ -222,7 +256,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                             <input type="hidden" name="List-Unsubscribe" value="One-Click"/>
                             <button type="submit" class="button danger">"Unsubscribe"</button>
                         </form>
-                        <p>"Or "<a href=format!("/subscriptions/manage/{t}")>"change what you hear about"</a>" instead."</p>
+                        <p>"To change what you hear about instead, open the manage link of a recent notice, or "<a href="/subscribe">"ask for a new one"</a>"."</p>
                     }.into_any(),
                     Err(AppError::NotFound) => unknown_link().into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -230,6 +264,7 @@ pub fn UnsubscribePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 /// `/subscriptions/manage/{token}`: filters, webhooks, upcoming changes and objections.
@@ -393,6 +428,18 @@ fn Manage(s: SubscriptionView, token: String, posted: Option<Posted>) -> impl In
                 <button type="submit" class="button">"Add endpoint"</button>
             </form>
         </section>
+        <section aria-labelledby="links-h">
+            <h2 id="links-h">"Your links"</h2>
+            <p class="hint">"This page's link is good for 30 days; every notice brings a fresh one, and subscribing again with your address mails one. If a mail of ours was forwarded, end every link it holds:"</p>
+            <details class="editor inline confirm">
+                <summary class="link-button danger">"Revoke all links…"</summary>
+                <form method="post" action=page.clone() class="inline" id="revoke-form">
+                    <input type="hidden" name="action" value="revoke"/>
+                    <span>"End every link of this subscription, this page's too? Your subscription stays on. "</span>
+                    <button type="submit" class="link-button danger">"Yes, revoke all links"</button>
+                </form>
+            </details>
+        </section>
         <section aria-labelledby="end-h">
             <h2 id="end-h">"End the subscription"</h2>
             <details class="editor inline confirm">
@@ -501,6 +548,6 @@ fn ObjectionForm(v: ObjectionFormView, token: String, posted: Option<Posted>) ->
                 }).collect_view()}</ul>
             </section>
         })}
-        <p><a href=format!("/subscriptions/manage/{token}")>"Your subscription"</a></p>
+        {v.can_manage.then(|| view! { <p><a href=format!("/subscriptions/manage/{token}")>"Your subscription"</a></p> })}
     }
 }

@@ -1,5 +1,6 @@
-//! Two-step sign-in pages: the second step of a sign-in, setting it up (at sign-in when the
-//! role requires it, or from the account page), and new recovery codes. Every form is a plain
+//! Two-step sign-in pages: the second step of a sign-in, the page of a set-up link (a button:
+//! only its POST starts the set-up), setting it up (at sign-in when the role requires it, or
+//! from the account page), and new recovery codes. Every form is a plain
 //! post (it works without JavaScript); a wrong code is told next to the field.
 
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -8,7 +9,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         accounts::{load_new_recovery_codes, load_two_step_setup, ConfirmTwoStep},
-        auth::{load_sign_in_setup, ConfirmSignInSetup, TwoStepSetup, VerifyCode},
+        auth::{load_sign_in_setup, ConfirmSignInSetup, StartEnrolment, TwoStepSetup, VerifyCode},
     },
     components::ErrorNotice,
     error::AppError,
@@ -54,6 +55,38 @@ pub fn VerifyPage() -> impl IntoView {
     }
 }
 
+/// `/login/enrol/{token}`: the page of a set-up link an admin handed out. Showing it changes
+/// nothing (mail scanners fetch links); the button, with the account's password, starts the
+/// set-up and uses the link up.
+#[component]
+pub fn EnrolPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let act = ServerAction::<StartEnrolment>::new();
+    let error = move || act.value().get().and_then(|r| r.err());
+    let message = move || error().map(|e| e.field("password").unwrap_or_else(|| e.to_string()));
+    let invalid = move || message().is_some().to_string();
+    view! {
+        <Title text="Set up two-step sign-in"/>
+        <section class="signin">
+            <h1>"Set up two-step sign-in"</h1>
+            <p class="hint">"An admin gave you this link to set up two-step sign-in for your account. It works once, within a day. Have an authenticator app at hand, enter your password and start."</p>
+            <form method="post" action=StartEnrolment::url() class="form narrow">
+                {move || message().map(|m| view! {
+                    <div class="notice notice-error" role="alert" id="enrol-error"><p>{m}</p></div>
+                })}
+                <input type="hidden" name="token" value=token/>
+                <div class="field">
+                    <label for="enrol-password">"Password"</label>
+                    <input id="enrol-password" type="password" name="password" autocomplete="current-password" required
+                        aria-invalid=invalid aria-describedby="enrol-error"/>
+                </div>
+                <button type="submit" class="button">"Start set-up"</button>
+            </form>
+        </section>
+    }
+}
+
 /// The QR code, the secret as text, and the recovery codes of a setup.
 #[component]
 fn SetupDetails(s: TwoStepSetup) -> impl IntoView {
@@ -84,7 +117,7 @@ pub fn SignInSetupPage() -> impl IntoView {
         <Title text="Set up two-step sign-in"/>
         <section class="signin wide">
             <h1>"Set up two-step sign-in"</h1>
-            <p class="hint">"Your role signs in with a password and a code from an authenticator app. Set it up once; then each sign-in asks for a code."</p>
+            <p class="hint">"Your role signs in with a password and a code from an authenticator app. Set it up once; then each sign-in asks for a code. Loading this page again starts over with a new key."</p>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -3,8 +3,8 @@ use leptos_meta::Title;
 
 use crate::{
     api::accounts::{
-        load_account, load_users, AccountOverview, AddUser, ChangePassword, EndSession,
-        SetReminders, TurnOffTwoStep, UpdateUser, UserLine,
+        load_account, load_users, AccountOverview, AddUser, ChangePassword, ClearSecondStepLock,
+        EndSession, IssueSetUpLink, SetReminders, TurnOffTwoStep, UpdateUser, UserLine,
     },
     components::{count_successes, last_error, saved, Choice, ErrorNotice, Field, FormError},
     domain::account::Role,
@@ -24,10 +24,17 @@ fn roles() -> Vec<(String, String)> {
 pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let update = ServerAction::<UpdateUser>::new();
+    let link = ServerAction::<IssueSetUpLink>::new();
+    let clear = ServerAction::<ClearSecondStepLock>::new();
     // reload after successful saves only, so a refused change keeps its message
     let saves = RwSignal::new(0usize);
     count_successes(add, saves);
     count_successes(update, saves);
+    count_successes(clear, saves);
+    let new_link = move || match add.value().get() {
+        Some(Ok(Some(l))) => Some(l),
+        _ => None,
+    };
     let last_id = RwSignal::new(0i64);
     let data = Resource::new(move || saves.get(), |_| load_users());
     let add_error = last_error(add);
@@ -38,7 +45,7 @@ pub fn UsersPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(list) => view! { <UserList list update last_id/> }.into_any(),
+                    Ok(list) => view! { <UserList list=list.clone() update last_id/><SecondStepActions list link clear/> }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
@@ -55,6 +62,7 @@ pub fn UsersPage() -> impl IntoView {
                 <button type="submit" class="button">"Add user"</button>
                 {saved(add)}
             </ActionForm>
+            {move || new_link().map(|l| view! { <SetUpLink link=l/> })}
         </section>
     }
 }
@@ -76,7 +84,11 @@ fn UserList(
                     <tr>
                         <th scope="row">{u.email.clone()}{u.is_me.then_some(" (you)")}</th>
                         <td>{u.role.label()}</td>
-                        <td>{if u.disabled { "Disabled" } else { "Active" }}</td>
+                        <td>
+                            {if u.disabled { "Disabled" } else { "Active" }}
+                            {if u.two_step_on { ", two-step on" } else { "" }}
+                            {u.second_step_locked_until.clone().map(|t| view! { <br/><strong>{format!("Second step locked until {t}")}</strong> })}
+                        </td>
                         <td>
                             <details class="editor inline"><summary aria-label=format!("Change the account of {}", u.email)>"Change"</summary>
                             <ActionForm action=update attr:class="form" on:submit=move |_| last_id.set(id)>
@@ -94,6 +106,67 @@ fn UserList(
                 }
             }).collect_view()}</tbody>
         </table>
+    }
+}
+
+/// A set-up link to hand on, once issued.
+#[component]
+fn SetUpLink(link: String) -> impl IntoView {
+    view! {
+        <div class="notice notice-ok" role="status">
+            <p>"Set-up link for two-step sign-in (hand it to the person; it works once, within a day): "<code class="set-up-link">{link}</code></p>
+        </div>
+    }
+}
+
+/// The admin's actions on an account's second step: a set-up link for its first set-up, and
+/// clearing a lock after too many wrong codes.
+#[component]
+fn SecondStepActions(
+    list: Vec<UserLine>,
+    link: ServerAction<IssueSetUpLink>,
+    clear: ServerAction<ClearSecondStepLock>,
+) -> impl IntoView {
+    let link_error = last_error(link);
+    let clear_error = last_error(clear);
+    let issued = move || match link.value().get() {
+        Some(Ok(l)) => Some(l),
+        _ => None,
+    };
+    let without: Vec<(i64, String)> = list
+        .iter()
+        .filter(|u| !u.two_step_on && !u.disabled)
+        .map(|u| (u.id, u.email.clone()))
+        .collect();
+    let locked: Vec<(i64, String)> = list
+        .iter()
+        .filter(|u| u.second_step_locked_until.is_some())
+        .map(|u| (u.id, u.email.clone()))
+        .collect();
+    view! {
+        <section aria-labelledby="second-step-h">
+            <h2 id="second-step-h">"Two-step sign-in of an account"</h2>
+            <p class="hint">"Roles that must sign in with two steps start their set-up from a one-time link. A second step locked after too many wrong codes means someone knows that account's password: clear the lock once the person has changed it."</p>
+            <ActionForm action=link attr:class="form inline">
+                <FormError error=link_error/>
+                <div class="field">
+                    <label for="link-user">"Account"</label>
+                    <select id="link-user" name="id">{without.into_iter().map(|(id, e)| view! { <option value=id>{e}</option> }).collect_view()}</select>
+                </div>
+                <button type="submit" class="button secondary">"Issue a set-up link"</button>
+            </ActionForm>
+            {(!locked.is_empty()).then(|| view! {
+                <ActionForm action=clear attr:class="form inline">
+                    <FormError error=clear_error/>
+                    <div class="field">
+                        <label for="unlock-user">"Locked account"</label>
+                        <select id="unlock-user" name="id">{locked.into_iter().map(|(id, e)| view! { <option value=id>{e}</option> }).collect_view()}</select>
+                    </div>
+                    <button type="submit" class="button secondary">"Clear the second-step lock"</button>
+                </ActionForm>
+            })}
+            {move || issued().map(|l| view! { <SetUpLink link=l/> })}
+        </section>
     }
 }
 

@@ -1,8 +1,11 @@
 //! Who is asking: the session cookie and its lookup, the role checks every internal server
 //! function makes itself (server functions are public POST endpoints), the client's address,
-//! sign-in throttling, and signing in (with its second step) and out. Server-only.
+//! sign-in throttling, and signing in (with its second step, its per-account lock and the
+//! set-up link its first set-up starts from) and out. Server-only.
 
 mod cookies;
+mod enrol;
+mod lock;
 mod sign_in;
 mod throttle;
 
@@ -16,6 +19,8 @@ pub use cookies::{
     challenge_cookie_name, session_cookie_name, CHALLENGE_COOKIE, CHALLENGE_COOKIE_SECURE,
     SESSION_COOKIE, SESSION_COOKIE_SECURE,
 };
+pub use enrol::{issue_set_up_link, set_up_path, start_set_up, ASK_FOR_A_LINK};
+pub use lock::clear_lock;
 pub use sign_in::{
     confirm_secret, confirm_setup, prepare_new_codes, prepare_setup, second_step_setup, sign_in,
     sign_out, two_step_entry, verify_second_step, SecondStepSetup, SignedIn,
@@ -46,6 +51,8 @@ pub struct SessionSettings {
     pub secure_cookies: bool,
     /// Roles that must use two-step sign-in (`REQUIRE_MFA_FOR`).
     pub require_mfa_for: Arc<Vec<Role>>,
+    /// The origin links are written with (`PUBLIC_URL`): set-up links, account mails.
+    pub public_url: Arc<str>,
 }
 
 impl Default for SessionSettings {
@@ -55,6 +62,7 @@ impl Default for SessionSettings {
             trust_peer: false,
             secure_cookies: true,
             require_mfa_for: Arc::new(vec![Role::Admin]),
+            public_url: Arc::from(""),
         }
     }
 }

@@ -1,10 +1,14 @@
 //! Signing in and out. The password step is throttled, answers one generic message for any
-//! failure and verifies a dummy hash for unknown e-mails. An account with two-step sign-in (or
-//! a role that requires it and has none yet) then gets a short-lived challenge, never a
-//! session, until its code (or a recovery code) is given or its setup confirmed. A session
-//! gets a fresh id each time.
+//! failure and verifies a dummy hash for unknown e-mails. An account with two-step sign-in
+//! then gets a short-lived challenge, never a session, until its code (or a recovery code) is
+//! given; every code checked counts against the account's lock (`super::lock`). A role that
+//! requires two steps and has none set up is refused: its set-up starts from a set-up link
+//! (`super::enrol`). A session gets a fresh id each time.
 
-use super::{client_address, cookies, log_decision, settings, throttle::throttle};
+use super::{
+    client_address, cookies, enrol::ASK_FOR_A_LINK, lock::counted, log_decision, settings,
+    throttle::throttle,
+};
 use crate::{
     domain::{
         account::Role,
@@ -22,7 +26,6 @@ use crate::{
         Db,
     },
     two_step,
-    write::{write, Written},
 };
 
 /// Where a correct password leads.
@@ -32,8 +35,6 @@ pub enum SignedIn {
     Session,
     /// The account's second step is owed: a code from the authenticator app.
     SecondStep,
-    /// The account's role requires two-step sign-in, which it has not set up yet.
-    SetUpSecondStep,
 }
 
 /// Sign in with e-mail and password; `next` is where to go once signed in (a local path).
@@ -73,24 +74,22 @@ pub async fn sign_in(email: &str, password: String, next: &str) -> Result<Signed
         }
     }
     let role = Role::parse(&user.role).map_err(|e| internal(format!("stored role: {e}")))?;
-    let owes = if user.active_totp().is_some() {
-        Some(SignedIn::SecondStep)
-    } else if settings().require_mfa_for.contains(&role) {
-        Some(SignedIn::SetUpSecondStep)
-    } else {
-        None
-    };
-    let Some(owes) = owes else {
+    if user.active_totp().is_none() {
+        if settings().require_mfa_for.contains(&role) {
+            // the first password alone never enrols an authenticator
+            log_decision("sign_in_needs_set_up_link", Some(&user.email));
+            return Err(AppError::Request(ASK_FOR_A_LINK.into()));
+        }
         start_session(&db, &user).await?;
         return Ok(SignedIn::Session);
-    };
+    }
     if let Some(old) = cookies::challenge_token() {
         sessions::delete_challenge(&db, &sessions::token_hash(&old)).await?;
     }
     let token = sessions::create_challenge(&db, user.id, next).await?;
     cookies::set_challenge(&token)?;
     log_decision("sign_in_password_ok", Some(&user.email));
-    Ok(owes)
+    Ok(SignedIn::SecondStep)
 }
 
 /// A fresh session for `user` (the old one of this browser, if any, is ended).
@@ -138,14 +137,6 @@ fn unix_now() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
 }
 
-/// The refusal of a wrong code (one sentence for a wrong, reused or malformed one).
-fn wrong_code() -> AppError {
-    AppError::invalid(
-        "code",
-        "That code is not right. Enter the six digits your authenticator app shows now, or one of your recovery codes.",
-    )
-}
-
 /// Count a code tried against the challenge; void it past the limit.
 async fn count_try(db: &Db, c: &ChallengeRow) -> Result<(), AppError> {
     if sessions::bump_challenge(db, &c.token_hash).await? > CHALLENGE_ATTEMPTS {
@@ -162,18 +153,18 @@ pub async fn verify_second_step(code: &str) -> Result<String, AppError> {
     let (c, user) = challenge(&db).await?;
     count_try(&db, &c).await?;
     let secret = user.active_totp().ok_or(AppError::Unauthorized)?;
-    let accepted = if two_step::is_recovery_code(code) {
-        users::use_recovery_code(&db, user.id, &two_step::recovery_hash(code)).await?
-    } else {
-        match two_step::check_code(secret, code, unix_now(), user.totp_last_step) {
-            Some(step) => users::use_totp_step(&db, user.id, step).await?,
-            None => false,
-        }
-    };
-    if !accepted {
-        log_decision("second_step_failed", Some(&user.email));
-        return Err(wrong_code());
-    }
+    counted(&db, &user, async |tx| {
+        let accepted = if two_step::is_recovery_code(code) {
+            users::use_recovery_code(tx, user.id, &two_step::recovery_hash(code)).await?
+        } else {
+            match two_step::check_code(secret, code, unix_now(), user.totp_last_step) {
+                Some(step) => users::use_totp_step(tx, user.id, step).await?,
+                None => false,
+            }
+        };
+        Ok(accepted.then_some(()))
+    })
+    .await?;
     sessions::delete_challenge(&db, &c.token_hash).await?;
     cookies::clear_challenge()?;
     start_session(&db, &user).await?;
@@ -201,22 +192,18 @@ pub async fn prepare_new_codes(db: &Db, user: &UserRow) -> Result<Vec<String>, A
     Ok(codes)
 }
 
-/// The setup of `user`'s second step (not on yet): the secret being set up (made now if there
-/// is none) and fresh recovery codes, replacing any shown before.
+/// The setup of `user`'s second step (not on yet): a new secret and fresh recovery codes,
+/// replacing any shown before. A pending secret is never shown twice: loading the set-up
+/// again starts it over, so a secret read off a screen (or out of a cached page) once is
+/// worthless unless it was confirmed by then.
 pub async fn prepare_setup(db: &Db, user: &UserRow) -> Result<SecondStepSetup, AppError> {
     if user.active_totp().is_some() {
         return Err(AppError::Request("Two-step sign-in is on already.".into()));
     }
-    let secret = match user.pending_totp() {
-        Some(s) => s.to_string(),
-        None => {
-            let s = two_step::new_secret();
-            let mut tx = crate::store::begin_write(db).await?;
-            users::set_totp_secret(&mut tx, user.id, Some(&s)).await?;
-            tx.commit().await?;
-            s
-        }
-    };
+    let secret = two_step::new_secret();
+    let mut tx = crate::store::begin_write(db).await?;
+    users::set_totp_secret(&mut tx, &db.secrets, user.id, Some(&secret)).await?;
+    tx.commit().await?;
     let codes = prepare_new_codes(db, user).await?;
     let url = two_step::otpauth_url(&secret, &user.email)
         .ok_or_else(|| internal("cannot build the otpauth address"))?;
@@ -242,10 +229,14 @@ pub async fn confirm_secret(db: &Db, user: &UserRow, code: &str) -> Result<(), A
             ))
         }
     };
-    let step = two_step::check_code(secret, code, unix_now(), last).ok_or_else(wrong_code)?;
-    write(db, &user.email, async |tx| {
+    // the first code of a new authenticator counts against the account's lock like any other
+    counted(db, user, async |tx| {
+        let Some(step) = two_step::check_code(secret, code, unix_now(), last) else {
+            return Ok(None);
+        };
         users::confirm_totp(tx, user.id, step).await?;
-        Ok(Written::done((), two_step_entry(&user.email, action)))
+        audit::record(tx, &user.email, two_step_entry(&user.email, action)).await?;
+        Ok(Some(()))
     })
     .await?;
     log_decision("second_step_set_up", Some(&user.email));

@@ -1,4 +1,6 @@
-//! Bulk imports: the uploaded file and, once its run is over, the report.
+//! Bulk imports: the uploaded file and, once its run is over, the report. The file is kept
+//! for a while (a dry run is applied from it) and then emptied (`prune_files`); the report
+//! stays, as the record of what the import did.
 
 use sqlx::{Any, AnyConnection, FromRow};
 
@@ -17,14 +19,18 @@ pub struct ImportRow {
     pub summary: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// 1 while the uploaded file is kept, 0 once it was pruned.
+    pub has_file: i64,
 }
 
 const COLUMNS: &str =
-    "id, actor, file_name, apply, skip_refused, state, report, summary, created_at, finished_at";
+    "id, actor, file_name, apply, skip_refused, state, report, summary, created_at, finished_at, \
+     CAST(CASE WHEN LENGTH(content) > 0 THEN 1 ELSE 0 END AS BIGINT) AS has_file";
 /// The same without the report: what a list of runs needs.
 const LISTED: &str =
     "id, actor, file_name, apply, skip_refused, state, CAST(NULL AS TEXT) AS report, \
-     summary, created_at, finished_at";
+     summary, created_at, finished_at, \
+     CAST(CASE WHEN LENGTH(content) > 0 THEN 1 ELSE 0 END AS BIGINT) AS has_file";
 
 /// Record a run about to start on `content`; returns its id.
 pub async fn start(
@@ -97,4 +103,19 @@ pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<ImportRow>> {
     ))
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// Empty the stored file of every run over and started before `before` (RFC 3339 UTC): the
+/// upload is personal data of the vendors' contacts, kept only so a dry run can be applied
+/// as checked. The run's row, report and summary stay. Returns how many files were pruned.
+pub async fn prune_files(db: &Db, before: &str) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE imports SET content = $1 \
+         WHERE created_at < $2 AND state <> 'running' AND LENGTH(content) > 0",
+    )
+    .bind(Vec::<u8>::new())
+    .bind(before.to_string())
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
 }

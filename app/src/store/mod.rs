@@ -8,11 +8,16 @@ pub mod assurance;
 pub mod audit;
 pub mod changes;
 pub mod evidence;
+pub mod import_lock;
 pub mod imports;
 pub mod objections;
 pub mod outbox;
+pub mod private_copy;
+pub mod second_step;
+pub mod secrets;
 pub mod services;
 pub mod sessions;
+pub mod subscriber_links;
 pub mod subscriptions;
 pub mod users;
 pub mod vendors;
@@ -101,6 +106,9 @@ pub struct Db {
     /// sqlx's own SQLite driver, for the exports, whose rows then skip `Any`'s conversion of
     /// every value (a fifth of a 100,000-row CSV's work). Opened on first use.
     pub sqlite_exports: Option<sqlx::SqlitePool>,
+    /// The key TOTP and webhook secrets are sealed with (`secrets`); empty on a handle
+    /// opened without one, which then reads and writes them as they are stored.
+    pub secrets: secrets::Keyring,
 }
 
 type Replay = std::sync::Arc<Vec<crate::domain::changes::AsOfEntry>>;
@@ -248,7 +256,14 @@ impl Db {
             diffs: Default::default(),
             pages: Default::default(),
             sqlite_exports,
+            secrets: Default::default(),
         })
+    }
+
+    /// This handle with the keyring that seals and opens the stored secrets.
+    pub fn with_secrets(mut self, keys: secrets::Keyring) -> Db {
+        self.secrets = keys;
+        self
     }
 
     /// Apply the embedded migrations of this database kind.

@@ -1,10 +1,14 @@
 //! Subscriptions of customers (no account): the address, what it hears about, its double
-//! opt-in, its tokens (stored as SHA-256 only), and its webhook endpoints.
+//! opt-in and its webhook endpoints (its links: `subscriber_links`).
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{now_utc, sessions::token_hash, Db, StoreResult};
+use super::{
+    now_utc,
+    secrets::{Column, Keyring},
+    Db, StoreResult,
+};
 use crate::domain::notices::{Interests, NewSubscription};
 
 /// A stored subscription.
@@ -34,33 +38,25 @@ impl SubscriptionRow {
 const COLUMNS: &str =
     "id, email, organisation, services, categories, status, created_at, confirmed_at, version";
 
-/// What a subscription request found, for the mail it may send.
-#[derive(Debug, Clone)]
-pub struct Requested {
-    pub subscription: SubscriptionRow,
-    /// Whether a mail may go out (at most 3 a day per address).
-    pub may_mail: bool,
-}
-
-/// Mails one address may be sent a day on request.
-pub const MAILS_PER_DAY: i64 = 3;
-
-/// Record a subscription request: a new address is pending with these interests; a pending
-/// or unsubscribed one takes them (an unsubscribed one is pending again); a confirmed one
-/// stays as it is (changing it takes its manage link). Counts the mail it may send.
+/// Record a subscription request for the mailbox of `new.email` (one live subscription per
+/// mailbox, `Email::mailbox`): a new mailbox is pending with these interests; a pending or
+/// unsubscribed one takes them and the address as given now (an unsubscribed one is pending
+/// again); a confirmed one stays as it is (changing it takes its manage link).
 pub async fn request(
     conn: &mut AnyConnection,
     new: &NewSubscription,
     now: DateTime<Utc>,
-) -> StoreResult<Requested> {
+) -> StoreResult<SubscriptionRow> {
     let (services, categories) = new.interests.to_stored();
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let today = now.date_naive().to_string();
+    let mailbox = new.email.mailbox();
     sqlx::query(
-        "INSERT INTO subscriptions (email, organisation, services, categories, status, created_at) \
-         VALUES ($1, $2, $3, $4, 'pending', $5) ON CONFLICT (email) DO NOTHING",
+        "INSERT INTO subscriptions \
+         (email, mailbox, organisation, services, categories, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6) ON CONFLICT DO NOTHING",
     )
     .bind(new.email.as_str().to_string())
+    .bind(mailbox.clone())
     .bind(new.organisation.clone())
     .bind(services.clone())
     .bind(categories.clone())
@@ -68,93 +64,23 @@ pub async fn request(
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "UPDATE subscriptions SET organisation = $1, services = $2, categories = $3, \
+        "UPDATE subscriptions SET email = $1, organisation = $2, services = $3, categories = $4, \
          status = 'pending', unsubscribed_at = NULL, version = version + 1 \
-         WHERE email = $4 AND status <> 'confirmed'",
+         WHERE mailbox = $5 AND merged_into IS NULL AND status <> 'confirmed'",
     )
+    .bind(new.email.as_str().to_string())
     .bind(new.organisation.clone())
     .bind(services)
     .bind(categories)
-    .bind(new.email.as_str().to_string())
+    .bind(mailbox.clone())
     .execute(&mut *conn)
     .await?;
-    let counted = sqlx::query(
-        "UPDATE subscriptions SET \
-           mails_that_day = CASE WHEN mails_day = $1 THEN mails_that_day + 1 ELSE 1 END, \
-           mails_day = $1 \
-         WHERE email = $2 AND (mails_day <> $1 OR mails_that_day < $3)",
-    )
-    .bind(today)
-    .bind(new.email.as_str().to_string())
-    .bind(MAILS_PER_DAY)
-    .execute(&mut *conn)
-    .await?;
-    let subscription = sqlx::query_as::<Any, SubscriptionRow>(&format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE email = $1"
+    Ok(sqlx::query_as::<Any, SubscriptionRow>(&format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE mailbox = $1 AND merged_into IS NULL"
     ))
-    .bind(new.email.as_str().to_string())
+    .bind(mailbox)
     .fetch_one(&mut *conn)
-    .await?;
-    Ok(Requested {
-        subscription,
-        may_mail: counted.rows_affected() == 1,
-    })
-}
-
-/// How many mails on request an address was sent today (the count `request` keeps).
-pub async fn mails_today(conn: &mut AnyConnection, id: i64) -> StoreResult<i64> {
-    Ok(
-        sqlx::query_scalar::<Any, i64>("SELECT mails_that_day FROM subscriptions WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}
-
-/// Give a subscription a new token of `kind` (`access` or `confirm`), good until `expires`
-/// (never, for `None`); returns the token, of which only the hash is stored.
-pub async fn issue_token(
-    conn: &mut AnyConnection,
-    subscription_id: i64,
-    kind: &str,
-    expires: Option<DateTime<Utc>>,
-) -> StoreResult<String> {
-    let (token, hash) = super::sessions::new_token();
-    sqlx::query(
-        "INSERT INTO subscription_tokens (token_hash, subscription_id, kind, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(hash)
-    .bind(subscription_id)
-    .bind(kind.to_string())
-    .bind(now_utc())
-    .bind(expires.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-    .execute(&mut *conn)
-    .await?;
-    Ok(token)
-}
-
-/// A token's subscription, if `token` is a stored token of `kind`, with when it expires.
-pub async fn find_by_token(
-    db: &Db,
-    token: &str,
-    kind: &str,
-) -> StoreResult<Option<(SubscriptionRow, Option<String>)>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    let found = sqlx::query_as::<Any, (i64, Option<String>)>(
-        "SELECT subscription_id, expires_at FROM subscription_tokens \
-         WHERE token_hash = $1 AND kind = $2",
-    )
-    .bind(token_hash(token))
-    .bind(kind.to_string())
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some((id, expires)) = found else {
-        return Ok(None);
-    };
-    Ok(get(db, id).await?.map(|s| (s, expires)))
+    .await?)
 }
 
 /// A subscription, read in the caller's transaction.
@@ -194,9 +120,9 @@ pub async fn confirm(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
     Ok(res.rows_affected() == 1)
 }
 
-/// End a subscription at once: no more notices, its webhooks stop, its confirmation links no
-/// longer work. Its access tokens still open its pages (which say it has ended) and a repeated
-/// one-click post still answers. Whether it was on.
+/// End a subscription at once: no more notices, its webhooks stop, and every link of it ends
+/// (a link leaked from an old mail opens nothing; subscribing again mails new ones). Whether
+/// it was on.
 pub async fn unsubscribe(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
     let res = sqlx::query(
         "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $1, \
@@ -206,7 +132,7 @@ pub async fn unsubscribe(conn: &mut AnyConnection, id: i64) -> StoreResult<bool>
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM subscription_tokens WHERE subscription_id = $1 AND kind = 'confirm'")
+    sqlx::query("DELETE FROM subscription_tokens WHERE subscription_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -267,8 +193,9 @@ pub async fn count_confirmed(db: &Db) -> StoreResult<i64> {
     .await?)
 }
 
-/// A webhook endpoint.
-#[derive(Debug, Clone, FromRow)]
+/// A webhook endpoint, its signing secret opened (the store seals it at rest): its `Debug`
+/// leaves the secret out.
+#[derive(Clone, FromRow)]
 pub struct EndpointRow {
     pub id: i64,
     pub subscription_id: i64,
@@ -279,8 +206,36 @@ pub struct EndpointRow {
     pub created_at: String,
 }
 
+impl std::fmt::Debug for EndpointRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointRow")
+            .field("id", &self.id)
+            .field("subscription_id", &self.subscription_id)
+            .field("url", &self.url)
+            .field("secret", &"<redacted>")
+            .field("enabled", &self.enabled)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 const ENDPOINT_COLUMNS: &str =
     "id, subscription_id, url, secret, enabled, disabled_reason, created_at";
+
+/// The rows with their signing secrets opened with `keys`.
+fn opened(keys: &Keyring, rows: Vec<EndpointRow>) -> StoreResult<Vec<EndpointRow>> {
+    rows.into_iter()
+        .map(|mut r| {
+            r.secret = keys.open(Column::WebhookSecret, &r.secret)?;
+            Ok(r)
+        })
+        .collect()
+}
+
+fn opened_one(keys: &Keyring, row: Option<EndpointRow>) -> StoreResult<Option<EndpointRow>> {
+    Ok(opened(keys, row.into_iter().collect())?.pop())
+}
 
 /// What adding an endpoint came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,9 +250,11 @@ pub enum EndpointAdded {
 /// Add an endpoint unless the subscription has `max` enabled ones or this URL already. The
 /// count is taken in the caller's (write) transaction after the subscription's row is locked
 /// (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: the row lock of the no-op
-/// update), so two adds at the same moment are counted one after the other.
+/// update), so two adds at the same moment are counted one after the other. Its signing
+/// secret is stored sealed with `keys`.
 pub async fn add_endpoint(
     conn: &mut AnyConnection,
+    keys: &Keyring,
     subscription_id: i64,
     url: &str,
     secret: &str,
@@ -325,7 +282,7 @@ pub async fn add_endpoint(
     )
     .bind(subscription_id)
     .bind(url.to_string())
-    .bind(secret.to_string())
+    .bind(keys.seal(Column::WebhookSecret, secret)?)
     .bind(now_utc())
     .fetch_one(&mut *conn)
     .await?;
@@ -334,17 +291,19 @@ pub async fn add_endpoint(
 
 /// Endpoints of a subscription (enabled or not), oldest first.
 pub async fn endpoints(db: &Db, subscription_id: i64) -> StoreResult<Vec<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let rows = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE subscription_id = $1 ORDER BY id"
     ))
     .bind(subscription_id)
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    opened(&db.secrets, rows)
 }
 
 /// Enabled endpoints of the subscriptions `ids` (the fan-out), one query.
 pub async fn enabled_endpoints_of(
     conn: &mut AnyConnection,
+    keys: &Keyring,
     ids: &[i64],
 ) -> StoreResult<Vec<EndpointRow>> {
     if ids.is_empty() {
@@ -355,31 +314,38 @@ pub async fn enabled_endpoints_of(
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let rows = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE enabled = 1 \
          AND subscription_id IN ({list}) ORDER BY id"
     ))
     .fetch_all(&mut *conn)
-    .await?)
+    .await?;
+    opened(keys, rows)
 }
 
 /// An endpoint, read in the caller's transaction.
-pub async fn endpoint_in(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+pub async fn endpoint_in(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    id: i64,
+) -> StoreResult<Option<EndpointRow>> {
+    let row = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?)
+    .await?;
+    opened_one(keys, row)
 }
 
 pub async fn endpoint(db: &Db, id: i64) -> StoreResult<Option<EndpointRow>> {
-    Ok(sqlx::query_as::<Any, EndpointRow>(&format!(
+    let row = sqlx::query_as::<Any, EndpointRow>(&format!(
         "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    opened_one(&db.secrets, row)
 }
 
 /// Stop sending to an endpoint (removed by its subscriber, or it answered 410 Gone).

@@ -2,11 +2,15 @@
 
 use sqlx::{Any, FromRow};
 
-use super::{now_utc, Db, StoreError, StoreResult};
+use super::{
+    now_utc,
+    secrets::{Column, Keyring},
+    Db, StoreError, StoreResult,
+};
 use crate::domain::{account::Role, Email};
 
-/// A stored account. Holds the password hash and the TOTP secret: never sent to a browser,
-/// never logged.
+/// A stored account. Holds the password hash and the TOTP secret (opened: the store seals it
+/// at rest): never sent to a browser, never logged, and so no `Debug` or `Serialize`.
 #[derive(FromRow)]
 pub struct UserRow {
     pub id: i64,
@@ -65,12 +69,31 @@ pub fn created_entry(email: &Email, role: Role) -> super::audit::Entry {
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as::<Any, UserRow>(&format!(
+    let row = sqlx::query_as::<Any, UserRow>(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
     ))
     .bind(email.as_str().to_string())
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    row.map(|r| opened(db, r)).transpose()
+}
+
+/// The row with its TOTP secret opened (it is stored sealed when a key is set).
+fn opened(db: &Db, mut row: UserRow) -> StoreResult<UserRow> {
+    if let Some(stored) = &row.totp_secret {
+        row.totp_secret = Some(db.secrets.open(Column::TotpSecret, stored)?);
+    }
+    Ok(row)
+}
+
+/// Which accounts have two-step sign-in on: `(id, on)`, for the admins' list.
+pub async fn two_step_on(db: &Db) -> StoreResult<Vec<(i64, bool)>> {
+    let rows = sqlx::query_as::<Any, (i64, i64)>(
+        "SELECT id, CASE WHEN totp_confirmed_at IS NULL THEN 0 ELSE 1 END FROM users",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, on)| (id, on == 1)).collect())
 }
 
 /// An account as listed to admins: no password hash.
@@ -106,12 +129,12 @@ pub async fn get_user(
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> StoreResult<Option<UserRow>> {
-    Ok(
+    let row =
         sqlx::query_as::<Any, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(&db.pool)
-            .await?,
-    )
+            .await?;
+    row.map(|r| opened(db, r)).transpose()
 }
 
 /// Store a new hash for the same password (parameters changed); not a user-visible change.
@@ -151,14 +174,19 @@ pub async fn other_active_admins(
     Ok(ids.iter().filter(|id| **id != except).count())
 }
 
-/// Set (or clear) the TOTP secret being set up; two-step sign-in is off until confirmed.
+/// Set (or clear) the TOTP secret being set up, sealed with `keys`; two-step sign-in is off
+/// until confirmed.
 pub async fn set_totp_secret(
     conn: &mut sqlx::AnyConnection,
+    keys: &Keyring,
     id: i64,
     secret: Option<&str>,
 ) -> StoreResult<()> {
+    let stored = secret
+        .map(|s| keys.seal(Column::TotpSecret, s))
+        .transpose()?;
     sqlx::query("UPDATE users SET totp_secret = $1, totp_confirmed_at = NULL WHERE id = $2")
-        .bind(secret.map(str::to_string))
+        .bind(stored)
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -227,20 +255,28 @@ pub async fn clear_totp(conn: &mut sqlx::AnyConnection, id: i64) -> StoreResult<
 
 /// Record that a code of time step `step` was accepted, if no later one was (codes are good
 /// once); whether it was recorded.
-pub async fn use_totp_step(db: &Db, id: i64, step: i64) -> StoreResult<bool> {
+pub async fn use_totp_step(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    step: i64,
+) -> StoreResult<bool> {
     let res = sqlx::query(
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
          AND (totp_last_step IS NULL OR totp_last_step < $1)",
     )
     .bind(step)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(res.rows_affected() == 1)
 }
 
 /// Use up one unused recovery code of the account by its hash; whether there was one.
-pub async fn use_recovery_code(db: &Db, id: i64, hash: &str) -> StoreResult<bool> {
+pub async fn use_recovery_code(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hash: &str,
+) -> StoreResult<bool> {
     let res = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 \
          AND active = 1 AND used_at IS NULL",
@@ -248,7 +284,7 @@ pub async fn use_recovery_code(db: &Db, id: i64, hash: &str) -> StoreResult<bool
     .bind(now_utc())
     .bind(id)
     .bind(hash.to_string())
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(res.rows_affected() > 0)
 }

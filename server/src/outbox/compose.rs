@@ -107,23 +107,32 @@ fn scope_lines(s: &PublicScope) -> Vec<(String, String)> {
     ]
 }
 
-/// The links of a subscriber's mail.
+/// The links of a subscriber's mail, each with a token of its own kind: the manage page's,
+/// the unsubscribe link's (it can do nothing else) and the objection link's (one change).
 pub struct Links {
     pub base: String,
-    pub token: String,
+    pub manage: String,
+    pub unsubscribe: String,
+    /// Only in the notice of a change that can still be objected to.
+    pub objection: Option<String>,
 }
 
 impl Links {
     pub fn manage(&self) -> String {
-        format!("{}/subscriptions/manage/{}", self.base, self.token)
+        format!("{}/subscriptions/manage/{}", self.base, self.manage)
     }
     pub fn unsubscribe(&self) -> String {
-        format!("{}/subscriptions/unsubscribe/{}", self.base, self.token)
+        format!(
+            "{}/subscriptions/unsubscribe/{}",
+            self.base, self.unsubscribe
+        )
     }
+    /// The objection link of `change`: its own token, or (none issued) the manage token.
     pub fn objection(&self, change: i64) -> String {
         format!(
             "{}/changes/{change}/objection?token={}",
-            self.base, self.token
+            self.base,
+            self.objection.as_deref().unwrap_or(&self.manage)
         )
     }
     fn footer_text(&self) -> String {
@@ -436,7 +445,9 @@ mod tests {
     fn links() -> Links {
         Links {
             base: "https://subprocessors.example.com".into(),
-            token: "ab".repeat(32),
+            manage: "cd".repeat(32),
+            unsubscribe: "ab".repeat(32),
+            objection: Some("ef".repeat(32)),
         }
     }
 
@@ -463,7 +474,10 @@ mod tests {
             .contains("https://subprocessors.example.com/subprocessors/nimbus-relay"));
         assert!(m
             .text
-            .contains(&format!("/changes/7/objection?token={}", "ab".repeat(32))));
+            .contains(&format!("/changes/7/objection?token={}", "ef".repeat(32))));
+        assert!(m
+            .text
+            .contains(&format!("/subscriptions/manage/{}", "cd".repeat(32))));
         assert!(m.html.contains("Mail &lt;relay&gt; &amp; delivery"));
         assert_eq!(
             m.unsubscribe.as_deref(),

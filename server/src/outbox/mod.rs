@@ -16,11 +16,12 @@ use app::{
         changes::ChangeEvent,
         dashboard::{digest, Digest, VendorFacts},
         notices::{next_attempt, Outcome, Step},
+        subscriber_links::{LinkKind, MailCaps},
     },
     store::{
         self, begin_write, changes, objections,
         outbox::{self, message_id, Attempt, DeliveryRow, Lane, MailPayload, NewDelivery},
-        subscriptions, Db, StoreError,
+        subscriber_links, subscriptions, Db, StoreError,
     },
 };
 use chrono::{DateTime, Duration as Span, Utc};
@@ -51,6 +52,8 @@ pub struct NoticeConfig {
     /// This instance's name in claims (`INSTANCE_ID`): stable across restarts, so a restarted
     /// instance takes back at once what it was sending when it stopped.
     pub instance_id: String,
+    /// Caps on mails sent on request (`CONFIRMATION_MAILS_PER_*`).
+    pub caps: MailCaps,
 }
 
 /// Rows a fan-out batch reads; one batch is one transaction.
@@ -66,8 +69,8 @@ pub const CLAIM_FOR: Span = Span::minutes(5);
 /// batch; the rest of its deliveries are given back untried. Well inside [`CLAIM_FOR`], so
 /// a slow endpoint's calls never outlive their claims.
 pub const ENDPOINT_BUDGET: Duration = Duration::from_secs(120);
-/// A confirmation link is good this long.
-pub const CONFIRM_FOR: Span = Span::days(7);
+/// How often the periodic round prunes ended links and old mail counts.
+pub const PRUNE_EVERY: Span = Span::hours(1);
 
 /// Why a step of the worker failed (it logs and goes on).
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +90,8 @@ pub struct Outbox {
     cfg: Arc<NoticeConfig>,
     mailer: Mailer,
     from: Mailbox,
+    /// When this instance last pruned (see [`Outbox::prune`]).
+    pruned_at: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl Outbox {
@@ -101,6 +106,7 @@ impl Outbox {
             cfg: Arc::new(cfg),
             mailer,
             from,
+            pruned_at: Arc::default(),
         })
     }
 
@@ -192,7 +198,32 @@ impl Outbox {
         }
         done += self.queue_digest(now).await?;
         done += self.send_due(now, Lane::Mail).await?;
+        self.prune(now).await;
         Ok(done)
+    }
+
+    /// At most once per [`PRUNE_EVERY`] per instance: delete subscriber links whose every
+    /// power has ended and mail counts of windows over two days old. Pruning is idempotent,
+    /// so instances need not agree on who does it. A failure is logged and tried next time.
+    async fn prune(&self, now: DateTime<Utc>) {
+        {
+            let Ok(mut last) = self.pruned_at.lock() else {
+                return;
+            };
+            if last.is_some_and(|t| now - t < PRUNE_EVERY) {
+                return;
+            }
+            *last = Some(now);
+        }
+        match subscriber_links::prune(&self.db, now).await {
+            Ok(p) if p.tokens + p.counts > 0 => tracing::info!(
+                tokens = p.tokens,
+                mail_counts = p.counts,
+                "pruned ended subscriber links and old mail counts"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot prune subscriber links: {e}"),
+        }
     }
 
     /// One batch of the oldest unfinished fan-out: the next confirmed subscriptions, the
@@ -219,7 +250,8 @@ impl Outbox {
             .filter(|s| s.interests().matches(&event, &services))
             .collect();
         let ids: Vec<i64> = matching.iter().map(|s| s.id).collect();
-        let endpoints = subscriptions::enabled_endpoints_of(&mut tx, &ids).await?;
+        let endpoints =
+            subscriptions::enabled_endpoints_of(&mut tx, &self.db.secrets, &ids).await?;
         let mut rows = Vec::with_capacity(matching.len() + endpoints.len());
         for s in &matching {
             rows.push(NewDelivery {
@@ -459,7 +491,9 @@ impl Outbox {
             let p: Result<Outgoing, Attempt> = match d.channel.as_str() {
                 "webhook" => {
                     let ep = match d.endpoint_id {
-                        Some(id) => subscriptions::endpoint_in(&mut tx, id).await?,
+                        Some(id) => {
+                            subscriptions::endpoint_in(&mut tx, &self.db.secrets, id).await?
+                        }
                         None => None,
                     };
                     match ep {
@@ -517,22 +551,17 @@ impl Outbox {
                 let Some(s) = sub.filter(|s| s.status == "pending") else {
                     return skip("the subscription is no longer waiting for confirmation");
                 };
-                let expires = now + CONFIRM_FOR;
-                let token = subscriptions::issue_token(tx, s.id, "confirm", Some(expires)).await?;
+                let token = subscriber_links::issue(tx, s.id, LinkKind::Confirm, now, None).await?;
+                let expires =
+                    app::domain::subscriber_links::lifetime(LinkKind::Confirm, now, None).0;
                 compose::confirmation(&s.email, base, &token, expires.date_naive())
             }
             MailPayload::Manage => {
                 let Some(s) = sub.filter(|s| s.is_confirmed()) else {
                     return skip("the subscription ended before it was sent");
                 };
-                let token = subscriptions::issue_token(tx, s.id, "access", None).await?;
-                compose::manage_link(
-                    &s.email,
-                    &Links {
-                        base: base.to_string(),
-                        token,
-                    },
-                )
+                let links = issue_links(tx, base, s.id, now, None).await?;
+                compose::manage_link(&s.email, &links)
             }
             MailPayload::Notice => {
                 let Some(s) = sub.filter(|s| s.is_confirmed()) else {
@@ -552,11 +581,11 @@ impl Outbox {
                         known
                     }
                 };
-                let token = subscriptions::issue_token(tx, s.id, "access", None).await?;
-                let links = Links {
-                    base: base.to_string(),
-                    token,
-                };
+                let objection =
+                    app::domain::notices::objectionable(&e, now.date_naive(), withdrawn)
+                        .is_ok()
+                        .then_some((e.id, e.effective_on));
+                let links = issue_links(tx, base, s.id, now, objection).await?;
                 compose::notice(&s.email, &e, &links, now.date_naive(), withdrawn)
             }
             MailPayload::Objection { objection, step } => {
@@ -566,12 +595,7 @@ impl Outbox {
                 let Some(st) = objections::step_in(tx, step).await? else {
                     return skip("the step is not known");
                 };
-                let token =
-                    subscriptions::issue_token(tx, o.subscription_id, "access", None).await?;
-                let links = Links {
-                    base: base.to_string(),
-                    token,
-                };
+                let links = issue_links(tx, base, o.subscription_id, now, None).await?;
                 let label = match (
                     Step::parse(&st.step),
                     st.outcome.as_deref().map(Outcome::parse),
@@ -691,6 +715,34 @@ enum Outgoing {
 }
 
 pub use app::store::outbox::message_id as new_message_id;
+
+/// The links of a subscriber's mail, each its own token: the manage link (30 days), the
+/// unsubscribe link (`List-Unsubscribe`, which can do nothing else) and, for a change that
+/// can still be objected to, its objection link (until it takes effect).
+async fn issue_links(
+    tx: &mut store::AnyConnection,
+    base: &str,
+    subscription: i64,
+    now: DateTime<Utc>,
+    objection: Option<(i64, chrono::NaiveDate)>,
+) -> Result<Links, OutboxError> {
+    let manage = subscriber_links::issue(tx, subscription, LinkKind::Access, now, None).await?;
+    let unsubscribe =
+        subscriber_links::issue(tx, subscription, LinkKind::Unsubscribe, now, None).await?;
+    let objection = match objection {
+        Some(change) => Some(
+            subscriber_links::issue(tx, subscription, LinkKind::Objection, now, Some(change))
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(Links {
+        base: base.to_string(),
+        manage,
+        unsubscribe,
+        objection,
+    })
+}
 
 fn json<T: Serialize>(v: &T) -> Result<String, OutboxError> {
     serde_json::to_string(v).map_err(|e| OutboxError::Other(e.to_string()))

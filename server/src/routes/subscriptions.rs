@@ -10,9 +10,10 @@ use std::net::SocketAddr;
 
 use app::{
     api::subscriptions::{
-        ssr::{self, Confirmed},
+        ssr::{self, Confirmed, Subscribed},
         Posted,
     },
+    domain::subscriber_links::{seconds_to_next_hour, MailCap},
     error::AppError,
     shell,
 };
@@ -187,38 +188,119 @@ pub async fn subscribe(
         Ok(p) => p,
         Err(e) => return refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
     };
-    match ssr::subscribe(&state.db, &values, chrono::Utc::now()).await {
-        Ok(()) if wants_json(&headers) => (
-            StatusCode::ACCEPTED,
-            Json(json!({
-                "status": "check_your_inbox",
-                "message": "Check your inbox: we sent a link to confirm the subscription."
-            })),
-        )
-            .into_response(),
-        Ok(()) => see_other("/subscribe?sent=1"),
+    let now = chrono::Utc::now();
+    match ssr::subscribe(&state.db, &values, now, &state.notices.caps).await {
+        Ok(Subscribed::Capped(cap @ (MailCap::Domain | MailCap::Global))) => {
+            metrics::counter!("registry_confirmation_mails_capped_total", "cap" => cap.as_str())
+                .increment(1);
+            tracing::warn!(
+                cap = cap.as_str(),
+                "a cap on confirmation mails was reached"
+            );
+            let message = if cap == MailCap::Global {
+                "We are sending too many confirmation mails right now; please try again within the hour."
+            } else {
+                "Too many confirmation mails went to this address's domain in the last hour; please try again within the hour."
+            };
+            capped(&state, &headers, message, seconds_to_next_hour(now)).await
+        }
+        Ok(done) => {
+            if let Subscribed::Capped(cap) = done {
+                // per mailbox: answered as if sent, so nobody learns what the mailbox was sent
+                metrics::counter!("registry_confirmation_mails_capped_total", "cap" => cap.as_str())
+                    .increment(1);
+            }
+            if wants_json(&headers) {
+                (
+                    StatusCode::ACCEPTED,
+                    Json(json!({
+                        "status": "check_your_inbox",
+                        "message": "Check your inbox: we sent a link to confirm the subscription."
+                    })),
+                )
+                    .into_response()
+            } else {
+                see_other("/subscribe?sent=1")
+            }
+        }
         Err(e) => refused(&state, &headers, "/subscribe", "subscribe", values, e).await,
     }
 }
 
-/// `GET /subscriptions/confirm/{token}`: confirms, then opens the manage page. An expired
-/// link answers 410 and an unknown one 404, with the subscribe form to start again.
+/// `429` with `Retry-After` for a cap on confirmation mails: JSON, or the form again.
+async fn capped(state: &AppState, headers: &HeaderMap, message: &str, secs: u64) -> Response {
+    let mut res = if wants_json(headers) {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "error": message })),
+        )
+            .into_response()
+    } else {
+        let posted = Posted {
+            form: "subscribe".into(),
+            message: Some(message.into()),
+            ..Default::default()
+        };
+        render(
+            state,
+            headers,
+            "/subscribe",
+            Some(posted),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await
+    };
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The page of a confirmation link that is not good (expired, unknown), with its status.
+async fn bad_confirm_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    found: &Confirmed,
+) -> Response {
+    let (message, status) = if *found == Confirmed::Expired {
+        (
+            "This confirmation link has expired: links are good for 7 days. Subscribe again below to get a new one.",
+            StatusCode::GONE,
+        )
+    } else {
+        (
+            "This confirmation link is not known, or was used already. Subscribe again below if you are not subscribed.",
+            StatusCode::NOT_FOUND,
+        )
+    };
+    let posted = Posted {
+        form: "link".into(),
+        message: Some(message.into()),
+        ..Default::default()
+    };
+    render(
+        state,
+        headers,
+        &format!("/subscriptions/confirm/{token}"),
+        Some(posted),
+        status,
+    )
+    .await
+}
+
+/// `GET` (and `HEAD`) `/subscriptions/confirm/{token}`: a good link opens a page with a
+/// Confirm button and changes nothing (mail scanners open every link); an expired link
+/// answers 410 and an unknown one 404, with the subscribe form to start again.
 pub async fn confirm(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    match ssr::confirm(&state.db, &token, chrono::Utc::now()).await {
-        Ok(Confirmed::Done { token }) => {
-            see_other(&format!("/subscriptions/manage/{token}?confirmed=1"))
-        }
-        Ok(Confirmed::Expired) => {
+    match ssr::check_confirm(&state.db, &token, chrono::Utc::now()).await {
+        Ok(Confirmed::Good) => {
             let posted = Posted {
-                form: "link".into(),
-                message: Some(
-                    "This confirmation link has expired: links are good for 7 days. Subscribe again below to get a new one."
-                        .into(),
-                ),
+                form: "confirm".into(),
                 ..Default::default()
             };
             render(
@@ -226,35 +308,18 @@ pub async fn confirm(
                 &headers,
                 &format!("/subscriptions/confirm/{token}"),
                 Some(posted),
-                StatusCode::GONE,
+                StatusCode::OK,
             )
             .await
         }
-        Ok(Confirmed::Unknown) => {
-            let posted = Posted {
-                form: "link".into(),
-                message: Some(
-                    "This confirmation link is not known, or was used already. Subscribe again below if you are not subscribed."
-                        .into(),
-                ),
-                ..Default::default()
-            };
-            render(
-                &state,
-                &headers,
-                &format!("/subscriptions/confirm/{token}"),
-                Some(posted),
-                StatusCode::NOT_FOUND,
-            )
-            .await
-        }
+        Ok(found) => bad_confirm_link(&state, &headers, &token, &found).await,
         Err(e) => refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
     }
 }
 
-/// `POST /subscriptions/unsubscribe/{token}`: RFC 8058 one-click (body
-/// `List-Unsubscribe=One-Click`) or the page's button: the subscription ends at once.
-pub async fn unsubscribe(
+/// `POST /subscriptions/confirm/{token}`: the page's Confirm button; confirms, then opens the
+/// manage page.
+pub async fn confirm_post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -262,6 +327,33 @@ pub async fn unsubscribe(
 ) -> Response {
     if let Err(secs) = limited(&state, peer, &headers) {
         return crate::rate_limit::too_many(secs, "Too many requests; please wait a moment.\n");
+    }
+    match ssr::confirm(&state.db, &token, chrono::Utc::now()).await {
+        Ok(Confirmed::Done { token }) => {
+            see_other(&format!("/subscriptions/manage/{token}?confirmed=1"))
+        }
+        Ok(found) => bad_confirm_link(&state, &headers, &token, &found).await,
+        Err(e) => refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
+    }
+}
+
+/// `POST /subscriptions/unsubscribe/{token}`: RFC 8058 one-click (body
+/// `List-Unsubscribe=One-Click`) or the page's button: the subscription ends at once, and
+/// every link of it. The general per-address limit skips this route (`rate_limit::limit`);
+/// only a token that may not unsubscribe is counted, against the subscribers' limit.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    // RFC 8058 posts come from a few mail-provider servers for many subscribers at once: a
+    // token that may unsubscribe is never throttled, any other is (per client address)
+    let valid = matches!(ssr::may_unsubscribe(&state.db, &token).await, Ok(true));
+    if !valid {
+        if let Err(secs) = limited(&state, peer, &headers) {
+            return crate::rate_limit::too_many(secs, "Too many requests; please wait a moment.\n");
+        }
     }
     let browser = headers
         .get(header::ACCEPT)
@@ -295,7 +387,8 @@ pub async fn unsubscribe(
 
 /// `POST /subscriptions/manage/{token}`: the manage page's forms, told apart by `action`:
 /// `filters` (`organisation`, `service`, `category`, `version`), `webhook` (`url`; the answer
-/// shows the new endpoint's signing secret, once) and `remove` (`endpoint`).
+/// shows the new endpoint's signing secret, once), `remove` (`endpoint`) and `revoke` (every
+/// link of the subscription ends, this one too).
 pub async fn manage(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -317,7 +410,7 @@ pub async fn manage(
     };
     let action = field("action");
     let form = match action.as_str() {
-        "filters" | "webhook" | "remove" => action.clone(),
+        "filters" | "webhook" | "remove" | "revoke" => action.clone(),
         _ => {
             let e = AppError::Request("Unknown form.".into());
             return refused(&state, &headers, &page, "filters", Vec::new(), e).await;
@@ -330,6 +423,10 @@ pub async fn manage(
         "filters" => match ssr::update_filters(&state.db, &token, &values).await {
             Ok(()) => see_other(&format!("{page}?saved=filters")),
             Err(e) => refused(&state, &headers, &page, &form, values, e).await,
+        },
+        "revoke" => match ssr::revoke_links(&state.db, &token).await {
+            Ok(_) => see_other("/subscribe?revoked=1"),
+            Err(e) => refused(&state, &headers, &page, "filters", Vec::new(), e).await,
         },
         "remove" => {
             let id = field("endpoint").parse::<i64>().unwrap_or(0);

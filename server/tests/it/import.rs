@@ -13,9 +13,9 @@ use app::domain::Role;
 use chrono::{Days, Utc};
 use sqlx::Any;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(super) const PASSWORD: &str = "correct horse battery staple";
 
-fn plus(days: u64) -> String {
+pub(super) fn plus(days: u64) -> String {
     Utc::now()
         .date_naive()
         .checked_add_days(Days::new(days))
@@ -23,7 +23,7 @@ fn plus(days: u64) -> String {
         .to_string()
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
+pub(super) async fn scalar(app: &TestApp, sql: &str) -> i64 {
     let db = app.db().await;
     let v = sqlx::query_scalar::<Any, i64>(sql)
         .fetch_one(&db.pool)
@@ -34,7 +34,7 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// What an import could change: counts and version sums.
-async fn fingerprint(app: &TestApp) -> Vec<i64> {
+pub(super) async fn fingerprint(app: &TestApp) -> Vec<i64> {
     let mut out = Vec::new();
     for sql in [
         "SELECT COUNT(*) FROM vendors",
@@ -48,7 +48,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
     out
 }
 
-async fn manager(backend: Backend) -> (TestApp, String) {
+pub(super) async fn manager(backend: Backend) -> (TestApp, String) {
     let app = spawn_app(backend).await;
     app.create_user("manager@example.test", Role::Manager, PASSWORD)
         .await;
@@ -57,7 +57,7 @@ async fn manager(backend: Backend) -> (TestApp, String) {
 }
 
 /// Upload a file as the manager; the run's report once it is over (or the refusal).
-async fn import(
+pub(super) async fn import(
     app: &TestApp,
     cookie: &str,
     (name, bytes): (&str, Vec<u8>),
@@ -113,7 +113,7 @@ async fn import(
     panic!("the import did not finish");
 }
 
-fn count(r: &serde_json::Value, what: &str) -> u64 {
+pub(super) fn count(r: &serde_json::Value, what: &str) -> u64 {
     r[what].as_u64().unwrap_or(u64::MAX)
 }
 

@@ -314,6 +314,16 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             ]),
         ),
         (
+            "/api/admin/set_up_link",
+            Allowed::Admins,
+            s(&[("id", &other.0)]),
+        ),
+        (
+            "/api/admin/clear_second_step_lock",
+            Allowed::Admins,
+            s(&[("id", &other.0)]),
+        ),
+        (
             "/api/manage/edit_attestation",
             Allowed::Editors,
             s(&[
@@ -389,7 +399,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 29] = [
+const READ_ONLY: [Call; 31] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -397,6 +407,11 @@ const READ_ONLY: [Call; 29] = [
     ("/api/registry", false, &[("query", "")]),
     ("/api/subscriptions/options", false, &[]),
     ("/api/subscriptions/view", false, &[("token", "0000")]),
+    (
+        "/api/subscriptions/unsubscribe-view",
+        false,
+        &[("token", "0000")],
+    ),
     (
         "/api/subscriptions/objection-form",
         false,
@@ -416,6 +431,8 @@ const READ_ONLY: [Call; 29] = [
     ("/api/admin/users", true, &[]),
     ("/api/login/verify", true, &[("code", "123456")]),
     ("/api/login/setup_info", true, &[]),
+    // public: a set-up link's token and the password (tested in `second_step.rs`)
+    ("/api/login/enrol", false, &[]),
     ("/api/login/setup", true, &[("code", "123456")]),
     ("/api/account/overview", true, &[]),
     (

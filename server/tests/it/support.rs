@@ -291,9 +291,42 @@ impl TestApp {
         db.pool.close().await;
     }
 
+    /// A set-up link for the account's first two-step set-up, issued as an admin would (the
+    /// same function the accounts page and the command line call); its path.
+    pub async fn set_up_link(&self, email: &str) -> String {
+        let db = Db::connect(&self.database_url).await.expect("connect");
+        let user = app::store::users::find_by_email(
+            &db,
+            &app::domain::Email::parse(email).expect("email"),
+        )
+        .await
+        .expect("read")
+        .expect("the account exists");
+        let mut tx = app::store::begin_write(&db).await.expect("begin");
+        let path = app::session::issue_set_up_link(&mut tx, "test setup", user.id, email)
+            .await
+            .expect("issue a set-up link");
+        tx.commit().await.expect("commit");
+        db.pool.close().await;
+        path
+    }
+
+    /// Start the first set-up from a set-up link's `path` with the account's password; the
+    /// answer (a redirect to `/login/setup` with a challenge cookie when it works).
+    pub async fn enrol(&self, path: &str, password: &str) -> reqwest::Response {
+        let token = path.rsplit('/').next().unwrap_or_default();
+        self.post_form(
+            "/api/login/enrol",
+            &[("token", token), ("password", password)],
+            None,
+        )
+        .await
+    }
+
     /// Sign in and return the `name=value` session cookie. An account that owes two-step
-    /// sign-in (admins) sets it up the first time, as a person would, with a code computed
-    /// from the secret the setup shows; later sign-ins give one of its recovery codes.
+    /// sign-in (admins) sets it up the first time, as a person would: an admin issues a set-up
+    /// link, the person starts the set-up from it with the password and confirms it with a code
+    /// computed from the secret the setup shows; later sign-ins give one of its recovery codes.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let res = self
             .post_form(
@@ -302,6 +335,15 @@ impl TestApp {
                 None,
             )
             .await;
+        if res.status() == 400 {
+            let body = res.text().await.unwrap_or_default();
+            assert!(body.contains("set-up link"), "sign-in of {email}: {body}");
+            let res = self.enrol(&self.set_up_link(email).await, password).await;
+            assert_eq!(res.status(), 200, "set-up link of {email}");
+            assert_eq!(res.headers()["location"], "/login/setup");
+            let challenge = challenge_cookie(&res).expect("a challenge cookie");
+            return self.finish_set_up(email, &challenge).await;
+        }
         assert_eq!(res.status(), 200, "sign-in of {email} succeeds");
         if let Some(cookie) = session_cookie(&res) {
             return cookie;
@@ -312,27 +354,6 @@ impl TestApp {
             .unwrap_or_default()
             .to_string();
         let res = match next.as_str() {
-            "/login/setup" => {
-                let setup = self
-                    .post_form("/api/login/setup_info", &[], Some(&challenge))
-                    .await;
-                assert_eq!(setup.status(), 200);
-                let setup: serde_json::Value = setup.json().await.expect("setup json");
-                let secret = setup["secret"].as_str().expect("secret").to_string();
-                let codes: Vec<String> = setup["recovery_codes"]
-                    .as_array()
-                    .expect("codes")
-                    .iter()
-                    .filter_map(|c| c.as_str().map(str::to_string))
-                    .collect();
-                self.second_steps
-                    .lock()
-                    .expect("lock")
-                    .insert(email.to_string(), (secret.clone(), codes));
-                let code = totp_now(&secret);
-                self.post_form("/api/login/setup", &[("code", &code)], Some(&challenge))
-                    .await
-            }
             "/login/verify" => {
                 let code = self
                     .second_steps
@@ -348,6 +369,33 @@ impl TestApp {
         };
         assert_eq!(res.status(), 200, "second step of {email}");
         session_cookie(&res).expect("a session cookie once the second step is done")
+    }
+
+    /// The set-up a sign-in `challenge` owes, confirmed with a code computed from the secret it
+    /// shows (kept in `second_steps` with its recovery codes); the session cookie.
+    pub async fn finish_set_up(&self, email: &str, challenge: &str) -> String {
+        let setup = self
+            .post_form("/api/login/setup_info", &[], Some(challenge))
+            .await;
+        assert_eq!(setup.status(), 200);
+        let setup: serde_json::Value = setup.json().await.expect("setup json");
+        let secret = setup["secret"].as_str().expect("secret").to_string();
+        let codes: Vec<String> = setup["recovery_codes"]
+            .as_array()
+            .expect("codes")
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        self.second_steps
+            .lock()
+            .expect("lock")
+            .insert(email.to_string(), (secret.clone(), codes));
+        let code = totp_now(&secret);
+        let res = self
+            .post_form("/api/login/setup", &[("code", &code)], Some(challenge))
+            .await;
+        assert_eq!(res.status(), 200, "set-up of {email}");
+        session_cookie(&res).expect("a session cookie once the set-up is done")
     }
 
     /// The vendor form renamed to `name`. An existing vendor keeps its stored dates and scope, so

@@ -1,6 +1,8 @@
 //! Server halves of the account functions: role checks, the account forms with the password
 //! policy, and the writes with their audit rows (through `crate::write`).
 
+use std::collections::HashMap;
+
 use super::{
     AccountOverview, EndSessionForm, NewUserForm, PasswordForm, SessionView, TwoStepOffForm,
     UserForm, UserLine,
@@ -12,16 +14,25 @@ use crate::{
     passwords::{self, check_new_password},
     request::{db, internal},
     session::{self, admin, any_role, editor, require, settings, Principal},
-    store::{audit, sessions, users, Db},
+    store::{audit, begin_write, second_step, sessions, users, Db},
     write::{write, Written},
 };
 
 pub async fn load_users() -> Result<Vec<UserLine>, AppError> {
     let me = require(admin).await?;
-    let rows = users::list_users(&db()?).await?;
+    let db = db()?;
+    let rows = users::list_users(&db).await?;
+    let on: HashMap<i64, bool> = users::two_step_on(&db).await?.into_iter().collect();
+    let locked: HashMap<i64, String> = second_step::locked_accounts(&db, chrono::Utc::now())
+        .await?
+        .into_iter()
+        .map(|(id, until)| (id, until.replace('T', " ").chars().take(16).collect()))
+        .collect();
     rows.into_iter()
         .map(|r| {
             Ok(UserLine {
+                two_step_on: on.get(&r.id).copied().unwrap_or(false),
+                second_step_locked_until: locked.get(&r.id).map(|t| format!("{t} UTC")),
                 is_me: r.id == me.user_id,
                 role: Role::parse(&r.role).map_err(internal)?,
                 id: r.id,
@@ -39,15 +50,25 @@ fn hash_error(e: passwords::HashError) -> AppError {
     AppError::TooManyAttempts(1)
 }
 
-pub async fn add_user(u: NewUserForm) -> Result<(), AppError> {
+pub async fn add_user(u: NewUserForm) -> Result<Option<String>, AppError> {
     let me = require(admin).await?;
     let (email, role) = u.parse(check_new_password)?;
     let hash = passwords::hash_password(u.password)
         .await
         .map_err(hash_error)?;
+    let needs_link = settings().require_mfa_for.contains(&role);
     write(&db()?, &me.email, async |tx| {
         match users::insert_user(tx, &email, role, &hash).await {
-            Ok(_) => Ok(Written::done((), users::created_entry(&email, role))),
+            Ok(id) => {
+                let link = if needs_link {
+                    let path =
+                        session::issue_set_up_link(tx, &me.email, id, email.as_str()).await?;
+                    Some(link_url(&path))
+                } else {
+                    None
+                };
+                Ok(Written::done(link, users::created_entry(&email, role)))
+            }
             Err(users::CreateUserError::EmailTaken) => Err(AppError::invalid(
                 "email",
                 "An account with this email already exists.",
@@ -56,6 +77,47 @@ pub async fn add_user(u: NewUserForm) -> Result<(), AppError> {
         }
     })
     .await
+}
+
+/// A set-up link's full address, as the admin hands it on.
+fn link_url(path: &str) -> String {
+    format!("{}{path}", settings().public_url)
+}
+
+/// The stored account `id`, for an admin's action on it.
+async fn account(db: &Db, id: i64) -> Result<users::UserSummaryRow, AppError> {
+    let mut conn = db.pool.acquire().await?;
+    users::get_user(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn issue_set_up_link(id: i64) -> Result<String, AppError> {
+    let me = require(admin).await?;
+    let db = db()?;
+    let user = account(&db, id).await?;
+    if users::find_by_id(&db, id)
+        .await?
+        .is_some_and(|u| u.active_totp().is_some())
+    {
+        return Err(AppError::Request(
+            "This account has two-step sign-in set up already.".into(),
+        ));
+    }
+    let mut tx = begin_write(&db).await?;
+    let path = session::issue_set_up_link(&mut tx, &me.email, id, &user.email).await?;
+    tx.commit().await?;
+    Ok(link_url(&path))
+}
+
+pub async fn clear_second_step_lock(id: i64) -> Result<(), AppError> {
+    let me = require(admin).await?;
+    let db = db()?;
+    let user = account(&db, id).await?;
+    let mut tx = begin_write(&db).await?;
+    session::clear_lock(&mut tx, &me.email, id, &user.email).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The refusal of a change that would leave no enabled admin.

@@ -23,9 +23,14 @@ pub async fn login(email: &str, password: String, next: Option<&str>) -> Result<
     let to = match session::sign_in(email, password, &next).await? {
         SignedIn::Session => next,
         SignedIn::SecondStep => "/login/verify".to_string(),
-        SignedIn::SetUpSecondStep => "/login/setup".to_string(),
     };
     leptos_axum::redirect(&to);
+    Ok(())
+}
+
+pub async fn start_enrolment(token: &str, password: String) -> Result<(), AppError> {
+    session::start_set_up(token, password).await?;
+    leptos_axum::redirect("/login/setup");
     Ok(())
 }
 

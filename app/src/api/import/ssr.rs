@@ -1,7 +1,11 @@
 //! Server half of the import: reading a CSV or XLSX file into sheets, running every row
 //! through the editor's save (or the training form) in one transaction with a savepoint per
 //! row, and the background runs the page follows. A dry run is the same run rolled back, so
-//! it shows exactly what the apply will do, refusals of the notice rule included.
+//! it shows exactly what the apply will do, refusals of the notice rule included; on SQLite
+//! it runs on a private copy of the database, so it never takes the write lock. One import
+//! runs at a time per database ([`lock`]).
+
+pub mod lock;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -21,9 +25,13 @@ use crate::{
     error::AppError,
     request::db,
     session::{editor as editor_role, require},
-    store::{audit, begin_write, changes, evidence, imports, services, vendors, AnyConnection, Db},
+    store::{
+        audit, begin_write, changes, evidence, imports, private_copy::PrivateCopy, services,
+        vendors, AnyConnection, Backend, Db,
+    },
     write::Written,
 };
+use lock::ImportLock;
 
 /// Rows between two progress reports.
 const PROGRESS_EVERY: usize = 100;
@@ -214,13 +222,36 @@ pub struct Mode {
     pub skip_refused: bool,
 }
 
+/// What a run reads: the file's name, its sheets and the notes on how it was read.
+pub type ReadFile<'a> = (&'a str, &'a [Sheet], Vec<String>);
+
 /// Run an import of `sheets` as `actor`. `progress(done, total)` is told as rows are checked.
 /// Every row runs in a savepoint of one transaction: a refused row is rolled back alone; at
 /// the end a dry run (or an apply with refusals, unless told to skip them) rolls back the
-/// whole, an apply commits.
+/// whole, an apply commits. A dry run on SQLite runs on a private copy of the database (a
+/// snapshot taken as a read): the same statements, so the same outcomes, without ever taking
+/// the real database's write lock, which sign-in, subscribing and the outbox need.
+/// The caller holds the import lock ([`ImportLock`]).
 pub async fn run(
     db: &Db,
-    (file_name, sheets, notes): (&str, &[Sheet], Vec<String>),
+    file: ReadFile<'_>,
+    actor: &str,
+    mode: Mode,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<ImportReport, AppError> {
+    if mode.apply || db.backend != Backend::Sqlite {
+        return run_in(db, file, actor, mode, progress).await;
+    }
+    let copy = PrivateCopy::of(db).await?;
+    let report = run_in(&copy.db, file, actor, mode, progress).await;
+    copy.close().await;
+    report
+}
+
+/// [`run`] on `db` itself.
+async fn run_in(
+    db: &Db,
+    (file_name, sheets, notes): ReadFile<'_>,
     actor: &str,
     mode: Mode,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
@@ -648,9 +679,10 @@ fn progress_map() -> &'static Mutex<HashMap<i64, (usize, usize)>> {
     MAP.get_or_init(Default::default)
 }
 
-/// Run the stored import `id`, its file read, in the background.
+/// Run the stored import `id`, its file read, in the background, holding `lock` until it is
+/// over.
 fn spawn_run(
-    db: Db,
+    (db, lock): (Db, ImportLock),
     id: i64,
     file_name: String,
     (sheets, notes): (Vec<Sheet>, Vec<String>),
@@ -690,6 +722,7 @@ fn spawn_run(
         if let Err(e) = imports::finish(&db, id, state, (&text, &summary)).await {
             tracing::error!(import = id, "cannot record the end of an import: {e}");
         }
+        lock.release().await;
         if let Ok(mut m) = progress_map().lock() {
             m.remove(&id);
         }
@@ -697,8 +730,9 @@ fn spawn_run(
     });
 }
 
-/// Read `content` (a file that cannot be read is refused at once, nothing stored), record
-/// the run and start it; returns its id. The file is read once, here.
+/// Read `content` (a file that cannot be read is refused at once, nothing stored), take the
+/// import lock (refused while another import runs), record the run and start it; returns
+/// its id. The file is read once, here.
 async fn start(
     db: &Db,
     actor: &str,
@@ -707,18 +741,30 @@ async fn start(
     mode: Mode,
 ) -> Result<i64, AppError> {
     let read = read_file(file_name, &content).map_err(|m| AppError::invalid("file", m))?;
-    let mut tx = begin_write(db).await?;
-    let id = imports::start(
-        &mut tx,
-        actor,
-        file_name,
-        &content,
-        (mode.apply, mode.skip_refused),
-    )
-    .await?;
-    tx.commit().await?;
+    let lock = ImportLock::take(db, actor, file_name).await?;
+    let recorded = async {
+        let mut tx = begin_write(db).await?;
+        let id = imports::start(
+            &mut tx,
+            actor,
+            file_name,
+            &content,
+            (mode.apply, mode.skip_refused),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(id)
+    }
+    .await;
+    let id = match recorded {
+        Ok(id) => id,
+        Err(e) => {
+            lock.release().await;
+            return Err(e);
+        }
+    };
     spawn_run(
-        db.clone(),
+        (db.clone(), lock),
         id,
         file_name.to_string(),
         read,
@@ -784,6 +830,13 @@ pub async fn apply(id: i64, skip_refused: bool) -> Result<i64, AppError> {
     let db = db()?;
     let row = imports::get(&db, id).await?.ok_or(AppError::NotFound)?;
     let content = imports::content(&db, id).await?.ok_or(AppError::NotFound)?;
+    if content.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            "The file of this dry run is no longer kept (stored import files are removed after \
+             their retention period); upload it again.",
+        ));
+    }
     start(
         &db,
         &who.email,
@@ -882,7 +935,7 @@ pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
     let error = (r.state == "failed").then(|| r.report.clone().unwrap_or_default());
     let progress = progress_map().lock().ok().and_then(|m| m.get(&id).copied());
     Ok(ImportView {
-        can_apply: r.apply == 0 && report.is_some(),
+        can_apply: r.apply == 0 && report.is_some() && r.has_file == 1,
         id: r.id,
         file_name: r.file_name,
         apply: r.apply == 1,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Choice, EndpointView, ObjectionFormView, ObjectionLine, SubscribeOptions, SubscriptionView,
-    UpcomingChange,
+    UnsubscribeView, UpcomingChange,
 };
 use crate::{
     api::types::SelectOption,
@@ -14,6 +14,7 @@ use crate::{
         changes::{describe, ChangeEvent},
         fields::Fields,
         notices::{objectionable, parse_interests, ObjectionForm, Outcome, Step, SubscribeForm},
+        subscriber_links::{allows, counters, LinkKind, MailCap, MailCaps, Power},
         text::optional_text,
         DataCategory,
     },
@@ -24,7 +25,7 @@ use crate::{
         changes::{self, ChangeQuery, When},
         objections::{self, ObjectionQuery, ObjectionRow},
         outbox::{self, NewDelivery},
-        services,
+        services, subscriber_links,
         subscriptions::{self, SubscriptionRow},
         Db,
     },
@@ -74,14 +75,26 @@ pub async fn load_subscribe_options() -> Result<SubscribeOptions, AppError> {
     })
 }
 
-/// `POST /subscribe`: record the request and queue one confirmation mail (at most 3 a day
-/// per address). The answer is the same whatever the address: a confirmed address is sent
-/// its manage link instead, so nobody learns who is subscribed.
+/// What a subscription request did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    /// One mail is queued (the confirmation link, or the manage link of a confirmed address).
+    Queued,
+    /// A cap held the mail back: per mailbox the answer is the same as `Queued` (nobody
+    /// learns what was sent); per domain or in all nothing was recorded and the caller
+    /// answers 429.
+    Capped(MailCap),
+}
+
+/// `POST /subscribe`: record the request and queue one mail, within `caps` (counted in the
+/// database, in the request's transaction). The answer is the same whatever the address: a
+/// confirmed address is sent a fresh manage link instead, so nobody learns who is subscribed.
 pub async fn subscribe(
     db: &Db,
     pairs: &[(String, String)],
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+    caps: &MailCaps,
+) -> Result<Subscribed, AppError> {
     let form = SubscribeForm {
         email: one(pairs, "email"),
         organisation: one(pairs, "organisation"),
@@ -95,24 +108,38 @@ pub async fn subscribe(
         .collect();
     let new = form.parse(&known).map_err(AppError::Invalid)?;
     let mut tx = begin_write(db).await?;
-    let r = subscriptions::request(&mut tx, &new, now).await?;
-    if r.may_mail {
-        let s = &r.subscription;
-        let n = subscriptions::mails_today(&mut tx, s.id).await?;
-        let mail = if s.is_confirmed() {
-            NewDelivery::manage_link(s.id, &s.email, now.date_naive(), n)
-        } else {
-            NewDelivery::confirmation(s.id, &s.email, now.date_naive(), n)
-        };
-        outbox::queue(&mut tx, &[mail], now).await?;
-    }
+    let counted = subscriber_links::count_mail(
+        &mut tx,
+        &counters(caps, &new.email.mailbox(), new.email.domain(), now),
+    )
+    .await?;
+    let n = match counted {
+        Ok(n) => n,
+        Err(MailCap::Mailbox) => {
+            // recorded as asked (as before the cap), no mail
+            subscriptions::request(&mut tx, &new, now).await?;
+            tx.commit().await?;
+            return Ok(Subscribed::Capped(MailCap::Mailbox));
+        }
+        // dropped: rolled back, nothing counted or recorded
+        Err(cap) => return Ok(Subscribed::Capped(cap)),
+    };
+    let s = subscriptions::request(&mut tx, &new, now).await?;
+    let mail = if s.is_confirmed() {
+        NewDelivery::manage_link(s.id, &s.email, now.date_naive(), n)
+    } else {
+        NewDelivery::confirmation(s.id, &s.email, now.date_naive(), n)
+    };
+    outbox::queue(&mut tx, &[mail], now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Subscribed::Queued)
 }
 
-/// What opening a confirmation link did.
+/// What a confirmation link is, or what posting it did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
+    /// A good link, not used yet (`GET`: the page with its Confirm button).
+    Good,
     /// Confirmed (or confirmed already); `token` opens its manage page.
     Done { token: String },
     /// The link is older than 7 days.
@@ -121,34 +148,56 @@ pub enum Confirmed {
     Unknown,
 }
 
-/// `GET /subscriptions/confirm/{token}`.
-pub async fn confirm(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Confirmed, AppError> {
-    let Some((s, expires)) = subscriptions::find_by_token(db, token, "confirm").await? else {
+/// Whether a confirmation token is good, changing nothing (`GET` and `HEAD` of the link: mail
+/// scanners open every link, so opening it must not confirm).
+pub async fn check_confirm(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Confirmed, AppError> {
+    let Some((_, link)) = subscriber_links::find(db, token).await? else {
         return Ok(Confirmed::Unknown);
     };
-    let expired = expires
-        .as_deref()
-        .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
-        .is_some_and(|e| e.with_timezone(&Utc) < now);
-    if expired {
+    if link.kind != LinkKind::Confirm {
+        return Ok(Confirmed::Unknown);
+    }
+    if !allows(&link, Power::Confirm, now) {
         return Ok(Confirmed::Expired);
     }
+    Ok(Confirmed::Good)
+}
+
+/// `POST /subscriptions/confirm/{token}`: the Confirm button of the link's page.
+pub async fn confirm(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Confirmed, AppError> {
+    let found = check_confirm(db, token, now).await?;
+    if found != Confirmed::Good {
+        return Ok(found);
+    }
+    let Some((s, _)) = subscriber_links::find(db, token).await? else {
+        return Ok(Confirmed::Unknown);
+    };
     let mut tx = begin_write(db).await?;
     subscriptions::confirm(&mut tx, s.id).await?;
-    let token = subscriptions::issue_token(&mut tx, s.id, "access", None).await?;
+    let token = subscriber_links::issue(&mut tx, s.id, LinkKind::Access, now, None).await?;
     tx.commit().await?;
     Ok(Confirmed::Done { token })
 }
 
-/// The subscription of an access token, or 404.
-async fn by_token(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
-    subscriptions::find_by_token(db, token, "access")
-        .await?
-        .map(|(s, _)| s)
-        .ok_or(AppError::NotFound)
+/// The subscription whose token may do `power` now, or 404 (unknown, ended, or a token of
+/// another kind: an unsubscribe link opens no page but its own).
+async fn with_power(db: &Db, token: &str, power: Power) -> Result<SubscriptionRow, AppError> {
+    match subscriber_links::find(db, token).await? {
+        Some((s, link)) if allows(&link, power, Utc::now()) => Ok(s),
+        _ => Err(AppError::NotFound),
+    }
 }
 
-/// The subscription of an access token, if it is still on.
+/// The subscription of a manage link, or 404.
+async fn by_token(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
+    with_power(db, token, Power::Manage).await
+}
+
+/// The subscription of a manage link, if it is still on.
 async fn confirmed(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
     let s = by_token(db, token).await?;
     if !s.is_confirmed() {
@@ -159,10 +208,16 @@ async fn confirmed(db: &Db, token: &str) -> Result<SubscriptionRow, AppError> {
     Ok(s)
 }
 
+/// Whether `token` may unsubscribe now (an unsubscribe link, or a manage link): such a post
+/// is never throttled.
+pub async fn may_unsubscribe(db: &Db, token: &str) -> Result<bool, AppError> {
+    Ok(with_power(db, token, Power::Unsubscribe).await.is_ok())
+}
+
 /// `POST /subscriptions/unsubscribe/{token}` (RFC 8058 one-click): ends the subscription at
-/// once and changes nothing else. `false` for an unknown token.
+/// once, and with it every link. `false` for a token that may not unsubscribe.
 pub async fn unsubscribe(db: &Db, token: &str) -> Result<bool, AppError> {
-    let Some((s, _)) = subscriptions::find_by_token(db, token, "access").await? else {
+    let Ok(s) = with_power(db, token, Power::Unsubscribe).await else {
         return Ok(false);
     };
     let mut tx = begin_write(db).await?;
@@ -171,11 +226,23 @@ pub async fn unsubscribe(db: &Db, token: &str) -> Result<bool, AppError> {
     Ok(true)
 }
 
-/// Whether an access token is known (the unsubscribe page).
-pub async fn token_known(db: &Db, token: &str) -> Result<Option<String>, AppError> {
-    Ok(subscriptions::find_by_token(db, token, "access")
-        .await?
-        .map(|(s, _)| s.status))
+/// The unsubscribe page of an unsubscribe (or manage) link.
+pub async fn load_unsubscribe(token: &str) -> Result<UnsubscribeView, AppError> {
+    let s = with_power(&db()?, token, Power::Unsubscribe).await?;
+    Ok(UnsubscribeView {
+        email: s.email,
+        status: s.status,
+    })
+}
+
+/// The manage page's "revoke every link": every token of the subscription ends, this one
+/// too. `/subscribe` with the address mails a new manage link.
+pub async fn revoke_links(db: &Db, token: &str) -> Result<u64, AppError> {
+    let s = by_token(db, token).await?;
+    let mut tx = begin_write(db).await?;
+    let n = subscriber_links::revoke_all(&mut tx, s.id).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// `POST /subscriptions/manage/{token}/filters`: organisation, `service` and `category`,
@@ -232,7 +299,8 @@ pub const MAX_ENDPOINTS: usize = 5;
 pub async fn add_webhook(db: &Db, token: &str, url: &str, secret: &str) -> Result<(), AppError> {
     let s = confirmed(db, token).await?;
     let mut tx = begin_write(db).await?;
-    let added = subscriptions::add_endpoint(&mut tx, s.id, url, secret, MAX_ENDPOINTS).await?;
+    let added =
+        subscriptions::add_endpoint(&mut tx, &db.secrets, s.id, url, secret, MAX_ENDPOINTS).await?;
     match added {
         subscriptions::EndpointAdded::Added(_) => {
             tx.commit().await?;
@@ -375,7 +443,8 @@ pub async fn load_subscription(token: &str) -> Result<SubscriptionView, AppError
 
 pub async fn load_objection_form(change: i64, token: &str) -> Result<ObjectionFormView, AppError> {
     let db = db()?;
-    let s = by_token(&db, token).await?;
+    let s = with_power(&db, token, Power::Object(change)).await?;
+    let can_manage = with_power(&db, token, Power::Manage).await.is_ok();
     let mut conn = db.pool.acquire().await?;
     let row = changes::get(&mut conn, change)
         .await?
@@ -406,6 +475,7 @@ pub async fn load_objection_form(change: i64, token: &str) -> Result<ObjectionFo
         email: s.email.clone(),
         organisation: s.organisation.clone().unwrap_or_default(),
         mine,
+        can_manage,
     })
 }
 
@@ -419,7 +489,12 @@ pub async fn object(db: &Db, change: i64, pairs: &[(String, String)]) -> Result<
         organisation: one(pairs, "organisation"),
         contact: one(pairs, "contact"),
     };
-    let s = confirmed(db, &form.token).await?;
+    let s = with_power(db, &form.token, Power::Object(change)).await?;
+    if !s.is_confirmed() {
+        return Err(AppError::Request(
+            "This subscription has ended. Subscribe again to hear of changes.".into(),
+        ));
+    }
     let new = form.parse().map_err(AppError::Invalid)?;
     let mut tx = begin_write(db).await?;
     let row = changes::get(&mut tx, change)

@@ -51,9 +51,17 @@ pub fn filter_form(page: &RegistryPage) -> impl IntoView {
             )
         })
         .collect();
+    // Open when a filter is set; closed otherwise, which a phone shows as one line above the
+    // results (on wide screens the stylesheet shows the form either way).
+    let set = f.set_count();
+    let open = set > 0;
+    let set_note = (set > 0).then(|| {
+        view! { <span class="set-note">{if set == 1 { "1 set".to_string() } else { format!("{set} set") }}</span> }
+    });
     view! {
         <aside class="filters" aria-labelledby="filters-heading">
-            <h2 id="filters-heading">"Filter"</h2>
+            <details class="filter-panel" open=open>
+            <summary><h2 id="filters-heading">"Filter"</h2>{set_note}</summary>
             <form method="get" action="/">
                 <div class="field">
                     <label for="q">"Search by name"</label>
@@ -97,6 +105,7 @@ pub fn filter_form(page: &RegistryPage) -> impl IntoView {
                     <a href="/" class="button">"Clear"</a>
                 </div>
             </form>
+            </details>
         </aside>
     }
 }

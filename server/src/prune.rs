@@ -1,0 +1,49 @@
+//! The instance's pruning round: every hour (and at start) each instance removes what is
+//! kept only for a while. Today that is the uploaded files of imports older than
+//! `IMPORT_FILE_RETENTION_DAYS` (their reports stay: they are the record of what an import
+//! did). Every instance runs it; the statements are idempotent, so two at once do no harm.
+
+use std::time::Duration;
+
+use app::store::{imports, Db};
+use chrono::{DateTime, Utc};
+
+/// How often an instance prunes.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// One round at `now`: empty the files of imports started more than `retention_days` ago.
+/// Returns how many files were removed.
+pub async fn prune_once(
+    db: &Db,
+    now: DateTime<Utc>,
+    retention_days: u32,
+) -> Result<u64, app::store::StoreError> {
+    let before = now - chrono::Duration::days(i64::from(retention_days));
+    imports::prune_files(
+        db,
+        &before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
+    .await
+}
+
+/// Prune at start, then every [`PRUNE_EVERY`], until the server stops.
+pub async fn keep_pruned(
+    db: Db,
+    retention_days: u32,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match prune_once(&db, Utc::now(), retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                files = n,
+                "removed stored import files past their retention"
+            ),
+            Err(e) => tracing::warn!("stored import files not pruned: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
