@@ -213,16 +213,16 @@ impl PageCache {
     }
 }
 
-/// The encodings a cached page is sent in.
+/// The encodings a cached page (or a built asset) is sent in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
+pub(crate) enum Encoding {
     Brotli,
     Gzip,
     Identity,
 }
 
 /// The best encoding the request accepts (`br` before `gzip`; `q=0` refuses one).
-fn accepted(headers: &HeaderMap) -> Encoding {
+pub(crate) fn accepted(headers: &HeaderMap) -> Encoding {
     let mut br = false;
     let mut gzip = false;
     for value in headers.get_all(header::ACCEPT_ENCODING) {

@@ -2,6 +2,7 @@
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 
+pub mod assets;
 pub mod assurance;
 pub mod backup;
 pub mod cache;
@@ -147,7 +148,7 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// The whole HTTP surface of the app: routes, then the layers every request passes, from the
 /// outside in: request id, the request's log line and metrics, rate limit, timeout, body limit, cross-site and two-cookie
-/// refusal, security headers, compression, the page cache, error statuses.
+/// refusal, security headers, compression, the precompressed assets, the page cache, error statuses.
 pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     use tower_http::{
@@ -168,6 +169,13 @@ pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let limits = state.rate_limit.clone();
     let context_settings = settings.clone();
+    let built = assets::Assets::new(
+        &state.leptos_options.site_root,
+        &state.leptos_options.site_pkg_dir,
+    );
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(built.clone().warm());
+    }
     let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
@@ -212,6 +220,7 @@ pub fn router(state: AppState) -> Router {
             cache::PageCache::default(),
             cache::serve_cached,
         ))
+        .layer(from_fn_with_state(built, assets::serve_precompressed))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(from_fn_with_state(settings, headers::security_headers))
         .layer(from_fn(origin::refuse_two_sessions))

@@ -29,6 +29,36 @@ pub fn same_site(method: &Method, headers: &HeaderMap) -> bool {
     }
 }
 
+/// Path segments that follow these are subscribers' tokens: whoever reads the log could use
+/// them (manage a subscription, unsubscribe someone).
+const TOKEN_AFTER: &[&str] = &["manage", "unsubscribe", "confirm", "token"];
+
+/// The path as it may be logged: a token is replaced by `***`. A segment is a token when it
+/// follows one of [`TOKEN_AFTER`] under `/subscriptions/`, or when it is long (24 characters
+/// or more), made of token characters only and holds a digit (hex, base64url): slugs are
+/// words, tokens are not.
+pub fn redacted_path(path: &str) -> String {
+    let under_subscriptions = path.starts_with("/subscriptions/");
+    let mut previous = "";
+    path.split('/')
+        .map(|seg| {
+            let after_marker = under_subscriptions && TOKEN_AFTER.contains(&previous);
+            let looks_like_token = seg.len() >= 24
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'%')
+                && seg.bytes().any(|b| b.is_ascii_digit());
+            previous = seg;
+            if !seg.is_empty() && (after_marker || looks_like_token) {
+                "***"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn request_id(req: &Request) -> &str {
     req.headers()
         .get("x-request-id")
@@ -49,7 +79,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
         tracing::warn!(
             target: "registry::auth",
             decision = "cross_site_refused",
-            path = %req.uri().path(),
+            path = %redacted_path(req.uri().path()),
             method = %req.method(),
             request_id = request_id(&req),
             "auth decision"
@@ -82,7 +112,7 @@ pub async fn refuse_two_sessions(req: Request, next: Next) -> Response {
         tracing::warn!(
             target: "registry::auth",
             decision = "two_session_cookies_refused",
-            path = %req.uri().path(),
+            path = %redacted_path(req.uri().path()),
             request_id = request_id(&req),
             "auth decision"
         );
@@ -105,6 +135,88 @@ mod tests {
             h.insert(*k, v.parse().expect("header value"));
         }
         h
+    }
+
+    #[test]
+    fn tokens_are_redacted_from_logged_paths() {
+        let token = "0123456789abcdef".repeat(4);
+        for (path, logged) in [
+            (
+                format!("/subscriptions/manage/{token}"),
+                "/subscriptions/manage/***",
+            ),
+            (
+                format!("/subscriptions/unsubscribe/{token}"),
+                "/subscriptions/unsubscribe/***",
+            ),
+            (
+                format!("/subscriptions/confirm/{token}"),
+                "/subscriptions/confirm/***",
+            ),
+            // a short or odd token after a marker is still a token
+            (
+                "/subscriptions/manage/abc".into(),
+                "/subscriptions/manage/***",
+            ),
+            // a token anywhere else, by its look
+            (format!("/two-step/enrol/{token}"), "/two-step/enrol/***"),
+            (
+                "/subprocessors/nimbus-relay-gmbh".into(),
+                "/subprocessors/nimbus-relay-gmbh",
+            ),
+            ("/api/manage/save_vendor".into(), "/api/manage/save_vendor"),
+            ("/".into(), "/"),
+        ] {
+            assert_eq!(redacted_path(&path), logged, "{path}");
+        }
+    }
+
+    /// Log lines written while `f` runs (on this thread).
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut v) = self.0.lock() {
+                v.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_cross_site_post_logs_no_token() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Captured(sink.clone()))
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = axum::Router::new()
+            .fallback(|| async { "ok" })
+            .layer(axum::middleware::from_fn(refuse_cross_site));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let token = "fedcba9876543210".repeat(4);
+        let res = reqwest::Client::new()
+            .post(format!("{base}/subscriptions/manage/{token}"))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 403);
+        let logged = String::from_utf8_lossy(&lines.lock().expect("lines")).to_string();
+        assert!(logged.contains("cross_site_refused"), "{logged}");
+        assert!(logged.contains("/subscriptions/manage/***"), "{logged}");
+        assert!(!logged.contains(&token), "{logged}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod network;
 pub mod notices;
+pub mod public_ip;
 pub mod second_step;
 pub mod session;
 pub mod subscriber_links;

@@ -87,37 +87,8 @@ pub fn address_key(ip: IpAddr) -> String {
     }
 }
 
-/// Whether `ip` is an address on the public internet: not loopback, private, shared (CGNAT),
-/// link-local, unique-local, multicast, unspecified, broadcast or documentation. Webhooks go
-/// to public addresses only, so a subscriber cannot make the server call into its own
-/// network.
-pub fn is_public(ip: IpAddr) -> bool {
-    match canonical(ip) {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
-                || o[0] >= 240)
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x2001 && s[1] == 0x0db8))
-        }
-    }
-}
+/// Whether `ip` is on the public internet (webhooks go nowhere else): see [`super::public_ip`].
+pub use super::public_ip::is_public;
 
 #[cfg(test)]
 mod tests {

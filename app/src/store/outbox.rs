@@ -257,37 +257,95 @@ const COLUMNS: &str = "id, channel, purpose, change_event_id, subscription_id, e
      recipient, payload, message_id, status, attempts, first_due_at, next_attempt_at, \
      last_error, created_at, sent_at";
 
-/// Claim up to `limit` due deliveries for `worker` until `until`: each is sent by one worker
-/// at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer). A claim that
-/// runs out (its worker died mid-send) makes the row due again.
+/// The deliveries of one lane of the worker: mails, or webhook calls. Each lane claims and
+/// sends on its own, so a slow webhook endpoint never holds up a confirmation mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Mail,
+    Webhook,
+}
+
+impl Lane {
+    pub fn channel(self) -> &'static str {
+        match self {
+            Lane::Mail => "mail",
+            Lane::Webhook => "webhook",
+        }
+    }
+}
+
+/// Claim up to `limit` due deliveries of `lane` for `worker` until `until`: each is sent by
+/// one worker at a time (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer). A
+/// claim that runs out (its worker died mid-send) makes the row due again. A webhook whose
+/// endpoint has a delivery claimed already (a call under way, here or on another instance) is
+/// left for later: one call at a time per endpoint.
 pub async fn claim_due(
     db: &Db,
     worker: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: u32,
+    lane: Lane,
 ) -> StoreResult<Vec<DeliveryRow>> {
     let lock = match db.backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let one_per_endpoint = match lane {
+        Lane::Mail => "",
+        Lane::Webhook => {
+            " AND NOT EXISTS (SELECT 1 FROM deliveries c WHERE c.endpoint_id = d.endpoint_id \
+               AND c.status = 'pending' AND c.claimed_until >= $3)"
+        }
+    };
     let mut tx = super::begin_write(db).await?;
     let rows = sqlx::query_as::<Any, DeliveryRow>(&format!(
         "UPDATE deliveries SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
-           SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
-           AND (claimed_until IS NULL OR claimed_until < $3) \
-           ORDER BY next_attempt_at, id LIMIT {limit}{lock}) \
+           SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $3 \
+           AND (d.claimed_until IS NULL OR d.claimed_until < $3) AND d.channel = $4{one_per_endpoint} \
+           ORDER BY d.next_attempt_at, d.id LIMIT {limit}{lock}) \
          RETURNING {COLUMNS}"
     ))
     .bind(worker.to_string())
     .bind(stamp(until))
     .bind(stamp(now))
+    .bind(lane.channel())
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
     let mut rows = rows;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
+}
+
+/// Back off an endpoint: its pending deliveries (not claimed by another worker) are not tried
+/// before `until`, and those `worker` claimed are given back untried (their tries are not
+/// counted). `until` at or before now only gives the claims back.
+pub async fn back_off_endpoint(
+    db: &Db,
+    worker: &str,
+    endpoint_id: i64,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut tx = super::begin_write(db).await?;
+    let n = sqlx::query(
+        "UPDATE deliveries SET \
+           next_attempt_at = CASE WHEN next_attempt_at < $1 THEN $1 ELSE next_attempt_at END, \
+           claimed_by = CASE WHEN claimed_by = $2 THEN NULL ELSE claimed_by END, \
+           claimed_until = CASE WHEN claimed_by = $2 THEN NULL ELSE claimed_until END \
+         WHERE endpoint_id = $3 AND status = 'pending' \
+           AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until < $4)",
+    )
+    .bind(stamp(until))
+    .bind(worker.to_string())
+    .bind(endpoint_id)
+    .bind(stamp(now))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Give back the claims of `worker` (a restart of the same instance: what it was sending

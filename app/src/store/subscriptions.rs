@@ -237,15 +237,46 @@ fn opened_one(keys: &Keyring, row: Option<EndpointRow>) -> StoreResult<Option<En
     Ok(opened(keys, row.into_iter().collect())?.pop())
 }
 
-/// Add an endpoint; its signing secret is stored sealed with `keys`.
+/// What adding an endpoint came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointAdded {
+    Added(i64),
+    /// The URL is among the subscription's enabled endpoints already.
+    Duplicate,
+    /// The subscription has `max` enabled endpoints already.
+    Full,
+}
+
+/// Add an endpoint unless the subscription has `max` enabled ones or this URL already. The
+/// count is taken in the caller's (write) transaction after the subscription's row is locked
+/// (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: the row lock of the no-op
+/// update), so two adds at the same moment are counted one after the other. Its signing
+/// secret is stored sealed with `keys`.
 pub async fn add_endpoint(
     conn: &mut AnyConnection,
     keys: &Keyring,
     subscription_id: i64,
     url: &str,
     secret: &str,
-) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar::<Any, i64>(
+    max: usize,
+) -> StoreResult<EndpointAdded> {
+    sqlx::query("UPDATE subscriptions SET id = id WHERE id = $1")
+        .bind(subscription_id)
+        .execute(&mut *conn)
+        .await?;
+    let urls = sqlx::query_scalar::<Any, String>(
+        "SELECT url FROM webhook_endpoints WHERE subscription_id = $1 AND enabled = 1",
+    )
+    .bind(subscription_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if urls.iter().any(|u| u == url) {
+        return Ok(EndpointAdded::Duplicate);
+    }
+    if urls.len() >= max {
+        return Ok(EndpointAdded::Full);
+    }
+    let id = sqlx::query_scalar::<Any, i64>(
         "INSERT INTO webhook_endpoints (subscription_id, url, secret, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -254,7 +285,8 @@ pub async fn add_endpoint(
     .bind(keys.seal(Column::WebhookSecret, secret)?)
     .bind(now_utc())
     .fetch_one(&mut *conn)
-    .await?)
+    .await?;
+    Ok(EndpointAdded::Added(id))
 }
 
 /// Endpoints of a subscription (enabled or not), oldest first.

@@ -20,7 +20,7 @@ use app::{
     },
     store::{
         self, begin_write, changes, objections,
-        outbox::{self, message_id, Attempt, DeliveryRow, MailPayload, NewDelivery},
+        outbox::{self, message_id, Attempt, DeliveryRow, Lane, MailPayload, NewDelivery},
         subscriber_links, subscriptions, Db, StoreError,
     },
 };
@@ -65,6 +65,10 @@ pub const SEND_AT_ONCE: usize = 16;
 const DIGEST_ROUND: u32 = 2_000;
 /// How long a claim lasts: well past the time one batch may take (every call timing out).
 pub const CLAIM_FOR: Span = Span::minutes(5);
+/// How long the webhook lane keeps calling one endpoint, one call after the other, within a
+/// batch; the rest of its deliveries are given back untried. Well inside [`CLAIM_FOR`], so
+/// a slow endpoint's calls never outlive their claims.
+pub const ENDPOINT_BUDGET: Duration = Duration::from_secs(120);
 /// How often the periodic round prunes ended links and old mail counts.
 pub const PRUNE_EVERY: Span = Span::hours(1);
 
@@ -110,9 +114,12 @@ impl Outbox {
         &self.cfg
     }
 
-    /// Work until `stop` turns true: take back this instance's old claims, then fan out, write
-    /// the digest and send, sleeping `poll` whenever there was nothing to do.
-    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+    /// Work until `stop` turns true: take back this instance's old claims, then run the two
+    /// lanes side by side. The mail lane fans out, writes the digest and sends mails; the
+    /// webhook lane calls endpoints. A slow or dead endpoint holds up its own lane only, so
+    /// confirmation mails and notices go out whatever the endpoints do. Each lane sleeps
+    /// `poll` whenever it had nothing to do.
+    pub async fn run(self, stop: tokio::sync::watch::Receiver<bool>) {
         match outbox::release_claims(&self.db, &self.cfg.instance_id).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -121,6 +128,11 @@ impl Outbox {
             ),
             Err(e) => tracing::warn!("cannot release old claims: {e}"),
         }
+        // both lanes in this one task, so that aborting the worker stops both
+        tokio::join!(self.run_mail(stop.clone()), self.run_webhooks(stop));
+    }
+
+    async fn run_mail(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
                 break;
@@ -141,7 +153,40 @@ impl Outbox {
         }
     }
 
-    /// One round: fan out, the digest, one batch of sends. Returns how much it did.
+    /// The webhook lane. A stop does not wait for calls under way: their claims are taken
+    /// back at the next start (or run out), and a repeated call carries the same
+    /// `webhook-id`.
+    async fn run_webhooks(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let worked = tokio::select! {
+                r = self.send_due(Utc::now(), Lane::Webhook) => match r {
+                    Ok(n) => n > 0,
+                    Err(e) => {
+                        tracing::warn!("webhook lane: {e}");
+                        false
+                    }
+                },
+                r = stop.changed() => {
+                    if r.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.cfg.poll) => {}
+                    r = stop.changed() => if r.is_err() { break },
+                }
+            }
+        }
+    }
+
+    /// One round of the mail lane: fan out, the digest, one batch of mails. Returns how much
+    /// it did.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
         let mut done = 0;
         for _ in 0..50 {
@@ -152,7 +197,7 @@ impl Outbox {
             done += n;
         }
         done += self.queue_digest(now).await?;
-        done += self.send_due(now).await?;
+        done += self.send_due(now, Lane::Mail).await?;
         self.prune(now).await;
         Ok(done)
     }
@@ -328,15 +373,26 @@ impl Outbox {
         Ok(1)
     }
 
-    /// Claim a batch of due deliveries, send them (several at once) and record each result.
-    pub async fn send_due(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
+    /// Claim a batch of due deliveries of `lane`, send them and record each result.
+    pub async fn send_due(&self, now: DateTime<Utc>, lane: Lane) -> Result<u64, OutboxError> {
         let worker = &self.cfg.instance_id;
-        let batch = outbox::claim_due(&self.db, worker, now, now + CLAIM_FOR, CLAIM_BATCH).await?;
+        let batch =
+            outbox::claim_due(&self.db, worker, now, now + CLAIM_FOR, CLAIM_BATCH, lane).await?;
         if batch.is_empty() {
             return Ok(0);
         }
         let n = batch.len() as u64;
         let prepared = self.prepare(&batch, now).await?;
+        match lane {
+            Lane::Mail => self.send_mails(prepared).await?,
+            Lane::Webhook => self.call_endpoints(prepared).await,
+        }
+        Ok(n)
+    }
+
+    /// Send mails, several at once.
+    async fn send_mails(&self, prepared: Vec<Prepared>) -> Result<(), OutboxError> {
+        let worker = &self.cfg.instance_id;
         // results are recorded as they come, a few at a time: a kill loses (and so repeats)
         // only the sends of the last few moments, not the whole batch
         let mut results = futures::stream::iter(prepared)
@@ -351,18 +407,71 @@ impl Outbox {
             .chunks(SEND_AT_ONCE);
         while let Some(done) = results.next().await {
             for (id, a) in &done {
-                match a {
-                    Attempt::Sent => tracing::debug!(delivery = id, "sent"),
-                    Attempt::Retry(at, e) => {
-                        tracing::info!(delivery = id, retry_at = %at, "not sent: {e}")
-                    }
-                    Attempt::Failed(e) => tracing::warn!(delivery = id, "failed for good: {e}"),
-                    Attempt::Skipped(e) => tracing::info!(delivery = id, "skipped: {e}"),
-                }
+                log_attempt(*id, a);
             }
             outbox::record_attempts(&self.db, worker, &done, Utc::now()).await?;
         }
-        Ok(n)
+        Ok(())
+    }
+
+    /// Call endpoints: several endpoints at once, but one call at a time per endpoint.
+    async fn call_endpoints(&self, prepared: Vec<Prepared>) {
+        let mut groups: Vec<Vec<Prepared>> = Vec::new();
+        let mut index: HashMap<Option<i64>, usize> = HashMap::new();
+        for p in prepared {
+            let at = *index.entry(p.0.endpoint_id).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[at].push(p);
+        }
+        let mut calls = futures::stream::iter(groups)
+            .map(|g| self.call_endpoint(g))
+            .buffer_unordered(SEND_AT_ONCE);
+        while let Some(r) = calls.next().await {
+            if let Err(e) = r {
+                tracing::warn!("webhook lane: {e}");
+            }
+        }
+    }
+
+    /// The deliveries of one endpoint, one after the other, each recorded as it ends. A call
+    /// that fails backs the endpoint off until its retry is due (the rest of its deliveries,
+    /// here and pending, wait as long); one refused for good, or the budget spent, gives the
+    /// rest back untried.
+    async fn call_endpoint(&self, group: Vec<Prepared>) -> Result<(), OutboxError> {
+        let worker = &self.cfg.instance_id;
+        let started = std::time::Instant::now();
+        let mut back_off: Option<(i64, DateTime<Utc>)> = None;
+        let mut rest = group.into_iter();
+        for (d, p) in rest.by_ref() {
+            let attempt = match p {
+                Err(a) => a,
+                Ok(out) => self.send_one(&d, out).await,
+            };
+            log_attempt(d.id, &attempt);
+            let now = Utc::now();
+            outbox::record_attempts(&self.db, worker, &[(d.id, attempt.clone())], now).await?;
+            let stop = match (&attempt, d.endpoint_id) {
+                (Attempt::Retry(at, _), Some(ep)) => Some((ep, *at)),
+                (Attempt::Failed(_), Some(ep)) => Some((ep, now)),
+                (_, Some(ep)) if started.elapsed() > ENDPOINT_BUDGET => Some((ep, now)),
+                _ => None,
+            };
+            if stop.is_some() {
+                back_off = stop;
+                break;
+            }
+        }
+        if let Some((endpoint, until)) = back_off {
+            let untried = rest.count();
+            outbox::back_off_endpoint(&self.db, worker, endpoint, until, Utc::now()).await?;
+            if until > Utc::now() {
+                metrics::counter!("registry_webhook_backoffs_total").increment(1);
+                tracing::info!(endpoint, until = %until, untried, "endpoint backed off");
+            }
+        }
+        Ok(())
     }
 
     /// Each claimed delivery as a message to send, or the result it already has (its
@@ -373,7 +482,7 @@ impl Outbox {
         &self,
         batch: &[DeliveryRow],
         now: DateTime<Utc>,
-    ) -> Result<Vec<(DeliveryRow, Result<Outgoing, Attempt>)>, OutboxError> {
+    ) -> Result<Vec<Prepared>, OutboxError> {
         let base = &self.cfg.public_url;
         let mut events: HashMap<i64, (ChangeEvent, bool)> = HashMap::new();
         let mut out = Vec::with_capacity(batch.len());
@@ -579,6 +688,18 @@ impl Outbox {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+/// A claimed delivery with what to send, or the result it has without sending.
+type Prepared = (DeliveryRow, Result<Outgoing, Attempt>);
+
+fn log_attempt(id: i64, a: &Attempt) {
+    match a {
+        Attempt::Sent => tracing::debug!(delivery = id, "sent"),
+        Attempt::Retry(at, e) => tracing::info!(delivery = id, retry_at = %at, "not sent: {e}"),
+        Attempt::Failed(e) => tracing::warn!(delivery = id, "failed for good: {e}"),
+        Attempt::Skipped(e) => tracing::info!(delivery = id, "skipped: {e}"),
     }
 }
 

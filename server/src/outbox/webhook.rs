@@ -2,14 +2,17 @@
 //! `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`, signed by the
 //! `standardwebhooks` crate). Only public addresses are called unless
 //! `WEBHOOK_ALLOW_PRIVATE` is set: the name is resolved, every address checked, and the
-//! call pinned to the checked addresses.
+//! call pinned to the checked addresses. The client never goes through a proxy (proxy
+//! environment variables are ignored): a proxy would resolve the name itself, after our
+//! check, and could reach what the check refused.
 
 use std::{net::SocketAddr, time::Duration};
 
 use app::domain::network::is_public;
 use reqwest::Url;
 
-/// How long an endpoint has to answer.
+/// How long a call may take in all, resolving the endpoint's name included: a name server
+/// that never answers holds a call as long as an endpoint that never answers.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The check of an endpoint URL as a subscriber enters it: `https://` (or `http://` when
@@ -91,8 +94,19 @@ pub enum Answer {
     Refused(String),
 }
 
-/// Sign and post `body` to `url` as message `id`.
+/// Sign and post `body` to `url` as message `id`, within [`TIMEOUT`] from the start of the
+/// name's resolution to the end of the answer.
 pub async fn call(url: &str, secret: &str, id: &str, body: &str, allow_private: bool) -> Answer {
+    match tokio::time::timeout(TIMEOUT, call_within(url, secret, id, body, allow_private)).await {
+        Ok(answer) => answer,
+        Err(_) => Answer::Failed(format!(
+            "no answer in {} s (name resolution included)",
+            TIMEOUT.as_secs()
+        )),
+    }
+}
+
+async fn call_within(url: &str, secret: &str, id: &str, body: &str, allow_private: bool) -> Answer {
     let url = match check_url(url, allow_private) {
         Ok(u) => u,
         Err(e) => return Answer::Refused(e),
@@ -113,6 +127,7 @@ pub async fn call(url: &str, secret: &str, id: &str, body: &str, allow_private: 
     };
     let host = url.host_str().unwrap_or_default().to_string();
     let client = match reqwest::Client::builder()
+        .no_proxy()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .resolve_to_addrs(&host, &addrs)

@@ -485,8 +485,10 @@ async fn add_webhook(
     }
     let secret = webhook::new_secret();
     match ssr::add_webhook(&state.db, token, checked.as_str(), &secret).await {
+        // the secret is shown once: no cache (browser, proxy) may keep a copy of it
         Ok(()) if wants_json(headers) => (
             StatusCode::CREATED,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             Json(json!({ "url": checked.as_str(), "secret": secret })),
         )
             .into_response(),

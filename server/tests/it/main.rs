@@ -27,3 +27,4 @@ mod sinks;
 mod store;
 mod surface;
 mod two_step;
+mod webhooks;

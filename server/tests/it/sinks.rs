@@ -238,47 +238,73 @@ pub struct Call {
 }
 
 /// A webhook receiver: `/ok` answers 200, `/gone` 410, `/flaky` 500 the first time and 200
-/// after, `/down` always 500.
+/// after, `/down` always 500, `/sleep` 200 after 300 ms, `/slow` 200 after a minute (past
+/// the worker's timeout). A call is recorded when it arrives; how many calls to a path were
+/// under way at once at most is kept too.
 pub struct Receiver {
     pub base: String,
     pub calls: Arc<Mutex<Vec<Call>>>,
+    in_flight: Arc<Mutex<HashMap<String, (usize, usize)>>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone, Default)]
+struct Seen {
+    calls: Arc<Mutex<Vec<Call>>>,
+    in_flight: Arc<Mutex<HashMap<String, (usize, usize)>>>,
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         use axum::{body::Bytes, extract::State, http::HeaderMap, http::Uri, routing::post};
-        type Calls = Arc<Mutex<Vec<Call>>>;
         async fn hook(
-            State(calls): State<Calls>,
+            State(seen): State<Seen>,
             uri: Uri,
             headers: HeaderMap,
             body: Bytes,
         ) -> axum::http::StatusCode {
             let path = uri.path().to_string();
-            let seen = {
-                let mut c = calls.lock().expect("lock");
-                let seen = c.iter().filter(|x| x.path == path).count();
+            let earlier = {
+                let mut c = seen.calls.lock().expect("lock");
+                let earlier = c.iter().filter(|x| x.path == path).count();
                 c.push(Call {
                     path: path.clone(),
                     headers,
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
-                seen
+                earlier
             };
+            {
+                let mut f = seen.in_flight.lock().expect("lock");
+                let e = f.entry(path.clone()).or_default();
+                e.0 += 1;
+                e.1 = e.1.max(e.0);
+            }
             use axum::http::StatusCode;
-            match path.as_str() {
+            let status = match path.as_str() {
                 "/ok" => StatusCode::OK,
                 "/gone" => StatusCode::GONE,
-                "/flaky" if seen == 0 => StatusCode::INTERNAL_SERVER_ERROR,
+                "/flaky" if earlier == 0 => StatusCode::INTERNAL_SERVER_ERROR,
                 "/flaky" => StatusCode::NO_CONTENT,
+                "/sleep" => {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    StatusCode::OK
+                }
+                "/slow" => {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    StatusCode::OK
+                }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if let Some(e) = seen.in_flight.lock().expect("lock").get_mut(&path) {
+                e.0 -= 1;
             }
+            status
         }
-        let calls: Calls = Arc::default();
+        let seen = Seen::default();
         let router = axum::Router::new()
             .route("/{*path}", post(hook))
-            .with_state(calls.clone());
+            .with_state(seen.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -286,7 +312,22 @@ impl Receiver {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        Receiver { base, calls, task }
+        Receiver {
+            base,
+            calls: seen.calls,
+            in_flight: seen.in_flight,
+            task,
+        }
+    }
+
+    /// Most calls to `path` that were under way at the same time.
+    pub fn most_at_once(&self, path: &str) -> usize {
+        self.in_flight
+            .lock()
+            .expect("lock")
+            .get(path)
+            .map(|e| e.1)
+            .unwrap_or(0)
     }
 
     pub fn calls_to(&self, path: &str) -> Vec<Call> {

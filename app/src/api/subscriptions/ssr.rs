@@ -294,27 +294,27 @@ pub async fn update_filters(
 pub const MAX_ENDPOINTS: usize = 5;
 
 /// `POST /subscriptions/manage/{token}/webhooks`: add an endpoint (the URL checked by the
-/// caller) with its signing secret.
+/// caller) with its signing secret. The cap is counted inside the adding transaction: two
+/// adds at once cannot make six.
 pub async fn add_webhook(db: &Db, token: &str, url: &str, secret: &str) -> Result<(), AppError> {
     let s = confirmed(db, token).await?;
-    let existing = subscriptions::endpoints(db, s.id).await?;
-    let enabled: Vec<_> = existing.iter().filter(|e| e.enabled == 1).collect();
-    if enabled.iter().any(|e| e.url == url) {
-        return Err(AppError::invalid(
+    let mut tx = begin_write(db).await?;
+    let added =
+        subscriptions::add_endpoint(&mut tx, &db.secrets, s.id, url, secret, MAX_ENDPOINTS).await?;
+    match added {
+        subscriptions::EndpointAdded::Added(_) => {
+            tx.commit().await?;
+            Ok(())
+        }
+        subscriptions::EndpointAdded::Duplicate => Err(AppError::invalid(
             "url",
             "This endpoint is on the list already.",
-        ));
-    }
-    if enabled.len() >= MAX_ENDPOINTS {
-        return Err(AppError::invalid(
+        )),
+        subscriptions::EndpointAdded::Full => Err(AppError::invalid(
             "url",
             format!("A subscription has at most {MAX_ENDPOINTS} endpoints; remove one first."),
-        ));
+        )),
     }
-    let mut tx = begin_write(db).await?;
-    subscriptions::add_endpoint(&mut tx, &db.secrets, s.id, url, secret).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// `POST /subscriptions/manage/{token}/webhooks/{id}/remove`.
