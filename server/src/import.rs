@@ -140,6 +140,8 @@ fn message(e: app::error::AppError) -> String {
             .join(" "),
         other => other.to_string(),
     }
+}
+
 /// The file's bytes; a file larger than an import takes is refused by its size, unread
 /// (and read at most one byte past the cap, should it grow meanwhile).
 fn read_capped(file: &Path) -> Result<Vec<u8>, String> {

@@ -319,7 +319,8 @@ mod tests {
     fn set_count_counts_each_filter_once() {
         assert_eq!(RegistryFilter::from_query("").0.set_count(), 0);
         assert_eq!(RegistryFilter::from_query("?page=3").0.set_count(), 0);
-        let (f, _) = RegistryFilter::from_query("?country=DE&country=FR&q=acme&compliance=authorized");
+        let (f, _) =
+            RegistryFilter::from_query("?country=DE&country=FR&q=acme&compliance=authorized");
         assert_eq!(f.set_count(), 3);
         // a value that cannot be used sets nothing
         assert_eq!(RegistryFilter::from_query("?country=ZZ").0.set_count(), 0);
