@@ -69,7 +69,8 @@ fn request_id(req: &Request) -> &str {
 /// RFC 8058 one-click unsubscribe: mail providers post it from their servers, and it ends a
 /// subscription and nothing else, so it is taken from anywhere.
 fn one_click(req: &Request) -> bool {
-    *req.method() == Method::POST && req.uri().path().starts_with("/subscriptions/unsubscribe/")
+    *req.method() == Method::POST
+        && app::domain::subscriber_links::is_one_click_path(req.uri().path())
 }
 
 pub async fn refuse_cross_site(req: Request, next: Next) -> Response {

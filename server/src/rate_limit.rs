@@ -131,7 +131,7 @@ pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Res
         return next.run(req).await;
     };
     if req.method() == axum::http::Method::POST
-        && req.uri().path().starts_with("/subscriptions/unsubscribe/")
+        && app::domain::subscriber_links::is_one_click_path(req.uri().path())
     {
         return next.run(req).await;
     }

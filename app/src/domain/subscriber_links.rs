@@ -14,6 +14,16 @@ pub const MANAGE_FOR: Duration = Duration::days(30);
 /// else. A manage link unsubscribes for as long too.
 pub const UNSUBSCRIBE_FOR: Duration = Duration::days(365);
 
+/// Whether `path` is a one-click unsubscribe address (`/subscriptions/unsubscribe/{token}`,
+/// RFC 8058): one path segment of a token's 64 hex digits, nothing after it. Only such a POST
+/// skips the per-address rate limit and the cross-site check (its handler counts bad tokens);
+/// any longer or other path is counted like every request, so the exemption cannot be used to
+/// make the server render pages without limit.
+pub fn is_one_click_path(path: &str) -> bool {
+    path.strip_prefix("/subscriptions/unsubscribe/")
+        .is_some_and(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The kinds of subscriber token, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {
@@ -183,6 +193,24 @@ pub fn seconds_to_next_hour(now: DateTime<Utc>) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_token_path_is_one_click() {
+        let token = "ab".repeat(32);
+        assert!(is_one_click_path(&format!(
+            "/subscriptions/unsubscribe/{token}"
+        )));
+        for bad in [
+            format!("/subscriptions/unsubscribe/{token}/x"),
+            format!("/subscriptions/unsubscribe/{token}0"),
+            "/subscriptions/unsubscribe/x/y".to_string(),
+            "/subscriptions/unsubscribe/".to_string(),
+            format!("/subscriptions/unsubscribe/{}", "zz".repeat(32)),
+            format!("/subscriptions/manage/{token}"),
+        ] {
+            assert!(!is_one_click_path(&bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {

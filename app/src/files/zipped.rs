@@ -60,7 +60,11 @@ pub fn check(bytes: &[u8]) -> Result<Parts, String> {
             (Ok(()), None) => {}
         }
         if let Some(start) = entry.data_start() {
-            inflated.insert(start, part);
+            // two entries may point at one part's data: charge the largest, never the smaller
+            inflated
+                .entry(start)
+                .and_modify(|v: &mut u64| *v = (*v).max(part))
+                .or_insert(part);
         }
     }
     Ok(Parts { inflated })

@@ -102,6 +102,13 @@ pub async fn current() -> Result<Option<Principal>, AppError> {
             sessions::delete_session(&db, &row.token_hash).await?;
             return Ok(None);
         }
+        // a role that owes two-step sign-in has no session without it: an account promoted
+        // into such a role (or a role added to REQUIRE_MFA_FOR) is signed out and sets it up
+        // from a set-up link, never from a session its password alone opened
+        _ if row.two_step_on == 0 && settings().require_mfa_for.contains(&role) => {
+            sessions::delete_session(&db, &row.token_hash).await?;
+            return Ok(None);
+        }
         SessionCheck::Valid { touch: true } => {
             sessions::touch_session(&db, &row.token_hash).await?;
         }

@@ -39,7 +39,11 @@ pub enum SignedIn {
 
 /// Sign in with e-mail and password; `next` is where to go once signed in (a local path).
 pub async fn sign_in(email: &str, password: String, next: &str) -> Result<SignedIn, AppError> {
-    let email_key = email.trim().to_lowercase();
+    // the address as accounts are looked up by (IDNA, case): every spelling of one account
+    // counts against one key; unreadable input is counted as typed
+    let email_key = Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
     let attempt = throttle(&email_key).await?;
     let db = db()?;
     let user = match Email::parse(email) {
@@ -270,6 +274,13 @@ pub async fn second_step_setup() -> Result<SecondStepSetup, AppError> {
 pub async fn confirm_setup(code: &str) -> Result<String, AppError> {
     let db = db()?;
     let (c, user) = challenge(&db).await?;
+    // only a challenge that owes a set-up confirms one: a plain sign-in challenge must go
+    // through `/login/verify`, whose code check is the one that guards replays
+    if user.active_totp().is_some() {
+        return Err(AppError::Request(
+            "Two-step sign-in is set up already; sign in with a code.".into(),
+        ));
+    }
     count_try(&db, &c).await?;
     confirm_secret(&db, &user, code).await?;
     sessions::delete_challenge(&db, &c.token_hash).await?;

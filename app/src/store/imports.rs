@@ -105,13 +105,15 @@ pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<ImportRow>> {
     .await?)
 }
 
-/// Empty the stored file of every run over and started before `before` (RFC 3339 UTC): the
-/// upload is personal data of the vendors' contacts, kept only so a dry run can be applied
-/// as checked. The run's row, report and summary stay. Returns how many files were pruned.
+/// Empty the stored file of every run started before `before` (RFC 3339 UTC): the upload is
+/// personal data of the vendors' contacts, kept only so a dry run can be applied as checked.
+/// A run still marked running is pruned too (a running run holds its rows in memory and never
+/// reads the file again; one cut short by a crash stays marked running for ever). The run's
+/// row, report and summary stay. Returns how many files were pruned.
 pub async fn prune_files(db: &Db, before: &str) -> StoreResult<u64> {
     let done = sqlx::query(
         "UPDATE imports SET content = $1 \
-         WHERE created_at < $2 AND state <> 'running' AND LENGTH(content) > 0",
+         WHERE created_at < $2 AND LENGTH(content) > 0",
     )
     .bind(Vec::<u8>::new())
     .bind(before.to_string())

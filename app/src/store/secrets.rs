@@ -273,12 +273,17 @@ pub async fn reseal_all(db: &Db, keys: &Keyring) -> StoreResult<u64> {
             if !keys.stale(&stored) {
                 continue;
             }
-            sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
-                .bind(keys.seal(kind, &plain)?)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            resealed += 1;
+            // only if the value is still the one read: on PostgreSQL a set-up committed since
+            // (already sealed by its writer) must not be overwritten with the old secret
+            let done = sqlx::query(&format!(
+                "UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3"
+            ))
+            .bind(keys.seal(kind, &plain)?)
+            .bind(id)
+            .bind(stored)
+            .execute(&mut *tx)
+            .await?;
+            resealed += done.rows_affected();
         }
     }
     tx.commit().await?;

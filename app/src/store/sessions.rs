@@ -32,6 +32,8 @@ pub struct SessionRow {
     pub disabled: i64,
     pub created_at: String,
     pub last_seen_at: String,
+    /// 1 when the account's two-step sign-in is on.
+    pub two_step_on: i64,
 }
 
 impl SessionRow {
@@ -175,7 +177,8 @@ pub async fn delete_challenge(db: &Db, token_hash: &str) -> StoreResult<()> {
 
 pub async fn find_session(db: &Db, token: &str) -> StoreResult<Option<SessionRow>> {
     Ok(sqlx::query_as::<Any, SessionRow>(
-        "SELECT s.token_hash, s.user_id, u.email, u.role, u.disabled, s.created_at, s.last_seen_at \
+        "SELECT s.token_hash, s.user_id, u.email, u.role, u.disabled, s.created_at, s.last_seen_at, \
+         CAST(CASE WHEN u.totp_confirmed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS two_step_on \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash(token))

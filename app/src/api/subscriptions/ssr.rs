@@ -177,7 +177,11 @@ pub async fn confirm(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Confirm
         return Ok(Confirmed::Unknown);
     };
     let mut tx = begin_write(db).await?;
-    subscriptions::confirm(&mut tx, s.id).await?;
+    // the token was checked before the write lock: a confirmation that raced an unsubscribe
+    // (or another click of the button) confirms nothing and issues no manage link
+    if !subscriptions::confirm(&mut tx, s.id).await? {
+        return Ok(Confirmed::Unknown);
+    }
     let token = subscriber_links::issue(&mut tx, s.id, LinkKind::Access, now, None).await?;
     tx.commit().await?;
     Ok(Confirmed::Done { token })
