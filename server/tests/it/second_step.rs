@@ -418,7 +418,71 @@ async fn the_first_set_up_starts_from_a_one_time_link(backend: Backend) {
     app.stop().await;
 }
 
+/// A manager signed in with the password alone is promoted to admin (a role that owes two
+/// steps): its session ends at once, and the account sets two steps up from a set-up link,
+/// never from the session its password opened (review of issue 24).
+async fn a_promotion_into_a_two_step_role_ends_password_only_sessions(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    app.create_user(ADMIN, Role::Admin, PASSWORD).await;
+    app.create_user("kim@example.test", Role::Manager, PASSWORD)
+        .await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let kim = app.login("kim@example.test", PASSWORD).await;
+    let overview = |cookie: &str| {
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move {
+            app.post_form("/api/account/overview", &[], Some(&cookie))
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        overview(&kim).await,
+        200,
+        "a manager's password-only session"
+    );
+    let db = app.db().await;
+    let (id, version) = sqlx::query_as::<Any, (i64, i64)>(
+        "SELECT id, version FROM users WHERE email = 'kim@example.test'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("kim");
+    db.pool.close().await;
+    let (id, version) = (id.to_string(), version.to_string());
+    let res = app
+        .post_form(
+            "/api/admin/update_user",
+            &[
+                ("u[id]", &id),
+                ("u[version]", &version),
+                ("u[role]", "admin"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "promoted");
+    assert_eq!(
+        overview(&kim).await,
+        401,
+        "the old session is no admin session"
+    );
+    // and the password alone opens none
+    let res = app
+        .post_form(
+            "/api/login",
+            &[("email", "kim@example.test"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 400, "asked for a set-up link");
+    app.stop().await;
+}
+
 on_both_databases!(
+    a_promotion_into_a_two_step_role_ends_password_only_sessions,
     wrong_codes_lock_the_account,
     recovery_codes_and_new_authenticators_count_too,
     the_first_set_up_starts_from_a_one_time_link
