@@ -26,12 +26,17 @@ impl DbLock {
     }
 }
 
-/// The file of a `sqlite://` URL (`None` for PostgreSQL and `:memory:`).
+/// The file of a `sqlite://` URL (`None` for PostgreSQL and `:memory:`), percent-decoded as
+/// sqlx decodes it: `my%20data` and `my data` are one file, so they take one lock.
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map(|p| p.into_owned())
+        .unwrap_or_else(|_| path.to_string());
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
@@ -108,6 +113,11 @@ mod tests {
         assert_eq!(
             sqlite_file("sqlite:///var/lib/r.db"),
             Some(PathBuf::from("/var/lib/r.db"))
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///srv/my%20data/r.db"),
+            sqlite_file("sqlite:///srv/my data/r.db"),
+            "two spellings of one file take one lock"
         );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x@y/z"), None);
