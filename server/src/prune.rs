@@ -1,7 +1,7 @@
 //! The instance's pruning round: every hour (and at start) each instance removes what is
 //! kept only for a while. Today that is the uploaded files of imports older than
 //! `IMPORT_FILE_RETENTION_DAYS` (their reports stay: they are the record of what an import
-//! did). Every instance runs it; the statements are idempotent, so two at once do no harm.
+//! did), and the private copies of dry runs that were killed (older than an hour). Every instance runs it; the statements are idempotent, so two at once do no harm.
 
 use std::time::Duration;
 
@@ -26,6 +26,9 @@ pub async fn prune_once(
     .await
 }
 
+/// A dry run's private copy older than this is a leftover of a run that was killed.
+pub const LEFTOVER_COPY_AGE: Duration = Duration::from_secs(3600);
+
 /// Prune at start, then every [`PRUNE_EVERY`], until the server stops.
 pub async fn keep_pruned(
     db: Db,
@@ -40,6 +43,11 @@ pub async fn keep_pruned(
                 "removed stored import files past their retention"
             ),
             Err(e) => tracing::warn!("stored import files not pruned: {e}"),
+        }
+        let swept =
+            app::store::private_copy::sweep_leftovers(&std::env::temp_dir(), LEFTOVER_COPY_AGE);
+        if swept > 0 {
+            tracing::info!(copies = swept, "removed dry-run copies left by killed runs");
         }
         tokio::select! {
             _ = tokio::time::sleep(PRUNE_EVERY) => {}

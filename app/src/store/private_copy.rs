@@ -5,7 +5,12 @@
 //! everything the database holds, sessions and secrets included); the directory is removed
 //! when the copy is dropped.
 
+use std::{path::Path, time::Duration};
+
 use super::{Backend, Db, StoreError, StoreResult};
+
+/// The name every private copy's directory starts with.
+const PREFIX: &str = "registry-dry-run-";
 
 /// The copy and the directory it lives in.
 pub struct PrivateCopy {
@@ -24,7 +29,7 @@ impl PrivateCopy {
         }
         // tempfile creates the directory readable by its owner only (0700)
         let dir = tempfile::Builder::new()
-            .prefix("registry-dry-run-")
+            .prefix(PREFIX)
             .tempdir()
             .map_err(|e| StoreError::Corrupt(format!("cannot create a private directory: {e}")))?;
         let path = dir.path().join("copy.db");
@@ -46,5 +51,48 @@ impl PrivateCopy {
     /// Close the copy's connections and remove it.
     pub async fn close(self) {
         self.db.close().await;
+    }
+}
+
+/// Remove the private copies in `dir` (the system's temporary folder) older than `age`: a dry
+/// run cut short by a kill or a crash leaves its copy behind (its directory is removed only
+/// when the copy is dropped), and the copy holds everything the database holds. A live dry
+/// run's copy is younger than any `age` the pruning round passes. Returns how many were removed.
+pub fn sweep_leftovers(dir: &Path, age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(PREFIX))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|old| old > age)
+        })
+        .filter(|e| std::fs::remove_dir_all(e.path()).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_old_copies_are_swept() {
+        let tmp = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(tmp.path().join("registry-dry-run-abc")).expect("copy dir");
+        std::fs::write(tmp.path().join("registry-dry-run-abc/copy.db"), b"x").expect("copy");
+        std::fs::create_dir(tmp.path().join("something-else")).expect("other dir");
+        // nothing is old enough yet
+        assert_eq!(sweep_leftovers(tmp.path(), Duration::from_secs(3600)), 0);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(sweep_leftovers(tmp.path(), Duration::from_millis(1)), 1);
+        assert!(!tmp.path().join("registry-dry-run-abc").exists());
+        assert!(tmp.path().join("something-else").exists(), "not ours: kept");
     }
 }
