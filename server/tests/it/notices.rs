@@ -631,19 +631,13 @@ async fn deliveries_survive_a_restart_and_are_sent_once(backend: Backend) {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mails = sink.mails();
+    // the subscribers' mails: the manager's daily digest may go out meanwhile too (the
+    // announced vendor is not ready yet), whenever the worker's day round comes
     let mut per: std::collections::HashMap<String, usize> = Default::default();
-    for m in &mails {
+    for m in mails.iter().filter(|m| m.to.ends_with("@customer.example")) {
         *per.entry(m.to.clone()).or_default() += 1;
     }
-    let others: Vec<&String> = per
-        .keys()
-        .filter(|to| !to.ends_with("@customer.example"))
-        .collect();
-    assert_eq!(
-        per.len(),
-        120,
-        "every subscriber got the notice; others: {others:?}"
-    );
+    assert_eq!(per.len(), 120, "every subscriber got the notice");
     assert!(per.values().all(|n| *n == 1), "none twice");
     db.pool.close().await;
     if let Some((_, task)) = second {
