@@ -4,16 +4,19 @@
 
 use chrono::{DateTime, Utc};
 
+mod objecting;
+pub use objecting::{load_objection_form, object};
+
 use super::{
-    Choice, EndpointView, ObjectionFormView, ObjectionLine, SubscribeOptions, SubscriptionView,
-    UnsubscribeView, UpcomingChange,
+    Choice, EndpointView, ObjectionLine, SubscribeOptions, SubscriptionView, UnsubscribeView,
+    UpcomingChange,
 };
 use crate::{
     api::types::SelectOption,
     domain::{
         changes::{describe, ChangeEvent},
         fields::Fields,
-        notices::{objectionable, parse_interests, ObjectionForm, Outcome, Step, SubscribeForm},
+        notices::{objectionable, parse_interests, Outcome, Step, SubscribeForm},
         subscriber_links::{allows, counters, LinkKind, MailCap, MailCaps, Power},
         text::optional_text,
         DataCategory,
@@ -443,76 +446,4 @@ pub async fn load_subscription(token: &str) -> Result<SubscriptionView, AppError
         objections,
         upcoming: up,
     })
-}
-
-pub async fn load_objection_form(change: i64, token: &str) -> Result<ObjectionFormView, AppError> {
-    let db = db()?;
-    let s = with_power(&db, token, Power::Object(change)).await?;
-    let can_manage = with_power(&db, token, Power::Manage).await.is_ok();
-    let mut conn = db.pool.acquire().await?;
-    let row = changes::get(&mut conn, change)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let e = row.event()?;
-    let day = today();
-    if e.announced_on > day {
-        return Err(AppError::NotFound);
-    }
-    let withdrawn = objections::withdrawn(&mut conn, e.id).await?;
-    let closed = if !s.is_confirmed() {
-        Some("This subscription has ended. Subscribe again to object to a change.".to_string())
-    } else {
-        objectionable(&e, day, withdrawn).err()
-    };
-    let mine = lines(
-        &db,
-        &ObjectionQuery {
-            subscription: Some(s.id),
-            change: Some(e.id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(ObjectionFormView {
-        change: upcoming(&e),
-        closed,
-        email: s.email.clone(),
-        organisation: s.organisation.clone().unwrap_or_default(),
-        mine,
-        can_manage,
-    })
-}
-
-/// `POST /changes/{id}/objection`: record an objection of the subscription of `token`
-/// (its form field) to an upcoming change. Refused after the effective date, with the date.
-pub async fn object(db: &Db, change: i64, pairs: &[(String, String)]) -> Result<i64, AppError> {
-    let form = ObjectionForm {
-        token: one(pairs, "token"),
-        change,
-        reason: one(pairs, "reason"),
-        organisation: one(pairs, "organisation"),
-        contact: one(pairs, "contact"),
-    };
-    let s = with_power(db, &form.token, Power::Object(change)).await?;
-    if !s.is_confirmed() {
-        return Err(AppError::Request(
-            "This subscription has ended. Subscribe again to hear of changes.".into(),
-        ));
-    }
-    let new = form.parse().map_err(AppError::Invalid)?;
-    let mut tx = begin_write(db).await?;
-    let row = changes::get(&mut tx, change)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let e = row.event()?;
-    let day = chrono::Utc::now().date_naive();
-    if e.announced_on > day {
-        return Err(AppError::NotFound);
-    }
-    let withdrawn = objections::withdrawn(&mut tx, e.id).await?;
-    objectionable(&e, day, withdrawn).map_err(|m| AppError::invalid("reason", m))?;
-    let id = objections::add(&mut tx, (e.id, s.id, &s.email), &new).await?;
-    tx.commit().await?;
-    tracing::info!(objection = id, change = e.id, "objection received");
-    Ok(id)
 }
