@@ -3,11 +3,13 @@
 //! the editing rows and the writes in `edit`.
 
 mod edit;
+mod export;
 
 pub use edit::{
     announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row,
     update_vendor, VendorEditRow,
 };
+pub use export::{stream_public, EXPORT_DEADLINE};
 
 use chrono::NaiveDate;
 use sqlx::{Any, FromRow};
@@ -393,98 +395,6 @@ pub async fn list_public(
     Ok((rows, total))
 }
 
-/// How long an export waits for a client that has stopped reading.
-const EXPORT_STALL: std::time::Duration = std::time::Duration::from_secs(30);
-/// The longest an export may hold its slot, however slowly its client reads.
-pub const EXPORT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Every public vendor matching `filter`, streamed in registry order through a bounded channel
-/// so an export of any size holds only a few rows in memory. `slot` (from `Db::export_slot`)
-/// is held until the export ends, at the latest after [`EXPORT_DEADLINE`].
-pub fn stream_public(
-    db: &Db,
-    filter: &RegistryFilter,
-    day: NaiveDate,
-    slot: tokio::sync::OwnedSemaphorePermit,
-) -> tokio::sync::mpsc::Receiver<StoreResult<Vec<VendorRow>>> {
-    use futures::StreamExt;
-    let (tx, rx) = tokio::sync::mpsc::channel(EXPORT_BATCHES);
-    let w = Where::for_filter(filter, day, db.backend);
-    let (pool, sqlite) = (db.pool.clone(), db.sqlite_exports.clone());
-    tokio::spawn(async move {
-        let _slot = slot;
-        match sqlite {
-            // the same query and rows through sqlx's SQLite driver (see `Db::sqlite_exports`),
-            // each row one JSON array
-            Some(sqlite) => {
-                let sql = format!(
-                    "SELECT {PACKED_ROW} FROM ({}) ORDER BY legal_name, id",
-                    select_public_sql(&w.sql, "")
-                );
-                let mut q = sqlx::query_scalar::<sqlx::Sqlite, String>(&sql);
-                for b in &w.binds {
-                    q = q.bind(b.clone());
-                }
-                forward(q.fetch(&sqlite).map(unpack), tx).await
-            }
-            None => {
-                let sql = select_public_sql(&w.sql, ORDER);
-                forward(
-                    w.bind_all(sqlx::query_as::<Any, VendorRow>(&sql))
-                        .fetch(&pool),
-                    tx,
-                )
-                .await
-            }
-        }
-    });
-    rx
-}
-
-/// Rows an export hands on at once, at most: whatever has arrived, so the reader is woken
-/// once per batch rather than once per row.
-const EXPORT_BATCH: usize = 256;
-/// How long an export waits when fewer rows than a batch were ready.
-const EXPORT_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
-/// Batches waiting for the export's reader.
-const EXPORT_BATCHES: usize = 4;
-
-/// Send `rows` on to `tx` in batches until they end, fail, [`EXPORT_DEADLINE`] passes or the
-/// client has read nothing for [`EXPORT_STALL`].
-async fn forward(
-    rows: impl futures::Stream<Item = Result<VendorRow, sqlx::Error>> + Unpin,
-    tx: tokio::sync::mpsc::Sender<StoreResult<Vec<VendorRow>>>,
-) {
-    use futures::StreamExt;
-    let started = std::time::Instant::now();
-    let mut batches = rows.ready_chunks(EXPORT_BATCH);
-    while let Some(batch) = batches.next().await {
-        if batch.len() < EXPORT_BATCH {
-            // the database is ahead of no one: let it fill its buffer for a moment rather than
-            // wake this task for every row it reads (a futex round trip per row)
-            tokio::time::sleep(EXPORT_PAUSE).await;
-        }
-        if started.elapsed() > EXPORT_DEADLINE {
-            tracing::warn!("export stopped: it ran past {EXPORT_DEADLINE:?}");
-            return;
-        }
-        let item = batch
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::from);
-        let failed = item.is_err();
-        // a client that stops reading must not keep the connection forever
-        match tokio::time::timeout(EXPORT_STALL, tx.send(item)).await {
-            Ok(Ok(())) if !failed => {}
-            Ok(_) => return, // finished with an error, or the client went away
-            Err(_) => {
-                tracing::warn!("export stopped: the client read nothing for {EXPORT_STALL:?}");
-                return;
-            }
-        }
-    }
-}
-
 /// A public vendor by slug (announced, active or removed on `day`).
 pub async fn get_public(db: &Db, slug: &Slug, day: NaiveDate) -> StoreResult<Option<VendorRow>> {
     let row = get_any(&db.pool, slug, day).await?;
@@ -580,20 +490,4 @@ pub async fn last_change(db: &Db) -> StoreResult<Option<String>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_public_lists_read_every_scope_list_but_the_slugs() {
-        let public = public_scope_lists();
-        assert!(public.trim_start().starts_with("(SELECT string_agg(s.name"));
-        for column in ["AS service_names", "AS countries", "AS categories"] {
-            assert!(public.contains(column), "{column}");
-        }
-        assert!(!public.contains("s.slug"), "{public}");
-        assert!(
-            SCOPE_LISTS.ends_with(public),
-            "the same fragment, less the slugs"
-        );
-    }
-}
+mod tests;
