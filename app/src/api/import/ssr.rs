@@ -5,16 +5,17 @@
 //! notice rule included; on SQLite it runs on a private copy of the database, so it never
 //! takes the write lock. One import runs at a time per database ([`lock`]).
 
+mod jobs;
 pub mod lock;
+
+pub use jobs::{load_import, load_imports};
 
 use std::{
     collections::{HashMap, HashSet},
     sync::{Mutex, OnceLock},
 };
 
-use super::{
-    FieldChange, ImportLine, ImportReport, ImportView, RowOutcome, MAX_FILE_BYTES, SHOWN_ROWS,
-};
+use super::{FieldChange, ImportReport, RowOutcome, MAX_FILE_BYTES};
 use crate::{
     api::{editor::ssr as editor, evidence::ssr as evidence_ssr},
     domain::{
@@ -686,101 +687,4 @@ pub async fn apply(id: i64, skip_refused: bool) -> Result<i64, AppError> {
         },
     )
     .await
-}
-
-/// A run still marked running that this instance is not doing and that started this long
-/// ago was cut short by a restart: its transaction never committed, so nothing was written.
-const INTERRUPTED_AFTER_MINUTES: i64 = 30;
-
-fn interrupted(r: &imports::ImportRow) -> bool {
-    let running_here = progress_map()
-        .lock()
-        .map(|m| m.contains_key(&r.id))
-        .unwrap_or(false);
-    let started = chrono::DateTime::parse_from_rfc3339(&r.created_at)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok();
-    r.state == "running"
-        && !running_here
-        && started.is_some_and(|t| {
-            chrono::Utc::now() - t > chrono::Duration::minutes(INTERRUPTED_AFTER_MINUTES)
-        })
-}
-
-const INTERRUPTED: &str =
-    "The server stopped during the import; nothing of it was written. Run it again.";
-
-/// The state a run shows, with an interrupted one as failed.
-fn shown(mut r: imports::ImportRow) -> imports::ImportRow {
-    if interrupted(&r) {
-        r.state = "failed".into();
-        r.report = Some(INTERRUPTED.into());
-        r.summary = Some(format!("Failed: {INTERRUPTED}"));
-    }
-    r
-}
-
-/// A report as a page gets it: every count, but at most [`SHOWN_ROWS`] rows of each outcome
-/// (a file of 10,000 new vendors would otherwise put them all into the page).
-fn trimmed(mut report: ImportReport) -> ImportReport {
-    let mut seen: HashMap<&'static str, usize> = HashMap::new();
-    report.rows.retain(|o| {
-        let kind = match o {
-            RowOutcome::New { .. } => "new",
-            RowOutcome::Changed { .. } => "changed",
-            RowOutcome::Refused { .. } => "refused",
-            RowOutcome::Training { .. } => "training",
-            RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => return false,
-        };
-        let n = seen.entry(kind).or_default();
-        *n += 1;
-        *n <= SHOWN_ROWS
-    });
-    report
-}
-
-fn summary_of(r: &imports::ImportRow) -> String {
-    r.summary.clone().unwrap_or_else(|| "Running…".into())
-}
-
-pub async fn load_imports() -> Result<Vec<ImportLine>, AppError> {
-    require(editor_role).await?;
-    let db = db()?;
-    Ok(imports::recent(&db, 20)
-        .await?
-        .into_iter()
-        .map(shown)
-        .map(|r| ImportLine {
-            summary: summary_of(&r),
-            id: r.id,
-            file_name: r.file_name,
-            actor: r.actor,
-            apply: r.apply == 1,
-            state: r.state,
-            created_at: r.created_at,
-        })
-        .collect())
-}
-
-pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
-    require(editor_role).await?;
-    let db = db()?;
-    let r = shown(imports::get(&db, id).await?.ok_or(AppError::NotFound)?);
-    let report = match (r.state.as_str(), &r.report) {
-        ("done", Some(json)) => serde_json::from_str::<ImportReport>(json).ok().map(trimmed),
-        _ => None,
-    };
-    let error = (r.state == "failed").then(|| r.report.clone().unwrap_or_default());
-    let progress = progress_map().lock().ok().and_then(|m| m.get(&id).copied());
-    Ok(ImportView {
-        can_apply: r.apply == 0 && report.is_some() && r.has_file == 1,
-        id: r.id,
-        file_name: r.file_name,
-        apply: r.apply == 1,
-        skip_refused: r.skip_refused == 1,
-        state: r.state,
-        progress,
-        report,
-        error,
-    })
 }
