@@ -3,7 +3,9 @@
 # the page's upload (the same code path as `/manage/import` and `server import`):
 #   - dry run: from the upload until its report is ready (budget: 5 s);
 #   - apply: from the apply until every row is written (budget: 10 s);
-#   - the server's memory growth during both (peak RSS minus RSS before; budget: < 100 MB).
+#   - the server's memory growth during both (peak RSS minus RSS before; budget: < 100 MB);
+#   - sign-in and subscribe sent back to back all through the apply: the slowest answer of
+#     each (budget: < 1 s; issue 24) and no failure.
 # Usage: bench/import.sh [N]    Env: DB=sqlite|postgres (default sqlite), SERVER_BIN, PORT.
 # It builds nothing: run `cargo leptos build --release --split` first.
 set -euo pipefail
@@ -39,6 +41,7 @@ export RUST_LOG=${RUST_LOG:-warn}
 "$SERVER_BIN" --database-url "$URL" migrate >/dev/null
 "$SERVER_BIN" --database-url "$URL" seed-demo >/dev/null
 printf '%s\n' "$PASSWORD" | "$SERVER_BIN" --database-url "$URL" user create --email manager@bench.test --role manager >/dev/null
+printf '%s\n' "$PASSWORD" | "$SERVER_BIN" --database-url "$URL" user create --email reader@bench.test --role auditor >/dev/null
 
 # N new vendors, the columns of the registry's CSV that a privacy office's list has
 EFFECTIVE=$(date -u -d '+200 days' +%F)
@@ -110,6 +113,30 @@ DRY=$(wait_done "$DRY_ID")
 t_dry=$(now)
 [[ $(field "['report']['new']" <<<"$DRY") == "$N" ]] || die "the dry run does not find $N new vendors: $(field "['report']['summary']" <<<"$DRY")"
 
+# sign-in and subscribe, back to back on one connection each, until the apply is over
+python3 - "$PORT" "$PASSWORD" "$TMP/probe.stop" >"$TMP/probe.out" <<'PY' &
+import http.client, os, sys, time, urllib.parse
+port, password, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+worst = {"sign-in": 0.0, "subscribe": 0.0}
+failures, n = [], 0
+conns = {k: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for k in worst}
+form = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
+while not os.path.exists(stop):
+    for what, path, body in (
+        ("sign-in", "/api/login", {"email": "reader@bench.test", "password": password}),
+        ("subscribe", "/subscribe", {"email": f"probe{n}@customer{n}.example"}),
+    ):
+        t = time.monotonic()
+        conns[what].request("POST", path, urllib.parse.urlencode(body), form)
+        res = conns[what].getresponse()
+        res.read()
+        worst[what] = max(worst[what], time.monotonic() - t)
+        if res.status >= 400:
+            failures.append(f"{what} {res.status}")
+    n += 1
+print(f"{worst['sign-in']:.3f} {worst['subscribe']:.3f} {n} {len(failures)} {' '.join(failures[:5])}")
+PY
+PROBE_PID=$!; PIDS+=("$PROBE_PID")
 t1=$(now)
 curl -fs -b "$TMP/jar" -D "$TMP/headers" -o /dev/null --data-urlencode "id=$DRY_ID" \
   "http://127.0.0.1:$PORT/api/manage/import_apply" || die "the apply was refused"
@@ -117,14 +144,18 @@ LOCATION=$(location)
 RUN_ID=${LOCATION##*/manage/import/}
 RUN=$(wait_done "$RUN_ID")
 t_apply=$(now)
+touch "$TMP/probe.stop"; wait "$PROBE_PID" || die "the sign-in probe failed"
+read -r P_SIGN_IN P_SUBSCRIBE P_ROUNDS P_FAILED P_WHAT <"$TMP/probe.out" || die "no probe result"
 [[ $(field "['report']['applied']" <<<"$RUN") == True ]] || die "the apply did not write: $(field "['report']['summary']" <<<"$RUN")"
 HWM_AFTER=$(status_kb VmHWM)
 
 awk -v n="$N" -v db="$DB" -v t0="$t0" -v d="$t_dry" -v t1="$t1" -v a="$t_apply" \
-    -v before="$RSS_BEFORE" -v peak="$HWM_AFTER" 'BEGIN {
+    -v before="$RSS_BEFORE" -v peak="$HWM_AFTER" -v si="$P_SIGN_IN" -v su="$P_SUBSCRIBE" \
+    -v rounds="$P_ROUNDS" -v failed="$P_FAILED" -v what="${P_WHAT:-}" 'BEGIN {
   dry = d - t0; apply = a - t1; grow = (peak - before) / 1024;
   printf "import (%s): %d new vendors from one CSV file\n", db, n;
   printf "  dry run in %.2f s (budget <= 5 s): %s\n", dry, dry <= 5 ? "PASS" : "FAIL";
   printf "  apply in %.2f s (budget <= 10 s): %s\n", apply, apply <= 10 ? "PASS" : "FAIL";
   printf "  server RSS growth %.1f MB, peak %.1f MB (budget < 100 MB): %s\n", grow, peak / 1024, grow < 100 ? "PASS" : "FAIL";
+  printf "  during the apply, %d sign-ins and subscriptions: slowest sign-in %.2f s, subscribe %.2f s, %d failed %s(budget < 1 s, none failed): %s\n", rounds, si, su, failed, what, (si < 1 && su < 1 && failed == 0) ? "PASS" : "FAIL";
 }'

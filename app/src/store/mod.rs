@@ -17,6 +17,7 @@ pub mod second_step;
 pub mod secrets;
 pub mod services;
 pub mod sessions;
+pub mod staged;
 pub mod subscriber_links;
 pub mod subscriptions;
 pub mod users;

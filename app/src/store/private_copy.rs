@@ -1,5 +1,6 @@
 //! A private copy of a SQLite database, for work that writes to see what would happen but
-//! must not take the real database's write lock (the import's dry run). `VACUUM INTO` copies
+//! must not take the real database's write lock (the import's dry run, and its apply before
+//! [`super::staged`] publishes what it wrote). `VACUUM INTO` copies
 //! the database as one read transaction (a consistent snapshot; writers go on meanwhile)
 //! into a file of a fresh directory only this process's user can open (the copy holds
 //! everything the database holds, sessions and secrets included); the directory is removed
@@ -15,6 +16,7 @@ const PREFIX: &str = "registry-dry-run-";
 /// The copy and the directory it lives in.
 pub struct PrivateCopy {
     pub db: Db,
+    path: String,
     // removed (with the copy) on drop; after `db`, which is closed first
     _dir: tempfile::TempDir,
 }
@@ -44,8 +46,14 @@ impl PrivateCopy {
         let copy = Db::connect(&format!("sqlite://{path}")).await?;
         Ok(PrivateCopy {
             db: copy,
+            path,
             _dir: dir,
         })
+    }
+
+    /// The copy's file.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// Close the copy's connections and remove it.

@@ -342,29 +342,24 @@ async fn stored_files_are_pruned_after_their_retention(backend: Backend) {
 
 on_both_databases!(
     one_import_at_a_time_per_database,
+    sign_in_and_subscribe_answer_during_a_large_apply,
     an_apply_killed_half_way_leaves_nothing,
     stored_files_are_pruned_after_their_retention,
 );
 
-/// The target of issue 24 that this branch does not reach yet (see docs/security/importlock.md):
-/// while a 10,000-row apply runs on SQLite, sign-in and subscribe answer within a second. The
-/// apply is still one write transaction, so they wait for it. Run with `--ignored` to measure.
-#[tokio::test]
-#[ignore = "the apply still holds SQLite's write lock for its whole transaction"]
-async fn sign_in_and_subscribe_answer_during_a_large_apply() {
-    let (app, cookie) = manager(Backend::Sqlite).await;
+/// Old: the apply was one write transaction of SQLite for its whole run (2.7 s for 10,000
+/// rows on the release build; 12 s on this debug build, where sign-in and subscribe waited
+/// out the 5 s busy timeout and answered 500). Now its rows run on a private copy and are
+/// published in one short transaction; on PostgreSQL other writers never waited. Every
+/// sign-in and subscription sent all through the apply succeeds, and none waits longer than
+/// half the busy timeout. The budget itself (each within a second, on the release build) is
+/// measured by `bench/import.sh`; this debug build runs beside the other tests, and its
+/// slowest sign-in measured 0.4-0.9 s.
+async fn sign_in_and_subscribe_answer_during_a_large_apply(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
     app.create_user("reader@example.test", Role::Auditor, PASSWORD)
         .await;
     let file = ("big.csv", vendors_csv(10_000).into_bytes());
-    let started = Instant::now();
-    let dry = import(&app, &cookie, file.clone(), (false, false))
-        .await
-        .expect("dry run");
-    eprintln!(
-        "dry run of 10,000 rows: {:?} ({} new)",
-        started.elapsed(),
-        count(&dry, "new")
-    );
     let apply = {
         let (app, cookie) = (&app, &cookie);
         async move {
@@ -391,7 +386,7 @@ async fn sign_in_and_subscribe_answer_during_a_large_apply() {
                 failures.push(format!("sign-in {}", res.status()));
             }
             let t = Instant::now();
-            let email = format!("probe{i}@customer.example");
+            let email = format!("probe{i}@customer{i}.example");
             let res = app
                 .client
                 .post(format!("{}/subscribe", app.base))
@@ -419,10 +414,225 @@ async fn sign_in_and_subscribe_answer_during_a_large_apply() {
     );
     assert_eq!(report["applied"], true);
     assert!(failures.is_empty(), "{failures:?}");
-    assert!(sign_in < Duration::from_secs(1), "sign-in took {sign_in:?}");
+    let bound = Duration::from_millis(2500);
+    assert!(sign_in < bound, "sign-in took {sign_in:?}");
+    assert!(subscribe < bound, "subscribe took {subscribe:?}");
+    app.stop().await;
+}
+
+/// Run `sql` on `app`'s database from inside a run's progress report (a plain callback):
+/// another writer acting while the import's rows run.
+fn write_meanwhile(app: &TestApp, sql: &str) {
+    tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(exec(app, sql));
+    });
+}
+
+/// A CSV of `n` vendors of [`vendors_csv`], their purpose changed to `purpose`.
+fn changed_csv(n: usize, purpose: &str) -> String {
+    vendors_csv(n)
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                l.replace(&format!("Processes batch {}", i - 1), purpose)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn apply_mode() -> Mode {
+    Mode {
+        apply: true,
+        skip_refused: false,
+    }
+}
+
+/// On SQLite an apply's rows run on a private copy and are published in one short
+/// transaction. Another manager's save of a vendor the file changes, made while the rows run,
+/// is not overwritten: the publish sees the vendor's version moved, writes nothing, and the
+/// run goes again on a fresh copy, so both changes are kept and every row is written once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_outrun_by_another_save_runs_again_and_keeps_both() {
+    let (app, _cookie) = manager(Backend::Sqlite).await;
+    let db = app.db().await;
+    let first = [sheet_of(&vendors_csv(5))];
+    let report = run(
+        &db,
+        ("v.csv", &first, Vec::new()),
+        "test",
+        apply_mode(),
+        &|_, _| {},
+    )
+    .await
+    .expect("the first import");
+    assert_eq!(report.new, 5, "{}", report.summary);
+    let before = fingerprint(&app).await;
+    let audit_before = scalar(&app, "SELECT COUNT(*) FROM audit_log").await;
+
+    let second = [sheet_of(&changed_csv(5, "Reworked purpose"))];
+    let once = std::sync::atomic::AtomicUsize::new(0);
+    let report = run(
+        &db,
+        ("v2.csv", &second, Vec::new()),
+        "test",
+        apply_mode(),
+        &|_, _| {
+            if once.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                write_meanwhile(
+                    &app,
+                    "UPDATE vendors SET website = 'https://saved.meanwhile.example', \
+                     version = version + 1 WHERE legal_name = 'Lock Test 00002 Ltd'",
+                );
+            }
+        },
+    )
+    .await
+    .expect("the apply goes through on its second run");
+    assert!(report.applied, "{}", report.summary);
+    assert_eq!(report.changed, 5, "{}", report.summary);
     assert!(
-        subscribe < Duration::from_secs(1),
-        "subscribe took {subscribe:?}"
+        once.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the rows ran again"
     );
+    // both the other save and the import's change are there
+    let db2 = app.db().await;
+    let (website, purpose): (String, String) = sqlx::query_as::<sqlx::Any, (String, String)>(
+        "SELECT website, purpose FROM vendors WHERE legal_name = 'Lock Test 00002 Ltd'",
+    )
+    .fetch_one(&db2.pool)
+    .await
+    .expect("the vendor");
+    db2.close().await;
+    assert_eq!(website, "https://saved.meanwhile.example");
+    assert_eq!(purpose, "Reworked purpose");
+    // five changed vendors: one audit row each, written once; their children came along
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_log").await,
+        audit_before + 5
+    );
+    assert_eq!(fingerprint(&app).await[0], before[0], "no vendor added");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM vendors v WHERE legal_name LIKE 'Lock Test %' AND \
+             EXISTS (SELECT 1 FROM vendor_services s WHERE s.vendor_id = v.id) AND \
+             EXISTS (SELECT 1 FROM vendor_countries c WHERE c.vendor_id = v.id)"
+        )
+        .await,
+        5
+    );
+    db.close().await;
+    app.stop().await;
+}
+
+/// Rows appended meanwhile by another writer (a vendor created by hand) would take the ids
+/// the copy gave the import's rows: the run goes again, the hand-made vendor keeps its id,
+/// and the imported vendors, their change events and fan-outs all arrive, announced to
+/// subscribers once. When the registry keeps moving the apply gives up after three runs,
+/// with the reason, having written nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_outrun_by_new_rows_runs_again_and_gives_up_with_the_reason() {
+    let (app, _cookie) = manager(Backend::Sqlite).await;
+    let db = app.db().await;
+    let hand_made = |n: usize| {
+        format!(
+            "INSERT INTO vendors (slug, legal_name, registration_country, kind, work_location, \
+             purpose_category, purpose, transfer_mechanism, search_text, created_at, updated_at) \
+             VALUES ('by-hand-{n}', 'By Hand {n} Ltd', 'DE', 'third_party', 'own_facilities', \
+             'Infrastructure', 'Made by hand', 'SCCs', 'by hand {n} ltd', \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+        )
+    };
+    let events_before = scalar(&app, "SELECT COUNT(*) FROM change_events").await;
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let sheets = [sheet_of(&vendors_csv(3))];
+    let report = run(
+        &db,
+        ("v.csv", &sheets, Vec::new()),
+        "test",
+        apply_mode(),
+        &|_, _| {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n == 0 {
+                write_meanwhile(&app, &hand_made(n));
+            }
+        },
+    )
+    .await
+    .expect("published on the second run");
+    assert_eq!(report.new, 3, "{}", report.summary);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM vendors WHERE slug = 'by-hand-0'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM vendors WHERE legal_name LIKE 'Lock Test %'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM change_events").await,
+        events_before + 3
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM fanouts f JOIN change_events e ON e.id = f.change_event_id \
+             JOIN vendors v ON v.id = e.vendor_id WHERE v.legal_name LIKE 'Lock Test %'"
+        )
+        .await,
+        3,
+        "each announcement is fanned out once, against the published vendor's id"
+    );
+    // the real database's triggers kept their tables as the published rows arrived
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM vendor_assurance a JOIN vendors v ON v.id = a.vendor_id \
+             WHERE v.legal_name LIKE 'Lock Test %'"
+        )
+        .await,
+        3
+    );
+
+    let before = fingerprint(&app).await;
+    let calls = std::sync::atomic::AtomicUsize::new(100);
+    let sheets = [sheet_of(
+        &vendors_csv(6).replace("Lock Test", "Outrun Test"),
+    )];
+    let refused = run(
+        &db,
+        ("v.csv", &sheets, Vec::new()),
+        "test",
+        apply_mode(),
+        &|_, _| {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            write_meanwhile(&app, &hand_made(n));
+        },
+    )
+    .await
+    .expect_err("gives up");
+    assert!(
+        refused
+            .to_string()
+            .contains("changed 3 times while this import ran"),
+        "{refused}"
+    );
+    let after = fingerprint(&app).await;
+    assert_eq!(after[0], before[0] + 3, "only the three hand-made vendors");
+    assert_eq!(after[2..], before[2..], "no event, audit or training row");
+    db.close().await;
     app.stop().await;
 }

@@ -29,7 +29,7 @@ use crate::{
     session::{editor as editor_role, require},
     store::{
         audit, begin_write, changes, evidence, imports, private_copy::PrivateCopy, services,
-        vendors, AnyConnection, Backend, Db,
+        staged, vendors, AnyConnection, Backend, Db,
     },
     write::Written,
 };
@@ -51,10 +51,13 @@ pub type ReadFile<'a> = (&'a str, &'a [Sheet], Vec<String>);
 /// Run an import of `sheets` as `actor`. `progress(done, total)` is told as rows are checked.
 /// Every row runs in a savepoint of one transaction: a refused row is rolled back alone; at
 /// the end a dry run (or an apply with refusals, unless told to skip them) rolls back the
-/// whole, an apply commits. A dry run on SQLite runs on a private copy of the database (a
-/// snapshot taken as a read): the same statements, so the same outcomes, without ever taking
-/// the real database's write lock, which sign-in, subscribing and the outbox need.
-/// The caller holds the import lock ([`ImportLock`]).
+/// whole, an apply commits. On SQLite the rows run on a private copy of the database (a
+/// snapshot taken as a read), so the real database's write lock, which sign-in, subscribing
+/// and the outbox need, is never held while they run: a dry run drops the copy; an apply
+/// commits on the copy and then publishes what it wrote in one short transaction
+/// ([`staged`]), running again on a fresh copy when another writer moved something the rows
+/// depended on meanwhile. On PostgreSQL the run is one transaction of the database itself
+/// (other writers do not wait for it). The caller holds the import lock ([`ImportLock`]).
 pub async fn run(
     db: &Db,
     file: ReadFile<'_>,
@@ -62,23 +65,76 @@ pub async fn run(
     mode: Mode,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<ImportReport, AppError> {
-    if mode.apply || db.backend != Backend::Sqlite {
-        return run_in(db, file, actor, mode, progress).await;
+    if db.backend != Backend::Sqlite {
+        return run_in(db, file, actor, mode, progress, Finish::Here)
+            .await?
+            .ok_or_else(|| AppError::Internal("a run in place cannot be outrun".into()));
     }
-    let copy = PrivateCopy::of(db).await?;
-    let report = run_in(&copy.db, file, actor, mode, progress).await;
-    copy.close().await;
-    report
+    for _ in 0..PUBLISH_TRIES {
+        let copy = PrivateCopy::of(db).await?;
+        let report = run_on_copy(db, &copy, file.clone(), actor, mode, progress).await;
+        copy.close().await;
+        if let Some(report) = report? {
+            return Ok(report);
+        }
+    }
+    Err(AppError::Request(format!(
+        "The registry was changed {PUBLISH_TRIES} times while this import ran (by another \
+         manager's save); nothing was written. Run the import again."
+    )))
 }
 
-/// [`run`] on `db` itself.
+/// Runs of an apply on SQLite before it gives up because other writers keep moving what its
+/// rows depend on.
+const PUBLISH_TRIES: usize = 3;
+
+/// [`run`] on SQLite's private copy `copy` of `db`; `None` when the apply could not be
+/// published (see [`staged::publish`]).
+async fn run_on_copy(
+    db: &Db,
+    copy: &PrivateCopy,
+    file: ReadFile<'_>,
+    actor: &str,
+    mode: Mode,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<Option<ImportReport>, AppError> {
+    if !mode.apply {
+        return run_in(&copy.db, file, actor, mode, progress, Finish::Here).await;
+    }
+    let marks = staged::Marks::of(&copy.db).await?;
+    let fingerprint = staged::Fingerprint::of(&copy.db).await?;
+    let finish = Finish::Publish {
+        db,
+        copy,
+        marks: &marks,
+        fingerprint: &fingerprint,
+    };
+    run_in(&copy.db, file, actor, mode, progress, finish).await
+}
+
+/// How an apply that is accepted ends, once its audit rows are written and it is committed.
+enum Finish<'a> {
+    /// Nothing more: the run was on the database itself.
+    Here,
+    /// The run is on `copy`: published to `db`.
+    Publish {
+        db: &'a Db,
+        copy: &'a PrivateCopy,
+        marks: &'a staged::Marks,
+        fingerprint: &'a staged::Fingerprint,
+    },
+}
+
+/// [`run`] on `db` (the database, or a private copy of it); `None` when the apply could not
+/// be published.
 async fn run_in(
     db: &Db,
     (file_name, sheets, notes): ReadFile<'_>,
     actor: &str,
     mode: Mode,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
-) -> Result<ImportReport, AppError> {
+    finish: Finish<'_>,
+) -> Result<Option<ImportReport>, AppError> {
     let mut report = ImportReport {
         file_name: file_name.to_string(),
         dry_run: !mode.apply,
@@ -179,10 +235,34 @@ async fn run_in(
         // the accepted rows' audit rows, in the order of the file, written together
         audit::record_all(&mut tx, actor, std::mem::take(&mut ctx.audit)).await?;
         tx.commit().await?;
+        if let Finish::Publish {
+            db: real,
+            copy,
+            marks,
+            fingerprint,
+        } = finish
+        {
+            let moved = fingerprint.moved(&staged::Fingerprint::of(db).await?);
+            if !moved.is_empty() {
+                return Err(AppError::Internal(format!(
+                    "the import wrote to {} on the copy, which a publish does not carry",
+                    moved.join(", ")
+                )));
+            }
+            let changed: Vec<(i64, i64)> = ctx
+                .written
+                .iter()
+                .filter_map(|slug| ctx.stored.get(slug))
+                .map(|before| (before.id, before.version))
+                .collect();
+            if !staged::publish(real, copy, marks, &changed).await? {
+                return Ok(None);
+            }
+        }
         report.applied = true;
         report.summary = format!("Imported: {counts}.");
     }
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// Rows run between two savepoints. A group runs without a savepoint per row (one round
