@@ -4,6 +4,7 @@
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
+    Encodes,
 };
 use serde::{Deserialize, Serialize};
 
@@ -109,5 +110,75 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Request(value.to_string())
+    }
+
+    /// The error as a server function's answer carries it. On the server this is where a
+    /// failing server function's answer is made, so its status is set here too (from
+    /// [`AppError::status_code`]), once, instead of the 500 every failure would otherwise get.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        answer_with_status(self);
+        <JsonEncoding as Encodes<Self>>::encode(self).unwrap_or_else(|e| {
+            let fallback = AppError::Request(format!("the error could not be written: {e}"));
+            <JsonEncoding as Encodes<Self>>::encode(&fallback).unwrap_or_default()
+        })
+    }
+}
+
+/// How long a client is asked to wait before trying busy work again (`Retry-After`).
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// [`AppError::status_code`] as an HTTP status.
+    pub fn status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Set the status of a failing server function's answer from its error (called as the error
+/// is written, see `AppError`'s `ser`), with `Retry-After` when busy. A plain form post
+/// (a browser without JavaScript: it accepts HTML and names the page it came from) is
+/// answered by leptos_axum with a redirect back to that page, whose status stays.
+#[cfg(feature = "ssr")]
+fn answer_with_status(e: &AppError) {
+    use axum::http::{header, request::Parts, HeaderValue};
+    use leptos::prelude::use_context;
+    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let form_post = use_context::<Parts>().is_some_and(|p| {
+        p.headers.contains_key(header::REFERER)
+            && p.headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+    });
+    if form_post {
+        return;
+    }
+    options.set_status(e.status());
+    if *e == AppError::Busy {
+        options.insert_header(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+}
+
+/// A plain route's failure: its status, the sentence as text, and `Retry-After` when busy.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue};
+        let mut res = (self.status(), format!("{self}\n")).into_response();
+        if self == AppError::Busy {
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
+        res
     }
 }

@@ -2,27 +2,20 @@
 //! The Subprocessor Registry server: configuration, the axum router (Leptos pages, server
 //! functions and plain routes) and a startable [`Application`] that tests run on port 0.
 
-pub mod assets;
 pub mod assurance;
-pub mod backup;
-pub mod cache;
+pub mod cli;
 pub mod config;
-pub mod csv_export;
 pub mod db_lock;
-pub mod deliveries;
-pub mod errors;
-pub mod headers;
-pub mod import;
+pub mod http;
 pub mod logging;
-pub mod ops;
-pub mod origin;
 pub mod outbox;
 pub mod prune;
-pub mod rate_limit;
-pub mod routes;
 pub mod secrets;
-pub mod seed;
-pub mod users;
+
+use http::{
+    middleware::{assets, cache, headers, ops, origin, rate_limit},
+    routes,
+};
 
 use std::{net::SocketAddr, sync::OnceLock};
 
@@ -215,7 +208,6 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(from_fn(errors::status_from_error))
         .layer(from_fn_with_state(
             cache::PageCache::default(),
             cache::serve_cached,

@@ -48,7 +48,10 @@ async fn filtered_csv_matches_filtered_page(backend: Backend) {
     assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     let text = std::str::from_utf8(&body[3..]).expect("utf-8");
     let first_line = text.split("\r\n").next().unwrap_or_default();
-    assert_eq!(first_line, server::csv_export::COLUMNS.join(","));
+    assert_eq!(
+        first_line,
+        server::http::routes::csv_export::COLUMNS.join(",")
+    );
 
     let rows = crate::support::parse_csv(text);
     let csv_names: Vec<&str> = rows.iter().map(|r| r["legal_name"].as_str()).collect();
@@ -261,7 +264,7 @@ fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     xml.split("<row ")
         .skip(1)
         .map(|row| {
-            let mut cells = vec![String::new(); server::csv_export::COLUMNS.len()];
+            let mut cells = vec![String::new(); server::http::routes::csv_export::COLUMNS.len()];
             for cell in row.split("<c ").skip(1) {
                 let (Some(i), Some(start), Some(end)) =
                     (column(cell), cell.find("<t"), cell.find("</t>"))
@@ -300,15 +303,15 @@ async fn xlsx_has_the_rows_and_columns_of_the_csv(backend: Backend) {
     assert!(!csv_rows.is_empty());
     assert_eq!(
         rows[0],
-        server::csv_export::COLUMNS.to_vec(),
+        server::http::routes::csv_export::COLUMNS.to_vec(),
         "same columns"
     );
     assert_eq!(rows.len() - 1, csv_rows.len(), "same number of rows");
     for (x, c) in rows[1..].iter().zip(&csv_rows) {
-        for (i, col) in server::csv_export::COLUMNS.iter().enumerate() {
+        for (i, col) in server::http::routes::csv_export::COLUMNS.iter().enumerate() {
             // the CSV neutralises formula-like text; workbook strings need no such prefix
             assert_eq!(
-                server::csv_export::neutralise(&x[i]),
+                server::http::routes::csv_export::neutralise(&x[i]),
                 c[*col].as_str(),
                 "{col}"
             );

@@ -64,9 +64,11 @@ async fn stored_equals_live(db: &Db, day: NaiveDate) {
 
 async fn stored_compliance_equals_the_rule(backend: Backend) {
     let (demo, _g1) = fresh_db(backend).await;
-    server::seed::seed_demo(&demo, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&demo, today())
+        .await
+        .expect("demo");
     let (generated, _g2) = fresh_db(backend).await;
-    server::seed::seed_synthetic(&generated, today(), 300)
+    server::cli::seed::seed_synthetic(&generated, today(), 300)
         .await
         .expect("synthetic");
     for db in [&demo, &generated] {
@@ -96,7 +98,9 @@ async fn stale_after(db: &Db, day: NaiveDate, sql: &str) -> i64 {
 
 async fn every_evidence_write_marks_it_stale(backend: Backend) {
     let (db, _g) = fresh_db(backend).await;
-    server::seed::seed_demo(&db, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&db, today())
+        .await
+        .expect("demo");
     let day = today();
     assert!(refresh_assurance(&db, day).await.expect("refresh"));
     // a vendor with every kind of evidence
@@ -177,7 +181,9 @@ async fn every_evidence_write_marks_it_stale(backend: Backend) {
 
 async fn a_result_raced_by_a_change_is_not_kept(backend: Backend) {
     let (db, _g) = fresh_db(backend).await;
-    server::seed::seed_demo(&db, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&db, today())
+        .await
+        .expect("demo");
     let day = today();
     let rows = assurance::stale_rows(&db, day, 0, 5).await.expect("stale");
     assert_eq!(rows.len(), 5);
@@ -203,7 +209,9 @@ async fn a_result_raced_by_a_change_is_not_kept(backend: Backend) {
 async fn the_compliance_filter_agrees_with_the_rule(backend: Backend) {
     let app = spawn_app(backend).await;
     let db = app.db().await;
-    server::seed::seed_demo(&db, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&db, today())
+        .await
+        .expect("demo");
     let check = async |db: &Db| {
         let day = today();
         for (param, code) in [
@@ -324,7 +332,9 @@ async fn ruled(db: &Db, day: NaiveDate, slugs: &[String]) -> Vec<(String, Public
 /// the rule's answer.
 async fn the_lists_read_stored_assurance_only_where_it_holds(backend: Backend) {
     let (db, _g) = fresh_db(backend).await;
-    server::seed::seed_demo(&db, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&db, today())
+        .await
+        .expect("demo");
     let day = today();
     // nothing computed yet: every row is judged from its evidence
     let (before, stored) = listed(&db, day).await;
@@ -370,7 +380,9 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
         store::changes,
     };
     let (db, _g) = fresh_db(backend).await;
-    server::seed::seed_demo(&db, today()).await.expect("demo");
+    server::cli::seed::seed_demo(&db, today())
+        .await
+        .expect("demo");
     let day = today() - Days::new(1);
     let replay =
         async |db: &Db| registry_as_of(&changes::events_until(db, day).await.expect("events"), day);

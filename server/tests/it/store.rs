@@ -301,8 +301,8 @@ async fn postgres_search_finds_exactly_the_names_holding_the_text() {
 async fn the_export_stream_is_the_public_list(backend: Backend) {
     let (db, guard) = fresh_db(backend).await;
     let day = chrono::Utc::now().date_naive();
-    server::seed::seed_demo(&db, day).await.expect("demo");
-    server::seed::seed_synthetic(&db, day, 120)
+    server::cli::seed::seed_demo(&db, day).await.expect("demo");
+    server::cli::seed::seed_synthetic(&db, day, 120)
         .await
         .expect("synthetic");
     assert_eq!(

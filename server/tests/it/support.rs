@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use app::store::Db;
-use server::seed;
+use server::cli::seed;
 use server::{Application, ServeConfig};
 use sqlx::Connection;
 

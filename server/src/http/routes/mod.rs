@@ -2,16 +2,13 @@
 
 pub mod changes;
 pub mod csv;
+pub mod csv_export;
 pub mod health;
 pub mod json;
 pub mod subscriptions;
 pub mod xlsx;
 
-use axum::{
-    body::{Body, Bytes},
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-};
+use axum::body::{Body, Bytes};
 
 /// A download produced piece by piece (the CSV, the JSON API's list): the next piece, `None`
 /// at the end; an error ends the body early.
@@ -102,21 +99,4 @@ pub fn streamed(head: Bytes, chunks: impl Chunks) -> Body {
         futures::stream::once(async { Ok::<_, std::io::Error>(head) }),
         rest,
     )))
-}
-
-/// How long a client is asked to wait before trying a busy route again.
-pub const RETRY_AFTER_SECONDS: &str = "5";
-
-/// The answer when every slot for this work stayed taken: try again in a few seconds.
-pub fn busy() -> Response {
-    let mut res = (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The registry is busy right now. Please try again in a few seconds.\n",
-    )
-        .into_response();
-    res.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_static(RETRY_AFTER_SECONDS),
-    );
-    res
 }

@@ -28,7 +28,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
-use crate::cache::{accepted, Encoding};
+use super::cache::{accepted, Encoding};
 
 /// Brotli quality of assets: the slowest and smallest, paid once per file.
 const BROTLI_QUALITY: u32 = 11;

@@ -5,17 +5,19 @@
 
 use app::{
     domain::RegistryFilter,
+    error::AppError,
     registry::{view::PublicVendor, with_assurance_memo, AssuranceMemo},
+    request::internal,
     store::{vendors, Db},
 };
 use axum::{
     extract::{RawQuery, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::csv_export::COLUMNS;
+use super::csv_export::COLUMNS;
 
 /// Rows handed to the writer thread at a time.
 const BATCH: usize = 256;
@@ -110,7 +112,7 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
     let day = chrono::Utc::now().date_naive();
     // the slot first: no work starts without one
     let Some(slot) = db.export_slot().await else {
-        return super::busy();
+        return AppError::Busy.into_response();
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<(Record, Vec<Link>)>>(4);
     let writer = tokio::task::spawn_blocking(move || write_workbook(rx));
@@ -165,11 +167,9 @@ pub async fn subprocessors_xlsx(State(db): State<Db>, RawQuery(query): RawQuery)
     drop(tx);
     let bytes = match writer.await {
         Ok(Ok(bytes)) if !failed => bytes,
-        Ok(Err(e)) => {
-            tracing::error!("xlsx export: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-        _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Ok(Err(e)) => return internal(format!("xlsx export: {e}")).into_response(),
+        Ok(Ok(_)) => return internal("xlsx export: a batch failed").into_response(),
+        Err(e) => return internal(format!("xlsx export: the writer stopped: {e}")).into_response(),
     };
     let mut res = bytes.into_response();
     let h = res.headers_mut();

@@ -5,18 +5,20 @@
 
 use app::{
     domain::RegistryFilter,
+    error::AppError,
     registry::{past_day_only, registry_on, view::PublicVendor},
+    request::internal,
     store::Db,
 };
 use axum::{
     body::{Body, Bytes},
     extract::{RawQuery, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
 
-use crate::csv_export;
+use super::csv_export;
 
 /// The CSV's body after its header: each batch of rows, encoded.
 struct Export(super::PublicRows);
@@ -46,7 +48,7 @@ impl super::Chunks for Export {
 async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Response {
     let entries = match app::request::heavy(db, registry_on(db, filter, as_of, None)).await {
         Ok((e, _)) => e,
-        Err(e) => return super::json::failed(e),
+        Err(e) => return e.into_response(),
     };
     let body = (|| -> csv::Result<Vec<u8>> {
         let mut out = csv_export::header()?;
@@ -62,10 +64,7 @@ async fn as_of_csv(db: &Db, filter: &RegistryFilter, as_of: NaiveDate) -> Respon
             Body::from(body),
             &format!("subprocessors-as-of-{as_of}.csv"),
         ),
-        Err(e) => {
-            tracing::error!("csv as of {as_of}: {e}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => internal(format!("csv as of {as_of}: {e}")).into_response(),
     }
 }
 
@@ -93,13 +92,10 @@ pub async fn subprocessors_csv(State(db): State<Db>, RawQuery(query): RawQuery) 
     }
     let header_bytes = match csv_export::header() {
         Ok(h) => Bytes::from(h),
-        Err(e) => {
-            tracing::error!("csv header: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return internal(format!("csv header: {e}")).into_response(),
     };
     let Some(slot) = db.export_slot().await else {
-        return super::busy();
+        return AppError::Busy.into_response();
     };
     let export = Export(super::PublicRows::new("csv", &db, &filter, day, slot));
     csv_response(

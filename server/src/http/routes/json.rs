@@ -43,7 +43,7 @@ async fn past_json(
 ) -> Response {
     let entries = match heavy(db, registry_on(db, filter, as_of, None)).await {
         Ok((e, _)) => e,
-        Err(e) => return failed(e),
+        Err(e) => return e.into_response(),
     };
     let listing = Listing {
         as_of,
@@ -79,17 +79,9 @@ fn not_modified(req: &HeaderMap, etag: &str, last_modified: DateTime<Utc>) -> bo
         .is_some_and(|since| last_modified.timestamp() <= since.timestamp())
 }
 
+/// The answer for a failure of the app's own: logged with a reference, which the answer quotes.
 pub fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!("json api: {e}");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-}
-
-/// The answer for a failure of the app's own: busy (503, try again), or internal.
-pub fn failed(e: AppError) -> Response {
-    match e {
-        AppError::Busy => super::busy(),
-        other => internal(other),
-    }
+    app::request::internal(e).into_response()
 }
 
 pub async fn subprocessors_json(
@@ -122,13 +114,13 @@ pub async fn subprocessors_json(
         });
     }
     let Some(slot) = db.export_slot().await else {
-        return super::busy();
+        return AppError::Busy.into_response();
     };
     // as heavy as a past day's registry while it streams (serialising 100,000 vendors keeps
     // a core busy): it holds a heavy-work permit too, so the heavy work running at once, and
     // the CPU it takes from cheap pages and health checks, stays bounded
     let Some(heavy) = db.heavy_slot().await else {
-        return super::busy();
+        return AppError::Busy.into_response();
     };
     let stream = Stream {
         _heavy: heavy,

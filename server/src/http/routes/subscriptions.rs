@@ -68,8 +68,11 @@ pub async fn render(
             req = req.header(name, v.clone());
         }
     }
-    let Ok(req) = req.body(Body::empty()) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let req = match req.body(Body::empty()) {
+        Ok(req) => req,
+        Err(e) => {
+            return app::request::internal(format!("the page's request: {e}")).into_response()
+        }
     };
     let db = state.db.clone();
     let settings = state.settings.clone();
@@ -115,7 +118,7 @@ async fn refused(
     values: Vec<(String, String)>,
     e: AppError,
 ) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = e.status();
     let errors = match &e {
         AppError::Invalid(errs) => errs.clone(),
         _ => Vec::new(),
@@ -326,7 +329,10 @@ pub async fn confirm_post(
     Path(token): Path<String>,
 ) -> Response {
     if let Err(secs) = limited(&state, peer, &headers) {
-        return crate::rate_limit::too_many(secs, "Too many requests; please wait a moment.\n");
+        return crate::http::middleware::rate_limit::too_many(
+            secs,
+            "Too many requests; please wait a moment.\n",
+        );
     }
     match ssr::confirm(&state.db, &token, chrono::Utc::now()).await {
         Ok(Confirmed::Done { token }) => {
@@ -352,7 +358,10 @@ pub async fn unsubscribe(
     let valid = matches!(ssr::may_unsubscribe(&state.db, &token).await, Ok(true));
     if !valid {
         if let Err(secs) = limited(&state, peer, &headers) {
-            return crate::rate_limit::too_many(secs, "Too many requests; please wait a moment.\n");
+            return crate::http::middleware::rate_limit::too_many(
+                secs,
+                "Too many requests; please wait a moment.\n",
+            );
         }
     }
     let browser = headers
@@ -377,11 +386,7 @@ pub async fn unsubscribe(
             "This unsubscribe link is not known.\n",
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.to_string(),
-        )
-            .into_response(),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -1,0 +1,10 @@
+//! The layers of the router, outermost first in `lib.rs::router`: request ids, logs and
+//! metrics ([`ops`]), the rate limit, the cross-site and two-session refusals ([`origin`]),
+//! security headers, precompressed assets, the public page cache.
+
+pub mod assets;
+pub mod cache;
+pub mod headers;
+pub mod ops;
+pub mod origin;
+pub mod rate_limit;
