@@ -63,7 +63,7 @@ EOF
 log "$N rows, $(($(wc -c <"$TMP/vendors.csv") / 1024)) KiB"
 
 LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-  INSECURE_COOKIES=true RATE_LIMIT_PER_MINUTE=0 OUTBOX_WORKER=false \
+  INSECURE_COOKIES=true RATE_LIMIT_PER_MINUTE=0 SUBMIT_LIMIT_PER_MINUTE=0 OUTBOX_WORKER=false \
   "$SERVER_BIN" --database-url "$URL" serve >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!; PIDS+=("$SERVER_PID")
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -111,6 +111,7 @@ DRY_ID=${LOCATION##*/manage/import/}
 [[ $DRY_ID =~ ^[0-9]+$ ]] || die "the upload answered $LOCATION: $(head -c 300 "$TMP/upload.out")"
 DRY=$(wait_done "$DRY_ID")
 t_dry=$(now)
+echo "DIAG after dry run HWM $(status_kb VmHWM) RSS $(status_kb VmRSS) before $RSS_BEFORE" >&2
 [[ $(field "['report']['new']" <<<"$DRY") == "$N" ]] || die "the dry run does not find $N new vendors: $(field "['report']['summary']" <<<"$DRY")"
 
 # sign-in and subscribe, back to back on one connection each, until the apply is over

@@ -199,6 +199,13 @@ impl Db {
     /// SQLite is opened durable: WAL journal, `synchronous = FULL`, foreign keys enforced and a
     /// busy timeout so concurrent writers wait instead of failing.
     pub async fn connect(url: &str) -> StoreResult<Db> {
+        Db::connect_sized(url, None).await
+    }
+
+    /// [`Db::connect`] with at most `connections` connections (for one task's private
+    /// database: each SQLite connection is a thread of its own, whose memory the allocator
+    /// keeps after the connection is gone).
+    pub async fn connect_sized(url: &str, connections: Option<u32>) -> StoreResult<Db> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -219,6 +226,7 @@ impl Db {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
+        let max_connections = connections.unwrap_or(max_connections).max(2);
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

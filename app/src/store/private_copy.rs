@@ -43,7 +43,8 @@ impl PrivateCopy {
             .bind(path.clone())
             .execute(&db.pool)
             .await?;
-        let copy = Db::connect(&format!("sqlite://{path}")).await?;
+        // the run holds one connection at a time, and a short read may need a second
+        let copy = Db::connect_sized(&format!("sqlite://{path}"), Some(2)).await?;
         Ok(PrivateCopy {
             db: copy,
             path,
