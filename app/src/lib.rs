@@ -8,6 +8,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod model;
 pub mod page_status;
 pub mod pages;
 pub mod shell;
@@ -19,6 +20,8 @@ pub mod passwords;
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod request;
+#[cfg(feature = "ssr")]
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]

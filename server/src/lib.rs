@@ -81,9 +81,9 @@ const CONFIRM_PATH: &str = "/subscriptions/confirm/{token}";
 
 /// Largest request body accepted (forms and server function calls are small).
 pub const BODY_LIMIT: usize = 1024 * 1024;
-/// The file upload of an import takes up to this much (`app::api::import::MAX_FILE_BYTES`
+/// The file upload of an import takes up to this much (`app::files::limits::MAX_FILE_BYTES`
 /// and the multipart framing).
-pub const IMPORT_BODY_LIMIT: usize = app::api::import::MAX_FILE_BYTES + 64 * 1024;
+pub const IMPORT_BODY_LIMIT: usize = app::files::limits::MAX_FILE_BYTES + 64 * 1024;
 const IMPORT_PATH: &str = "/api/manage/import_upload";
 
 /// Bodies are at most [`BODY_LIMIT`] (the import upload [`IMPORT_BODY_LIMIT`]): larger ones

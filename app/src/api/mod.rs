@@ -1,8 +1,8 @@
-//! Server functions, grouped by area. Each area file holds the wire types (what the browser
-//! receives and posts) and its `#[server]` functions, thin public endpoints whose bodies call
-//! the area's server half in `<area>/ssr.rs`: check who is asking, parse the input with the
-//! domain's rules, call the store, map errors. The HTTP status of an error answer follows
-//! from the error (`AppError::status_code`), set in one place by the server.
+//! Server functions, grouped by area: thin public `#[server]` endpoints whose bodies call the
+//! area's module of `crate::service` (which checks who is asking, parses the input with the
+//! domain's rules and calls the store). Each area re-exports its wire types from
+//! `crate::model`. The HTTP status of an error answer follows from the error
+//! (`AppError::status_code`), set where the error is written (`crate::error`).
 
 pub mod accounts;
 pub mod audit;
@@ -16,4 +16,4 @@ pub mod import;
 pub mod objections;
 pub mod registry;
 pub mod subscriptions;
-pub mod types;
+pub use crate::model::types;

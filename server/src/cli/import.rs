@@ -9,12 +9,10 @@ use std::{
 };
 
 use app::{
-    api::import::{
-        ssr::{lock::ImportLock, run as run_import, Mode},
-        RowOutcome,
-    },
     domain::Email,
     files::{self, limits::MAX_FILE_BYTES},
+    model::import::RowOutcome,
+    service::import::{lock::ImportLock, run as run_import, Mode},
     store::{users, Db},
 };
 

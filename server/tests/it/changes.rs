@@ -409,7 +409,7 @@ async fn a_long_difference_lists_its_first_lines(backend: Backend) {
         .next()
         .and_then(|n| n.parse().ok())
         .expect("its size");
-    let shown = app::api::changes::DIFF_SHOWN;
+    let shown = app::model::changes::DIFF_SHOWN;
     assert!(total > shown, "{total} additions");
     assert_eq!(added.matches("<li>").count(), shown);
     assert!(

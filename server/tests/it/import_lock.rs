@@ -14,11 +14,11 @@ use crate::{
     support::{Backend, TestApp},
 };
 use app::{
-    api::import::ssr::{lock::ImportLock, run, Mode},
     domain::{
         import::{Row, Sheet},
         Role,
     },
+    service::import::{lock::ImportLock, run, Mode},
 };
 
 /// A CSV file of `n` new vendors (the columns of the bench's file), effective in 200 days.

@@ -9,12 +9,10 @@
 use std::net::SocketAddr;
 
 use app::{
-    api::subscriptions::{
-        ssr::{self, Confirmed, Subscribed},
-        Posted,
-    },
     domain::subscriber_links::{seconds_to_next_hour, MailCap},
     error::AppError,
+    model::subscriptions::Posted,
+    service::subscriptions::{self as subscribers, Confirmed, Subscribed},
     shell,
 };
 use axum::{
@@ -192,7 +190,7 @@ pub async fn subscribe(
         Err(e) => return refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await,
     };
     let now = chrono::Utc::now();
-    match ssr::subscribe(&state.db, &values, now, &state.notices.caps).await {
+    match subscribers::subscribe(&state.db, &values, now, &state.notices.caps).await {
         Ok(Subscribed::Capped(cap @ (MailCap::Domain | MailCap::Global))) => {
             metrics::counter!("registry_confirmation_mails_capped_total", "cap" => cap.as_str())
                 .increment(1);
@@ -300,7 +298,7 @@ pub async fn confirm(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    match ssr::check_confirm(&state.db, &token, chrono::Utc::now()).await {
+    match subscribers::check_confirm(&state.db, &token, chrono::Utc::now()).await {
         Ok(Confirmed::Good) => {
             let posted = Posted {
                 form: "confirm".into(),
@@ -334,7 +332,7 @@ pub async fn confirm_post(
             "Too many requests; please wait a moment.\n",
         );
     }
-    match ssr::confirm(&state.db, &token, chrono::Utc::now()).await {
+    match subscribers::confirm(&state.db, &token, chrono::Utc::now()).await {
         Ok(Confirmed::Done { token }) => {
             see_other(&format!("/subscriptions/manage/{token}?confirmed=1"))
         }
@@ -355,7 +353,10 @@ pub async fn unsubscribe(
 ) -> Response {
     // RFC 8058 posts come from a few mail-provider servers for many subscribers at once: a
     // token that may unsubscribe is never throttled, any other is (per client address)
-    let valid = matches!(ssr::may_unsubscribe(&state.db, &token).await, Ok(true));
+    let valid = matches!(
+        subscribers::may_unsubscribe(&state.db, &token).await,
+        Ok(true)
+    );
     if !valid {
         if let Err(secs) = limited(&state, peer, &headers) {
             return crate::http::middleware::rate_limit::too_many(
@@ -368,7 +369,7 @@ pub async fn unsubscribe(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    match ssr::unsubscribe(&state.db, &token).await {
+    match subscribers::unsubscribe(&state.db, &token).await {
         Ok(true) if browser => see_other(&format!("/subscriptions/unsubscribe/{token}?done=1")),
         Ok(true) => (StatusCode::OK, "Unsubscribed.\n").into_response(),
         Ok(false) if browser => {
@@ -425,17 +426,17 @@ pub async fn manage(
         return slow_down(&state, &headers, &page, &form, secs).await;
     }
     match action.as_str() {
-        "filters" => match ssr::update_filters(&state.db, &token, &values).await {
+        "filters" => match subscribers::update_filters(&state.db, &token, &values).await {
             Ok(()) => see_other(&format!("{page}?saved=filters")),
             Err(e) => refused(&state, &headers, &page, &form, values, e).await,
         },
-        "revoke" => match ssr::revoke_links(&state.db, &token).await {
+        "revoke" => match subscribers::revoke_links(&state.db, &token).await {
             Ok(_) => see_other("/subscribe?revoked=1"),
             Err(e) => refused(&state, &headers, &page, "filters", Vec::new(), e).await,
         },
         "remove" => {
             let id = field("endpoint").parse::<i64>().unwrap_or(0);
-            match ssr::remove_webhook(&state.db, &token, id).await {
+            match subscribers::remove_webhook(&state.db, &token, id).await {
                 Ok(_) => see_other(&format!("{page}?saved=removed")),
                 Err(e) => refused(&state, &headers, &page, &form, Vec::new(), e).await,
             }
@@ -489,7 +490,7 @@ async fn add_webhook(
         .await;
     }
     let secret = webhook::new_secret();
-    match ssr::add_webhook(&state.db, token, checked.as_str(), &secret).await {
+    match subscribers::add_webhook(&state.db, token, checked.as_str(), &secret).await {
         // the secret is shown once: no cache (browser, proxy) may keep a copy of it
         Ok(()) if wants_json(headers) => (
             StatusCode::CREATED,
@@ -540,7 +541,7 @@ pub async fn object(
     if let Err(secs) = limited(&state, peer, &headers) {
         return slow_down(&state, &headers, &page, "objection", secs).await;
     }
-    match ssr::object(&state.db, change, &values).await {
+    match subscribers::object(&state.db, change, &values).await {
         Ok(id) if wants_json(&headers) => (
             StatusCode::CREATED,
             Json(json!({ "objection": id, "state": "received" })),

@@ -1,13 +1,13 @@
 //! Server half of the audit trail page.
 
-use super::{AuditPage, AUDIT_PAGE};
+use crate::model::audit::{AuditPage, AUDIT_PAGE};
 use crate::{
-    api::types::AuditEntry,
     domain::{
         dates::{expected_day, parse_day},
         Slug,
     },
     error::AppError,
+    model::types::AuditEntry,
     request::db,
     session::{any_role, require},
     store::audit::{self, AuditRow},

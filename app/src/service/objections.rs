@@ -1,6 +1,6 @@
 //! Server half of the objections page.
 
-use super::{ObjectionItem, ObjectionsPage, StepLine};
+use crate::model::objections::{ObjectionItem, ObjectionsPage, StepLine};
 use crate::{
     domain::{
         changes::days_left,

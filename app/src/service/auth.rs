@@ -1,6 +1,6 @@
 //! Server halves of signing in and out.
 
-use super::{safe_next, Me, TwoStepSetup};
+use crate::model::auth::{safe_next, Me, TwoStepSetup};
 use crate::{
     error::AppError,
     session::{self, SecondStepSetup, SignedIn},

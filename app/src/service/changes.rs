@@ -3,16 +3,16 @@
 
 use chrono::NaiveDate;
 
-use super::{
+use crate::model::changes::{
     ChangeItem, ChangesPage, DiffGroup, DiffLine, DiffView, CHANGES_PAGE_SIZE, DIFF_SHOWN,
 };
 use crate::{
-    api::types::{page_count, service_options},
     domain::changes::{
         days_left, describe, scope_difference, AsOfEntry, ChangeEvent, ChangeKind, ChangesFilter,
         DiffHead,
     },
     error::AppError,
+    model::types::{page_count, service_options},
     registry::diff_between,
     request::{db, today},
     store::{

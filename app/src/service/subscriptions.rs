@@ -7,12 +7,11 @@ use chrono::{DateTime, Utc};
 mod objecting;
 pub use objecting::{load_objection_form, object};
 
-use super::{
+use crate::model::subscriptions::{
     Choice, EndpointView, ObjectionLine, SubscribeOptions, SubscriptionView, UnsubscribeView,
     UpcomingChange,
 };
 use crate::{
-    api::types::SelectOption,
     domain::{
         changes::{describe, ChangeEvent},
         fields::Fields,
@@ -22,6 +21,7 @@ use crate::{
         DataCategory,
     },
     error::AppError,
+    model::types::SelectOption,
     request::{db, today},
     store::{
         begin_write,

@@ -2,12 +2,11 @@
 //! for every kind of evidence record (add, change, remove), each audited, a stale version
 //! refused with the stored values.
 
-use super::{
+use crate::model::evidence::{
     AssessmentForm, AttestationForm, BulkTrainingForm, ContractForm, EnrollmentForm,
     InternalAssurance, RemoveForm, TrainingForm,
 };
 use crate::{
-    api::types::AuditEntry,
     domain::{
         assurance::{
             Assessment, AssuranceTier, Attestation, Contract, Enrollment, Evidence, EvidenceKeys,
@@ -17,6 +16,7 @@ use crate::{
         Slug,
     },
     error::AppError,
+    model::types::AuditEntry,
     request::{db, today},
     session::{any_role, editor, require, Principal},
     store::{audit, evidence, vendors, AnyConnection},

@@ -15,9 +15,8 @@ use std::{
     sync::{Mutex, OnceLock},
 };
 
-use super::{FieldChange, ImportReport, RowOutcome, MAX_FILE_BYTES};
+use crate::model::import::{FieldChange, ImportReport, RowOutcome, MAX_FILE_BYTES};
 use crate::{
-    api::{editor::ssr as editor, evidence::ssr as evidence_ssr},
     domain::{
         forms::Courses,
         import::{self, CellError, Columns, Row, Sheet, SheetKind},
@@ -26,6 +25,7 @@ use crate::{
     error::AppError,
     files,
     request::db,
+    service::{evidence as evidence_ssr, vendors as editor},
     session::{editor as editor_role, require},
     store::{
         audit, begin_write, changes, evidence, imports, private_copy::PrivateCopy, services,

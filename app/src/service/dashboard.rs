@@ -1,7 +1,7 @@
 //! Server half of the managers' home page: every vendor's evidence, judged by the dashboard
 //! rules for today.
 
-use super::{ManageHome, VendorLine};
+use crate::model::dashboard::{ManageHome, VendorLine};
 use crate::{
     domain::{
         compliance::verdict,

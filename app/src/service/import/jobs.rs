@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::progress_map;
 use crate::{
-    api::import::{ImportLine, ImportReport, ImportView, RowOutcome, SHOWN_ROWS},
     error::AppError,
+    model::import::{ImportLine, ImportReport, ImportView, RowOutcome, SHOWN_ROWS},
     request::db,
     session::{editor as editor_role, require},
     store::imports,

@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{VendorEdit, VendorEditor, VendorForm};
+use crate::model::editor::{VendorEdit, VendorEditor, VendorForm};
 use crate::{
-    api::types::service_options,
     domain::{
         chain::{self, SubProcessorForm},
         changes::{plan, NoticePeriods, Published},
@@ -16,6 +15,7 @@ use crate::{
         DataCategory,
     },
     error::AppError,
+    model::types::service_options,
     request::{db, today},
     session::{editor, require},
     store::{

@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use super::{
+use crate::model::accounts::{
     AccountOverview, EndSessionForm, NewUserForm, PasswordForm, SessionView, TwoStepOffForm,
     UserForm, UserLine,
 };
 use crate::{
-    api::auth::TwoStepSetup,
     domain::{account::Role, Email},
     error::AppError,
+    model::auth::TwoStepSetup,
     passwords::{self, check_new_password},
     request::{db, internal},
     session::{self, admin, any_role, editor, require, settings, Principal},

@@ -4,12 +4,12 @@
 
 use super::{lines, one, upcoming, with_power};
 use crate::{
-    api::subscriptions::ObjectionFormView,
     domain::{
         notices::{objectionable, ObjectionForm},
         subscriber_links::Power,
     },
     error::AppError,
+    model::subscriptions::ObjectionFormView,
     request::{db, today},
     store::{
         begin_write, changes,

@@ -1,6 +1,6 @@
 //! Server half of the deliveries page.
 
-use super::{DeliveriesPage, DeliveryLine, DELIVERIES_PAGE};
+use crate::model::deliveries::{DeliveriesPage, DeliveryLine, DELIVERIES_PAGE};
 use crate::{
     error::AppError,
     request::db,

@@ -1,13 +1,13 @@
 //! Server halves of the registry functions: the page and the vendor page, mapped from the one
 //! public view (`registry::view`) and rendered (`registry::page`).
 
-use super::Rendered;
+use crate::model::registry::Rendered;
 use crate::{
-    api::types::{service_options, Country, SelectOption},
     domain::{
         changes::describe, compliance::PublicAssurance, country::country_name, RegistryFilter, Slug,
     },
     error::AppError,
+    model::types::{service_options, Country, SelectOption},
     registry::{
         list_assured,
         page::{

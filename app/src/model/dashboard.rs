@@ -1,0 +1,27 @@
+//! The wire types of dashboard: what the browser receives and posts (see `crate::api::dashboard`).
+
+use crate::domain::{compliance::Standing, dashboard::Dashboard, Status};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One vendor in the managers' full list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorLine {
+    pub slug: String,
+    pub name: String,
+    pub status: Status,
+    pub standing: Standing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageHome {
+    pub today: NaiveDate,
+    pub dashboard: Dashboard,
+    pub vendors: Vec<VendorLine>,
+    pub can_edit: bool,
+    pub is_admin: bool,
+    /// Deliveries that failed for good (the outbox).
+    pub failed_deliveries: i64,
+    /// Objections not resolved yet.
+    pub open_objections: i64,
+}

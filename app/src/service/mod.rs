@@ -1,0 +1,17 @@
+//! What a request does once it is let in, one module per area: the server half of every
+//! server function in `crate::api` (thin `#[server]` shims), and what the server crate's
+//! routes and command line call. Server only: SQL stays in `crate::store`, rules in
+//! `crate::domain`; the wire types are `crate::model`.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod changes;
+pub mod dashboard;
+pub mod deliveries;
+pub mod evidence;
+pub mod import;
+pub mod objections;
+pub mod registry;
+pub mod subscriptions;
+pub mod vendors;
