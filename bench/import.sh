@@ -111,7 +111,6 @@ DRY_ID=${LOCATION##*/manage/import/}
 [[ $DRY_ID =~ ^[0-9]+$ ]] || die "the upload answered $LOCATION: $(head -c 300 "$TMP/upload.out")"
 DRY=$(wait_done "$DRY_ID")
 t_dry=$(now)
-echo "DIAG after dry run HWM $(status_kb VmHWM) RSS $(status_kb VmRSS) before $RSS_BEFORE" >&2
 [[ $(field "['report']['new']" <<<"$DRY") == "$N" ]] || die "the dry run does not find $N new vendors: $(field "['report']['summary']" <<<"$DRY")"
 
 # sign-in and subscribe, back to back on one connection each, until the apply is over
