@@ -4,8 +4,8 @@
 #   - dry run: from the upload until its report is ready (budget: 5 s);
 #   - apply: from the apply until every row is written (budget: 10 s);
 #   - the server's memory growth during both (peak RSS minus RSS before; budget: < 100 MB);
-#   - sign-in and subscribe sent back to back all through the apply: the slowest answer of
-#     each (budget: < 1 s; issue 24) and no failure.
+#   - sign-in and subscribe sent back to back all through a second apply of N other vendors
+#     (uploaded with apply=on): the slowest answer of each (budget: < 1 s; issue 24), none failed.
 # Usage: bench/import.sh [N]    Env: DB=sqlite|postgres (default sqlite), SERVER_BIN, PORT.
 # It builds nothing: run `cargo leptos build --release --split` first.
 set -euo pipefail
@@ -113,6 +113,20 @@ DRY=$(wait_done "$DRY_ID")
 t_dry=$(now)
 [[ $(field "['report']['new']" <<<"$DRY") == "$N" ]] || die "the dry run does not find $N new vendors: $(field "['report']['summary']" <<<"$DRY")"
 
+t1=$(now)
+curl -fs -b "$TMP/jar" -D "$TMP/headers" -o /dev/null --data-urlencode "id=$DRY_ID" \
+  "http://127.0.0.1:$PORT/api/manage/import_apply" || die "the apply was refused"
+LOCATION=$(location)
+RUN_ID=${LOCATION##*/manage/import/}
+RUN=$(wait_done "$RUN_ID")
+t_apply=$(now)
+[[ $(field "['report']['applied']" <<<"$RUN") == True ]] || die "the apply did not write: $(field "['report']['summary']" <<<"$RUN")"
+HWM_AFTER=$(status_kb VmHWM)
+
+# A second file of N other vendors, uploaded and applied at once, with sign-in and subscribe
+# sent all through it (after the memory reading: the probe's password hashes are not the
+# import's memory)
+sed 's/Bench Import /Bench Probe /; s/vendor\([0-9]*\)\.example/probe\1.example/g' "$TMP/vendors.csv" >"$TMP/second.csv"
 # sign-in and subscribe, back to back on one connection each, until the apply is over
 python3 - "$PORT" "$PASSWORD" "$TMP/probe.stop" >"$TMP/probe.out" <<'PY' &
 import http.client, os, sys, time, urllib.parse
@@ -137,17 +151,15 @@ while not os.path.exists(stop):
 print(f"{worst['sign-in']:.3f} {worst['subscribe']:.3f} {n} {len(failures)} {' '.join(failures[:5])}")
 PY
 PROBE_PID=$!; PIDS+=("$PROBE_PID")
-t1=$(now)
-curl -fs -b "$TMP/jar" -D "$TMP/headers" -o /dev/null --data-urlencode "id=$DRY_ID" \
-  "http://127.0.0.1:$PORT/api/manage/import_apply" || die "the apply was refused"
+curl -fs -b "$TMP/jar" -D "$TMP/headers" -o "$TMP/upload.out" -F "file=@$TMP/second.csv;type=text/csv" \
+  -F apply=on "http://127.0.0.1:$PORT/api/manage/import_upload" || die "the second upload was refused"
 LOCATION=$(location)
-RUN_ID=${LOCATION##*/manage/import/}
-RUN=$(wait_done "$RUN_ID")
-t_apply=$(now)
+SECOND_ID=${LOCATION##*/manage/import/}
+[[ $SECOND_ID =~ ^[0-9]+$ ]] || die "the second upload answered $LOCATION"
+SECOND=$(wait_done "$SECOND_ID")
 touch "$TMP/probe.stop"; wait "$PROBE_PID" || die "the sign-in probe failed"
 read -r P_SIGN_IN P_SUBSCRIBE P_ROUNDS P_FAILED P_WHAT <"$TMP/probe.out" || die "no probe result"
-[[ $(field "['report']['applied']" <<<"$RUN") == True ]] || die "the apply did not write: $(field "['report']['summary']" <<<"$RUN")"
-HWM_AFTER=$(status_kb VmHWM)
+[[ $(field "['report']['applied']" <<<"$SECOND") == True ]] || die "the second apply did not write: $(field "['report']['summary']" <<<"$SECOND")"
 
 awk -v n="$N" -v db="$DB" -v t0="$t0" -v d="$t_dry" -v t1="$t1" -v a="$t_apply" \
     -v before="$RSS_BEFORE" -v peak="$HWM_AFTER" -v si="$P_SIGN_IN" -v su="$P_SUBSCRIBE" \
@@ -157,5 +169,5 @@ awk -v n="$N" -v db="$DB" -v t0="$t0" -v d="$t_dry" -v t1="$t1" -v a="$t_apply" 
   printf "  dry run in %.2f s (budget <= 5 s): %s\n", dry, dry <= 5 ? "PASS" : "FAIL";
   printf "  apply in %.2f s (budget <= 10 s): %s\n", apply, apply <= 10 ? "PASS" : "FAIL";
   printf "  server RSS growth %.1f MB, peak %.1f MB (budget < 100 MB): %s\n", grow, peak / 1024, grow < 100 ? "PASS" : "FAIL";
-  printf "  during the apply, %d sign-ins and subscriptions: slowest sign-in %.2f s, subscribe %.2f s, %d failed %s(budget < 1 s, none failed): %s\n", rounds, si, su, failed, what, (si < 1 && su < 1 && failed == 0) ? "PASS" : "FAIL";
+  printf "  during a second apply, %d sign-ins and subscriptions: slowest sign-in %.2f s, subscribe %.2f s, %d failed %s(budget < 1 s, none failed): %s\n", rounds, si, su, failed, what, (si < 1 && su < 1 && failed == 0) ? "PASS" : "FAIL";
 }'
