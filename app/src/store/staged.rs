@@ -178,13 +178,7 @@ pub async fn publish(
         .await?;
     let result = publish_attached(&mut conn, marks, changed).await;
     if matches!(result, Ok(true)) {
-        // The publish left megabytes in the write-ahead log. The next commit would copy them
-        // into the database (SQLite's automatic checkpoint runs in whichever connection
-        // commits next): that would be a sign-in's, which would then take a second. Copy them
-        // here instead; a passive checkpoint holds no lock that writers wait for.
-        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&mut *conn)
-            .await;
+        checkpoint_after(&mut conn).await;
     }
     // the transaction is over (committed, or rolled back when dropped): the copy can go
     if sqlx::query("DETACH DATABASE staged")
@@ -201,6 +195,34 @@ pub async fn publish(
         "import publish"
     );
     result
+}
+
+/// The publish left megabytes in the write-ahead log. SQLite's automatic checkpoint copies
+/// them into the database in whichever connection commits next: a sign-in's, which then took
+/// seconds. Copy them here instead, again until all are copied (a reader still on an older
+/// snapshot holds some back) or about two seconds have passed. A passive checkpoint holds no
+/// lock that writers wait for, and while it runs another connection's automatic checkpoint
+/// finds it busy and skips.
+async fn checkpoint_after(conn: &mut sqlx::AnyConnection) {
+    for _ in 0..40 {
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *conn)
+            .await;
+        let done = match row {
+            Ok(r) => {
+                let (log, copied) = (
+                    r.try_get::<i64, _>(1).unwrap_or(0),
+                    r.try_get::<i64, _>(2).unwrap_or(0),
+                );
+                copied >= log
+            }
+            Err(_) => true,
+        };
+        if done {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 async fn publish_attached(
