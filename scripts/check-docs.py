@@ -69,7 +69,9 @@ for route in sorted(routes):
         missing.append(f"route {route}")
 
 # subcommands of `server`
-config = (ROOT / "server/src/config.rs").read_text(encoding="utf-8")
+config = "\n".join(
+    f.read_text(encoding="utf-8") for f in sorted((ROOT / "server/src/config").glob("*.rs"))
+)
 
 
 def variants(enum_name):

@@ -7,20 +7,20 @@
 
 pub mod compose;
 pub mod mail;
+mod prepare;
+mod queue;
 pub mod webhook;
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc, time::Duration};
 
 use app::{
     domain::{
-        changes::ChangeEvent,
-        dashboard::{digest, Digest, VendorFacts},
-        notices::{next_attempt, Outcome, Step},
+        notices::next_attempt,
         subscriber_links::{LinkKind, MailCaps},
     },
     store::{
-        self, begin_write, changes, objections,
-        outbox::{self, message_id, Attempt, DeliveryRow, Lane, MailPayload, NewDelivery},
+        self, begin_write,
+        outbox::{self, Attempt, DeliveryRow, Lane},
         subscriber_links, subscriptions, Db, StoreError,
     },
 };
@@ -226,153 +226,6 @@ impl Outbox {
         }
     }
 
-    /// One batch of the oldest unfinished fan-out: the next confirmed subscriptions, the
-    /// notices (mail and webhooks) of those whose filters match, and the cursor, in one
-    /// transaction. Returns the subscriptions read (0: nothing to fan out).
-    pub async fn fan_out_batch(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
-        let mut tx = begin_write(&self.db).await?;
-        let Some(f) = outbox::next_fanout(&mut tx, self.db.backend, now.date_naive()).await? else {
-            return Ok(0);
-        };
-        let row = changes::get(&mut tx, f.change_event_id)
-            .await?
-            .ok_or_else(|| {
-                OutboxError::Other(format!("fan-out of unknown event {}", f.change_event_id))
-            })?;
-        let event = row.event()?;
-        let services: Vec<String> = changes::services_of(&mut tx, f.change_event_id).await?;
-        let subs =
-            subscriptions::confirmed_after(&mut tx, f.next_subscription_id, FANOUT_BATCH).await?;
-        let read = subs.len() as u64;
-        let last = subs.last().map(|s| s.id).unwrap_or(f.next_subscription_id);
-        let matching: Vec<&subscriptions::SubscriptionRow> = subs
-            .iter()
-            .filter(|s| s.interests().matches(&event, &services))
-            .collect();
-        let ids: Vec<i64> = matching.iter().map(|s| s.id).collect();
-        let endpoints =
-            subscriptions::enabled_endpoints_of(&mut tx, &self.db.secrets, &ids).await?;
-        let mut rows = Vec::with_capacity(matching.len() + endpoints.len());
-        for s in &matching {
-            rows.push(NewDelivery {
-                channel: "mail",
-                purpose: "notice",
-                dedup_key: format!("notice:{}:{}", event.id, s.id),
-                change_event_id: Some(event.id),
-                subscription_id: Some(s.id),
-                endpoint_id: None,
-                recipient: s.email.clone(),
-                payload: NewDelivery::notice_payload(),
-                message_id: message_id(),
-            });
-        }
-        if !endpoints.is_empty() {
-            let data = app::registry::change::PublicChange::new(
-                event.clone(),
-                row.recorded_at.clone(),
-                now.date_naive(),
-                false,
-            );
-            let body = compose::webhook_body(event.kind, &row.recorded_at, &data)
-                .map_err(|e| OutboxError::Other(e.to_string()))?;
-            for ep in &endpoints {
-                rows.push(NewDelivery {
-                    channel: "webhook",
-                    purpose: "notice",
-                    dedup_key: format!("webhook:{}:{}", event.id, ep.id),
-                    change_event_id: Some(event.id),
-                    subscription_id: Some(ep.subscription_id),
-                    endpoint_id: Some(ep.id),
-                    recipient: ep.url.clone(),
-                    payload: body.clone(),
-                    message_id: message_id(),
-                });
-            }
-        }
-        outbox::queue(&mut tx, &rows, now).await?;
-        let finished = read < u64::from(FANOUT_BATCH);
-        outbox::advance_fanout(&mut tx, event.id, last, finished).await?;
-        tx.commit().await?;
-        if !rows.is_empty() {
-            tracing::info!(
-                change = event.id,
-                queued = rows.len(),
-                finished,
-                "notices queued"
-            );
-        }
-        // a finished fan-out with no subscribers read still counts as work done once
-        Ok(read.max(u64::from(finished && read == 0)))
-    }
-
-    /// The managers' digest, once a day across all instances: what lapses within
-    /// `REMINDER_DAYS` and who will not be ready, to every manager and admin who wants it.
-    pub async fn queue_digest(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
-        let day = now.date_naive();
-        if outbox::digest_written(&self.db, day).await? {
-            return Ok(0);
-        }
-        // a round of vendors at a time: all 100,000 with their evidence took some 380 MB
-        let within = self.cfg.reminder_days;
-        let mut d = Digest::default();
-        let mut after = 0;
-        loop {
-            let rows = store::vendors::list_all_after(&self.db, day, after, DIGEST_ROUND).await?;
-            let Some(last) = rows.last() else {
-                break;
-            };
-            after = last.id;
-            let full = rows.len() == DIGEST_ROUND as usize;
-            let facts = rows
-                .iter()
-                .map(|r| {
-                    Ok(VendorFacts {
-                        slug: r.slug.clone(),
-                        name: r.legal_name.clone(),
-                        evidence: r.evidence()?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            drop(rows);
-            let part = tokio::task::spawn_blocking(move || digest(&facts, day, within))
-                .await
-                .map_err(|e| OutboxError::Other(e.to_string()))?;
-            d = d.merge(part);
-            if !full {
-                break;
-            }
-        }
-        let recipients = store::users::reminder_recipients(&self.db).await?;
-        let mut tx = begin_write(&self.db).await?;
-        if !outbox::take_digest_day(&mut tx, day).await? {
-            return Ok(0);
-        }
-        let mut queued = Vec::new();
-        if !d.is_empty() {
-            for (id, email) in &recipients {
-                let m = compose::digest(email, &d, &self.cfg.public_url, within, day);
-                queued.push(NewDelivery {
-                    channel: "mail",
-                    purpose: "digest",
-                    dedup_key: format!("digest:{day}:{id}"),
-                    change_event_id: None,
-                    subscription_id: None,
-                    endpoint_id: None,
-                    recipient: email.clone(),
-                    payload: json(&MailPayload::Digest {
-                        subject: m.subject,
-                        text: m.text,
-                        html: m.html,
-                    })?,
-                    message_id: message_id(),
-                });
-            }
-        }
-        outbox::queue(&mut tx, &queued, now).await?;
-        tx.commit().await?;
-        Ok(1)
-    }
-
     /// Claim a batch of due deliveries of `lane`, send them and record each result.
     pub async fn send_due(&self, now: DateTime<Utc>, lane: Lane) -> Result<u64, OutboxError> {
         let worker = &self.cfg.instance_id;
@@ -472,154 +325,6 @@ impl Outbox {
             }
         }
         Ok(())
-    }
-
-    /// Each claimed delivery as a message to send, or the result it already has (its
-    /// subscription ended, its endpoint was removed). Mails get their links' tokens here,
-    /// in one transaction: a token is only ever stored hashed, so it is made when its mail
-    /// is sent.
-    async fn prepare(
-        &self,
-        batch: &[DeliveryRow],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Prepared>, OutboxError> {
-        let base = &self.cfg.public_url;
-        let mut events: HashMap<i64, (ChangeEvent, bool)> = HashMap::new();
-        let mut out = Vec::with_capacity(batch.len());
-        let mut tx = begin_write(&self.db).await?;
-        for d in batch {
-            let p: Result<Outgoing, Attempt> = match d.channel.as_str() {
-                "webhook" => {
-                    let ep = match d.endpoint_id {
-                        Some(id) => {
-                            subscriptions::endpoint_in(&mut tx, &self.db.secrets, id).await?
-                        }
-                        None => None,
-                    };
-                    match ep {
-                        Some(ep) if ep.enabled == 1 => Ok(Outgoing::Webhook {
-                            url: ep.url,
-                            secret: ep.secret,
-                            endpoint: ep.id,
-                            subscription: ep.subscription_id,
-                        }),
-                        _ => Err(Attempt::Skipped(
-                            "the endpoint was removed or disabled".into(),
-                        )),
-                    }
-                }
-                _ => {
-                    let payload: MailPayload = serde_json::from_str(&d.payload)
-                        .map_err(|e| OutboxError::Other(format!("delivery {}: {e}", d.id)))?;
-                    self.mail_for(&mut tx, d, payload, &mut events, base, now)
-                        .await?
-                }
-            };
-            out.push((d.clone(), p));
-        }
-        tx.commit().await?;
-        Ok(out)
-    }
-
-    async fn mail_for(
-        &self,
-        tx: &mut store::AnyConnection,
-        d: &DeliveryRow,
-        payload: MailPayload,
-        events: &mut HashMap<i64, (ChangeEvent, bool)>,
-        base: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Outgoing, Attempt>, OutboxError> {
-        let skip = |why: &str| Ok(Err(Attempt::Skipped(why.to_string())));
-        let sub = match d.subscription_id {
-            Some(id) => subscriptions::get_in(tx, id).await?,
-            None => None,
-        };
-        let mail = match payload {
-            MailPayload::Digest {
-                subject,
-                text,
-                html,
-            } => Mail {
-                to: d.recipient.clone(),
-                subject,
-                text,
-                html,
-                unsubscribe: None,
-            },
-            MailPayload::Confirm => {
-                let Some(s) = sub.filter(|s| s.status == "pending") else {
-                    return skip("the subscription is no longer waiting for confirmation");
-                };
-                let token = subscriber_links::issue(tx, s.id, LinkKind::Confirm, now, None).await?;
-                let expires =
-                    app::domain::subscriber_links::lifetime(LinkKind::Confirm, now, None).0;
-                compose::confirmation(&s.email, base, &token, expires.date_naive())
-            }
-            MailPayload::Manage => {
-                let Some(s) = sub.filter(|s| s.is_confirmed()) else {
-                    return skip("the subscription ended before it was sent");
-                };
-                let links = issue_links(tx, base, s.id, now, None).await?;
-                compose::manage_link(&s.email, &links)
-            }
-            MailPayload::Notice => {
-                let Some(s) = sub.filter(|s| s.is_confirmed()) else {
-                    return skip("the subscriber unsubscribed before it was sent");
-                };
-                let Some(id) = d.change_event_id else {
-                    return skip("no change named");
-                };
-                let (e, withdrawn) = match events.get(&id) {
-                    Some(known) => known.clone(),
-                    None => {
-                        let Some(row) = changes::get(tx, id).await? else {
-                            return skip("the change is not known");
-                        };
-                        let known = (row.event()?, objections::withdrawn(tx, id).await?);
-                        events.insert(id, known.clone());
-                        known
-                    }
-                };
-                let objection =
-                    app::domain::notices::objectionable(&e, now.date_naive(), withdrawn)
-                        .is_ok()
-                        .then_some((e.id, e.effective_on));
-                let links = issue_links(tx, base, s.id, now, objection).await?;
-                compose::notice(&s.email, &e, &links, now.date_naive(), withdrawn)
-            }
-            MailPayload::Objection { objection, step } => {
-                let Some(o) = objections::get(tx, objection).await? else {
-                    return skip("the objection is not known");
-                };
-                let Some(st) = objections::step_in(tx, step).await? else {
-                    return skip("the step is not known");
-                };
-                let links = issue_links(tx, base, o.subscription_id, now, None).await?;
-                let label = match (
-                    Step::parse(&st.step),
-                    st.outcome.as_deref().map(Outcome::parse),
-                ) {
-                    (Ok(Step::Resolved), Some(Ok(outcome))) => {
-                        format!("Resolved: {}", outcome.label())
-                    }
-                    (Ok(s), _) => s.label().to_string(),
-                    (Err(_), _) => st.step.clone(),
-                };
-                compose::objection_step(
-                    &o.email,
-                    &compose::StepNotice {
-                        change_id: o.change_event_id,
-                        vendor: &o.legal_name,
-                        effective_on: &o.effective_on,
-                        step: label,
-                        response: &st.response,
-                    },
-                    &links,
-                )
-            }
-        };
-        Ok(Ok(Outgoing::Mail(Box::new(mail))))
     }
 
     async fn send_one(&self, d: &DeliveryRow, out: Outgoing) -> Attempt {
