@@ -173,11 +173,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(ops::metrics).with_state(observe.clone()))
-        .route("/subprocessors.csv", get(routes::csv::subprocessors_csv))
-        .route("/subprocessors.xlsx", get(routes::xlsx::subprocessors_xlsx))
+        .route("/subprocessors.csv", get(routes::export::subprocessors_csv))
+        .route(
+            "/subprocessors.xlsx",
+            get(routes::export::subprocessors_xlsx),
+        )
         .route(
             "/api/v1/subprocessors",
-            get(routes::json::subprocessors_json),
+            get(routes::export::subprocessors_json),
         )
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))

@@ -4,6 +4,7 @@
 //! in the one public view of `view`. Server-only.
 
 pub mod change;
+pub mod export;
 pub mod page;
 pub mod view;
 

@@ -50,7 +50,7 @@ async fn filtered_csv_matches_filtered_page(backend: Backend) {
     let first_line = text.split("\r\n").next().unwrap_or_default();
     assert_eq!(
         first_line,
-        server::http::routes::csv_export::COLUMNS.join(",")
+        server::http::routes::export::csv::COLUMNS.join(",")
     );
 
     let rows = crate::support::parse_csv(text);
@@ -264,7 +264,7 @@ fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     xml.split("<row ")
         .skip(1)
         .map(|row| {
-            let mut cells = vec![String::new(); server::http::routes::csv_export::COLUMNS.len()];
+            let mut cells = vec![String::new(); server::http::routes::export::csv::COLUMNS.len()];
             for cell in row.split("<c ").skip(1) {
                 let (Some(i), Some(start), Some(end)) =
                     (column(cell), cell.find("<t"), cell.find("</t>"))
@@ -303,20 +303,119 @@ async fn xlsx_has_the_rows_and_columns_of_the_csv(backend: Backend) {
     assert!(!csv_rows.is_empty());
     assert_eq!(
         rows[0],
-        server::http::routes::csv_export::COLUMNS.to_vec(),
+        server::http::routes::export::csv::COLUMNS.to_vec(),
         "same columns"
     );
     assert_eq!(rows.len() - 1, csv_rows.len(), "same number of rows");
     for (x, c) in rows[1..].iter().zip(&csv_rows) {
-        for (i, col) in server::http::routes::csv_export::COLUMNS.iter().enumerate() {
+        for (i, col) in server::http::routes::export::csv::COLUMNS
+            .iter()
+            .enumerate()
+        {
             // the CSV neutralises formula-like text; workbook strings need no such prefix
             assert_eq!(
-                server::http::routes::csv_export::neutralise(&x[i]),
+                server::http::routes::export::csv::neutralise(&x[i]),
                 c[*col].as_str(),
                 "{col}"
             );
         }
     }
+    app.stop().await;
+}
+
+/// The slugs of a download in each format for `query`: CSV, Excel and JSON.
+async fn slugs_in_each_format(app: &crate::support::TestApp, query: &str) -> [Vec<String>; 3] {
+    let (status, csv) = app.get(&format!("/subprocessors.csv?{query}")).await;
+    assert_eq!(status, 200, "{query}");
+    let csv = crate::support::parse_csv(&csv)
+        .iter()
+        .map(|r| r["slug"].clone())
+        .collect();
+    let res = app.get_raw(&format!("/subprocessors.xlsx?{query}")).await;
+    assert_eq!(res.status(), 200, "{query}");
+    let slug = server::http::routes::export::csv::COLUMNS
+        .iter()
+        .position(|c| *c == "slug")
+        .expect("a slug column");
+    let xlsx = xlsx_rows(&res.bytes().await.expect("xlsx"))[1..]
+        .iter()
+        .map(|r| r[slug].clone())
+        .collect();
+    let (status, json) = app.get(&format!("/api/v1/subprocessors?{query}")).await;
+    assert_eq!(status, 200, "{query}");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let list = json["subprocessors"].as_array().expect("a list");
+    assert_eq!(json["count"].as_u64(), Some(list.len() as u64), "{query}");
+    let json = list
+        .iter()
+        .map(|v| v["slug"].as_str().unwrap_or_default().to_string())
+        .collect();
+    [csv, xlsx, json]
+}
+
+async fn the_three_formats_list_the_same_vendors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // the demo announces vendors 10 to 29 days ago and removed others 30 to 89 days ago: the
+    // registry of 20 days ago is not today's
+    let past = chrono::Utc::now()
+        .date_naive()
+        .checked_sub_days(chrono::Days::new(20))
+        .expect("date")
+        .to_string();
+    let mut sizes = Vec::new();
+    for query in [
+        String::new(),
+        "country=DE&country=FR&status=active&status=announced".into(),
+        "compliance=authorized".into(),
+        "compliance=not_compliant".into(),
+        "category=personal&status=announced".into(),
+        "q=cloud".into(),
+        format!("as_of={past}"),
+        format!("as_of={past}&country=DE"),
+    ] {
+        let [mut csv, xlsx, json] = slugs_in_each_format(&app, &query).await;
+        assert_eq!(
+            csv, xlsx,
+            "CSV and Excel list the same vendors for {query:?}"
+        );
+        assert_eq!(
+            csv, json,
+            "CSV and JSON list the same vendors for {query:?}"
+        );
+        csv.sort();
+        sizes.push((query, csv));
+    }
+    let sizes: Vec<(String, usize)> = {
+        assert_ne!(
+            sizes[0].1, sizes[6].1,
+            "the registry of {past} is not today's"
+        );
+        sizes.into_iter().map(|(q, s)| (q, s.len())).collect()
+    };
+    let all = sizes[0].1;
+    assert!(all > 0, "the demo lists vendors: {sizes:?}");
+    for (query, n) in &sizes[2..4] {
+        assert!(
+            *n > 0 && *n < all,
+            "{query} picks some of the list: {sizes:?}"
+        );
+    }
+    assert!(
+        sizes[6].1 > 0,
+        "yesterday's registry lists vendors: {sizes:?}"
+    );
+    // a past day's workbook is named for the day, as its CSV is
+    let res = app
+        .get_raw(&format!("/subprocessors.xlsx?as_of={past}"))
+        .await;
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        disposition.contains(&format!("subprocessors-as-of-{past}.xlsx")),
+        "{disposition}"
+    );
     app.stop().await;
 }
 
@@ -590,6 +689,7 @@ on_both_databases!(
     demo_compliance_states,
     cross_site_posts_are_refused,
     xlsx_has_the_rows_and_columns_of_the_csv,
+    the_three_formats_list_the_same_vendors,
     json_api_matches_csv_and_answers_conditional_requests,
     the_kept_registry_page_shows_every_change_at_once,
 );

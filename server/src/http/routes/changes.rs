@@ -20,7 +20,12 @@ use axum::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::json::{conditional, internal, last_modified};
+use super::conditional::{conditional, last_modified};
+
+/// The answer for a failure of the app's own: logged with a reference, which it quotes.
+fn internal(e: impl std::fmt::Display) -> Response {
+    axum::response::IntoResponse::into_response(app::request::internal(e))
+}
 
 /// Atom ids: tag URIs (RFC 4151), the same whichever host name or scheme the feed is read
 /// through, so feed readers never see one change twice.

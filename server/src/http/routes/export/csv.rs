@@ -1,9 +1,14 @@
-//! The public registry as CSV: RFC 4180 (CRLF, quoting), UTF-8 with a BOM, formula cells
-//! neutralised. The columns and cells come from the one public view (`app::registry::view`);
-//! column names are an interface (see README): add columns at the end, never rename.
+//! The CSV sink: RFC 4180 (CRLF, quoting), UTF-8 with a BOM, formula cells neutralised. The
+//! columns and cells come from the one public view (`app::registry::view`); column names are
+//! an interface (docs/API.md): add columns at the end, never rename. Each batch of the
+//! pipeline is encoded as it arrives.
 
-use app::registry::view::PublicVendor;
 pub use app::registry::view::{COLUMNS, LIST_SEPARATOR};
+use app::{
+    error::AppError,
+    registry::{export::PublicVendors, view::PublicVendor},
+};
+use axum::body::{Body, Bytes};
 
 /// UTF-8 byte order mark, so spreadsheets read accents right.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -45,6 +50,36 @@ pub fn header() -> csv::Result<Vec<u8>> {
     let mut out = BOM.to_vec();
     out.extend(w.into_inner().map_err(|e| e.into_error())?);
     Ok(out)
+}
+
+/// The CSV's body: the BOM and header, then each batch of `vendors` encoded as it arrives.
+/// An error after the first bytes ends the body early (and is logged).
+pub fn body(vendors: PublicVendors) -> Result<Body, AppError> {
+    let head = header().map_err(|e| app::request::internal(format!("csv header: {e}")))?;
+    Ok(super::streamed(Bytes::from(head), Rows(vendors)))
+}
+
+/// The CSV's rows after its header.
+struct Rows(PublicVendors);
+
+impl super::Chunks for Rows {
+    async fn next_chunk(&mut self) -> Option<std::io::Result<Bytes>> {
+        let batch = match self.0.next_batch().await? {
+            Ok(batch) => batch,
+            Err(e) => return Some(Err(super::aborted("csv", e))),
+        };
+        let mut w = writer();
+        for v in &batch {
+            if let Err(e) = write_vendor(&mut w, v) {
+                return Some(Err(super::aborted("csv", e)));
+            }
+        }
+        Some(
+            w.into_inner()
+                .map(Bytes::from)
+                .map_err(|e| super::aborted("csv", e.into_error())),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,165 @@
+//! The registry's downloads: `GET /subprocessors.csv`, `GET /subprocessors.xlsx` and
+//! `GET /api/v1/subprocessors` (JSON), for the same query parameters as `/` (`as_of` a past
+//! day included). Each route opens the one row pipeline
+//! ([`app::registry::export::PublicVendors`]) and hands it to its format's sink here (`csv`,
+//! `xlsx`, `json`); a sink encodes the vendors it is given and never reads the store or the
+//! registry itself, so the three formats always list the same vendors.
+
+pub mod csv;
+pub mod json;
+pub mod xlsx;
+
+use app::{
+    domain::RegistryFilter,
+    error::AppError,
+    registry::{
+        export::{last_changed, PublicVendors, Weight},
+        past_day_only,
+    },
+    store::Db,
+};
+use axum::{
+    body::{Body, Bytes},
+    extract::{RawQuery, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+
+use super::conditional::{conditional, conditional_with, last_modified, not_modified};
+
+/// A download produced piece by piece: the next piece, `None` at the end; an error ends the
+/// body early.
+pub trait Chunks: Send + 'static {
+    fn next_chunk(
+        &mut self,
+    ) -> impl std::future::Future<Output = Option<std::io::Result<Bytes>>> + Send;
+}
+
+/// `head`, then every piece of `chunks` until the end or the first error, as a body.
+pub fn streamed(head: Bytes, chunks: impl Chunks) -> Body {
+    let rest = futures::stream::unfold((chunks, false), |(mut chunks, done)| async move {
+        if done {
+            return None;
+        }
+        match chunks.next_chunk().await? {
+            Ok(bytes) => Some((Ok(bytes), (chunks, false))),
+            Err(e) => Some((Err(e), (chunks, true))),
+        }
+    });
+    // fused: a layer that polls again after the end (compression does) gets the end again
+    Body::from_stream(futures::StreamExt::fuse(futures::StreamExt::chain(
+        futures::stream::once(async { Ok::<_, std::io::Error>(head) }),
+        rest,
+    )))
+}
+
+/// The error that ends a download already under way, logged (its status is sent already).
+pub fn aborted(what: &str, e: impl std::fmt::Display) -> std::io::Error {
+    tracing::error!("{what} export aborted: {e}");
+    std::io::Error::other("export failed")
+}
+
+/// The filter a download's query asks for (an `as_of` kept only for a past day) and now.
+fn asked(query: Option<&str>) -> (RegistryFilter, DateTime<Utc>) {
+    let (mut filter, mut ignored) = RegistryFilter::from_query(query.unwrap_or(""));
+    let now = Utc::now();
+    past_day_only(&mut filter, now.date_naive(), &mut ignored);
+    (filter, now)
+}
+
+/// The file name of a download of `vendors`: `subprocessors-2026-12-06.csv`, or
+/// `subprocessors-as-of-2026-01-31.csv` for a past day.
+fn file_name(vendors: &PublicVendors, extension: &str) -> String {
+    let past = if vendors.is_past() { "as-of-" } else { "" };
+    format!("subprocessors-{past}{}.{extension}", vendors.day())
+}
+
+/// `body` as a file to save, never kept by a cache without asking.
+fn attachment(body: Body, content_type: &'static str, filename: &str) -> Response {
+    let mut res = Response::new(body);
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+/// `GET /subprocessors.csv`: streamed as the rows arrive, so memory stays flat at any size.
+pub async fn subprocessors_csv(
+    State(db): State<Db>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let (filter, now) = asked(query.as_deref());
+    let vendors = PublicVendors::open(&db, &filter, now.date_naive(), Weight::Export).await?;
+    let name = file_name(&vendors, "csv");
+    Ok(attachment(
+        csv::body(vendors)?,
+        "text/csv; charset=utf-8",
+        &name,
+    ))
+}
+
+/// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
+pub async fn subprocessors_xlsx(
+    State(db): State<Db>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let (filter, now) = asked(query.as_deref());
+    let vendors = PublicVendors::open(&db, &filter, now.date_naive(), Weight::Export).await?;
+    let name = file_name(&vendors, "xlsx");
+    Ok(attachment(
+        Body::from(xlsx::workbook(vendors).await?),
+        xlsx::CONTENT_TYPE,
+        &name,
+    ))
+}
+
+/// `GET /api/v1/subprocessors`. Answers carry an `ETag` (today's: the registry's version, the
+/// day and the filter, known before any row is read; a past day's: a hash of the body) and
+/// `Last-Modified` (the newest data change, or the start of today when statuses and compliance
+/// were last recomputed), and `304 Not Modified` to a client that has this answer already.
+pub async fn subprocessors_json(
+    State(db): State<Db>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (filter, now) = asked(query.as_deref());
+    let today = now.date_naive();
+    let day = filter.as_of.unwrap_or(today);
+    let (changed, version) = last_changed(&db, day, today).await?;
+    let last_modified = last_modified(changed, now);
+    let Some(version) = version else {
+        // a past day's list is small (one entry per vendor listed then): built whole
+        let vendors = PublicVendors::open(&db, &filter, today, Weight::Heavy).await?;
+        let body = json::whole(vendors).await?;
+        return Ok(conditional(
+            &headers,
+            body,
+            json::CONTENT_TYPE,
+            last_modified,
+        ));
+    };
+    // a client that has this version of the list already gets 304 without any of it read
+    let etag = json::today_etag(version, day, &filter);
+    if not_modified(&headers, &etag, last_modified) {
+        return Ok(conditional_with(
+            &headers,
+            &etag,
+            json::CONTENT_TYPE,
+            last_modified,
+            || StatusCode::NOT_MODIFIED.into_response(),
+        ));
+    }
+    let vendors = PublicVendors::open(&db, &filter, today, Weight::Heavy).await?;
+    let body = json::body(vendors);
+    Ok(conditional_with(
+        &headers,
+        &etag,
+        json::CONTENT_TYPE,
+        last_modified,
+        || body.into_response(),
+    ))
+}
