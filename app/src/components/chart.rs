@@ -2,23 +2,7 @@
 //! authorized and not compliant over the next thirteen weeks. Presentation only; the numbers
 //! come from `domain::dashboard`.
 
-use crate::domain::dashboard::Point;
-
-/// Escapes text for XML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::domain::{dashboard::Point, text::escape_markup as esc};
 
 /// Chart frame: width, height and the margins around the plot (left, right, top, bottom).
 const W: f64 = 640.0;

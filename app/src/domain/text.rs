@@ -1,4 +1,4 @@
-//! Validated text: URL slugs and required names.
+//! Validated text: URL slugs and required names; text escaped for markup.
 
 use super::ParseError;
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,23 @@ impl NonEmptyText {
     }
 }
 
+/// `s` escaped for HTML or XML content and attribute values (`& < > " '`): the mails' HTML
+/// part and the dashboard's SVG, which are written as text rather than through the view.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A required text field as stored: trimmed, 1 to `max` characters, no control characters.
 pub fn required_text(label: &str, s: &str, max: usize) -> Result<String, ParseError> {
     NonEmptyText::parse(label, s, max).map(|t| t.0)
@@ -129,6 +146,15 @@ pub fn website(s: &str) -> Result<Option<String>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_is_escaped_in_content_and_attributes() {
+        assert_eq!(
+            escape_markup(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape_markup("Société GmbH"), "Société GmbH");
+    }
 
     #[test]
     fn slug_accepts_lowercase_digits_and_hyphens() {

@@ -338,16 +338,6 @@ pub async fn endpoint_in(
     opened_one(keys, row)
 }
 
-pub async fn endpoint(db: &Db, id: i64) -> StoreResult<Option<EndpointRow>> {
-    let row = sqlx::query_as::<Any, EndpointRow>(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    opened_one(&db.secrets, row)
-}
-
 /// Stop sending to an endpoint (removed by its subscriber, or it answered 410 Gone).
 pub async fn disable_endpoint(
     conn: &mut AnyConnection,

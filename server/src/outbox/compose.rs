@@ -7,6 +7,7 @@ use app::domain::{
     country::country_name,
     dashboard::Digest,
     notices::objectionable,
+    text::escape_markup as esc,
     DataCategory,
 };
 use chrono::NaiveDate;
@@ -21,22 +22,6 @@ pub struct Mail {
     pub html: String,
     /// `{PUBLIC_URL}/subscriptions/unsubscribe/{token}`: the `List-Unsubscribe` header.
     pub unsubscribe: Option<String>,
-}
-
-/// HTML-escape text for the mail's HTML part.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A page of the HTML part: a heading, paragraphs (already escaped) and a footer.

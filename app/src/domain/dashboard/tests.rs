@@ -1,8 +1,7 @@
 //! Unit tests of `dashboard`, kept beside it (out of the module's own file for its length).
 
 use super::*;
-use crate::domain::{assurance::*, compliance::required_obligations, Lifecycle};
-use crate::domain::{vendor::WorkLocation, DataCategory};
+use crate::domain::{assurance::*, Lifecycle};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -16,58 +15,12 @@ fn plus(n: i64) -> NaiveDate {
 
 /// A vendor authorized from DAY to well past DAY + 91, with nothing lapsing before then.
 fn ok(slug: &str) -> VendorFacts {
-    let terms = required_obligations(Some(WorkLocation::OwnFacilities))
-        .into_iter()
-        .map(|obligation| ObligationTerm {
-            obligation,
-            hours: None,
-        })
-        .collect();
-    let evidence = Evidence {
-        lifecycle: Lifecycle {
-            announced_on: Some(d("2025-01-01")),
-            effective_on: Some(d("2025-02-01")),
-            removed_on: None,
-        },
-        work_location: Some(WorkLocation::OwnFacilities),
-        categories: vec![DataCategory::CustomerData],
-        enrollments: vec![Enrollment {
-            enrolled_on: d("2025-01-15"),
-            status: EnrollmentStatus::Active,
-        }],
-        attestations: vec![Attestation {
-            submitted_on: d("2026-01-01"),
-            approved_on: Some(d("2026-01-10")),
-            approved_by: Some("Reviewer".into()),
-            outcome: AttestationOutcome::Approved,
-        }],
-        assessments: vec![Assessment {
-            kind: AssessmentKind::Iso27001,
-            assessor: "Assessor".into(),
-            period_start: d("2025-01-01"),
-            period_end: d("2025-12-31"),
-            issued_on: d("2026-02-01"),
-            valid_until: d("2027-01-31"),
-        }],
-        contracts: vec![Contract {
-            kind: ContractKind::Dpa,
-            reference: "REF-1".into(),
-            signed_on: d("2025-01-10"),
-            in_force_from: d("2025-02-01"),
-            ends_on: Some(d("2027-12-31")),
-            auto_renew: false,
-            notice_days: 90,
-            obligations: terms,
-        }],
-        training: vec![TrainingRecord {
-            person_name: "Jane Doe".into(),
-            person_email: "jane@vendor.example".into(),
-            course: "Privacy essentials".into(),
-            completed_on: d("2026-03-01"),
-            expires_on: d("2027-03-01"),
-        }],
-        sub_processors: 0,
-    };
+    let mut evidence = crate::domain::fixtures::authorized_evidence();
+    evidence.contracts[0].reference = "REF-1".into();
+    let person = &mut evidence.training[0];
+    person.person_name = "Jane Doe".into();
+    person.person_email = "jane@vendor.example".into();
+    person.course = "Privacy essentials".into();
     VendorFacts {
         slug: slug.into(),
         name: slug.to_uppercase(),
