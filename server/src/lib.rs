@@ -34,6 +34,8 @@ pub use config::ServeConfig;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// What the registry keeps in memory for `db` (replays, differences, page data).
+    pub kept: std::sync::Arc<app::registry::Kept>,
     pub settings: SessionSettings,
     pub leptos_options: LeptosOptions,
     /// Requests per minute per address and the exempt networks; `None`: no limit.
@@ -53,6 +55,12 @@ impl FromRef<AppState> for LeptosOptions {
 impl FromRef<AppState> for Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for std::sync::Arc<app::registry::Kept> {
+    fn from_ref(state: &AppState) -> Self {
+        state.kept.clone()
     }
 }
 
@@ -158,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         metrics_token: state.ops.metrics_token.as_deref().map(Into::into),
     };
     let db = state.db.clone();
+    let kept = state.kept.clone();
     let options = state.leptos_options.clone();
     let settings = state.settings.clone();
     let limits = state.rate_limit.clone();
@@ -206,6 +215,7 @@ pub fn router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(db.clone());
+                provide_context(kept.clone());
                 provide_context(context_settings.clone());
             },
             move || shell(options.clone()),
@@ -241,6 +251,8 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     db: Db,
+    /// What the registry keeps in memory for `db`.
+    kept: std::sync::Arc<app::registry::Kept>,
     /// The delivery worker, when this instance runs one.
     outbox: Option<outbox::Outbox>,
     /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
@@ -336,8 +348,10 @@ impl Application {
         } else {
             None
         };
+        let kept = std::sync::Arc::new(app::registry::Kept::default());
         let router = router(AppState {
             db: db.clone(),
+            kept: kept.clone(),
             settings,
             leptos_options,
             rate_limit,
@@ -350,6 +364,7 @@ impl Application {
             router,
             addr,
             db,
+            kept,
             outbox,
             import_file_retention_days: config.import_file_retention_days,
             lock,
@@ -363,6 +378,11 @@ impl Application {
     /// The database handle the server uses (with its export slots and heavy-work permits).
     pub fn db(&self) -> Db {
         self.db.clone()
+    }
+
+    /// What the registry keeps in memory for the server's database.
+    pub fn kept(&self) -> std::sync::Arc<app::registry::Kept> {
+        self.kept.clone()
     }
 
     /// Serve until ctrl-c or SIGTERM. TCP_NODELAY is set on every connection: streamed pages

@@ -486,4 +486,6 @@ pub fn public_assurance(e: &Evidence, day: NaiveDate, look_ahead: bool) -> Publi
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

@@ -13,8 +13,6 @@ pub mod dashboard;
 pub mod dates;
 pub mod fields;
 pub mod filter;
-#[cfg(test)]
-pub mod fixtures;
 pub mod forms;
 pub mod import;
 pub mod iso3166;

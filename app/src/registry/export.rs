@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::{registry_on, view::PublicVendor, AssuranceMemo};
+use super::{registry_on, view::PublicVendor, AssuranceMemo, Kept};
 use crate::{
     domain::{changes::AsOfEntry, filter::admits, RegistryFilter},
     error::AppError,
@@ -55,12 +55,13 @@ impl PublicVendors {
     /// entry per vendor listed that day). [`AppError::Busy`] when no slot is free.
     pub async fn open(
         db: &Db,
+        kept: &Kept,
         filter: &RegistryFilter,
         today: NaiveDate,
         weight: Weight,
     ) -> Result<Self, AppError> {
         if let Some(day) = filter.as_of.filter(|d| *d < today) {
-            let (entries, _) = heavy(db, registry_on(db, filter, day, None)).await?;
+            let (entries, _) = heavy(db, registry_on(db, kept, filter, day, None)).await?;
             return Ok(PublicVendors {
                 day,
                 source: Source::Past(entries.into_iter()),

@@ -5,10 +5,13 @@
 
 pub mod change;
 pub mod export;
+pub mod kept;
 pub mod page;
 pub mod view;
 
 use std::sync::Arc;
+
+pub use kept::Kept;
 
 use chrono::NaiveDate;
 
@@ -38,11 +41,12 @@ pub fn past_day_only(filter: &mut RegistryFilter, today: NaiveDate, messages: &m
 /// kept replay, so a page of a past day costs a filter pass, not a copy of the registry.
 pub async fn registry_on(
     db: &Db,
+    kept: &Kept,
     filter: &RegistryFilter,
     day: NaiveDate,
     window: Option<(usize, usize)>,
 ) -> Result<(Vec<AsOfEntry>, usize), AppError> {
-    let entries = replayed(db, day).await?;
+    let entries = replayed(db, kept, day).await?;
     let names: Vec<String> = services::list_services(db)
         .await?
         .into_iter()
@@ -69,12 +73,16 @@ pub async fn registry_on(
 /// then (on a blocking thread). The last few days asked for are kept in memory, keyed by the
 /// day and the number of events: events are append-only, so the same number means the same
 /// events, and a new event makes every kept day be replayed again when next asked for.
-pub async fn replayed(db: &Db, day: NaiveDate) -> Result<Arc<Vec<AsOfEntry>>, AppError> {
+pub async fn replayed(
+    db: &Db,
+    kept: &Kept,
+    day: NaiveDate,
+) -> Result<Arc<Vec<AsOfEntry>>, AppError> {
     let count = changes::count(db).await?;
-    if let Some(hit) = db.replays.get((day, count)) {
+    if let Some(hit) = kept.replays.get((day, count)) {
         return Ok(hit);
     }
-    let mut days = replay_days(db, count, vec![day]).await?;
+    let mut days = replay_days(db, kept, count, vec![day]).await?;
     days.pop()
         .ok_or_else(|| AppError::Internal("no replay".into()))
 }
@@ -83,16 +91,22 @@ pub async fn replayed(db: &Db, day: NaiveDate) -> Result<Arc<Vec<AsOfEntry>>, Ap
 /// neither is kept, both come from one read of the events.
 pub async fn replayed_pair(
     db: &Db,
+    kept: &Kept,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(Arc<Vec<AsOfEntry>>, Arc<Vec<AsOfEntry>>), AppError> {
     let count = changes::count(db).await?;
-    match (db.replays.get((from, count)), db.replays.get((to, count))) {
+    match (
+        kept.replays.get((from, count)),
+        kept.replays.get((to, count)),
+    ) {
         (Some(a), Some(b)) => Ok((a, b)),
-        (Some(a), None) => Ok((a, replayed(db, to).await?)),
-        (None, Some(b)) => Ok((replayed(db, from).await?, b)),
+        (Some(a), None) => Ok((a, replayed(db, kept, to).await?)),
+        (None, Some(b)) => Ok((replayed(db, kept, from).await?, b)),
         (None, None) => {
-            let mut days = replay_days(db, count, vec![from, to]).await?.into_iter();
+            let mut days = replay_days(db, kept, count, vec![from, to])
+                .await?
+                .into_iter();
             match (days.next(), days.next()) {
                 (Some(a), Some(b)) => Ok((a, b)),
                 _ => Err(AppError::Internal("no replay".into())),
@@ -107,19 +121,20 @@ pub async fn replayed_pair(
 /// out takes a heavy-work permit, so a kept one is never answered "busy".
 pub async fn diff_between(
     db: &Db,
+    kept: &Kept,
     from: NaiveDate,
     to: NaiveDate,
     shown: usize,
 ) -> Result<Arc<DiffHead>, AppError> {
     let key = ((from, to, shown), changes::count(db).await?);
-    if let Some(hit) = db.diffs.get(key) {
+    if let Some(hit) = kept.diffs.get(key) {
         return Ok(hit);
     }
     // the first ask may replay the whole history: bounded and off the async threads
     heavy(db, async {
-        let (old, new) = replayed_pair(db, from, to).await?;
+        let (old, new) = replayed_pair(db, kept, from, to).await?;
         let d = Arc::new(cpu(move || diff_of(&old, &new).head(shown)).await?);
-        db.diffs.put(key, d.clone());
+        kept.diffs.put(key, d.clone());
         Ok(d)
     })
     .await
@@ -129,6 +144,7 @@ pub async fn diff_between(
 /// events there are, the key they are kept under).
 async fn replay_days(
     db: &Db,
+    kept: &Kept,
     count: i64,
     days: Vec<NaiveDate>,
 ) -> Result<Vec<Arc<Vec<AsOfEntry>>>, AppError> {
@@ -153,7 +169,7 @@ async fn replay_days(
         .into_iter()
         .map(|(day, entries)| {
             let entries = Arc::new(entries);
-            db.replays.put((day, count), entries.clone());
+            kept.replays.put((day, count), entries.clone());
             entries
         })
         .collect())

@@ -153,7 +153,14 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
     let diff_view = match (filter.from, filter.to) {
         (Some(from), to) if from <= day => {
             let to = to.unwrap_or(day);
-            let d = diff_between(&db, from, to, DIFF_SHOWN).await?;
+            let d = diff_between(
+                &db,
+                &*crate::registry::Kept::current()?,
+                from,
+                to,
+                DIFF_SHOWN,
+            )
+            .await?;
             Some(diff_view(&d, from, to))
         }
         (Some(from), _) => {

@@ -16,7 +16,7 @@ use crate::{
         },
         past_day_only, registry_on,
         view::PublicVendor,
-        with_assurance,
+        with_assurance, Kept,
     },
     request::{db, heavy, internal, today},
     store::{changes, services, vendors},
@@ -86,23 +86,20 @@ pub async fn load_registry(query: &str) -> Result<Rendered, AppError> {
     })
 }
 
-/// The page's data for `query` today, kept under the registry's version (`store::Pages`):
+/// The page's data for `query` today, kept under the registry's version (`Kept::pages`):
 /// rendered fresh every time, loaded again only when something it shows has changed. A
 /// past day's list is kept by the replay instead.
 async fn kept_registry_page(query: &str) -> Result<std::sync::Arc<RegistryPage>, AppError> {
     let db = db()?;
     let version = vendors::registry_version(&db).await?;
     let key = ((query.to_string(), today()), version);
-    if let Some(page) = db
-        .pages
-        .get(key.clone())
-        .and_then(|kept| kept.downcast::<RegistryPage>().ok())
-    {
+    let kept = Kept::current()?;
+    if let Some(page) = kept.pages.get(key.clone()) {
         return Ok(page);
     }
     let page = std::sync::Arc::new(registry_page(query).await?);
     if page.filter.as_of.is_none() && page.today == key.0 .1 {
-        db.pages.put(key, page.clone());
+        kept.pages.put(key, page.clone());
     }
     Ok(page)
 }
@@ -130,7 +127,8 @@ async fn registry_page(query: &str) -> Result<RegistryPage, AppError> {
                 PAGE_SIZE as usize,
                 usize::try_from(offset).unwrap_or(usize::MAX),
             );
-            let (entries, total) = registry_on(&db, &filter, as_of, Some(window)).await?;
+            let (entries, total) =
+                registry_on(&db, &*Kept::current()?, &filter, as_of, Some(window)).await?;
             let items = entries
                 .iter()
                 .map(|e| summary(&PublicVendor::from_past(e)))

@@ -97,12 +97,6 @@ pub struct Db {
     /// Held while this process brings the stored compliance up to date (`registry`), so
     /// requests that find it stale wait for one computation instead of each starting one.
     pub assurance_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Past days' registries replayed lately (`registry::replayed`).
-    pub replays: std::sync::Arc<Replays>,
-    /// Differences between two days computed lately (`registry::diff_between`).
-    pub diffs: std::sync::Arc<Diffs>,
-    /// The registry page's data for the last few queries asked for (`api::registry`).
-    pub pages: std::sync::Arc<Pages>,
     /// SQLite only (a file, not `:memory:`): a few connections to the same file through
     /// sqlx's own SQLite driver, for the exports, whose rows then skip `Any`'s conversion of
     /// every value (a fifth of a 100,000-row CSV's work). Opened on first use.
@@ -110,60 +104,6 @@ pub struct Db {
     /// The key TOTP and webhook secrets are sealed with (`secrets`); empty on a handle
     /// opened without one, which then reads and writes them as they are stored.
     pub secrets: secrets::Keyring,
-}
-
-type Replay = std::sync::Arc<Vec<crate::domain::changes::AsOfEntry>>;
-
-/// The registries of the last few past days asked for, each keyed by its day and the number
-/// of change events it was replayed from (100,000 vendors take some 50 MB a day).
-pub type Replays = Kept<chrono::NaiveDate, Replay, 3>;
-
-/// The differences between the last few pairs of days asked for, each cut to the lines a
-/// page shows (`registry::diff_between`), keyed by the two days and how many lines.
-pub type Diffs = Kept<
-    (chrono::NaiveDate, chrono::NaiveDate, usize),
-    std::sync::Arc<crate::domain::changes::DiffHead>,
-    3,
->;
-
-/// The registry page's data (everything it shows) for a raw query string and day, keyed by
-/// the registry's version (`vendors::registry_version`): any change to what the page shows
-/// moves the version, so a kept page is never older than the data. Rendering is not kept.
-/// The store keeps it without knowing its type (`api::registry` puts and reads it).
-pub type Pages =
-    Kept<(String, chrono::NaiveDate), std::sync::Arc<dyn std::any::Any + Send + Sync>, 32>;
-
-/// A few derived values kept in memory, each under its slot (a day, a pair of days, a query)
-/// and a number that moves whenever what it was derived from changes (the number of change
-/// events, which are append-only; the registry's version). Per database handle, so never
-/// shared between two databases.
-#[derive(Debug)]
-pub struct Kept<S, V, const KEEP: usize>(std::sync::Mutex<Vec<((S, i64), V)>>);
-
-impl<S, V, const KEEP: usize> Default for Kept<S, V, KEEP> {
-    fn default() -> Self {
-        Self(std::sync::Mutex::new(Vec::new()))
-    }
-}
-
-impl<S: PartialEq, V: Clone, const KEEP: usize> Kept<S, V, KEEP> {
-    pub fn get(&self, key: (S, i64)) -> Option<V> {
-        let kept = self.0.lock().ok()?;
-        kept.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
-    }
-
-    /// Keep `value`, forgetting the oldest kept and any value of the same slot from fewer
-    /// events.
-    pub fn put(&self, key: (S, i64), value: V) {
-        let Ok(mut kept) = self.0.lock() else {
-            return;
-        };
-        kept.retain(|(k, _)| k.0 != key.0);
-        if kept.len() >= KEEP {
-            kept.remove(0);
-        }
-        kept.push((key, value));
-    }
 }
 
 /// How long a request waits for an export slot or a heavy-work permit before it is answered
@@ -261,9 +201,6 @@ impl Db {
             export_slots,
             heavy,
             assurance_refresh: Default::default(),
-            replays: Default::default(),
-            diffs: Default::default(),
-            pages: Default::default(),
             sqlite_exports,
             secrets: Default::default(),
         })

@@ -585,7 +585,7 @@ async fn the_kept_registry_page_shows_every_change_at_once(backend: Backend) {
     );
     let today = chrono::Utc::now().date_naive();
     assert!(
-        app.server_db
+        app.server_kept
             .pages
             .get(((String::new(), today), v0))
             .is_some(),

@@ -380,25 +380,28 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
         store::changes,
     };
     let (db, _g) = fresh_db(backend).await;
+    let memory = app::registry::Kept::default();
     server::cli::seed::seed_demo(&db, today())
         .await
         .expect("demo");
     let day = today() - Days::new(1);
     let replay =
         async |db: &Db| registry_as_of(&changes::events_until(db, day).await.expect("events"), day);
-    let first = replayed(&db, day).await.expect("replayed");
+    let first = replayed(&db, &memory, day).await.expect("replayed");
     assert!(first.len() > 10);
     assert_eq!(*first, replay(&db).await);
-    let again = replayed(&db, day).await.expect("replayed");
+    let again = replayed(&db, &memory, day).await.expect("replayed");
     assert!(
         std::sync::Arc::ptr_eq(&first, &again),
         "the second ask is the kept copy"
     );
     // another day is kept beside it
-    let older = replayed(&db, day - Days::new(30)).await.expect("older");
+    let older = replayed(&db, &memory, day - Days::new(30))
+        .await
+        .expect("older");
     assert!(std::sync::Arc::ptr_eq(
         &first,
-        &replayed(&db, day).await.expect("kept")
+        &replayed(&db, &memory, day).await.expect("kept")
     ));
     assert_ne!(*older, *first, "the demo's history moves in 30 days");
     // a new event (a removal in effect on the day) is in the next answer
@@ -415,14 +418,14 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     .execute(&db.pool)
     .await
     .expect("insert event");
-    let after = replayed(&db, day).await.expect("replayed");
+    let after = replayed(&db, &memory, day).await.expect("replayed");
     assert_eq!(*after, replay(&db).await);
     assert!(!after.iter().any(|e| e.slug == gone), "{gone} is removed");
     assert_eq!(after.len() + 1, first.len());
     // two days replayed from one read of the events (the changes page's difference) equal
     // each day's own replay, and are kept as such
     let (from, to) = (day - Days::new(60), today());
-    let (old, new) = replayed_pair(&db, from, to).await.expect("pair");
+    let (old, new) = replayed_pair(&db, &memory, from, to).await.expect("pair");
     let shared = &db;
     let alone = |d| async move {
         registry_as_of(&changes::events_until(shared, d).await.expect("events"), d)
@@ -432,11 +435,13 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     assert_ne!(*old, *new, "the demo's history moves in 60 days");
     assert!(std::sync::Arc::ptr_eq(
         &new,
-        &replayed(&db, to).await.expect("kept")
+        &replayed(&db, &memory, to).await.expect("kept")
     ));
     // with one of the two days kept, only the other is replayed
     let earlier = from - Days::new(30);
-    let (third, kept) = replayed_pair(&db, earlier, to).await.expect("pair");
+    let (third, kept) = replayed_pair(&db, &memory, earlier, to)
+        .await
+        .expect("pair");
     assert!(
         std::sync::Arc::ptr_eq(&kept, &new),
         "the kept day is reused"
@@ -445,7 +450,9 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     // the difference of two days: each group cut to its first lines, with its size; the
     // second ask is the kept one
     let whole = diff_of(&third, &new);
-    let head = diff_between(&db, earlier, to, 2).await.expect("diff");
+    let head = diff_between(&db, &memory, earlier, to, 2)
+        .await
+        .expect("diff");
     assert_eq!(
         (head.added, head.removed, head.changed),
         (whole.added.len(), whole.removed.len(), whole.changed.len())
@@ -454,7 +461,9 @@ async fn a_kept_day_equals_its_replay(backend: Backend) {
     assert_eq!(head.diff.added, whole.added[..2]);
     assert!(std::sync::Arc::ptr_eq(
         &head,
-        &diff_between(&db, earlier, to, 2).await.expect("kept")
+        &diff_between(&db, &memory, earlier, to, 2)
+            .await
+            .expect("kept")
     ));
 }
 

@@ -37,6 +37,8 @@ pub struct TestApp {
     pub base: String,
     /// The handle the server itself uses (its export slots and heavy-work permits).
     pub server_db: Db,
+    /// What the server's registry keeps in memory (replays, differences, page data).
+    pub server_kept: std::sync::Arc<app::registry::Kept>,
     pub database_url: String,
     pub client: reqwest::Client,
     /// TOTP secret and unused recovery codes of accounts that set up two-step sign-in.
@@ -161,6 +163,7 @@ async fn spawn_seeded(
     configure(&mut config);
     let app = Application::build(config).await.expect("app starts");
     let server_db = app.db();
+    let server_kept = app.kept();
     let db = Db::connect(&database_url).await.expect("connect");
     let today = chrono::Utc::now().date_naive();
     match synthetic {
@@ -176,6 +179,7 @@ async fn spawn_seeded(
     TestApp {
         base,
         server_db,
+        server_kept,
         database_url: database_url.clone(),
         // redirects are asserted, not followed
         client: reqwest::Client::builder()
@@ -197,16 +201,22 @@ async fn spawn_seeded(
 async fn start_on(
     database_url: &str,
     configure: impl FnOnce(&mut ServeConfig),
-) -> (String, Db, tokio::task::JoinHandle<()>) {
+) -> (
+    String,
+    Db,
+    std::sync::Arc<app::registry::Kept>,
+    tokio::task::JoinHandle<()>,
+) {
     let mut config = ServeConfig::for_tests(database_url, "127.0.0.1:0".parse().expect("addr"));
     configure(&mut config);
     let app = Application::build(config).await.expect("app starts");
     let server_db = app.db();
+    let server_kept = app.kept();
     let base = format!("http://{}", app.addr());
     let server = tokio::spawn(async move {
         let _ = app.run().await;
     });
-    (base, server_db, server)
+    (base, server_db, server_kept, server)
 }
 
 /// The code an authenticator app shows now for `secret` (base32).
@@ -497,10 +507,11 @@ impl TestApp {
     pub async fn restart_with(self, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         self.server.abort();
         let _ = self.server.await;
-        let (base, server_db, server) = start_on(&self.database_url, configure).await;
+        let (base, server_db, server_kept, server) = start_on(&self.database_url, configure).await;
         TestApp {
             base,
             server_db,
+            server_kept,
             server,
             ..self
         }
@@ -512,7 +523,7 @@ impl TestApp {
         &self,
         configure: impl FnOnce(&mut ServeConfig),
     ) -> (String, tokio::task::JoinHandle<()>) {
-        let (base, _, server) = start_on(&self.database_url, configure).await;
+        let (base, _, _, server) = start_on(&self.database_url, configure).await;
         (base, server)
     }
 

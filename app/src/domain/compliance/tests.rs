@@ -20,7 +20,7 @@ fn terms(list: &[Obligation]) -> Vec<ObligationTerm> {
 
 /// A vendor that is authorized on DAY; each test breaks one thing.
 fn authorized() -> Evidence {
-    crate::domain::fixtures::authorized_evidence()
+    crate::domain::compliance::fixtures::authorized_evidence()
 }
 
 #[test]

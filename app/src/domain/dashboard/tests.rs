@@ -15,7 +15,7 @@ fn plus(n: i64) -> NaiveDate {
 
 /// A vendor authorized from DAY to well past DAY + 91, with nothing lapsing before then.
 fn ok(slug: &str) -> VendorFacts {
-    let mut evidence = crate::domain::fixtures::authorized_evidence();
+    let mut evidence = crate::domain::compliance::fixtures::authorized_evidence();
     evidence.contracts[0].reference = "REF-1".into();
     let person = &mut evidence.training[0];
     person.person_name = "Jane Doe".into();

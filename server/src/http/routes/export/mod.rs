@@ -14,7 +14,7 @@ use app::{
     error::AppError,
     registry::{
         export::{last_changed, PublicVendors, Weight},
-        past_day_only,
+        past_day_only, Kept,
     },
     store::Db,
 };
@@ -25,6 +25,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 use super::conditional::{conditional, conditional_with, last_modified, not_modified};
 
@@ -90,10 +91,12 @@ fn attachment(body: Body, content_type: &'static str, filename: &str) -> Respons
 /// `GET /subprocessors.csv`: streamed as the rows arrive, so memory stays flat at any size.
 pub async fn subprocessors_csv(
     State(db): State<Db>,
+    State(kept): State<Arc<Kept>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let (filter, now) = asked(query.as_deref());
-    let vendors = PublicVendors::open(&db, &filter, now.date_naive(), Weight::Export).await?;
+    let vendors =
+        PublicVendors::open(&db, &kept, &filter, now.date_naive(), Weight::Export).await?;
     let name = file_name(&vendors, "csv");
     Ok(attachment(
         csv::body(vendors)?,
@@ -105,10 +108,12 @@ pub async fn subprocessors_csv(
 /// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
 pub async fn subprocessors_xlsx(
     State(db): State<Db>,
+    State(kept): State<Arc<Kept>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let (filter, now) = asked(query.as_deref());
-    let vendors = PublicVendors::open(&db, &filter, now.date_naive(), Weight::Export).await?;
+    let vendors =
+        PublicVendors::open(&db, &kept, &filter, now.date_naive(), Weight::Export).await?;
     let name = file_name(&vendors, "xlsx");
     Ok(attachment(
         Body::from(xlsx::workbook(vendors).await?),
@@ -123,6 +128,7 @@ pub async fn subprocessors_xlsx(
 /// were last recomputed), and `304 Not Modified` to a client that has this answer already.
 pub async fn subprocessors_json(
     State(db): State<Db>,
+    State(kept): State<Arc<Kept>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -133,7 +139,7 @@ pub async fn subprocessors_json(
     let last_modified = last_modified(changed, now);
     let Some(version) = version else {
         // a past day's list is small (one entry per vendor listed then): built whole
-        let vendors = PublicVendors::open(&db, &filter, today, Weight::Heavy).await?;
+        let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Heavy).await?;
         let body = json::whole(vendors).await?;
         return Ok(conditional(
             &headers,
@@ -153,7 +159,7 @@ pub async fn subprocessors_json(
             || StatusCode::NOT_MODIFIED.into_response(),
         ));
     }
-    let vendors = PublicVendors::open(&db, &filter, today, Weight::Heavy).await?;
+    let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Heavy).await?;
     let body = json::body(vendors);
     Ok(conditional_with(
         &headers,

@@ -77,11 +77,13 @@ pub async fn render(
         }
     };
     let db = state.db.clone();
+    let kept = state.kept.clone();
     let settings = state.settings.clone();
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_app_to_stream_with_context(
         move || {
             provide_context(db.clone());
+            provide_context(kept.clone());
             provide_context(settings.clone());
             if let Some(p) = posted.clone() {
                 provide_context(p);

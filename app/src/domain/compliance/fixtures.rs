@@ -1,10 +1,9 @@
-//! Test fixtures shared by the domain's unit tests.
+//! Test fixtures shared by the domain's unit tests (compliance, dashboard).
 
 use chrono::NaiveDate;
 
-use super::{
-    assurance::*, compliance::required_obligations, vendor::WorkLocation, DataCategory, Lifecycle,
-};
+use super::required_obligations;
+use crate::domain::{assurance::*, vendor::WorkLocation, DataCategory, Lifecycle};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
