@@ -36,6 +36,8 @@ pub struct AppState {
     pub db: Db,
     /// What the registry keeps in memory for `db` (replays, differences, page data).
     pub kept: std::sync::Arc<app::registry::Kept>,
+    /// Today's whole-list downloads kept on this instance's disk.
+    pub copies: routes::export::kept::KeptCopies,
     pub settings: SessionSettings,
     pub leptos_options: LeptosOptions,
     /// Requests per minute per address and the exempt networks; `None`: no limit.
@@ -55,6 +57,12 @@ impl FromRef<AppState> for LeptosOptions {
 impl FromRef<AppState> for Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for routes::export::kept::KeptCopies {
+    fn from_ref(state: &AppState) -> Self {
+        state.copies.clone()
     }
 }
 
@@ -352,6 +360,8 @@ impl Application {
         let router = router(AppState {
             db: db.clone(),
             kept: kept.clone(),
+            copies: routes::export::kept::KeptCopies::new(config.export_copies_dir.as_deref())
+                .map_err(|e| StartError::Config(format!("EXPORT_COPIES_DIR: {e}")))?,
             settings,
             leptos_options,
             rate_limit,

@@ -355,6 +355,11 @@ pub struct ServeArgs {
         global = true
     )]
     pub import_file_retention_days: u32,
+    /// Folder for this instance's kept copies of today's whole-list downloads (CSV, XLSX,
+    /// JSON, compressed once); unset: a temporary folder of its own, removed at exit. Each
+    /// instance needs its own.
+    #[arg(long, env = "EXPORT_COPIES_DIR", global = true)]
+    pub export_copies_dir: Option<std::path::PathBuf>,
 }
 
 impl Cli {

@@ -17,6 +17,7 @@ mod fuzz;
 mod hardening;
 mod import;
 mod import_lock;
+mod kept_exports;
 mod mail_abuse;
 mod manage;
 mod notices;

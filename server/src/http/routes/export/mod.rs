@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod kept;
 pub mod xlsx;
 
 use app::{
@@ -26,6 +27,8 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
+
+use kept::{Format, KeptCopies};
 
 use super::conditional::{conditional, conditional_with, last_modified, not_modified};
 
@@ -76,9 +79,8 @@ fn file_name(vendors: &PublicVendors, extension: &str) -> String {
     format!("subprocessors-{past}{}.{extension}", vendors.day())
 }
 
-/// `body` as a file to save, never kept by a cache without asking.
-fn attachment(body: Body, content_type: &'static str, filename: &str) -> Response {
-    let mut res = Response::new(body);
+/// `res` as a file to save, never kept by a cache without asking.
+fn attachment(mut res: Response, content_type: &'static str, filename: &str) -> Response {
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
@@ -92,34 +94,63 @@ fn attachment(body: Body, content_type: &'static str, filename: &str) -> Respons
 pub async fn subprocessors_csv(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
+    State(copies): State<KeptCopies>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    const CSV: &str = "text/csv; charset=utf-8";
     let (filter, now) = asked(query.as_deref());
-    let vendors =
-        PublicVendors::open(&db, &kept, &filter, now.date_naive(), Weight::Export).await?;
+    let today = now.date_naive();
+    let copy = whole_list(&db, &kept, &copies, &filter, Format::Csv, &headers, today).await?;
+    if let Some(res) = copy {
+        return Ok(attachment(res, CSV, &format!("subprocessors-{today}.csv")));
+    }
+    let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Export).await?;
     let name = file_name(&vendors, "csv");
-    Ok(attachment(
-        csv::body(vendors)?,
-        "text/csv; charset=utf-8",
-        &name,
-    ))
+    Ok(attachment(Response::new(csv::body(vendors)?), CSV, &name))
 }
 
 /// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
 pub async fn subprocessors_xlsx(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
+    State(copies): State<KeptCopies>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let (filter, now) = asked(query.as_deref());
-    let vendors =
-        PublicVendors::open(&db, &kept, &filter, now.date_naive(), Weight::Export).await?;
+    let today = now.date_naive();
+    let copy = whole_list(&db, &kept, &copies, &filter, Format::Xlsx, &headers, today).await?;
+    if let Some(res) = copy {
+        let name = format!("subprocessors-{today}.xlsx");
+        return Ok(attachment(res, xlsx::CONTENT_TYPE, &name));
+    }
+    let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Export).await?;
     let name = file_name(&vendors, "xlsx");
-    Ok(attachment(
-        Body::from(xlsx::workbook(vendors).await?),
-        xlsx::CONTENT_TYPE,
-        &name,
-    ))
+    let body = Body::from(xlsx::workbook(vendors).await?);
+    Ok(attachment(Response::new(body), xlsx::CONTENT_TYPE, &name))
+}
+
+/// Today's whole list in `format` from this instance's kept copy, when `filter` asks for it
+/// and the copy is of the registry's version now (else a build of one starts, and `None`).
+async fn whole_list(
+    db: &Db,
+    kept: &Arc<Kept>,
+    copies: &KeptCopies,
+    filter: &RegistryFilter,
+    format: Format,
+    headers: &HeaderMap,
+    today: chrono::NaiveDate,
+) -> Result<Option<Response>, AppError> {
+    if !KeptCopies::keeps(filter) {
+        return Ok(None);
+    }
+    let (_, Some(version)) = last_changed(db, today, today).await? else {
+        return Ok(None);
+    };
+    Ok(copies
+        .serve(format, version, today, headers, db, kept)
+        .await)
 }
 
 /// `GET /api/v1/subprocessors`. Answers carry an `ETag` (today's: the registry's version, the
@@ -129,6 +160,7 @@ pub async fn subprocessors_xlsx(
 pub async fn subprocessors_json(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
+    State(copies): State<KeptCopies>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -158,6 +190,20 @@ pub async fn subprocessors_json(
             last_modified,
             || StatusCode::NOT_MODIFIED.into_response(),
         ));
+    }
+    if KeptCopies::keeps(&filter) {
+        if let Some(res) = copies
+            .serve(Format::Json, version, today, &headers, &db, &kept)
+            .await
+        {
+            return Ok(conditional_with(
+                &headers,
+                &etag,
+                json::CONTENT_TYPE,
+                last_modified,
+                || res,
+            ));
+        }
     }
     let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Heavy).await?;
     let body = json::body(vendors);
