@@ -83,6 +83,7 @@ impl KeptCopies {
         let (dir, temp) = match dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
+                remove_left_over(d)?;
                 (d.to_path_buf(), None)
             }
             None => {
@@ -128,12 +129,9 @@ impl KeptCopies {
             return None;
         };
         let mut req = Request::new(Body::empty());
-        for name in [
-            header::ACCEPT_ENCODING,
-            header::RANGE,
-            header::IF_MODIFIED_SINCE,
-            header::IF_RANGE,
-        ] {
+        // the route answers conditional requests itself (the JSON's ETag); only the
+        // encoding and ranges are the file's to answer
+        for name in [header::ACCEPT_ENCODING, header::RANGE, header::IF_RANGE] {
             if let Some(v) = headers.get(&name) {
                 req.headers_mut().insert(name, v.clone());
             }
@@ -244,6 +242,26 @@ impl KeptCopies {
     }
 }
 
+/// Remove the copies an earlier run of this instance left in `dir` (a copy is only ever
+/// served by the process that built it): files named as copies are, nothing else.
+fn remove_left_over(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = ["csv-", "xlsx-", "json-"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            && [".csv", ".xlsx", ".json", ".br", ".gz", ".part"]
+                .iter()
+                .any(|e| name.ends_with(e));
+        if ours && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(".");
@@ -288,4 +306,36 @@ fn compress(part: &Path, plain: &Path, br: &Path, gz: &Path) -> std::io::Result<
     std::fs::rename(part, plain)?;
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len());
     Ok((size(plain)?, size(br)?, size(gz)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_folder_loses_only_the_copies_left_in_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let left = [
+            "csv-3-2026-12-05.csv",
+            "csv-3-2026-12-05.csv.br",
+            "json-9-2026-12-05.part",
+        ];
+        for name in left.iter().chain(&["notes.txt", "csv-report.pdf"]) {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        let copies = KeptCopies::new(Some(dir.path())).expect("copies");
+        for name in left {
+            assert!(!dir.path().join(name).exists(), "{name} removed");
+        }
+        for name in ["notes.txt", "csv-report.pdf"] {
+            assert!(dir.path().join(name).exists(), "{name} kept");
+        }
+        drop(copies);
+        assert!(dir.path().exists(), "a given folder is not removed");
+        let own = KeptCopies::new(None).expect("copies");
+        let path = own.0.dir.clone();
+        assert!(path.is_dir());
+        drop(own);
+        assert!(!path.exists(), "a folder of its own is removed with it");
+    }
 }
