@@ -4,6 +4,31 @@
 use super::{limits, text, Contents};
 use crate::domain::import::{Row, Sheet};
 
+/// The offsets of every `\n` in `text`.
+fn newline_offsets(text: &[u8]) -> Vec<usize> {
+    text.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The line (1-based, as an editor or a spreadsheet numbers it) where the record whose first
+/// byte the reader puts at `byte` starts. The reader's own line count is one too low in a file
+/// with CRLF line ends (what Excel and our own export write), and its record start may be the
+/// line end before the record: skip to the record's first character, then count the `\n`s
+/// before it.
+fn line_at(newlines: &[usize], text: &[u8], byte: usize) -> usize {
+    let start = byte
+        + text
+            .get(byte..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+    1 + newlines.partition_point(|&p| p < start)
+}
+
 pub fn read(bytes: &[u8]) -> Result<Contents, String> {
     let mut notes = Vec::new();
     let (text, latin) = text::decode(bytes)?;
@@ -26,12 +51,13 @@ pub fn read(bytes: &[u8]) -> Result<Contents, String> {
         name: "CSV".into(),
         ..Default::default()
     };
+    let newlines: Vec<usize> = newline_offsets(text.as_bytes());
     let mut cells_read = 0usize;
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("The file is not valid CSV: {e}"))?;
         let line = record
             .position()
-            .map(|p| p.line() as usize)
+            .map(|p| line_at(&newlines, text.as_bytes(), p.byte() as usize))
             .unwrap_or(i + 1);
         cells_read += record.len();
         if cells_read > limits::MAX_CELLS {

@@ -270,6 +270,18 @@ fn a_csv_with_a_stray_byte_in_utf8_is_refused_and_latin1_is_read() {
     assert!(read.notes[0].contains("Latin-1"));
 }
 
+/// A row's line is the file's own (the header is line 1), whatever its line ends, blank lines
+/// and cells broken over lines: what an editor or a spreadsheet shows.
+#[test]
+fn csv_rows_name_their_own_line_with_crlf_or_lf() {
+    let lf = "legal_name,purpose\nAcme,Hosting\n,Backups\n\n\"Multi\nline Ltd\",x\nLast,y\n";
+    for (ends, text) in [("LF", lf.to_string()), ("CRLF", lf.replace('\n', "\r\n"))] {
+        let read = read_blocking("lines.csv", text.as_bytes()).expect("read");
+        let lines: Vec<usize> = read.sheets[0].rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3, 5, 7], "{ends}");
+    }
+}
+
 /// What an accepted file may hold at most.
 fn within_caps(read: &Contents) {
     let mut cells = 0;

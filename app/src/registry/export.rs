@@ -150,6 +150,12 @@ fn judge(
     Ok(out)
 }
 
+/// The registry's version: it moves with every change to what today's list shows (one row,
+/// read before a kept copy of the whole list is served).
+pub async fn version(db: &Db) -> Result<i64, AppError> {
+    Ok(vendors::registry_version(db).await?)
+}
+
 /// When what an export of `day` shows last changed (RFC 3339), and the registry's version
 /// (it moves with every change to what today's list shows; `None` for a past day, whose list
 /// only the change events make).

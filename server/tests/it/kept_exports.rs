@@ -73,6 +73,14 @@ async fn the_whole_list_is_kept_and_served_compressed(backend: Backend) {
         );
         let (headers, br) = kept(&app, path, "br").await;
         assert_eq!(headers["content-encoding"], "br", "{path}");
+        assert!(
+            headers["vary"]
+                .to_str()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{path}"
+        );
         assert_eq!(br, fresh, "{path}: the kept copy is the fresh answer");
         for name in [
             "content-type",
