@@ -404,7 +404,12 @@ async fn the_three_formats_list_the_same_vendors(backend: Backend) {
         sizes[6].1 > 0,
         "yesterday's registry lists vendors: {sizes:?}"
     );
-    // a past day's workbook is named for the day, as its CSV is
+    // the past day's page offers its workbook, named for the day as its CSV is
+    let (_, html) = app.get(&format!("/?as_of={past}")).await;
+    assert!(
+        html.contains(&format!("href=\"/subprocessors.xlsx?as_of={past}\"")),
+        "the past day's page links its workbook"
+    );
     let res = app
         .get_raw(&format!("/subprocessors.xlsx?as_of={past}"))
         .await;

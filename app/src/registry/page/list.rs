@@ -23,10 +23,8 @@ pub fn registry(page: &RegistryPage) -> impl IntoView + '_ {
                     <h2 id="results-heading" class="count" aria-live="polite">{count}</h2>
                     <span class="downloads">
                         <a class="button" href=csv_href rel="external" download="">"Download CSV"</a>
-                        {as_of.is_none().then(|| view! {
-                            " "
-                            <a class="button" href=xlsx_href rel="external" download="">"Excel (.xlsx)"</a>
-                        })}
+                        " "
+                        <a class="button" href=xlsx_href rel="external" download="">"Excel (.xlsx)"</a>
                     </span>
                 </div>
                 {as_of.map(|d| view! {
