@@ -122,15 +122,6 @@ impl PublicVendors {
             }
         }
     }
-
-    /// Every remaining vendor (tests, and a past day's answers built whole).
-    pub async fn collect(mut self) -> Result<Vec<PublicVendor>, AppError> {
-        let mut all = Vec::new();
-        while let Some(batch) = self.next_batch().await {
-            all.extend(batch?);
-        }
-        Ok(all)
-    }
 }
 
 /// Today's view of each row on `day` that has the compliance asked for.

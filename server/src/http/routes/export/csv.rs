@@ -10,6 +10,8 @@ use app::{
 };
 use axum::body::{Body, Bytes};
 
+pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+
 /// UTF-8 byte order mark, so spreadsheets read accents right.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 

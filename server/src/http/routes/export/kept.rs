@@ -47,11 +47,20 @@ pub enum Format {
 }
 
 impl Format {
-    fn name(self) -> &'static str {
+    /// The file extension, also the format's label in metrics.
+    pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::Json => "json",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => super::csv::CONTENT_TYPE,
+            Format::Xlsx => super::xlsx::CONTENT_TYPE,
+            Format::Json => super::json::CONTENT_TYPE,
         }
     }
 }

@@ -98,16 +98,7 @@ pub async fn subprocessors_csv(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    const CSV: &str = "text/csv; charset=utf-8";
-    let (filter, now) = asked(query.as_deref());
-    let today = now.date_naive();
-    let copy = whole_list(&db, &kept, &copies, &filter, Format::Csv, &headers, today).await?;
-    if let Some(res) = copy {
-        return Ok(attachment(res, CSV, &format!("subprocessors-{today}.csv")));
-    }
-    let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Export).await?;
-    let name = file_name(&vendors, "csv");
-    Ok(attachment(Response::new(csv::body(vendors)?), CSV, &name))
+    file(&db, &kept, &copies, Format::Csv, query.as_deref(), &headers).await
 }
 
 /// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
@@ -118,17 +109,45 @@ pub async fn subprocessors_xlsx(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (filter, now) = asked(query.as_deref());
+    file(
+        &db,
+        &kept,
+        &copies,
+        Format::Xlsx,
+        query.as_deref(),
+        &headers,
+    )
+    .await
+}
+
+/// A download to save (the CSV or the workbook): the kept copy of today's whole list when it
+/// is asked for and kept, else the rows written fresh by the format's sink.
+async fn file(
+    db: &Db,
+    kept: &Arc<Kept>,
+    copies: &KeptCopies,
+    format: Format,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let (filter, now) = asked(query);
     let today = now.date_naive();
-    let copy = whole_list(&db, &kept, &copies, &filter, Format::Xlsx, &headers, today).await?;
-    if let Some(res) = copy {
-        let name = format!("subprocessors-{today}.xlsx");
-        return Ok(attachment(res, xlsx::CONTENT_TYPE, &name));
+    if let Some(res) = whole_list(db, kept, copies, &filter, format, headers, today).await? {
+        let name = format!("subprocessors-{today}.{}", format.name());
+        return Ok(attachment(res, format.content_type(), &name));
     }
-    let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Export).await?;
-    let name = file_name(&vendors, "xlsx");
-    let body = Body::from(xlsx::workbook(vendors).await?);
-    Ok(attachment(Response::new(body), xlsx::CONTENT_TYPE, &name))
+    let vendors = PublicVendors::open(db, kept, &filter, today, Weight::Export).await?;
+    let name = file_name(&vendors, format.name());
+    let body = match format {
+        Format::Xlsx => Body::from(xlsx::workbook(vendors).await?),
+        Format::Csv => csv::body(vendors)?,
+        Format::Json => json::body(vendors),
+    };
+    Ok(attachment(
+        Response::new(body),
+        format.content_type(),
+        &name,
+    ))
 }
 
 /// Today's whole list in `format` from this instance's kept copy, when `filter` asks for it
