@@ -41,6 +41,35 @@ pub enum AppError {
         /// The stored version now, so the form can be saved again once compared.
         version: Option<i64>,
     },
+    /// Too many requests from one address, or confirmation mails to one domain: try again
+    /// after `retry_after` seconds.
+    #[error("{message}")]
+    SlowDown { message: String, retry_after: u64 },
+    /// Something the request names is not here, in the route's own words (a link never
+    /// issued or already used).
+    #[error("{0}")]
+    Missing(String),
+    /// A link that was good once and has expired.
+    #[error("{0}")]
+    Gone(String),
+    /// The request as a whole is refused (a cross-site post), in the route's own words.
+    #[error("{0}")]
+    Refused(String),
+    /// The body is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not of the type the route takes.
+    #[error("{0}")]
+    WrongType(String),
+    /// A machine route's bearer token is missing or wrong.
+    #[error("{message}")]
+    NeedsToken { realm: String, message: String },
+    /// What the answer needs is down or switched off (the database for a health check).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The request ran past the server's time limit and was stopped.
+    #[error("The request took too long and was stopped. Please try again.")]
+    TimedOut,
 }
 
 impl AppError {
@@ -76,6 +105,26 @@ impl AppError {
             AppError::Busy => 503,
             AppError::Invalid(_) => 422,
             AppError::Conflict { .. } => 409,
+            AppError::SlowDown { .. } => 429,
+            AppError::Missing(_) => 404,
+            AppError::Gone(_) => 410,
+            AppError::Refused(_) => 403,
+            AppError::TooLarge(_) => 413,
+            AppError::WrongType(_) => 415,
+            AppError::NeedsToken { .. } => 401,
+            AppError::Unavailable(_) => 503,
+            AppError::TimedOut => 408,
+        }
+    }
+
+    /// How many seconds a client is asked to wait before trying again (`Retry-After`), for
+    /// the errors that mean "not now".
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Busy => Some(RETRY_AFTER_SECONDS),
+            AppError::TooManyAttempts(minutes) => Some(u64::from(*minutes) * 60),
+            AppError::SlowDown { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 
@@ -126,7 +175,7 @@ impl FromServerFnError for AppError {
 }
 
 /// How long a client is asked to wait before trying busy work again (`Retry-After`).
-pub const RETRY_AFTER_SECONDS: &str = "5";
+pub const RETRY_AFTER_SECONDS: u64 = 5;
 
 #[cfg(feature = "ssr")]
 impl AppError {
@@ -159,26 +208,37 @@ fn answer_with_status(e: &AppError) {
         return;
     }
     options.set_status(e.status());
-    if *e == AppError::Busy {
-        options.insert_header(
-            header::RETRY_AFTER,
-            HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
+    if let Some(secs) = e.retry_after() {
+        options.insert_header(header::RETRY_AFTER, HeaderValue::from(secs));
     }
 }
 
-/// A plain route's failure: its status, the sentence as text, and `Retry-After` when busy.
+/// A plain route's or a middleware's refusal: its status, the sentence as text,
+/// `Retry-After` when it means "not now", and the challenge of a bearer-token route. The one
+/// place an error becomes an HTTP answer (server functions take their status from
+/// [`AppError::status_code`] as their answer is written, pages through `page_status`).
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        use axum::http::{header, HeaderValue};
         let mut res = (self.status(), format!("{self}\n")).into_response();
-        if self == AppError::Busy {
-            res.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECONDS),
-            );
-        }
+        self.add_headers(res.headers_mut());
         res
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The headers that go with this error's status, whatever the body (text, JSON or a
+    /// page): `Retry-After` and `WWW-Authenticate`.
+    pub fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        use axum::http::{header, HeaderValue};
+        if let Some(secs) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let AppError::NeedsToken { realm, .. } = self {
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer realm=\"{realm}\"")) {
+                headers.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
     }
 }

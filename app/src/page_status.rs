@@ -1,22 +1,23 @@
 //! What a page being rendered on the server says in its headers: the status of an error it
-//! shows (`AppError::status_code`, so it neither passes as a good page nor is kept by the
+//! shows (`AppError::status`, so it neither passes as a good page nor is kept by the
 //! page cache), and its Content-Security-Policy with the nonce of its scripts. In the browser
 //! there is no response to set.
 
 #[cfg(feature = "ssr")]
 mod imp {
-    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::http::{header, HeaderValue};
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 
-    /// Set the status of the page being rendered (a busy one says when to try again).
-    pub fn set(code: u16) {
-        if let (Some(res), Ok(status)) =
-            (use_context::<ResponseOptions>(), StatusCode::from_u16(code))
-        {
-            res.set_status(status);
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                res.insert_header(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    use crate::error::AppError;
+
+    /// Answer the page being rendered with the status of the error it shows, and
+    /// `Retry-After` when the error means "not now".
+    pub fn set(error: &AppError) {
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(error.status());
+            if let Some(secs) = error.retry_after() {
+                res.insert_header(header::RETRY_AFTER, HeaderValue::from(secs));
             }
         }
     }
@@ -55,7 +56,7 @@ mod imp {
 #[cfg(not(feature = "ssr"))]
 mod imp {
     /// Nothing to set once the page runs in the browser.
-    pub fn set(_code: u16) {}
+    pub fn set(_error: &crate::error::AppError) {}
 
     /// Nothing to set once the page runs in the browser.
     pub fn content_security_policy() {}

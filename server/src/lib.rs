@@ -120,14 +120,11 @@ async fn limit_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "The request is larger than {} MB, the most this address takes.\n",
-                limit / (1024 * 1024)
-            ),
-        )
-            .into_response();
+        return app::error::AppError::TooLarge(format!(
+            "The request is larger than {} MB, the most this address takes.",
+            limit / (1024 * 1024)
+        ))
+        .into_response();
     }
     // the upload's decoder (server_fn's multipart codec) panics on a body without a
     // multipart boundary, so such a request never reaches it
@@ -138,11 +135,11 @@ async fn limit_body(
             .and_then(|v| v.to_str().ok())
             .and_then(|ct| multer::parse_boundary(ct).ok());
         if boundary.is_none() {
-            return (
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "An import is uploaded as multipart/form-data with the file in the field `file`.\n",
+            return app::error::AppError::WrongType(
+                "An import is uploaded as multipart/form-data with the file in the field `file`."
+                    .into(),
             )
-                .into_response();
+            .into_response();
         }
     }
     let (parts, body) = req.into_parts();
@@ -155,6 +152,19 @@ async fn limit_body(
 /// their body after answering, so they are not cut).
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Answer `408` (`AppError::TimedOut`) for a request whose answer has not started within
+/// [`REQUEST_TIMEOUT`]; the handler's future is dropped.
+async fn time_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => app::error::AppError::TimedOut.into_response(),
+    }
+}
+
 /// The whole HTTP surface of the app: routes, then the layers every request passes, from the
 /// outside in: request id, the request's log line and metrics, rate limit, timeout, body limit, cross-site and two-cookie
 /// refusal, security headers, compression, the precompressed assets, the page cache, error statuses.
@@ -163,7 +173,6 @@ pub fn router(state: AppState) -> Router {
     use tower_http::{
         compression::CompressionLayer,
         request_id::{PropagateRequestIdLayer, SetRequestIdLayer},
-        timeout::TimeoutLayer,
     };
     let routes = route_list();
     ops::recorder();
@@ -239,10 +248,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(origin::refuse_two_sessions))
         .layer(from_fn(origin::refuse_cross_site))
         .layer(from_fn(limit_body))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(from_fn(time_limit))
         .with_state(state);
     let app = match limits {
         Some(rl) => app.layer(from_fn_with_state(rl, rate_limit::limit)),

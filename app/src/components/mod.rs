@@ -17,6 +17,6 @@ use crate::error::AppError;
 /// An error in place of a page's content; the page answers with the error's status.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    crate::page_status::set(error.status_code());
+    crate::page_status::set(&error);
     view! { <div class="notice notice-error" role="alert"><p>{error.to_string()}</p></div> }
 }

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 /// Shown for unknown paths (the server answers 404) and unknown vendors.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    crate::page_status::set(404);
+    crate::page_status::set(&crate::error::AppError::NotFound);
     view! {
         <Title text="Not found"/>
         <section class="not-found">

@@ -212,7 +212,7 @@ fn token_param() -> Memo<String> {
 }
 
 fn unknown_link() -> impl IntoView {
-    crate::page_status::set(404);
+    crate::page_status::set(&crate::error::AppError::NotFound);
     view! {
         <div class="notice notice-error" role="alert">
             <p>"This link is not known. It may have been mistyped, or come from a subscription that no longer exists."</p>

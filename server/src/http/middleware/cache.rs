@@ -18,7 +18,7 @@ use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use tokio::sync::watch;
 
@@ -358,10 +358,8 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
                 }
                 Err(e) => {
                     leader.finish(Flight::Failed);
-                    tracing::error!("page too large or failed while caching: {e}");
-                    let mut res = Response::new(Body::from("The page could not be rendered."));
-                    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                    res
+                    app::request::internal(format!("page too large or failed while caching: {e}"))
+                        .into_response()
                 }
             }
         }

@@ -11,10 +11,13 @@ use std::{
     time::Instant,
 };
 
-use app::store::{outbox, Db};
+use app::{
+    error::AppError,
+    store::{outbox, Db},
+};
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -123,7 +126,7 @@ fn token_matches(given: &str, token: &str) -> bool {
 /// `GET /metrics`: Prometheus text format, for `Authorization: Bearer <METRICS_TOKEN>`.
 pub async fn metrics(State(ops): State<Ops>, headers: HeaderMap) -> Response {
     let Some(token) = ops.metrics_token.as_deref() else {
-        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+        return AppError::NotFound.into_response();
     };
     let given = headers
         .get(header::AUTHORIZATION)
@@ -131,15 +134,14 @@ pub async fn metrics(State(ops): State<Ops>, headers: HeaderMap) -> Response {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     if !given.is_some_and(|g| token_matches(g, token)) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
-            "The metrics need the bearer token of METRICS_TOKEN.\n",
-        )
-            .into_response();
+        return AppError::NeedsToken {
+            realm: "metrics".into(),
+            message: "The metrics need the bearer token of METRICS_TOKEN.".into(),
+        }
+        .into_response();
     }
     let Some(handle) = recorder() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "Metrics are off.\n").into_response();
+        return AppError::Unavailable("Metrics are off.".into()).into_response();
     };
     let db = &ops.db;
     metrics::gauge!("registry_db_pool_connections").set(db.pool.size() as f64);

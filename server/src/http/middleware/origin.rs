@@ -4,9 +4,10 @@
 //! 403 before any handler runs. Requests without either header (curl, scripts) pass: they
 //! carry no browser cookies of ours unless their author put them there.
 
+use app::error::AppError;
 use axum::{
     extract::Request,
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, HeaderMap, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -85,11 +86,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
             request_id = request_id(&req),
             "auth decision"
         );
-        (
-            StatusCode::FORBIDDEN,
-            "Cross-site requests are not accepted.\n",
-        )
-            .into_response()
+        AppError::Refused("Cross-site requests are not accepted.".into()).into_response()
     }
 }
 
@@ -117,11 +114,10 @@ pub async fn refuse_two_sessions(req: Request, next: Next) -> Response {
             request_id = request_id(&req),
             "auth decision"
         );
-        return (
-            StatusCode::BAD_REQUEST,
-            "Two session cookies were sent. Clear this site's cookies and sign in again.\n",
+        return AppError::Request(
+            "two session cookies were sent. Clear this site's cookies and sign in again.".into(),
         )
-            .into_response();
+        .into_response();
     }
     next.run(req).await
 }

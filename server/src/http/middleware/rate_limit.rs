@@ -8,11 +8,12 @@ use std::{net::SocketAddr, num::NonZeroU32, sync::Arc};
 
 use app::{
     domain::network::{address_key, client_ip},
+    error::AppError,
     session::SessionSettings,
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -110,12 +111,12 @@ impl RateLimit {
 }
 
 /// `429 Too Many Requests` with `Retry-After`.
-pub fn too_many(secs: u64, text: &'static str) -> Response {
-    let mut res = (StatusCode::TOO_MANY_REQUESTS, text).into_response();
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
+pub fn too_many(secs: u64, text: &str) -> Response {
+    AppError::SlowDown {
+        message: text.into(),
+        retry_after: secs,
     }
-    res
+    .into_response()
 }
 
 /// A built asset (a wasm chunk, script or style under the pkg dir) is counted only when it is
@@ -145,7 +146,7 @@ pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Res
             Ok(()) => res,
             Err(secs) => too_many(
                 secs,
-                "Too many requests from your address; please wait a moment.\n",
+                "Too many requests from your address; please wait a moment.",
             ),
         };
     }
@@ -153,7 +154,7 @@ pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Res
         Ok(()) => next.run(req).await,
         Err(secs) => too_many(
             secs,
-            "Too many requests from your address; please wait a moment.\n",
+            "Too many requests from your address; please wait a moment.",
         ),
     }
 }

@@ -1,29 +1,32 @@
-use app::store::Db;
-use axum::{extract::State, http::StatusCode};
+use app::{error::AppError, store::Db};
+use axum::extract::State;
+
+fn database_unavailable() -> AppError {
+    AppError::Unavailable("database unavailable".into())
+}
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
-pub async fn healthz(State(db): State<Db>) -> (StatusCode, &'static str) {
+pub async fn healthz(State(db): State<Db>) -> Result<&'static str, AppError> {
     match db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n"),
+        Ok(()) => Ok("ok\n"),
         Err(e) => {
             tracing::error!("health check failed: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            Err(database_unavailable())
         }
     }
 }
 
 /// `GET /readyz`: 200 when the database answers and every migration of this build is
 /// applied (what a load balancer checks before it sends traffic), 503 otherwise.
-pub async fn readyz(State(db): State<Db>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(db): State<Db>) -> Result<&'static str, AppError> {
     match db.migrations_current().await {
-        Ok(true) => (StatusCode::OK, "ready\n"),
-        Ok(false) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "migrations pending: run `server migrate`\n",
-        ),
+        Ok(true) => Ok("ready\n"),
+        Ok(false) => Err(AppError::Unavailable(
+            "migrations pending: run `server migrate`".into(),
+        )),
         Err(e) => {
             tracing::error!("readiness check failed: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            Err(database_unavailable())
         }
     }
 }

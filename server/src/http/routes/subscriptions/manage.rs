@@ -52,7 +52,7 @@ pub async fn manage(
         }
     };
     if let Err(secs) = limited(&state, peer, &headers) {
-        return slow_down(&state, &headers, &page, &form, secs).await;
+        return refused(&state, &headers, &page, &form, Vec::new(), slow_down(secs)).await;
     }
     match action.as_str() {
         "filters" => match subscribers::update_filters(&state.db, &token, &values).await {
@@ -168,7 +168,7 @@ pub async fn object(
     let token_q = serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default();
     let page = format!("/changes/{change}/objection?{token_q}");
     if let Err(secs) = limited(&state, peer, &headers) {
-        return slow_down(&state, &headers, &page, "objection", secs).await;
+        return refused(&state, &headers, &page, "objection", Vec::new(), slow_down(secs)).await;
     }
     match subscribers::object(&state.db, change, &values).await {
         Ok(id) if wants_json(&headers) => (

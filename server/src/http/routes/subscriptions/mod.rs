@@ -127,58 +127,35 @@ async fn refused(
         AppError::Invalid(errs) => errs.clone(),
         _ => Vec::new(),
     };
-    if wants_json(headers) {
-        return (
+    let mut res = if wants_json(headers) {
+        (
             status,
             Json(json!({ "error": e.to_string(), "fields": errors })),
         )
-            .into_response();
-    }
-    let message = (!matches!(e, AppError::Invalid(_))).then(|| e.to_string());
-    // never echo a secret or a token back into a page
-    let values = values.into_iter().filter(|(k, _)| k != "token").collect();
-    let posted = Posted {
-        form: form.into(),
-        values,
-        errors,
-        secret: None,
-        message,
-    };
-    render(state, headers, page, Some(posted), status).await
-}
-
-async fn slow_down(
-    state: &AppState,
-    headers: &HeaderMap,
-    page: &str,
-    form: &str,
-    secs: u64,
-) -> Response {
-    let mut res = if wants_json(headers) {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": SLOW_DOWN })),
-        )
             .into_response()
     } else {
+        let message = (!matches!(e, AppError::Invalid(_))).then(|| e.to_string());
+        // never echo a secret or a token back into a page
+        let values = values.into_iter().filter(|(k, _)| k != "token").collect();
         let posted = Posted {
             form: form.into(),
-            message: Some(SLOW_DOWN.into()),
-            ..Default::default()
+            values,
+            errors,
+            secret: None,
+            message,
         };
-        render(
-            state,
-            headers,
-            page,
-            Some(posted),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await
+        render(state, headers, page, Some(posted), status).await
     };
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
+    e.add_headers(res.headers_mut());
     res
+}
+
+/// Over the subscribers' per-address limit: `429` with `Retry-After`, JSON or the form again.
+fn slow_down(secs: u64) -> AppError {
+    AppError::SlowDown {
+        message: SLOW_DOWN.into(),
+        retry_after: secs,
+    }
 }
 
 /// `POST /subscribe`: fields `email`, `organisation`, `service` and `category` (repeatable).
@@ -189,7 +166,15 @@ pub async fn subscribe(
     body: Bytes,
 ) -> Response {
     if let Err(secs) = limited(&state, peer, &headers) {
-        return slow_down(&state, &headers, "/subscribe", "subscribe", secs).await;
+        return refused(
+            &state,
+            &headers,
+            "/subscribe",
+            "subscribe",
+            Vec::new(),
+            slow_down(secs),
+        )
+        .await;
     }
     let values = match pairs(&body) {
         Ok(p) => p,
@@ -209,7 +194,11 @@ pub async fn subscribe(
             } else {
                 "Too many confirmation mails went to this address's domain in the last hour; please try again within the hour."
             };
-            capped(&state, &headers, message, seconds_to_next_hour(now)).await
+            let e = AppError::SlowDown {
+                message: message.into(),
+                retry_after: seconds_to_next_hour(now),
+            };
+            refused(&state, &headers, "/subscribe", "subscribe", Vec::new(), e).await
         }
         Ok(done) => {
             if let Subscribed::Capped(cap) = done {
@@ -234,35 +223,6 @@ pub async fn subscribe(
     }
 }
 
-/// `429` with `Retry-After` for a cap on confirmation mails: JSON, or the form again.
-async fn capped(state: &AppState, headers: &HeaderMap, message: &str, secs: u64) -> Response {
-    let mut res = if wants_json(headers) {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": message })),
-        )
-            .into_response()
-    } else {
-        let posted = Posted {
-            form: "subscribe".into(),
-            message: Some(message.into()),
-            ..Default::default()
-        };
-        render(
-            state,
-            headers,
-            "/subscribe",
-            Some(posted),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await
-    };
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
-
 /// The page of a confirmation link that is not good (expired, unknown), with its status.
 async fn bad_confirm_link(
     state: &AppState,
@@ -270,20 +230,18 @@ async fn bad_confirm_link(
     token: &str,
     found: &Confirmed,
 ) -> Response {
-    let (message, status) = if *found == Confirmed::Expired {
-        (
-            "This confirmation link has expired: links are good for 7 days. Subscribe again below to get a new one.",
-            StatusCode::GONE,
+    let e = if *found == Confirmed::Expired {
+        AppError::Gone(
+            "This confirmation link has expired: links are good for 7 days. Subscribe again below to get a new one.".into(),
         )
     } else {
-        (
-            "This confirmation link is not known, or was used already. Subscribe again below if you are not subscribed.",
-            StatusCode::NOT_FOUND,
+        AppError::Missing(
+            "This confirmation link is not known, or was used already. Subscribe again below if you are not subscribed.".into(),
         )
     };
     let posted = Posted {
         form: "link".into(),
-        message: Some(message.into()),
+        message: Some(e.to_string()),
         ..Default::default()
     };
     render(
@@ -291,7 +249,7 @@ async fn bad_confirm_link(
         headers,
         &format!("/subscriptions/confirm/{token}"),
         Some(posted),
-        status,
+        e.status(),
     )
     .await
 }
@@ -335,7 +293,7 @@ pub async fn confirm_post(
     if let Err(secs) = limited(&state, peer, &headers) {
         return crate::http::middleware::rate_limit::too_many(
             secs,
-            "Too many requests; please wait a moment.\n",
+            "Too many requests; please wait a moment.",
         );
     }
     match subscribers::confirm(&state.db, &token, chrono::Utc::now()).await {
@@ -367,7 +325,7 @@ pub async fn unsubscribe(
         if let Err(secs) = limited(&state, peer, &headers) {
             return crate::http::middleware::rate_limit::too_many(
                 secs,
-                "Too many requests; please wait a moment.\n",
+                "Too many requests; please wait a moment.",
             );
         }
     }
@@ -378,21 +336,21 @@ pub async fn unsubscribe(
     match subscribers::unsubscribe(&state.db, &token).await {
         Ok(true) if browser => see_other(&format!("/subscriptions/unsubscribe/{token}?done=1")),
         Ok(true) => (StatusCode::OK, "Unsubscribed.\n").into_response(),
-        Ok(false) if browser => {
-            render(
-                &state,
-                &headers,
-                &format!("/subscriptions/unsubscribe/{token}"),
-                None,
-                StatusCode::NOT_FOUND,
-            )
-            .await
+        Ok(false) => {
+            let e = AppError::Missing("This unsubscribe link is not known.".into());
+            if browser {
+                render(
+                    &state,
+                    &headers,
+                    &format!("/subscriptions/unsubscribe/{token}"),
+                    None,
+                    e.status(),
+                )
+                .await
+            } else {
+                e.into_response()
+            }
         }
-        Ok(false) => (
-            StatusCode::NOT_FOUND,
-            "This unsubscribe link is not known.\n",
-        )
-            .into_response(),
         Err(e) => e.into_response(),
     }
 }
