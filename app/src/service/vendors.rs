@@ -218,9 +218,7 @@ pub async fn save_sub_processor(form: SubProcessorForm) -> Result<(), AppError> 
                 version: Some(before.version),
             });
         }
-        let after = vendors::edit_row(tx, &slug)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let after = before.with_sub_processors(&new_list)?;
         record_change_events(
             tx,
             &who.email,
@@ -298,9 +296,8 @@ pub(crate) async fn save_in(
                 version: Some(before.version),
             });
         }
-        let after = vendors::edit_row(tx, &slug)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // the update wrote exactly the draft: the row after it is known without a second read
+        let after = before.updated(&draft.vendor);
         (Some(before), after)
     };
     record_change_events(

@@ -139,8 +139,9 @@ async fn postgres_obligation_catalogue_matches_the_domain() {
     obligation_catalogue_matches_the_domain(Backend::Postgres).await;
 }
 
-/// The editing row an insert reads back (on PostgreSQL from the insert's own statement) is
-/// the row a later read finds: same lists in the same order, same empty lists.
+/// The editing row an insert reads back (on PostgreSQL from the insert's own statement), and
+/// the row an update is known to leave, are the rows a later read finds: same lists in the
+/// same order, same empty lists.
 async fn an_inserted_row_reads_back_the_same(backend: Backend) {
     use app::{
         domain::DataCategory,
@@ -173,6 +174,55 @@ async fn an_inserted_row_reads_back_the_same(backend: Backend) {
             .expect("read")
             .expect("there");
         assert_eq!(format!("{inserted:?}"), format!("{read:?}"));
+        // an update's row, as the save builds it without reading again, is the row a read
+        // finds: lists changed, emptied and filled, dates set, the version one on
+        let mut changed = v.clone();
+        changed.legal_name = format!("{} Renamed", v.legal_name);
+        changed.trading_name = Some("Trade-Name".into());
+        changed.lifecycle = Lifecycle {
+            announced_on: Some(d("2026-01-02")),
+            effective_on: Some(d("2026-03-04")),
+            removed_on: None,
+        };
+        changed.services = if v.services.is_empty() {
+            vec![Slug::parse("mid-way").expect("slug")]
+        } else {
+            Vec::new()
+        };
+        changed.countries = ["JP", "BR"]
+            .iter()
+            .map(|c| CountryCode::parse(c).expect("country"))
+            .collect();
+        changed.categories = vec![DataCategory::CustomerData];
+        assert!(vendors::update_vendor(&mut tx, read.id, read.version, &changed)
+            .await
+            .expect("update"));
+        let built = read.updated(&changed);
+        let reread = vendors::edit_row(&mut tx, v.slug.as_str())
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(format!("{built:?}"), format!("{reread:?}"));
+        let list = vec![app::domain::chain::SubProcessor {
+            legal_name: "Mail Relay \"Ltd\"".into(),
+            country: "IE".into(),
+            purpose: "Sends notices".into(),
+            categories: vec!["customer".into()],
+            since: Some(d("2026-02-01")),
+            list_url: None,
+            vendor_slug: None,
+        }];
+        assert!(
+            vendors::set_sub_processors(&mut tx, reread.id, reread.version, &list)
+                .await
+                .expect("sub-processors")
+        );
+        let built = reread.with_sub_processors(&list).expect("json");
+        let reread = vendors::edit_row(&mut tx, v.slug.as_str())
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(format!("{built:?}"), format!("{reread:?}"));
     }
     let taken = vendors::insert_vendor_row(&mut tx, &bare).await;
     assert!(

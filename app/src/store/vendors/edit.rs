@@ -76,6 +76,51 @@ impl VendorEditRow {
         })
     }
 
+    /// This row as [`update_vendor`] with `v` leaves it: one version on, the fields and lists
+    /// of `v` (lists in the order the read gives them), the slug and the subprocessors (which
+    /// the vendor form does not carry) kept. What a save knows without reading the row again.
+    pub fn updated(&self, v: &NewVendor) -> VendorEditRow {
+        fn list<'a>(items: impl Iterator<Item = &'a str>) -> Option<String> {
+            let mut items: Vec<&str> = items.collect();
+            items.sort_unstable();
+            items.dedup();
+            (!items.is_empty()).then(|| items.join(" "))
+        }
+        VendorEditRow {
+            id: self.id,
+            version: self.version + 1,
+            slug: self.slug.clone(),
+            legal_name: v.legal_name.clone(),
+            trading_name: v.trading_name.clone(),
+            parent_company: v.parent_company.clone(),
+            registration_country: v.registration_country.as_str().to_string(),
+            website: v.website.clone(),
+            privacy_contact: v.privacy_contact.clone(),
+            kind: v.kind.code().to_string(),
+            work_location: v.work_location.code().to_string(),
+            purpose_category: v.purpose_category.code().to_string(),
+            purpose: v.purpose.clone(),
+            transfer_mechanism: v.transfer_mechanism.code().to_string(),
+            announced_on: date(v.lifecycle.announced_on),
+            effective_on: date(v.lifecycle.effective_on),
+            removed_on: date(v.lifecycle.removed_on),
+            sub_processors: self.sub_processors.clone(),
+            services: list(v.services.iter().map(|s| s.as_str())),
+            countries: list(v.countries.iter().map(|c| c.as_str())),
+            categories: list(v.categories.iter().map(|c| c.code())),
+        }
+    }
+
+    /// This row as [`super::set_sub_processors`] with `list` leaves it: one version on, the
+    /// list stored as it writes it.
+    pub fn with_sub_processors(&self, list: &[SubProcessor]) -> StoreResult<VendorEditRow> {
+        Ok(VendorEditRow {
+            version: self.version + 1,
+            sub_processors: super::sub_processors_json(list)?,
+            ..self.clone()
+        })
+    }
+
     /// The stored vendor as a record, e.g. to save it again with one field changed.
     pub fn record(&self) -> StoreResult<NewVendor> {
         let bad = |e: crate::domain::ParseError| StoreError::Corrupt(e.0);
