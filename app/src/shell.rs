@@ -13,9 +13,9 @@ use crate::{
         lazy::{
             AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, EnrolRoute,
             ImportRoute, ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
-            ManageVendorRoute, ObjectionRoute, ObjectionsRoute, RecoveryCodesRoute,
+            ManageVendorRoute, ObjectionRoute, ObjectionsRoute, PortalRoute, RecoveryCodesRoute,
             SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute, UnsubscribeRoute, UsersRoute,
-            VendorEditRoute, VerifyRoute,
+            VendorEditRoute, VendorLinkRoute, VendorSignInRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -90,6 +90,9 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/enrol/:token") view={Lazy::<EnrolRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/vendor") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/vendor/sign-in") view={Lazy::<VendorSignInRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/vendor/sign-in/:token") view={Lazy::<VendorLinkRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/deliveries") view={Lazy::<DeliveriesRoute>::new()} ssr=SsrMode::Async/>

@@ -188,6 +188,7 @@ pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let limits = state.rate_limit.clone();
     let context_settings = settings.clone();
+    let caps = state.notices.caps;
     let built = assets::Assets::new(
         &state.leptos_options.site_root,
         &state.leptos_options.site_pkg_dir,
@@ -234,6 +235,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(db.clone());
                 provide_context(kept.clone());
                 provide_context(context_settings.clone());
+                provide_context(caps);
             },
             move || shell(options.clone()),
         )

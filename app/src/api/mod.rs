@@ -14,6 +14,7 @@ pub mod editor;
 pub mod evidence;
 pub mod import;
 pub mod objections;
+pub mod portal;
 pub mod registry;
 pub mod subscriptions;
 pub use crate::model::types;

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod changes;
 pub mod columns;
 pub mod compliance;
+pub mod contacts;
 pub mod country;
 pub mod dashboard;
 pub mod dates;

@@ -8,8 +8,9 @@ use leptos_router::{lazy_route, LazyRoute};
 use super::{
     AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage,
     ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
-    ObjectionPage, ObjectionsPage, RecoveryCodesPage, SignInSetupPage, SubscribePage,
-    TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VerifyPage,
+    ObjectionPage, ObjectionsPage, PortalPage, RecoveryCodesPage, SignInSetupPage, SubscribePage,
+    TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VendorLinkPage, VendorSignInPage,
+    VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -54,4 +55,7 @@ lazy_page!(
     ImportRoute => ImportPage,
     ImportRunRoute => ImportRunPage,
     ObjectionsRoute => ObjectionsPage,
+    PortalRoute => PortalPage,
+    VendorSignInRoute => VendorSignInPage,
+    VendorLinkRoute => VendorLinkPage,
 );

@@ -44,6 +44,7 @@ pub fn ManageVendorPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <super::contacts::ContactsSection slug/>
     }
 }
 

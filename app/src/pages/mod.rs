@@ -3,6 +3,7 @@
 mod audit;
 mod chain;
 mod changes;
+mod contacts;
 mod dashboard;
 mod evidence_forms;
 mod import;
@@ -11,6 +12,7 @@ mod login;
 mod manage;
 mod not_found;
 mod notices;
+mod portal;
 mod registry;
 mod rendered;
 mod subscribe;
@@ -27,6 +29,7 @@ pub use login::LoginPage;
 pub use manage::ManageVendorPage;
 pub use not_found::NotFoundPage;
 pub use notices::{DeliveriesPage, ObjectionsPage};
+pub use portal::{PortalPage, VendorLinkPage, VendorSignInPage};
 pub use registry::RegistryPage;
 pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,

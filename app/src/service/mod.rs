@@ -12,6 +12,7 @@ pub mod deliveries;
 pub mod evidence;
 pub mod import;
 pub mod objections;
+pub mod portal;
 pub mod registry;
 pub mod subscriptions;
 pub mod vendors;

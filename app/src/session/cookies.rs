@@ -20,6 +20,18 @@ pub const SESSION_COOKIE: &str = "registry_session";
 /// The cookie of a sign-in that still owes its second step.
 pub const CHALLENGE_COOKIE_SECURE: &str = "__Host-registry_challenge";
 pub const CHALLENGE_COOKIE: &str = "registry_challenge";
+/// A vendor contact's session (the portal): a cookie of its own, so a contact's session is
+/// never taken for a manager's.
+pub const VENDOR_COOKIE_SECURE: &str = "__Host-registry_vendor_session";
+pub const VENDOR_COOKIE: &str = "registry_vendor_session";
+
+pub fn vendor_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        VENDOR_COOKIE_SECURE
+    } else {
+        VENDOR_COOKIE
+    }
+}
 
 pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure {
@@ -57,6 +69,11 @@ pub fn session_token() -> Option<String> {
     token(session_cookie_name(settings().secure_cookies))
 }
 
+/// The vendor contact's session token of this request.
+pub fn vendor_session_token() -> Option<String> {
+    token(vendor_cookie_name(settings().secure_cookies))
+}
+
 /// The sign-in challenge token of this request.
 pub fn challenge_token() -> Option<String> {
     token(challenge_cookie_name(settings().secure_cookies))
@@ -87,6 +104,16 @@ pub fn set_session(token: &str) -> Result<(), AppError> {
 /// Tell the browser to forget its session cookie.
 pub fn clear_session() -> Result<(), AppError> {
     set(session_cookie_name(settings().secure_cookies), "", 0)
+}
+
+/// Give the browser a contact's session cookie (no longer than the absolute timeout).
+pub fn set_vendor_session(token: &str) -> Result<(), AppError> {
+    let name = vendor_cookie_name(settings().secure_cookies);
+    set(name, token, ABSOLUTE_TIMEOUT.num_seconds())
+}
+
+pub fn clear_vendor_session() -> Result<(), AppError> {
+    set(vendor_cookie_name(settings().secure_cookies), "", 0)
 }
 
 pub fn set_challenge(token: &str) -> Result<(), AppError> {

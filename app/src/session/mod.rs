@@ -8,6 +8,7 @@ mod enrol;
 mod lock;
 mod sign_in;
 mod throttle;
+mod vendor;
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -16,8 +17,9 @@ use ipnet::IpNet;
 use leptos::prelude::*;
 
 pub use cookies::{
-    challenge_cookie_name, session_cookie_name, CHALLENGE_COOKIE, CHALLENGE_COOKIE_SECURE,
-    SESSION_COOKIE, SESSION_COOKIE_SECURE,
+    challenge_cookie_name, session_cookie_name, vendor_cookie_name, CHALLENGE_COOKIE,
+    CHALLENGE_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE, VENDOR_COOKIE,
+    VENDOR_COOKIE_SECURE,
 };
 pub use enrol::{issue_set_up_link, set_up_path, start_set_up, ASK_FOR_A_LINK};
 pub use lock::clear_lock;
@@ -26,6 +28,7 @@ pub use sign_in::{
     sign_out, two_step_entry, verify_second_step, SecondStepSetup, SignedIn,
 };
 pub use throttle::{throttle, Attempt};
+pub use vendor::{current_contact, require_contact, sign_in_with_link, sign_out_contact, Contact};
 
 use crate::{
     domain::{
@@ -144,6 +147,11 @@ pub fn log_decision(decision: &'static str, email: Option<&str>) {
 /// signed in) or `Forbidden` (403, signed in with a role that may not do this).
 pub async fn require(allowed: fn(Role) -> bool) -> Result<Principal, AppError> {
     match current().await? {
+        // a vendor contact is signed in, but to the portal only: nothing internal is theirs
+        None if current_contact().await?.is_some() => {
+            log_decision("forbidden_vendor_contact", None);
+            Err(AppError::Forbidden)
+        }
         None => {
             log_decision("unauthorized", None);
             Err(AppError::Unauthorized)
@@ -169,6 +177,22 @@ pub fn editor(role: Role) -> bool {
 /// Only admins manage accounts.
 pub fn admin(role: Role) -> bool {
     role == Role::Admin
+}
+
+/// Where this request comes from, as a session records it: its user agent and address key.
+fn request_origin() -> sessions::Origin {
+    let user_agent = parts()
+        .and_then(|p| {
+            p.headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    sessions::Origin {
+        user_agent,
+        address: address_key(client_address()),
+    }
 }
 
 /// The TCP peer of this request.

@@ -6,22 +6,20 @@
 //! (`super::enrol`). A session gets a fresh id each time.
 
 use super::{
-    client_address, cookies, enrol::ASK_FOR_A_LINK, lock::counted, log_decision, settings,
-    throttle::throttle,
+    cookies, enrol::ASK_FOR_A_LINK, lock::counted, log_decision, settings, throttle::throttle,
 };
 use crate::{
     domain::{
         account::Role,
-        network::address_key,
         session::{CHALLENGE_ATTEMPTS, CHALLENGE_TIMEOUT},
         Email,
     },
     error::AppError,
     passwords,
-    request::{db, internal, parts},
+    request::{db, internal},
     store::{
         audit,
-        sessions::{self, ChallengeRow, Origin},
+        sessions::{self, ChallengeRow},
         users::{self, UserRow},
         Db,
     },
@@ -101,18 +99,7 @@ async fn start_session(db: &Db, user: &UserRow) -> Result<(), AppError> {
     if let Some(old) = cookies::session_token() {
         sessions::delete_session(db, &sessions::token_hash(&old)).await?;
     }
-    let user_agent = parts()
-        .and_then(|p| {
-            p.headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let origin = Origin {
-        user_agent,
-        address: address_key(client_address()),
-    };
+    let origin = super::request_origin();
     let token = sessions::create_session(db, user.id, &origin).await?;
     cookies::set_session(&token)?;
     log_decision("sign_in_ok", Some(&user.email));

@@ -7,6 +7,7 @@
 pub mod assurance;
 pub mod audit;
 pub mod changes;
+pub mod contacts;
 pub mod evidence;
 pub mod import_lock;
 pub mod imports;

@@ -234,6 +234,48 @@ pub fn confirmation(to: &str, base: &str, token: &str, expires_on: NaiveDate) ->
     }
 }
 
+/// A vendor contact's sign-in link to the vendor portal: who asked for it, what it opens,
+/// how long it works, and what to do if it was not expected.
+pub fn contact_link(
+    to: &str,
+    (name, vendor): (&str, &str),
+    base: &str,
+    token: &str,
+    expires_on: NaiveDate,
+) -> Mail {
+    let url = format!("{base}/vendor/sign-in/{token}");
+    let subject = format!("Your sign-in link to the vendor portal for {vendor}");
+    let text = format!(
+        "Hello {name},\n\nYou are a contact of {vendor} in our register of subprocessors. \
+         The vendor portal is where you keep {vendor}'s record with us current.\n\n\
+         Open this link and press Continue to sign in (it works once, until {expires_on}):\n{url}\n\n\
+         If the link has expired, ask for a new one at {base}/vendor/sign-in.\n\
+         If you did not expect this mail, ignore it: nothing happens until the link is used.\n"
+    );
+    let html = html_page(
+        &subject,
+        &format!(
+            "<p>Hello {},</p><p>You are a contact of {} in our register of subprocessors. \
+             The vendor portal is where you keep its record with us current.</p>\
+             <p>{} and press Continue (it works once, until {expires_on}).</p>\
+             <p>If the link has expired, ask for a new one at {}.</p>\
+             <p>If you did not expect this mail, ignore it: nothing happens until the link is used.</p>",
+            esc(name),
+            esc(vendor),
+            link(&url, "Open the vendor portal"),
+            link(&format!("{base}/vendor/sign-in"), "the portal's sign-in page"),
+        ),
+        "Subprocessor Registry",
+    );
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        unsubscribe: None,
+    }
+}
+
 /// The manage link of a confirmed subscription whose address asked to subscribe again.
 pub fn manage_link(to: &str, links: &Links) -> Mail {
     let subject = "Your subscription to subprocessor changes".to_string();

@@ -224,6 +224,11 @@ impl Outbox {
             Ok(_) => {}
             Err(e) => tracing::warn!("cannot prune subscriber links: {e}"),
         }
+        match app::store::contacts::prune_links(&self.db, now).await {
+            Ok(n) if n > 0 => tracing::info!(links = n, "pruned ended vendor portal links"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot prune vendor portal links: {e}"),
+        }
     }
 
     /// Claim a batch of due deliveries of `lane`, send them and record each result.

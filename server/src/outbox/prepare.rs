@@ -10,7 +10,7 @@ use app::{
         subscriber_links::LinkKind,
     },
     store::{
-        self, begin_write, changes, objections,
+        self, begin_write, changes, contacts, objections,
         outbox::{Attempt, DeliveryRow, MailPayload},
         subscriber_links, subscriptions,
     },
@@ -102,6 +102,17 @@ impl Outbox {
                 let expires =
                     app::domain::subscriber_links::lifetime(LinkKind::Confirm, now, None).0;
                 compose::confirmation(&s.email, base, &token, expires.date_naive())
+            }
+            MailPayload::ContactLink { contact } => {
+                let Some(c) = contacts::get_in(tx, contact)
+                    .await?
+                    .filter(|c| c.disabled == 0)
+                else {
+                    return skip("the contact was disabled before it was sent");
+                };
+                let token = contacts::issue_link(tx, c.id, now).await?;
+                let expires = app::domain::contacts::link_expires(now).date_naive();
+                compose::contact_link(&c.email, (&c.name, &c.vendor_name), base, &token, expires)
             }
             MailPayload::Manage => {
                 let Some(s) = sub.filter(|s| s.is_confirmed()) else {

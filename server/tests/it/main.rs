@@ -22,6 +22,7 @@ mod mail_abuse;
 mod manage;
 mod notices;
 mod ops;
+mod portal;
 mod schema;
 mod second_step;
 mod sinks;

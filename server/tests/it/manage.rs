@@ -35,10 +35,12 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "change_events",
         "objection_steps",
         "subscriptions",
+        "vendor_contacts",
+        "deliveries",
     ] {
         out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
     }
-    for t in ["vendors", "training_records", "users"] {
+    for t in ["vendors", "training_records", "users", "vendor_contacts"] {
         out.push(
             scalar(
                 app,
@@ -193,6 +195,18 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
     let other = user_key(app, "other@example.test").await;
     let (aid, aver) = record_key(app, "attestations").await;
     let today = chrono::Utc::now().date_naive().to_string();
+    let cid = scalar(
+        app,
+        "SELECT COALESCE(MIN(id), 0) FROM vendor_contacts WHERE email = 'grace@vendor.example'",
+    )
+    .await
+    .to_string();
+    let cver = scalar(
+        app,
+        &format!("SELECT COALESCE(MIN(version), 0) FROM vendor_contacts WHERE id = {cid}"),
+    )
+    .await
+    .to_string();
     let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -380,6 +394,21 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             s(&[("on", "false")]),
         ),
         (
+            "/api/manage/invite_contact",
+            Allowed::Editors,
+            s(&[
+                ("c[vendor]", VENDOR),
+                ("c[name]", "Grace Hopper"),
+                ("c[email]", "grace@vendor.example"),
+                ("c[answers_for][privacy]", "on"),
+            ]),
+        ),
+        (
+            "/api/manage/contact_access",
+            Allowed::Editors,
+            s(&[("id", &cid), ("version", &cver), ("disabled", "true")]),
+        ),
+        (
             "/api/account/password",
             Allowed::SignedIn,
             s(&[
@@ -399,7 +428,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 31] = [
+const READ_ONLY: [Call; 37] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -429,6 +458,13 @@ const READ_ONLY: [Call; 31] = [
     ("/api/manage/vendor_assurance", true, &[("slug", VENDOR)]),
     ("/api/manage/vendor_editor", true, &[("slug", VENDOR)]),
     ("/api/admin/users", true, &[]),
+    ("/api/manage/vendor_contacts", true, &[("slug", VENDOR)]),
+    // the vendor portal: its own flows are tested in `portal.rs`
+    ("/api/vendor/home", true, &[]),
+    ("/api/vendor/link", false, &[("token", "0000")]),
+    ("/api/vendor/continue", false, &[("token", "0000")]),
+    ("/api/vendor/ask", false, &[("email", "x@example.org")]),
+    ("/api/vendor/sign_out", false, &[]),
     ("/api/login/verify", true, &[("code", "123456")]),
     ("/api/login/setup_info", true, &[]),
     // public: a set-up link's token and the password (tested in `second_step.rs`)
@@ -456,6 +492,8 @@ async fn authorization_matrix(backend: Backend) {
     let auditor = app.login("auditor@example.test", PASSWORD).await;
     let manager = app.login("manager@example.test", PASSWORD).await;
     let admin = app.login("admin@example.test", PASSWORD).await;
+    // a vendor contact signed in to the portal: nothing internal is theirs
+    let contact = crate::portal::contact_session(&app, VENDOR, "matrix@vendor.example").await;
     // the matrix covers every server function the app registers
     let registered: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_string())
@@ -488,13 +526,27 @@ async fn authorization_matrix(backend: Backend) {
         };
         assert_eq!(res.status(), 401, "{path} refuses anonymous callers");
         assert_eq!(fingerprint(&app).await, before);
+        // a contact's session is refused too (the sign-in steps answer 401: they want their
+        // own challenge cookie; the portal's home is the contact's own)
+        let own = [
+            "/api/login/verify",
+            "/api/login/setup_info",
+            "/api/login/setup",
+            "/api/vendor/home",
+            "/api/manage/import_upload",
+        ];
+        if !own.contains(path) {
+            let res = app.post_form(path, body, Some(&contact)).await;
+            assert_eq!(res.status(), 403, "{path} refuses a vendor contact");
+            assert_eq!(fingerprint(&app).await, before);
+        }
     }
     let count = mutating_calls(&app).await.len();
     for i in 0..count {
         // rebuilt each time: versions move as allowed calls succeed
         let (path, allowed, form) = mutating_calls(&app).await.swap_remove(i);
         let form = borrow(&form);
-        let refused: Vec<(&str, Option<&str>, u16)> = match allowed {
+        let refused: Vec<(&str, Option<&String>, u16)> = match allowed {
             Allowed::Admins => vec![
                 ("anonymous", None, 401),
                 ("auditor", Some(&auditor), 403),
@@ -502,10 +554,13 @@ async fn authorization_matrix(backend: Backend) {
             ],
             Allowed::Editors => vec![("anonymous", None, 401), ("auditor", Some(&auditor), 403)],
             Allowed::SignedIn => vec![("anonymous", None, 401)],
-        };
+        }
+        .into_iter()
+        .chain([("vendor contact", Some(&contact), 403)])
+        .collect();
         for (who, cookie, status) in refused {
             let before = fingerprint(&app).await;
-            let res = app.post_form(path, &form, cookie).await;
+            let res = app.post_form(path, &form, cookie.map(String::as_str)).await;
             assert_eq!(res.status(), status, "{path} as {who}");
             assert_eq!(
                 fingerprint(&app).await,

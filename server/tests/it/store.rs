@@ -194,9 +194,11 @@ async fn an_inserted_row_reads_back_the_same(backend: Backend) {
             .map(|c| CountryCode::parse(c).expect("country"))
             .collect();
         changed.categories = vec![DataCategory::CustomerData];
-        assert!(vendors::update_vendor(&mut tx, read.id, read.version, &changed)
-            .await
-            .expect("update"));
+        assert!(
+            vendors::update_vendor(&mut tx, read.id, read.version, &changed)
+                .await
+                .expect("update")
+        );
         let built = read.updated(&changed);
         let reread = vendors::edit_row(&mut tx, v.slug.as_str())
             .await

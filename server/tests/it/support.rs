@@ -595,6 +595,12 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
     set_cookie(res, "registry_session")
 }
 
+/// The `name=value` of the vendor portal's session cookie a response sets.
+#[allow(dead_code)]
+pub fn vendor_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "registry_vendor_session").filter(|c| c != "registry_vendor_session=")
+}
+
 /// The `name=value` of the sign-in challenge cookie a response sets.
 #[allow(dead_code)]
 pub fn challenge_cookie(res: &reqwest::Response) -> Option<String> {

@@ -50,6 +50,9 @@ pub enum MailPayload {
     Manage,
     /// A manager's step on an objection, mailed to the objector.
     Objection { objection: i64, step: i64 },
+    /// A sign-in link of the vendor portal, for the delivery's contact (the token is made
+    /// when the mail is sent).
+    ContactLink { contact: i64 },
     /// The managers' digest, written when it was queued.
     Digest {
         subject: String,
@@ -109,6 +112,27 @@ impl NewDelivery {
             endpoint_id: None,
             recipient: email.to_string(),
             payload: payload(&MailPayload::Objection { objection, step }),
+            message_id: message_id(),
+        }
+    }
+
+    /// A vendor contact's sign-in link, sent because of `why` (`invite` or `ask`). Keyed by
+    /// the minute: a double click sends one mail.
+    pub fn contact_link(contact_id: i64, email: &str, why: &str, now: DateTime<Utc>) -> Self {
+        NewDelivery {
+            channel: "mail",
+            purpose: "contact_link",
+            dedup_key: format!(
+                "contact-link:{contact_id}:{why}:{}",
+                now.format("%Y-%m-%dT%H:%M")
+            ),
+            change_event_id: None,
+            subscription_id: None,
+            endpoint_id: None,
+            recipient: email.to_string(),
+            payload: payload(&MailPayload::ContactLink {
+                contact: contact_id,
+            }),
             message_id: message_id(),
         }
     }

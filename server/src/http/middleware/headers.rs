@@ -69,6 +69,11 @@ fn is_subscriber_page(path: &str) -> bool {
         || (path.starts_with("/changes/") && path.ends_with("/objection"))
 }
 
+/// A page of the vendor portal: personal to its contact, or opened by a mailed link.
+fn is_portal_page(path: &str) -> bool {
+    path == "/vendor" || path.starts_with("/vendor/")
+}
+
 pub async fn security_headers(
     State(settings): State<SessionSettings>,
     req: Request,
@@ -77,7 +82,7 @@ pub async fn security_headers(
     let https = over_https(&req, &settings);
     let signed_in = has_session_cookie(req.headers(), &settings);
     let server_fn = is_server_fn(req.uri().path());
-    let subscriber = is_subscriber_page(req.uri().path());
+    let subscriber = is_subscriber_page(req.uri().path()) || is_portal_page(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(

@@ -90,17 +90,21 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     }
 }
 
-/// How many session cookies (under either name) a request carries.
+/// How many session cookies of one kind (a manager's, or a vendor contact's; under either
+/// name) a request carries, the larger count.
 pub fn session_cookies(headers: &HeaderMap) -> usize {
-    use app::session::{SESSION_COOKIE, SESSION_COOKIE_SECURE};
-    headers
+    use app::session::{
+        SESSION_COOKIE, SESSION_COOKIE_SECURE, VENDOR_COOKIE, VENDOR_COOKIE_SECURE,
+    };
+    let names: Vec<&str> = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .filter(|(name, _)| *name == SESSION_COOKIE || *name == SESSION_COOKIE_SECURE)
-        .count()
+        .filter_map(|c| c.trim().split_once('=').map(|(name, _)| name))
+        .collect();
+    let count = |kind: [&str; 2]| names.iter().filter(|n| kind.contains(n)).count();
+    count([SESSION_COOKIE, SESSION_COOKIE_SECURE]).max(count([VENDOR_COOKIE, VENDOR_COOKIE_SECURE]))
 }
 
 /// Refuse a request carrying two session cookies: one planted beside the real one (by a

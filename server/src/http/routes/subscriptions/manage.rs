@@ -168,7 +168,15 @@ pub async fn object(
     let token_q = serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default();
     let page = format!("/changes/{change}/objection?{token_q}");
     if let Err(secs) = limited(&state, peer, &headers) {
-        return refused(&state, &headers, &page, "objection", Vec::new(), slow_down(secs)).await;
+        return refused(
+            &state,
+            &headers,
+            &page,
+            "objection",
+            Vec::new(),
+            slow_down(secs),
+        )
+        .await;
     }
     match subscribers::object(&state.db, change, &values).await {
         Ok(id) if wants_json(&headers) => (

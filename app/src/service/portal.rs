@@ -1,0 +1,268 @@
+//! The vendor portal's first part: managers invite a vendor's contacts and disable them; a
+//! contact signs in by a mailed link (its page changes nothing, its POST signs in), asks for a
+//! new link by address (one answer whatever the address), and sees their vendor's record.
+//! Every portal read is scoped by the session's vendor id; nothing a contact posts names a
+//! vendor.
+
+use chrono::Utc;
+use leptos::prelude::use_context;
+
+use crate::{
+    domain::{
+        contacts::{roles_label, ContactForm, LinkState, LINK_ASKED},
+        subscriber_links::{counters, MailCaps},
+        Email,
+    },
+    error::AppError,
+    model::portal::{ContactLine, PortalHome, VendorContacts},
+    request::db,
+    session::{self, any_role, editor, log_decision, require, require_contact},
+    store::{
+        audit, begin_write,
+        contacts::{self, ContactRow},
+        outbox::{self, NewDelivery},
+        services, subscriber_links, vendors,
+    },
+    write::{write, Written},
+};
+
+fn line(c: ContactRow) -> ContactLine {
+    let invited = c
+        .created_at
+        .get(..16)
+        .map(|t| t.replace('T', " "))
+        .unwrap_or_default();
+    ContactLine {
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        answers_for: roles_label(&c.answers_for),
+        disabled: c.disabled != 0,
+        invited,
+        invited_by: c.created_by,
+        version: c.version,
+    }
+}
+
+/// The audit trail's name for a contact: its vendor and address.
+fn entity_id(vendor_slug: &str, email: &str) -> String {
+    format!("{vendor_slug}/{email}")
+}
+
+/// A vendor's contacts, for its internal page (anyone signed in reads them).
+pub async fn vendor_contacts(slug: &str) -> Result<VendorContacts, AppError> {
+    let who = require(any_role).await?;
+    let db = db()?;
+    let mut conn = db.pool.acquire().await?;
+    let vendor = vendors::edit_row(&mut conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let contacts = contacts::for_vendor(&db, vendor.id).await?;
+    Ok(VendorContacts {
+        slug: vendor.slug,
+        legal_name: vendor.legal_name,
+        can_edit: who.role.can_edit(),
+        contacts: contacts.into_iter().map(line).collect(),
+    })
+}
+
+/// Invite a contact of a vendor: the contact is added and mailed a sign-in link. Inviting an
+/// address that is a contact already mails it a new link (its name and roles stay); a
+/// disabled contact must be enabled first.
+pub async fn invite_contact(form: ContactForm) -> Result<(), AppError> {
+    let who = require(editor).await?;
+    let db = db()?;
+    let new = form.parse()?;
+    let slug = form.vendor.trim().to_string();
+    let now = Utc::now();
+    write(&db, &who.email, async |tx| {
+        let vendor = vendors::edit_row(tx, &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (id, action) =
+            match contacts::by_mailbox_in(tx, vendor.id, &new.email.mailbox()).await? {
+                Some(c) if c.disabled != 0 => {
+                    return Err(AppError::invalid(
+                        "email",
+                        format!(
+                            "{} is a disabled contact of this vendor: enable it to send a link.",
+                            c.email
+                        ),
+                    ))
+                }
+                Some(c) => (c.id, "sent a new portal sign-in link to"),
+                None => match contacts::insert(tx, vendor.id, &new, &who.email, now).await {
+                    Ok(id) => (id, "invited to the vendor portal"),
+                    Err(crate::store::StoreError::Taken(_)) => {
+                        return Err(AppError::invalid(
+                            "email",
+                            "This address was just added as a contact; reload the page.",
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            };
+        let contact = contacts::get_in(tx, id).await?.ok_or(AppError::NotFound)?;
+        outbox::queue(
+            tx,
+            &[NewDelivery::contact_link(id, &contact.email, "invite", now)],
+            now,
+        )
+        .await?;
+        let entry = audit::Entry {
+            action,
+            entity: "vendor_contact",
+            entity_id: entity_id(&vendor.slug, &contact.email),
+            before: None,
+            after: Some(serde_json::json!({
+                "name": contact.name,
+                "email": contact.email,
+                "answers_for": contact.answers_for,
+            })),
+        };
+        Ok(Written::done((), entry))
+    })
+    .await
+}
+
+/// Disable a contact (its sessions end and its unused links stop working at once) or enable
+/// it again, against the version the page showed.
+pub async fn set_contact_disabled(id: i64, version: i64, disabled: bool) -> Result<(), AppError> {
+    let who = require(editor).await?;
+    let db = db()?;
+    write(&db, &who.email, async |tx| {
+        let c = contacts::get_in(tx, id).await?.ok_or(AppError::NotFound)?;
+        let stale = |c: &ContactRow| Written::Stale {
+            entity_id: entity_id(&c.vendor_slug, &c.email),
+            current: vec![
+                ("Name".into(), c.name.clone()),
+                ("E-mail".into(), c.email.clone()),
+                (
+                    "Disabled".into(),
+                    if c.disabled != 0 { "yes" } else { "no" }.into(),
+                ),
+            ],
+            version: Some(c.version),
+        };
+        if c.version != version || !contacts::set_disabled(tx, id, version, disabled).await? {
+            return Ok(stale(&c));
+        }
+        let entry = audit::Entry {
+            action: if disabled {
+                "disabled the vendor contact"
+            } else {
+                "enabled the vendor contact"
+            },
+            entity: "vendor_contact",
+            entity_id: entity_id(&c.vendor_slug, &c.email),
+            before: Some(serde_json::json!({ "disabled": c.disabled != 0 })),
+            after: Some(serde_json::json!({ "disabled": disabled })),
+        };
+        Ok(Written::done((), entry))
+    })
+    .await
+}
+
+/// Whether a link would sign in, changing nothing (its page is fetched by mail scanners).
+pub async fn link_state(token: &str) -> Result<LinkState, AppError> {
+    let db = db()?;
+    let token = token.trim();
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(LinkState::NotValid);
+    }
+    Ok(
+        match contacts::link_contact(&db, token, Utc::now()).await? {
+            Some(_) => LinkState::Good,
+            None => LinkState::NotValid,
+        },
+    )
+}
+
+/// The Continue button of a link's page: use the link, open the session, go to `/vendor`.
+pub async fn continue_with_link(token: &str) -> Result<(), AppError> {
+    session::sign_in_with_link(token).await?;
+    leptos_axum::redirect("/vendor");
+    Ok(())
+}
+
+/// Ask for a new sign-in link: every enabled contact reaching the address's mailbox is mailed
+/// one (a person may answer for several vendors), within the caps on mails sent on request
+/// (shared with the subscription mails). The answer is the same whatever the address, and
+/// whether a cap held the mail back.
+pub async fn ask_for_link(email: &str) -> Result<String, AppError> {
+    let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.0))?;
+    // a plain form post (JavaScript off, or on) comes back to the page, which says the answer
+    leptos_axum::redirect("/vendor/sign-in?sent=1");
+    let db = db()?;
+    let now = Utc::now();
+    let caps = use_context::<MailCaps>().unwrap_or_default();
+    let mut tx = begin_write(&db).await?;
+    let found = contacts::enabled_by_mailbox(&mut tx, &email.mailbox()).await?;
+    if found.is_empty() {
+        drop(tx);
+        log_decision("vendor_link_asked_unknown", None);
+        return Ok(LINK_ASKED.into());
+    }
+    let counted = subscriber_links::count_mail(
+        &mut tx,
+        &counters(&caps, &email.mailbox(), email.domain(), now),
+    )
+    .await?;
+    if let Err(cap) = counted {
+        drop(tx);
+        tracing::warn!(
+            cap = cap.as_str(),
+            "a cap held back a vendor portal sign-in link"
+        );
+        return Ok(LINK_ASKED.into());
+    }
+    let mails: Vec<NewDelivery> = found
+        .iter()
+        .map(|c| NewDelivery::contact_link(c.id, &c.email, "ask", now))
+        .collect();
+    outbox::queue(&mut tx, &mails, now).await?;
+    tx.commit().await?;
+    log_decision("vendor_link_asked", Some(email.as_str()));
+    Ok(LINK_ASKED.into())
+}
+
+/// The signed-in contact's portal: their vendor's record and contacts, by the session's
+/// vendor id only.
+pub async fn portal_home() -> Result<PortalHome, AppError> {
+    let me = require_contact().await?;
+    let db = db()?;
+    let mut conn = db.pool.acquire().await?;
+    let row = vendors::edit_row(&mut conn, &me.vendor_slug)
+        .await?
+        .filter(|r| r.id == me.vendor_id)
+        .ok_or(AppError::NotFound)?;
+    let names = services::service_names(&mut conn).await?;
+    drop(conn);
+    let vendor = super::vendors::snapshot(&row);
+    let service_names = vendor
+        .services
+        .iter()
+        .map(|s| names.get(s).cloned().unwrap_or_else(|| s.clone()))
+        .collect();
+    let contacts = contacts::for_vendor(&db, me.vendor_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.disabled == 0)
+        .map(line)
+        .collect();
+    Ok(PortalHome {
+        contact_name: me.name,
+        contact_email: me.email,
+        vendor,
+        service_names,
+        contacts,
+    })
+}
+
+/// Sign the contact out, back to the portal's sign-in page.
+pub async fn portal_sign_out() -> Result<(), AppError> {
+    session::sign_out_contact().await?;
+    leptos_axum::redirect("/vendor/sign-in");
+    Ok(())
+}
