@@ -7,13 +7,20 @@ import { expect, Page, test, TestInfo } from '@playwright/test';
 /**
  * Fail on any WCAG 2.0/2.1/2.2 A or AA violation on the current page. axe runs inside the
  * page, so it needs JavaScript: with JavaScript off the scan runs on the same URL in a
- * JavaScript-enabled page of the same browser (the server sends the same HTML either way).
+ * JavaScript-enabled page of the same browser, with the same cookies (the server sends the
+ * same HTML either way). `javaScriptEnabled` is the project's unless a test's own context says
+ * otherwise.
  */
-export async function expectAccessible(page: Page) {
-  if (test.info().project.use.javaScriptEnabled === false) {
+export async function expectAccessible(
+  page: Page,
+  javaScriptEnabled = test.info().project.use.javaScriptEnabled !== false,
+) {
+  if (!javaScriptEnabled) {
     const browser = page.context().browser();
     if (!browser) throw new Error('no browser for the accessibility scan');
     const ctx = await browser.newContext({ javaScriptEnabled: true, viewport: page.viewportSize() });
+    // the same cookies, so a signed-in page is scanned as its visitor sees it
+    await ctx.addCookies(await page.context().cookies());
     const scan = await ctx.newPage();
     try {
       await scan.goto(page.url());

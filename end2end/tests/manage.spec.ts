@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, ready, totp, watchErrors } from './helpers';
+import { expectAccessible, linkIn, nthMail, ready, totp, watchErrors } from './helpers';
 
 // These tests change records on their own server (see playwright.config.ts), one at a time.
 test.describe.configure({ mode: 'serial' });
@@ -286,4 +286,68 @@ test('a manager imports a spreadsheet: the dry run first, then the apply', async
   await expect(page.getByText('Relays outbound mail')).toBeVisible();
   await page.goto('/manage/import');
   await expect(page.getByRole('region', { name: 'Recent imports' })).toContainText('vendors.csv · apply');
+});
+
+test('a vendor contact is invited, signs in by the mailed link (with and without JavaScript) and sees only its vendor', async ({ page, browser, baseURL }) => {
+  // two browsers, four pages scanned by axe, two mails: longer than one page's test
+  test.setTimeout(120_000);
+  await signIn(page, 'manager', '/manage/vendors/alder-data-services');
+  const contacts = page.getByRole('region', { name: 'Vendor contacts' });
+  await contacts.getByText('Invite a contact').click();
+  // refused without a role: the message stands next to the field, nothing is sent
+  await contacts.getByLabel('Name').fill('Ada Lovelace');
+  await contacts.getByLabel('Work e-mail').fill('ada@alder.example');
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByText('Choose what the contact answers for')).toBeVisible();
+  await contacts.getByLabel('Privacy').check();
+  await contacts.getByLabel('Training').check();
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByRole('rowheader', { name: 'Ada Lovelace' })).toBeVisible();
+  await expect(contacts.getByRole('cell', { name: 'Privacy, Training' })).toBeVisible();
+  await expectAccessible(page);
+
+  const mail = await nthMail(baseURL!, 'ada@alder.example', 1);
+  expect(mail.subject).toContain('vendor portal');
+  const link = linkIn(mail, '/vendor/sign-in/');
+  for (const javaScriptEnabled of [false, true]) {
+    const ctx = await browser.newContext({ javaScriptEnabled, baseURL });
+    const contact = await ctx.newPage();
+    watchErrors(contact);
+    if (!javaScriptEnabled) {
+      // opening the link changes nothing: the page asks to continue
+      await contact.goto(link);
+      await expect(contact.getByRole('button', { name: 'Continue' })).toBeVisible();
+      await expectAccessible(contact, javaScriptEnabled);
+      await contact.getByRole('button', { name: 'Continue' }).click();
+    } else {
+      // the link was used: a new one is asked for on the page, and comes by mail
+      await contact.goto(link);
+      await ready(contact, test.info());
+      await expect(contact.getByText('This sign-in link does not work')).toBeVisible();
+      await contact.getByLabel('Your work e-mail address').fill('ada@alder.example');
+      await contact.getByRole('button', { name: 'Mail me a sign-in link' }).click();
+      await expect(contact.getByText('a sign-in link is on its way')).toBeVisible();
+      const again = await nthMail(baseURL!, 'ada@alder.example', 2);
+      await contact.goto(linkIn(again, '/vendor/sign-in/'));
+      await ready(contact, test.info());
+      await contact.getByRole('button', { name: 'Continue' }).click();
+    }
+    await contact.waitForURL(/\/vendor$/);
+    await expect(contact.getByRole('heading', { level: 1 })).toContainText('Vendor portal: Alder');
+    await expect(contact.getByText('Signed in as Ada Lovelace')).toBeVisible();
+    await expectAccessible(contact, javaScriptEnabled);
+    // nothing internal is the contact's
+    const internal = await contact.request.post('/api/manage/home');
+    expect(internal.status()).toBe(403);
+    await contact.getByRole('button', { name: 'Sign out' }).click();
+    await contact.waitForURL(/\/vendor\/sign-in$/);
+    await ctx.close();
+  }
+
+  // disabling asks first, and ends the contact's access
+  await page.reload();
+  await ready(page, test.info());
+  await contacts.getByLabel('Disable Ada Lovelace').click();
+  await contacts.getByRole('button', { name: 'Yes, disable' }).click();
+  await expect(contacts.getByRole('cell', { name: /^Disabled/ })).toBeVisible();
 });

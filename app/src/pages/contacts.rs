@@ -68,7 +68,7 @@ fn ContactRow(
     let name = line.name.clone();
     let (enable_label, mail_label, disable_label, disable_question) = (
         format!("Enable {name}"),
-        format!("Mail {name} a new sign-in link"),
+        format!("Mail a new link to {name}"),
         format!("Disable {name}"),
         format!("Disable {name}? Their sessions end now and their links stop working. "),
     );
