@@ -157,6 +157,9 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
                 }).collect_view()}</tbody></table>
             </section>
         })}
+        {(r.dry_run && !can_apply && r.new + r.changed + r.training == 0).then(|| view! {
+            <p class="hint" id="nothing-to-apply">"Nothing to apply: no row of this file would add or change anything. Correct the refused rows and upload the file again."</p>
+        })}
         {can_apply.then(|| view! {
             <form method="post" action=ApplyImport::url() class="form narrow" id="apply-form">
                 <input type="hidden" name="id" value=id/>

@@ -188,8 +188,9 @@ pub async fn continue_with_link(token: &str) -> Result<(), AppError> {
 
 /// Ask for a new sign-in link: every enabled contact reaching the address's mailbox is mailed
 /// one (a person may answer for several vendors), within the caps on mails sent on request
-/// (shared with the subscription mails). The answer is the same whatever the address, and
-/// whether a cap held the mail back.
+/// (shared with the subscription mails). Every well-formed address is counted against the
+/// caps and goes through the same work, contact or not, so neither the answer nor its time
+/// tells which addresses are contacts.
 pub async fn ask_for_link(email: &str) -> Result<String, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e.0))?;
     // a plain form post (JavaScript off, or on) comes back to the page, which says the answer
@@ -199,11 +200,6 @@ pub async fn ask_for_link(email: &str) -> Result<String, AppError> {
     let caps = use_context::<MailCaps>().unwrap_or_default();
     let mut tx = begin_write(&db).await?;
     let found = contacts::enabled_by_mailbox(&mut tx, &email.mailbox()).await?;
-    if found.is_empty() {
-        drop(tx);
-        log_decision("vendor_link_asked_unknown", None);
-        return Ok(LINK_ASKED.into());
-    }
     let counted = subscriber_links::count_mail(
         &mut tx,
         &counters(&caps, &email.mailbox(), email.domain(), now),
@@ -223,7 +219,12 @@ pub async fn ask_for_link(email: &str) -> Result<String, AppError> {
         .collect();
     outbox::queue(&mut tx, &mails, now).await?;
     tx.commit().await?;
-    log_decision("vendor_link_asked", Some(email.as_str()));
+    let decision = if found.is_empty() {
+        "vendor_link_asked_unknown"
+    } else {
+        "vendor_link_asked"
+    };
+    log_decision(decision, None);
     Ok(LINK_ASKED.into())
 }
 

@@ -113,6 +113,16 @@ pub(super) async fn import(
     panic!("the import did not finish");
 }
 
+/// The page data of the newest import run.
+async fn latest_view(app: &TestApp, cookie: &str) -> serde_json::Value {
+    let id = scalar(app, "SELECT MAX(id) FROM imports").await.to_string();
+    app.post_form("/api/manage/import", &[("id", &id)], Some(cookie))
+        .await
+        .json()
+        .await
+        .expect("json")
+}
+
 pub(super) fn count(r: &serde_json::Value, what: &str) -> u64 {
     r[what].as_u64().unwrap_or(u64::MAX)
 }
@@ -208,6 +218,38 @@ async fn dry_runs_refusals_and_all_or_nothing(backend: Backend) {
         "unknown columns are named"
     );
     assert_eq!(fingerprint(&app).await, before, "a dry run writes nothing");
+    assert_eq!(
+        latest_view(&app, &cookie).await["can_apply"],
+        true,
+        "a dry run with a row to write offers the apply"
+    );
+    // a dry run of refused rows only has nothing to apply: no button, a sentence instead
+    let refused_only = file
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect::<String>();
+    let report = import(
+        &app,
+        &cookie,
+        ("refused.csv", refused_only.into_bytes()),
+        (false, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(
+        (count(&report, "new"), count(&report, "refused")),
+        (0, 2),
+        "{report:#}"
+    );
+    let view = latest_view(&app, &cookie).await;
+    assert_eq!(view["can_apply"], false, "{view:#}");
+    let id = view["id"].to_string();
+    let (status, page) = app.get_with(&format!("/manage/import/{id}"), &cookie).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Nothing to apply"), "{page}");
+    assert!(!page.contains("Apply this import"), "{page}");
     // an apply with refused rows writes nothing either
     let report = import(
         &app,

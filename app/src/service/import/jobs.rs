@@ -97,7 +97,13 @@ pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
     let error = (r.state == "failed").then(|| r.report.clone().unwrap_or_default());
     let progress = progress_map().lock().ok().and_then(|m| m.get(&id).copied());
     Ok(ImportView {
-        can_apply: r.apply == 0 && report.is_some() && r.has_file == 1,
+        // a dry run that would write nothing (every row refused or unchanged) has nothing
+        // to apply
+        can_apply: r.apply == 0
+            && r.has_file == 1
+            && report
+                .as_ref()
+                .is_some_and(|r| r.new + r.changed + r.training > 0),
         id: r.id,
         file_name: r.file_name,
         apply: r.apply == 1,
