@@ -174,9 +174,13 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // the busy timeout first: setting the journal mode takes a lock, and
+                        // without the timeout a connection opened while another process (a
+                        // server beside a command) holds one failed at once, "database is
+                        // locked"
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                         )
                         .await?;
                     }
