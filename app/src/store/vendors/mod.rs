@@ -4,12 +4,13 @@
 
 mod edit;
 mod export;
+mod row;
 
 pub use edit::{
-    announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row,
-    update_vendor, VendorEditRow,
+    announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row, update_vendor,
 };
 pub use export::{stream_public, EXPORT_DEADLINE};
+pub use row::VendorEditRow;
 
 use chrono::NaiveDate;
 use sqlx::{Any, FromRow};
@@ -66,13 +67,6 @@ pub fn sub_processors(json: &str) -> StoreResult<Vec<crate::domain::chain::SubPr
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("sub_processors: {e}")))
 }
 
-/// A list of subprocessors as it is stored (JSON).
-pub(super) fn sub_processors_json(
-    list: &[crate::domain::chain::SubProcessor],
-) -> StoreResult<String> {
-    serde_json::to_string(list).map_err(|e| StoreError::Corrupt(format!("sub_processors: {e}")))
-}
-
 /// Store a vendor's subprocessors if it is still at `version` (optimistic locking); whether
 /// it was.
 pub async fn set_sub_processors(
@@ -81,7 +75,7 @@ pub async fn set_sub_processors(
     version: i64,
     list: &[crate::domain::chain::SubProcessor],
 ) -> StoreResult<bool> {
-    let json = sub_processors_json(list)?;
+    let json = row::sub_processors_json(list)?;
     let res = sqlx::query(
         "UPDATE vendors SET sub_processors = $1, version = version + 1, updated_at = $2 \
          WHERE id = $3 AND version = $4",
