@@ -301,7 +301,7 @@ fn pre_restore_copies(dir: &Path) -> Vec<PathBuf> {
 async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("registry.db").display());
-    cli(&url, &["seed-demo"], None);
+    cli(&url, &["seed-demo"], None).await;
     let copy = dir.path().join("copy.db");
     let copy_s = copy.to_string_lossy().to_string();
     let out = run(&url, &["backup", &copy_s], &[]);
@@ -317,7 +317,7 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
         &url,
         &["user", "create", "--email", late, "--role", "manager"],
         Some(PASSWORD),
-    );
+    ).await;
 
     // a server of this process holds the database
     let app = Application::build(ServeConfig::for_tests(

@@ -285,7 +285,7 @@ async fn three_instances_behind_haproxy() {
         assert!(db.migrations_current().await.expect("reads"));
         db.pool.close().await;
     }
-    cli(&c.url, &["seed-demo"], None);
+    cli(&c.url, &["seed-demo"], None).await;
     for who in ["manager", "second", "third"] {
         cli(
             &c.url,
@@ -298,7 +298,7 @@ async fn three_instances_behind_haproxy() {
                 "manager",
             ],
             Some(PASSWORD),
-        );
+        ).await;
     }
     sessions_are_shared(&c).await;
     throttling_counts_across_instances(&c).await;

@@ -133,7 +133,7 @@ async fn editors(base: String, cookie: String, round: usize) -> Vec<String> {
 
 async fn kill_under_write_load(backend: Backend, rounds: usize) {
     let (url, _dir, pg) = fresh_database_url_for(backend).await;
-    cli(&url, &["seed-demo"], None);
+    cli(&url, &["seed-demo"], None).await;
     cli(
         &url,
         &[
@@ -145,7 +145,7 @@ async fn kill_under_write_load(backend: Backend, rounds: usize) {
             "manager",
         ],
         Some(PASSWORD),
-    );
+    ).await;
     let client = reqwest::Client::new();
     let mut rng = Lcg(7);
     let mut promised: Vec<String> = Vec::new();
@@ -235,7 +235,7 @@ async fn postgres_survives_kill_9_under_write_load() {
 async fn kill_mid_send(backend: Backend) {
     const SUBSCRIBERS: usize = 400;
     let (url, _dir, pg) = fresh_database_url_for(backend).await;
-    cli(&url, &["seed-demo"], None);
+    cli(&url, &["seed-demo"], None).await;
     cli(
         &url,
         &[
@@ -247,7 +247,7 @@ async fn kill_mid_send(backend: Backend) {
             "manager",
         ],
         Some(PASSWORD),
-    );
+    ).await;
     let db = app::store::Db::connect(&url).await.expect("connect");
     let now = app::store::now_utc();
     for i in 0..SUBSCRIBERS {

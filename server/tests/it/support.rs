@@ -613,17 +613,29 @@ pub fn borrow(form: &[(String, String)]) -> Vec<(&str, &str)> {
     form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-/// Run a CLI command of the `server` binary on `url` and insist it succeeds.
+/// Run a CLI command of the `server` binary on `url` and insist it succeeds. The command runs
+/// off the test's runtime: the test's own server shares that thread, and a command that waits
+/// for a lock the server holds must not stop the server from letting it go.
 #[allow(dead_code)]
-pub fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
+pub async fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
+    let url = url.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.map(str::to_string);
+    tokio::task::spawn_blocking(move || cli_blocking(&url, &args, stdin.as_deref()))
+        .await
+        .expect("the command's thread finishes");
+}
+
+fn cli_blocking(url: &str, args: &[String], stdin: Option<&str>) {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["--database-url", url])
         .args(args)
-        // errors only: shown with the refusal when the command fails (its cause and reference)
+        // errors only: shown with the refusal when the command fails (its cause and reference;
+        // the log goes to standard output, the refusal to standard error)
         .env("RUST_LOG", "error")
         .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("server runs");
@@ -633,7 +645,8 @@ pub fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
     let out = child.wait_with_output().expect("finishes");
     assert!(
         out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "{args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
 }
