@@ -62,6 +62,11 @@ if [ "$want_test" = 1 ]; then
     say "Installing aiosmtpd (the tests' SMTP server)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'aiosmtpd==1.4.6'
   fi
+  # the S3-compatible server the document-store tests keep documents in (moto's, from PyPI)
+  if ! python3 -c 'import moto.server, flask' 2>/dev/null; then
+    say "Installing moto (the tests' S3-compatible server)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]==5.2.6'
+  fi
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

@@ -15,6 +15,8 @@ pub mod shell;
 
 // server-only: the request context, sessions, the registry loaders, the write path, the store
 #[cfg(feature = "ssr")]
+pub mod documents;
+#[cfg(feature = "ssr")]
 pub mod passwords;
 #[cfg(feature = "ssr")]
 pub mod registry;

@@ -15,6 +15,12 @@ pub fn db() -> Result<Db, AppError> {
     use_context::<Db>().ok_or_else(|| internal("database handle missing from context"))
 }
 
+/// The document store the server provides to every request.
+pub fn documents() -> Result<crate::documents::Documents, AppError> {
+    use_context::<crate::documents::Documents>()
+        .ok_or_else(|| internal("document store missing from context"))
+}
+
 /// Today's date (UTC), the day every public status is computed for.
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()

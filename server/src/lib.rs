@@ -34,6 +34,8 @@ pub use config::ServeConfig;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Where uploaded documents are kept (`DOCUMENT_STORE`).
+    pub documents: app::documents::Documents,
     /// What the registry keeps in memory for `db` (replays, differences, page data).
     pub kept: std::sync::Arc<app::registry::Kept>,
     /// Today's whole-list downloads kept on this instance's disk.
@@ -100,20 +102,34 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The file upload of an import takes up to this much (`app::files::limits::MAX_FILE_BYTES`
 /// and the multipart framing).
 pub const IMPORT_BODY_LIMIT: usize = app::files::limits::MAX_FILE_BYTES + 64 * 1024;
-const IMPORT_PATH: &str = "/api/manage/import_upload";
+/// A document's upload takes up to this much (`app::files::limits::MAX_DOCUMENT_BYTES`, the
+/// form's other fields and the multipart framing).
+pub const DOCUMENT_BODY_LIMIT: usize = app::files::limits::MAX_DOCUMENT_BYTES + 64 * 1024;
 
-/// Bodies are at most [`BODY_LIMIT`] (the import upload [`IMPORT_BODY_LIMIT`]): larger ones
-/// are answered `413` before they are read, or cut when they grow past it.
+/// The uploads: their path, body limit, and what the refusal of a body that is not
+/// multipart says.
+const UPLOADS: [(&str, usize, &str); 2] = [
+    (
+        "/api/manage/import_upload",
+        IMPORT_BODY_LIMIT,
+        "An import is uploaded as multipart/form-data with the file in the field `file`.",
+    ),
+    (
+        "/api/vendor/submit_assessment",
+        DOCUMENT_BODY_LIMIT,
+        "An assessment is submitted as multipart/form-data with its document in the field `file`.",
+    ),
+];
+
+/// Bodies are at most [`BODY_LIMIT`] (an upload its own limit, [`UPLOADS`]): larger ones are
+/// answered `413` before they are read, or cut when they grow past it.
 async fn limit_body(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if req.uri().path() == IMPORT_PATH {
-        IMPORT_BODY_LIMIT
-    } else {
-        BODY_LIMIT
-    };
+    let upload = UPLOADS.iter().find(|(path, ..)| req.uri().path() == *path);
+    let limit = upload.map_or(BODY_LIMIT, |(_, limit, _)| *limit);
     let declared = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -128,18 +144,14 @@ async fn limit_body(
     }
     // the upload's decoder (server_fn's multipart codec) panics on a body without a
     // multipart boundary, so such a request never reaches it
-    if req.uri().path() == IMPORT_PATH && req.method() == axum::http::Method::POST {
+    if let Some((_, _, how)) = upload.filter(|_| req.method() == axum::http::Method::POST) {
         let boundary = req
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|ct| multer::parse_boundary(ct).ok());
         if boundary.is_none() {
-            return app::error::AppError::WrongType(
-                "An import is uploaded as multipart/form-data with the file in the field `file`."
-                    .into(),
-            )
-            .into_response();
+            return app::error::AppError::WrongType((*how).into()).into_response();
         }
     }
     let (parts, body) = req.into_parts();
@@ -184,6 +196,7 @@ pub fn router(state: AppState) -> Router {
     };
     let db = state.db.clone();
     let kept = state.kept.clone();
+    let documents = state.documents.clone();
     let options = state.leptos_options.clone();
     let settings = state.settings.clone();
     let limits = state.rate_limit.clone();
@@ -211,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
+        .route("/documents/{id}", get(routes::documents::download))
         .route("/subscribe", post(routes::subscriptions::subscribe))
         .route(
             CONFIRM_PATH,
@@ -236,6 +250,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(kept.clone());
                 provide_context(context_settings.clone());
                 provide_context(caps);
+                provide_context(documents.clone());
             },
             move || shell(options.clone()),
         )
@@ -365,8 +380,16 @@ impl Application {
             None
         };
         let kept = std::sync::Arc::new(app::registry::Kept::default());
+        let documents = app::documents::Documents::from_setting(
+            &config.document_store,
+            &config.database_url,
+            &config.document_store_options,
+        )
+        .map_err(StartError::Config)?;
+        tracing::info!("documents are kept in {}", documents.described);
         let router = router(AppState {
             db: db.clone(),
+            documents,
             kept: kept.clone(),
             copies: routes::export::kept::KeptCopies::new(config.export_copies_dir.as_deref())
                 .map_err(|e| StartError::Config(format!("EXPORT_COPIES_DIR: {e}")))?,

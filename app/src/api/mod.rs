@@ -16,5 +16,6 @@ pub mod import;
 pub mod objections;
 pub mod portal;
 pub mod registry;
+pub mod reviews;
 pub mod subscriptions;
 pub use crate::model::types;

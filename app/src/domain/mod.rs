@@ -22,6 +22,7 @@ pub mod listing;
 pub mod network;
 pub mod notices;
 pub mod public_ip;
+pub mod review;
 pub mod second_step;
 pub mod session;
 pub mod subscriber_links;

@@ -8,6 +8,10 @@ pub use crate::domain::import::{MAX_COLUMNS, MAX_ROWS};
 /// Largest file accepted, in bytes: the upload's body limit and the command line's too.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 
+/// Largest stored document (an evidence report or certificate), in bytes: its upload's body
+/// limit. Larger ones are refused (413) as soon as the size is known, before the rest is read.
+pub const MAX_DOCUMENT_BYTES: usize = 25 * 1024 * 1024;
+
 /// Most entries (parts) an XLSX zip may list; a workbook has a dozen or two.
 pub const MAX_ZIP_ENTRIES: usize = 1_000;
 

@@ -4,6 +4,8 @@
 //! the caps of [`limits`], refusing as soon as one is passed with a sentence that says which.
 
 pub mod limits;
+#[cfg(feature = "ssr")]
+pub mod sniff;
 
 #[cfg(feature = "ssr")]
 mod csv;

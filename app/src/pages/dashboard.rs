@@ -40,6 +40,7 @@ fn Home(h: ManageHome) -> impl IntoView {
             <nav class="manage-nav" aria-label="Manage">
                 {h.can_edit.then(|| view! { <a class="button" href="/manage/vendors/new">"New vendor"</a> })}
                 <a href="/manage/objections">{format!("Objections ({})", h.open_objections)}</a>
+                <a href="/manage/reviews">"Reviews"</a>
                 <a href="/manage/deliveries">"Deliveries"</a>
                 {h.can_edit.then(|| view! { <a href="/manage/import">"Import"</a> })}
                 <a href="/manage/audit">"Audit trail"</a>

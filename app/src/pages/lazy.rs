@@ -8,9 +8,9 @@ use leptos_router::{lazy_route, LazyRoute};
 use super::{
     AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage,
     ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
-    ObjectionPage, ObjectionsPage, PortalPage, RecoveryCodesPage, SignInSetupPage, SubscribePage,
-    TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VendorLinkPage, VendorSignInPage,
-    VerifyPage,
+    ObjectionPage, ObjectionsPage, PortalPage, RecoveryCodesPage, ReviewPage, ReviewsPage,
+    SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage,
+    VendorLinkPage, VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -58,4 +58,6 @@ lazy_page!(
     PortalRoute => PortalPage,
     VendorSignInRoute => VendorSignInPage,
     VendorLinkRoute => VendorLinkPage,
+    ReviewsRoute => ReviewsPage,
+    ReviewRoute => ReviewPage,
 );

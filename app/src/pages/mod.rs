@@ -13,8 +13,10 @@ mod manage;
 mod not_found;
 mod notices;
 mod portal;
+mod portal_evidence;
 mod registry;
 mod rendered;
+pub mod reviews;
 mod subscribe;
 mod two_step;
 mod users;
@@ -31,6 +33,7 @@ pub use not_found::NotFoundPage;
 pub use notices::{DeliveriesPage, ObjectionsPage};
 pub use portal::{PortalPage, VendorLinkPage, VendorSignInPage};
 pub use registry::RegistryPage;
+pub use reviews::{ReviewPage, ReviewsPage};
 pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
 };

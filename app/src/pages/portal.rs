@@ -209,6 +209,7 @@ fn Portal(home: PortalHome) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <crate::pages::portal_evidence::PortalEvidence/>
             <section aria-labelledby="contacts-h">
                 <h2 id="contacts-h">"Your company's contacts"</h2>
                 <table class="records">

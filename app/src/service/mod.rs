@@ -14,5 +14,6 @@ pub mod import;
 pub mod objections;
 pub mod portal;
 pub mod registry;
+pub mod reviews;
 pub mod subscriptions;
 pub mod vendors;

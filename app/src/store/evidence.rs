@@ -81,7 +81,7 @@ pub fn evidence_columns_sql_unless(skip: Option<&str>) -> String {
             format!(
                 "SELECT string_agg({key_s} || s.kind || '{us}' || s.assessor || '{us}' || s.period_start || '{us}' \
                  || s.period_end || '{us}' || s.issued_on || '{us}' || s.valid_until, '{rs}' ORDER BY s.issued_on, s.id) \
-                 FROM assessments s WHERE s.vendor_id = v.id"
+                 FROM assessments s WHERE s.vendor_id = v.id AND s.review_state = 'approved'"
             ),
             "ev_assessments",
         ),

@@ -8,6 +8,7 @@ pub mod assurance;
 pub mod audit;
 pub mod changes;
 pub mod contacts;
+pub mod documents;
 pub mod evidence;
 pub mod import_lock;
 pub mod imports;

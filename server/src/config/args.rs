@@ -360,6 +360,13 @@ pub struct ServeArgs {
     /// instance needs its own.
     #[arg(long, env = "EXPORT_COPIES_DIR", global = true)]
     pub export_copies_dir: Option<std::path::PathBuf>,
+    /// Where uploaded documents are kept: `s3://bucket/prefix` (an S3-compatible bucket,
+    /// configured by the usual `AWS_*` variables: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`), or a
+    /// directory. Unset: a directory beside the SQLite file (`registry.db-documents`), or
+    /// `./documents` with PostgreSQL. Several instances must share one bucket.
+    #[arg(long, env = "DOCUMENT_STORE", default_value = "", global = true)]
+    pub document_store: String,
 }
 
 impl Cli {

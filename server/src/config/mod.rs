@@ -40,6 +40,10 @@ pub struct ServeConfig {
     pub export_copies_dir: Option<std::path::PathBuf>,
     /// `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS` (its `Debug` shows key ids only).
     pub secrets: Keyring,
+    /// `DOCUMENT_STORE` (see `app::documents::Documents::from_setting`).
+    pub document_store: String,
+    /// Settings of an S3 document store beside the `AWS_*` variables (the tests' endpoint).
+    pub document_store_options: Vec<(String, String)>,
 }
 
 /// What an operator turns on: `/metrics` and the instance header.
@@ -135,6 +139,8 @@ impl ServeConfig {
             import_file_retention_days: s.import_file_retention_days,
             export_copies_dir: s.export_copies_dir.clone(),
             secrets: cli.keyring()?,
+            document_store: s.document_store.clone(),
+            document_store_options: Vec::new(),
         })
     }
 
@@ -172,6 +178,17 @@ impl ServeConfig {
             export_copies_dir: None,
             // no key, as on a fresh install: secrets stored as they are (tests set one)
             secrets: Keyring::default(),
+            // beside the test's SQLite file; for PostgreSQL one shared temporary folder (a
+            // document's address is its hash: tests sharing it cannot collide)
+            document_store: if database_url.starts_with("postgres") {
+                std::env::temp_dir()
+                    .join("registry-test-documents")
+                    .to_string_lossy()
+                    .to_string()
+            } else {
+                String::new()
+            },
+            document_store_options: Vec::new(),
         }
     }
 

@@ -317,7 +317,8 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
         &url,
         &["user", "create", "--email", late, "--role", "manager"],
         Some(PASSWORD),
-    ).await;
+    )
+    .await;
 
     // a server of this process holds the database
     let app = Application::build(ServeConfig::for_tests(

@@ -298,7 +298,8 @@ async fn three_instances_behind_haproxy() {
                 "manager",
             ],
             Some(PASSWORD),
-        ).await;
+        )
+        .await;
     }
     sessions_are_shared(&c).await;
     throttling_counts_across_instances(&c).await;

@@ -145,7 +145,8 @@ async fn kill_under_write_load(backend: Backend, rounds: usize) {
             "manager",
         ],
         Some(PASSWORD),
-    ).await;
+    )
+    .await;
     let client = reqwest::Client::new();
     let mut rng = Lcg(7);
     let mut promised: Vec<String> = Vec::new();
@@ -247,7 +248,8 @@ async fn kill_mid_send(backend: Backend) {
             "manager",
         ],
         Some(PASSWORD),
-    ).await;
+    )
+    .await;
     let db = app::store::Db::connect(&url).await.expect("connect");
     let now = app::store::now_utc();
     for i in 0..SUBSCRIBERS {

@@ -23,6 +23,7 @@ mod manage;
 mod notices;
 mod ops;
 mod portal;
+mod reviews;
 mod schema;
 mod second_step;
 mod sinks;

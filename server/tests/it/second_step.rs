@@ -189,7 +189,8 @@ async fn wrong_codes_lock_the_account(backend: Backend) {
         &app.database_url,
         &["user", "clear-second-step-lock", "--email", ADMIN],
         None,
-    ).await;
+    )
+    .await;
     let c = challenge(&app, ADMIN).await;
     let res = verify(&app, &c, &codes[2]).await;
     assert_eq!(res.status(), 200, "cleared on the command line");

@@ -364,3 +364,75 @@ impl Drop for Receiver {
         self.task.abort();
     }
 }
+
+/// A running S3-compatible server (moto's, `scripts/s3-sink.py`) with one bucket.
+pub struct S3Sink {
+    pub port: u16,
+    child: Child,
+}
+
+impl S3Sink {
+    /// Start one on a free port, with the bucket `bucket`.
+    pub fn start(bucket: &str) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/s3-sink.py"))
+            .arg(bucket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with moto (scripts/setup.sh --test installs it)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the S3 server says its port");
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the S3 server did not start: {line:?}"));
+        S3Sink { port, child }
+    }
+
+    /// The document store's settings for this server (`ServeConfig::document_store_options`).
+    pub fn options(&self) -> Vec<(String, String)> {
+        [
+            ("aws_endpoint", format!("http://127.0.0.1:{}", self.port)),
+            ("aws_allow_http", "true".into()),
+            ("aws_access_key_id", "test".into()),
+            ("aws_secret_access_key", "test".into()),
+            ("aws_region", "us-east-1".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// How many objects the bucket holds.
+    pub fn objects(&self, bucket: &str) -> usize {
+        let script = format!(
+            "import boto3\n\
+             s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{}', region_name='us-east-1', \
+             aws_access_key_id='test', aws_secret_access_key='test')\n\
+             print(s3.list_objects_v2(Bucket='{bucket}').get('KeyCount', 0))",
+            self.port
+        );
+        let out = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("python3 with boto3");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+impl Drop for S3Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

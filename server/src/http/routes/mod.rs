@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod conditional;
+pub mod documents;
 pub mod export;
 pub mod health;
 pub mod subscriptions;

@@ -1,0 +1,70 @@
+//! The wire types of submissions and their review (see `crate::api::reviews`): what a vendor's
+//! contact submitted, with the document it rests on, as managers and the contact see it.
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::domain::forms::AssessmentForm;
+pub use crate::domain::review::{Decision, ReviewState};
+
+/// A stored document, as listed (never its bytes: `/documents/{id}` downloads them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub id: i64,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub uploaded_at: String,
+}
+
+impl DocumentInfo {
+    /// Where it downloads from.
+    pub fn href(&self) -> String {
+        format!("/documents/{}", self.id)
+    }
+
+    /// Its size for people ("2.4 MB", "812 KB").
+    pub fn size(&self) -> String {
+        let b = self.size_bytes as f64;
+        if b >= 1e6 {
+            format!("{:.1} MB", b / 1e6)
+        } else {
+            format!("{} KB", (b / 1e3).ceil() as i64)
+        }
+    }
+}
+
+/// One submitted independent assessment and where its review stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedAssessment {
+    pub id: i64,
+    pub version: i64,
+    pub vendor_slug: String,
+    pub vendor_name: String,
+    /// The assessment's kind, as its label.
+    pub kind: String,
+    pub assessor: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub issued_on: String,
+    pub valid_until: String,
+    pub state: ReviewState,
+    pub submitted_by: String,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub submitted_at: String,
+    pub days_waiting: i64,
+    pub reviewed_by: String,
+    pub reviewed_at: String,
+    pub comment: String,
+    pub document: Option<DocumentInfo>,
+}
+
+/// `/manage/reviews`: what waits, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewQueue {
+    pub waiting: Vec<SubmittedAssessment>,
+    /// Whether the reader may decide (admins and managers).
+    pub can_decide: bool,
+}

@@ -1,0 +1,87 @@
+//! The portal's evidence section (`/vendor`): what the contact's vendor submitted and where
+//! its review stands, and the form that submits an independent assessment with its report or
+//! certificate. A plain multipart form: it works the same without JavaScript, and a refusal
+//! comes back in the address (`?error=`), shown next to the form.
+
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::reviews::{load_my_submissions, ReviewState, SubmitAssessment},
+    components::ErrorNotice,
+    domain::assurance::AssessmentKind,
+    files::limits::MAX_DOCUMENT_BYTES,
+    pages::reviews::DocumentLink,
+};
+
+#[component]
+pub fn PortalEvidence() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.with(|q| q.get("error"));
+    let submitted = move || query.with(|q| q.get("submitted").is_some());
+    let list = Resource::new(|| (), |_| load_my_submissions());
+    let field = |label: &'static str, name: &'static str, kind: &'static str| {
+        let id = format!("ev-{name}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input id=id type=kind name=name required maxlength="200"/>
+            </div>
+        }
+    };
+    view! {
+        <section aria-labelledby="evidence-h">
+            <h2 id="evidence-h">"Independent assessments"</h2>
+            <p class="hint">"Your SOC 2 Type II report, ISO 27001 or 27701 certificate or our program assessment, with the document itself. We review each one; it counts once approved. A document is never replaced: send a new one as a new submission."</p>
+            {move || submitted().then(|| view! { <div class="notice" role="status" id="evidence-sent"><p>"Submitted. It waits for our review; we mail you when it is decided."</p></div> })}
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) if l.is_empty() => view! { <p>"Nothing submitted yet."</p> }.into_any(),
+                        Ok(l) => view! {
+                            <table class="records" id="submissions">
+                                <thead><tr><th scope="col">"Assessment"</th><th scope="col">"Valid until"</th><th scope="col">"Document"</th><th scope="col">"Review"</th></tr></thead>
+                                <tbody>{l.into_iter().map(|s| {
+                                    let review = match s.state {
+                                        ReviewState::Pending => format!("Waiting ({} days)", s.days_waiting),
+                                        state if s.comment.is_empty() => state.label().to_string(),
+                                        state => format!("{}: {}", state.label(), s.comment),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{format!("{} by {}", s.kind, s.assessor)}</th>
+                                            <td>{s.valid_until.clone()}</td>
+                                            <td>{s.document.map(|d| view! { <DocumentLink d/> })}</td>
+                                            <td>{review}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h3>"Submit an assessment"</h3>
+            <form method="post" action=SubmitAssessment::url() enctype="multipart/form-data" class="form grid" id="evidence-form">
+                {move || error().map(|e| view! { <div class="notice notice-error" role="alert" id="evidence-error"><p>{e}</p></div> })}
+                <div class="field">
+                    <label for="ev-kind">"Kind"</label>
+                    <select id="ev-kind" name="kind" required>
+                        {AssessmentKind::ALL.iter().map(|k| view! { <option value=k.code()>{k.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                {field("Assessor (the audit firm or certification body)", "assessor", "text")}
+                {field("Period start", "period_start", "date")}
+                {field("Period end", "period_end", "date")}
+                {field("Issued on", "issued_on", "date")}
+                {field("Valid until", "valid_until", "date")}
+                <div class="field">
+                    <label for="ev-file">{format!("The report or certificate (PDF, PNG or JPEG, at most {} MB)", MAX_DOCUMENT_BYTES / (1024 * 1024))}</label>
+                    <input id="ev-file" type="file" name="file" required accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg" aria-describedby="evidence-error"/>
+                </div>
+                <button type="submit" class="button">"Submit for review"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,173 @@
+//! `/manage/reviews` (what vendors submitted and waits, oldest first, with days waiting) and
+//! `/manage/reviews/{id}` (one submission: its fields, its document, the decision). Plain
+//! forms: they work the same without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::reviews::{
+        load_review, load_review_queue, DecideReview, ReviewState, SubmittedAssessment,
+    },
+    components::{last_error, ErrorNotice, FormError},
+    error::AppError,
+    model::reviews::DocumentInfo,
+    pages::SignInFirst,
+};
+
+fn loading() -> impl IntoView {
+    view! { <p class="loading" role="status">"Loading…"</p> }
+}
+
+fn days(n: i64) -> String {
+    match n {
+        0 => "today".into(),
+        1 => "1 day".into(),
+        n => format!("{n} days"),
+    }
+}
+
+/// A document's link and facts: downloaded as a file, never shown in the page.
+#[component]
+pub fn DocumentLink(d: DocumentInfo) -> impl IntoView {
+    view! {
+        <span class="document">
+            <a href=d.href() download=d.file_name.clone() rel="nofollow">{d.file_name.clone()}</a>
+            {format!(" ({}, {})", d.media_type, d.size())}
+            <br/><span class="hint">"SHA-256 "<code class="hash">{d.sha256.clone()}</code></span>
+        </span>
+    }
+}
+
+#[component]
+pub fn ReviewsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| load_review_queue());
+    view! {
+        <Title text="Reviews"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<span aria-current="page">"Reviews"</span></nav>
+        <h1>"Waiting for review"</h1>
+        <p class="hint">"What vendors' contacts submitted through the portal. It counts towards compliance only once approved; the public registry never shows it before."</p>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(q) if q.waiting.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
+                    Ok(q) => view! {
+                        <table class="records" id="reviews">
+                            <thead><tr><th scope="col">"Vendor"</th><th scope="col">"SubmittedAssessment"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
+                            <tbody>{q.waiting.into_iter().map(|s| view! {
+                                <tr>
+                                    <th scope="row">{s.vendor_name.clone()}</th>
+                                    <td><a href=format!("/manage/reviews/{}", s.id)>{format!("{} by {}", s.kind, s.assessor)}</a></td>
+                                    <td>{format!("{} · {}", s.submitted_by, s.submitted_at)}</td>
+                                    <td>{days(s.days_waiting)}</td>
+                                </tr>
+                            }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0))
+    });
+    let decide = ServerAction::<DecideReview>::new();
+    let data = Resource::new(
+        move || (id.get(), decide.version().get()),
+        |(id, _)| load_review(id),
+    );
+    view! {
+        <Title text="Review"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<a href="/manage/reviews">"Reviews"</a>" / "<span aria-current="page">{move || format!("SubmittedAssessment {}", id.get())}</span></nav>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(s) => view! { <Review s decide/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl IntoView {
+    let error = last_error(decide);
+    let rows = vec![
+        ("Vendor", s.vendor_name.clone()),
+        ("Kind", s.kind.clone()),
+        ("Assessor", s.assessor.clone()),
+        (
+            "Period covered",
+            format!("{} to {}", s.period_start, s.period_end),
+        ),
+        ("Issued on", s.issued_on.clone()),
+        ("Valid until", s.valid_until.clone()),
+        (
+            "Submitted",
+            format!(
+                "{} by {} ({} waiting)",
+                s.submitted_at,
+                s.submitted_by,
+                days(s.days_waiting)
+            ),
+        ),
+        ("State", s.state.label().to_string()),
+    ];
+    let decided = (s.state != ReviewState::Pending).then(|| {
+        format!(
+            "{} by {} on {}{}",
+            s.state.label(),
+            s.reviewed_by,
+            s.reviewed_at,
+            if s.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", s.comment)
+            }
+        )
+    });
+    view! {
+        <h1>{format!("{}: {}", s.vendor_name, s.kind)}</h1>
+        <table class="records" id="review">
+            <tbody>
+                {rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td>{v}</td></tr> }).collect_view()}
+                <tr><th scope="row">"Document"</th><td>{match s.document.clone() {
+                    Some(d) => view! { <DocumentLink d/> }.into_any(),
+                    None => view! { "None" }.into_any(),
+                }}</td></tr>
+            </tbody>
+        </table>
+        <p><a href=format!("/manage/vendors/{}", s.vendor_slug)>{format!("{}'s record and evidence", s.vendor_name)}</a></p>
+        {match decided {
+            Some(text) => view! { <div class="notice" role="status" id="review-decided"><p>{text}</p></div> }.into_any(),
+            None => view! {
+                <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
+                    <FormError error/>
+                    <input type="hidden" name="id" value=s.id/>
+                    <input type="hidden" name="version" value=s.version/>
+                    <fieldset>
+                        <legend>"Decision"</legend>
+                        <label class="check" for="d-approve"><input id="d-approve" type="radio" name="decision" value="approve" required/>" Approve: it counts from now on"</label>
+                        <label class="check" for="d-changes"><input id="d-changes" type="radio" name="decision" value="request_changes"/>" Ask for changes"</label>
+                        <label class="check" for="d-reject"><input id="d-reject" type="radio" name="decision" value="reject"/>" Reject"</label>
+                    </fieldset>
+                    <div class="field">
+                        <label for="d-comment">"Comment for the vendor (needed to ask for changes or reject)"</label>
+                        <textarea id="d-comment" name="comment" rows="4" maxlength="2000"></textarea>
+                    </div>
+                    <button type="submit" class="button">"Record the decision"</button>
+                </ActionForm>
+            }.into_any(),
+        }}
+    }
+}

@@ -1,0 +1,404 @@
+//! Evidence documents and their review (issue 26), end to end on both databases and both
+//! document stores (SQLite with the local directory, PostgreSQL with the S3-compatible server
+//! the test starts): a vendor's contact submits an assessment with its PDF; it does not count
+//! (the vendor stays not compliant in the JSON and the CSV) until a manager approves it;
+//! a change request needs a comment and reaches the contact; documents download only to
+//! people signed in internally and to the vendor's own contacts, as attachments, each download
+//! recorded; hostile files are refused with the reason and leave nothing behind.
+
+use reqwest::multipart::{Form, Part};
+use sqlx::Any;
+
+use crate::{
+    notices::{scalar, PASSWORD},
+    portal::contact_session,
+    sinks::S3Sink,
+    support::{spawn_app_with, Backend, TestApp},
+};
+
+/// The vendor made not compliant for want of an assessment, and another vendor.
+const VENDOR: &str = "driftwood-labs";
+const OTHER: &str = "ember-analytics";
+
+/// A small but real PDF (its bytes are what the store keeps and hands back).
+fn pdf() -> Vec<u8> {
+    let mut b = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    b.extend(std::iter::repeat_n(b'.', 100_000));
+    b.extend_from_slice(b"\n%%EOF\n");
+    b
+}
+
+/// The assessment's fields, `valid_until` as given.
+fn fields(valid_until: &str) -> Form {
+    Form::new()
+        .text("kind", "soc2_type2")
+        .text("assessor", "Northbridge Assurance LLP")
+        .text("period_start", "2025-10-01")
+        .text("period_end", "2026-09-30")
+        .text("issued_on", "2026-11-15")
+        .text("valid_until", valid_until.to_string())
+}
+
+fn form(file: Vec<u8>, name: &str) -> Form {
+    fields("2027-11-14").part("file", Part::bytes(file).file_name(name.to_string()))
+}
+
+async fn submit(app: &TestApp, cookie: Option<&str>, form: Form) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(format!("{}/api/vendor/submit_assessment", app.base))
+        .header("origin", &app.base)
+        // as a browser's form post: answered with a redirect
+        .header("accept", "text/html")
+        .multipart(form);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.expect("submit")
+}
+
+/// Where a refused form post is sent back to, decoded.
+fn sent_back(res: &reqwest::Response) -> String {
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    url_decode(to)
+}
+
+fn url_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// Whether `slug` is listed as authorized in the JSON API and in the CSV.
+async fn authorized(app: &TestApp, slug: &str) -> (bool, bool) {
+    let (status, body) = app.get("/api/v1/subprocessors?compliance=authorized").await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let in_json = json["subprocessors"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|s| s["slug"] == slug);
+    let (status, csv) = app.get("/subprocessors.csv?compliance=authorized").await;
+    assert_eq!(status, 200);
+    let in_csv = csv.lines().any(|l| l.split(',').any(|f| f == slug));
+    (in_json, in_csv)
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    let db = app.db().await;
+    sqlx::query::<Any>(sql)
+        .execute(&db.pool)
+        .await
+        .expect("sql");
+    db.pool.close().await;
+}
+
+async fn submissions(app: &TestApp, cookie: &str) -> serde_json::Value {
+    let res = app
+        .post_form("/api/vendor/submissions", &[], Some(cookie))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+async fn submissions_count_only_once_approved(backend: Backend) {
+    // PostgreSQL keeps its documents in the S3-compatible server, SQLite in its directory
+    let s3 = matches!(backend, Backend::Postgres).then(|| S3Sink::start("registry-docs"));
+    let app = spawn_app_with(backend, |c| {
+        if let Some(s3) = &s3 {
+            c.document_store = "s3://registry-docs/evidence".into();
+            c.document_store_options = s3.options();
+        }
+    })
+    .await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    app.create_user("auditor@example.test", app::domain::Role::Auditor, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let auditor = app.login("auditor@example.test", PASSWORD).await;
+    // the vendor lacks nothing but an independent assessment
+    assert_eq!(
+        authorized(&app, VENDOR).await,
+        (true, true),
+        "authorized first"
+    );
+    exec(
+        &app,
+        &format!("DELETE FROM assessments WHERE vendor_id = (SELECT id FROM vendors WHERE slug = '{VENDOR}')"),
+    )
+    .await;
+    assert_eq!(authorized(&app, VENDOR).await, (false, false));
+
+    let ada = contact_session(&app, VENDOR, "ada@driftwood.example").await;
+    let eve = contact_session(&app, OTHER, "eve@ember.example").await;
+
+    // not signed in, or signed in internally: not a contact's to submit
+    let res = submit(&app, None, form(pdf(), "soc2.pdf")).await;
+    assert_eq!(res.status(), 401);
+    let res = submit(&app, Some(&manager), form(pdf(), "soc2.pdf")).await;
+    assert_eq!(
+        res.status(),
+        401,
+        "the portal's: managers enter assessments on the vendor's page"
+    );
+
+    // hostile or wrong files: the reason comes back, nothing is kept
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let res = submit(&app, Some(&ada), form(html, "report.pdf")).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(
+        sent_back(&res).contains("text (HTML"),
+        "{}",
+        sent_back(&res)
+    );
+    let res = submit(
+        &app,
+        Some(&ada),
+        form(b"PK\x03\x04zipzipzip".to_vec(), "report.docx"),
+    )
+    .await;
+    assert!(
+        sent_back(&res).contains("zip archive"),
+        "{}",
+        sent_back(&res)
+    );
+    let res = submit(&app, Some(&ada), fields("2027-11-14")).await;
+    assert!(
+        sent_back(&res).contains("Attach the report"),
+        "{}",
+        sent_back(&res)
+    );
+    // a bad date is refused before the file is read: nothing stored
+    let bad = fields("someday").part("file", Part::bytes(pdf()).file_name("soc2.pdf"));
+    let res = submit(&app, Some(&ada), bad).await;
+    assert!(res.status().is_redirection());
+    assert!(
+        sent_back(&res).contains("valid-until"),
+        "{}",
+        sent_back(&res)
+    );
+    if let Some(s3) = &s3 {
+        assert_eq!(s3.objects("registry-docs"), 0, "nothing stored");
+    }
+    // more than 25 MB, declared: 413 before the body is read
+    let res = app
+        .client
+        .post(format!("{}/api/vendor/submit_assessment", app.base))
+        .header("origin", &app.base)
+        .header("cookie", &ada)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("content-length", (30 * 1024 * 1024).to_string())
+        .body("--x--")
+        .send()
+        .await;
+    match res {
+        Ok(r) => assert_eq!(r.status(), 413),
+        // the server may answer and close before the (missing) body is sent
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+    // not multipart at all
+    let res = app
+        .post_form(
+            "/api/vendor/submit_assessment",
+            &[("kind", "x")],
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(res.status(), 415);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM documents").await, 0);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM assessments WHERE review_state <> 'approved'"
+        )
+        .await,
+        0
+    );
+
+    // the real submission
+    let res = submit(&app, Some(&ada), form(pdf(), "../SOC 2 Type II.pdf")).await;
+    assert_eq!(res.status(), 302, "{:?}", res.text().await);
+    let mine = submissions(&app, &ada).await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    let s = &mine[0];
+    assert_eq!(s["state"], "Pending");
+    assert_eq!(s["document"]["file_name"], "SOC 2 Type II.pdf");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(pdf()))
+    };
+    assert_eq!(s["document"]["sha256"], sha.as_str());
+    let id = s["id"].as_i64().expect("id");
+    let doc = s["document"]["id"].as_i64().expect("document id");
+    // another vendor's contact sees none of it
+    assert_eq!(submissions(&app, &eve).await, serde_json::json!([]));
+
+    // waiting: it counts nowhere
+    assert_eq!(authorized(&app, VENDOR).await, (false, false), "pending");
+    let res = app
+        .post_form("/api/manage/reviews", &[], Some(&auditor))
+        .await;
+    let queue: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(queue["waiting"][0]["id"], id);
+    assert_eq!(queue["waiting"][0]["days_waiting"], 0);
+    assert_eq!(queue["can_decide"], false);
+
+    // the document: to the vendor's contacts and people signed in, as an attachment
+    let path = format!("{}/documents/{doc}", app.base);
+    let get = |cookie: Option<String>| {
+        let mut req = app.client.get(&path);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.expect("get").status(), 401);
+    assert_eq!(get(Some(eve.clone())).await.expect("get").status(), 404);
+    let res = app
+        .client
+        .get(format!("{}/documents/999999", app.base))
+        .header("cookie", &ada)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404);
+    for who in [&ada, &auditor] {
+        let res = get(Some(who.clone())).await.expect("get");
+        assert_eq!(res.status(), 200);
+        let h = res.headers().clone();
+        assert_eq!(h["content-type"], "application/pdf");
+        assert!(h["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment; filename=\"SOC 2 Type II.pdf\""));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("sandbox"));
+        assert_eq!(res.bytes().await.expect("body").as_ref(), pdf().as_slice());
+    }
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM document_downloads").await,
+        2,
+        "each download recorded, refusals not"
+    );
+
+    // deciding is a manager's; a change request says why
+    let decide = |cookie: String, decision: &'static str, comment: &'static str, version: i64| {
+        let (id, version) = (id.to_string(), version.to_string());
+        let app = &app;
+        async move {
+            app.post_form(
+                "/api/manage/decide_review",
+                &[
+                    ("id", id.as_str()),
+                    ("version", version.as_str()),
+                    ("decision", decision),
+                    ("comment", comment),
+                ],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        decide(auditor.clone(), "approve", "", 1).await.status(),
+        403
+    );
+    assert_eq!(decide(ada.clone(), "approve", "", 1).await.status(), 403);
+    assert_eq!(
+        decide(manager.clone(), "request_changes", " ", 1)
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        decide(manager.clone(), "approve", "", 7).await.status(),
+        409,
+        "stale"
+    );
+    let res = decide(
+        manager.clone(),
+        "request_changes",
+        "The period is cut off on page 2.",
+        1,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let mine = submissions(&app, &ada).await;
+    assert_eq!(mine[0]["state"], "ChangesRequested");
+    assert_eq!(mine[0]["comment"], "The period is cut off on page 2.");
+    assert_eq!(
+        decide(manager.clone(), "approve", "", 2).await.status(),
+        422,
+        "decided"
+    );
+    assert_eq!(authorized(&app, VENDOR).await, (false, false));
+
+    // the contact sends it again (the same bytes: stored once), the manager approves
+    let res = submit(&app, Some(&ada), form(pdf(), "SOC 2 Type II v2.pdf")).await;
+    assert_eq!(res.status(), 302);
+    let mine = submissions(&app, &ada).await;
+    let again = mine[0]["id"].as_i64().expect("id");
+    let res = app
+        .post_form(
+            "/api/manage/decide_review",
+            &[
+                ("id", &again.to_string()),
+                ("version", "1"),
+                ("decision", "approve"),
+                ("comment", ""),
+            ],
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        authorized(&app, VENDOR).await,
+        (true, true),
+        "approved: it counts"
+    );
+    let res = app
+        .post_form("/api/manage/reviews", &[], Some(&manager))
+        .await;
+    let queue: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(queue["waiting"], serde_json::json!([]));
+    if let Some(s3) = &s3 {
+        assert_eq!(
+            s3.objects("registry-docs"),
+            1,
+            "one object for the same bytes"
+        );
+    }
+    // all of it in the audit trail, the contact as the actor of the submissions
+    let actors = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'assessment' \
+         AND ((actor = 'ada@driftwood.example' AND action = 'submit for review') \
+           OR (actor = 'manager@example.test' AND action IN ('request changes', 'approve')))",
+    )
+    .await;
+    assert_eq!(actors, 4);
+    app.stop().await;
+}
+
+on_both_databases!(submissions_count_only_once_approved);
