@@ -22,6 +22,8 @@
 #      dry run <= 5 s, apply <= 10 s, server RSS growth < 100 MB.
 #   6. Pages at 100,000 vendors, uncached (bench/large.sh): filters <= 50 ms, a past day and
 #      the change history <= 2 s the first time and <= 100 ms after.
+#   7. The vendor portal (bench/portal.sh): /vendor as 100 contacts, p99 < 50 ms; a 25 MB
+#      document upload (bench/documents.sh): server memory growth < 10 MB.
 # It builds nothing: run `cargo leptos build --release --split` first. Usage: bench/run.sh
 # (bench/run.sh --cluster: three instances behind HAProxy against one, bench/cluster.sh)
 # Env: SERVER_BIN (default target/release/server), SITE_ROOT (default target/site),
@@ -304,5 +306,10 @@ for db in sqlite postgres; do
   DB=$db SERVER_BIN=$SERVER_BIN PORT=3996 bash "$ROOT/bench/import.sh" 10000 2>/dev/null \
     | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "import on $db failed"
 done
+# --- the vendor portal: /vendor under load, a 25 MB document upload (issue 26)
+SERVER_BIN=$SERVER_BIN PORT=3993 bash "$ROOT/bench/portal.sh" 2>/dev/null \
+  | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "the portal bench failed"
+SERVER_BIN=$SERVER_BIN PORT=3992 bash "$ROOT/bench/documents.sh" 2>/dev/null \
+  | sed 's/^/    /' | tee -a "$OUT_DIR/results.md" || log "the document upload bench failed"
 grep -q '| FAIL |\|: FAIL$' "$OUT_DIR/results.md" && log "some budgets FAIL (see above)"
 exit 0

@@ -14,9 +14,9 @@ use crate::{
             AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, EnrolRoute,
             ImportRoute, ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
             ManageVendorRoute, ObjectionRoute, ObjectionsRoute, PortalRoute, RecoveryCodesRoute,
-            ReviewRoute, ReviewsRoute, SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute,
-            UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute, VendorSignInRoute,
-            VerifyRoute,
+            ReviewRoute, ReviewsRoute, RosterReviewRoute, SignInSetupRoute, SubscribeRoute,
+            TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute,
+            VendorSignInRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -101,6 +101,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/manage/import/:id") view={Lazy::<ImportRunRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/reviews") view={Lazy::<ReviewsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/reviews/:id") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/rosters/:id") view={Lazy::<RosterReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/objections") view={Lazy::<ObjectionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>

@@ -351,3 +351,69 @@ test('a vendor contact is invited, signs in by the mailed link (with and without
   await contacts.getByRole('button', { name: 'Yes, disable' }).click();
   await expect(contacts.getByRole('cell', { name: /^Disabled/ })).toBeVisible();
 });
+
+test('a vendor contact submits an assessment with its report (without JavaScript) and a manager reviews it', async ({ page, browser, baseURL }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'manager', '/manage/vendors/driftwood-labs');
+  const contacts = page.getByRole('region', { name: 'Vendor contacts' });
+  await contacts.getByText('Invite a contact').click();
+  await contacts.getByLabel('Name').fill('Grace Hopper');
+  await contacts.getByLabel('Work e-mail').fill('grace@driftwood.example');
+  await contacts.getByLabel('Security').check();
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByRole('rowheader', { name: 'Grace Hopper' })).toBeVisible();
+  const mail = await nthMail(baseURL!, 'grace@driftwood.example', 1);
+
+  const ctx = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const contact = await ctx.newPage();
+  await contact.goto(linkIn(mail, '/vendor/sign-in/'));
+  await contact.getByRole('button', { name: 'Continue' }).click();
+  await contact.waitForURL(/\/vendor$/);
+  const evidence = contact.getByRole('region', { name: 'Independent assessments' });
+  await expect(evidence.getByText('Nothing submitted yet.')).toBeVisible();
+  const fill = async (file: { name: string; mimeType: string; buffer: Buffer }) => {
+    await evidence.getByLabel('Kind').selectOption({ label: 'SOC 2 Type II' });
+    await evidence.getByLabel('Assessor').fill('Keel & Partners Audit');
+    await evidence.getByLabel('Period start').fill('2025-10-01');
+    await evidence.getByLabel('Period end').fill('2026-09-30');
+    await evidence.getByLabel('Issued on').fill('2026-11-20');
+    await evidence.getByLabel('Valid until').fill('2027-11-19');
+    await evidence.getByLabel(/The report or certificate/).setInputFiles(file);
+    await evidence.getByRole('button', { name: 'Submit for review' }).click();
+  };
+  // a page saved under a PDF's name is refused with what it is, next to the form
+  await fill({ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html><body>not a report</body></html>') });
+  await expect(contact.locator('#evidence-error')).toContainText('text (HTML');
+  const report = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(50_000, 46), Buffer.from('\n%%EOF\n')]);
+  await fill({ name: 'SOC 2 Type II 2026.pdf', mimeType: 'application/pdf', buffer: report });
+  await expect(contact.getByText('Submitted. It waits for our review')).toBeVisible();
+  const row = evidence.getByRole('row', { name: /SOC 2 Type II by Keel & Partners Audit/ });
+  await expect(row).toContainText('Waiting (0 days)');
+  await expectAccessible(contact, false);
+  // the document comes back as an attachment, byte for byte
+  const href = await row.getByRole('link', { name: 'SOC 2 Type II 2026.pdf' }).getAttribute('href');
+  const download = await contact.request.get(href!);
+  expect(download.headers()['content-disposition']).toContain('attachment');
+  expect((await download.body()).equals(report)).toBe(true);
+
+  // the manager finds it waiting, asks for a change (which needs a comment)
+  await page.goto('/manage/reviews');
+  await ready(page, test.info());
+  await page.getByRole('link', { name: /SOC 2 Type II by Keel & Partners Audit/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('SOC 2 Type II');
+  await expect(page.getByRole('link', { name: 'SOC 2 Type II 2026.pdf' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Ask for changes').check();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.getByText('Say what needs to change')).toBeVisible();
+  await page.getByLabel(/Comment for the vendor/).fill('Page 2 is missing.');
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.locator('#review-decided')).toContainText('Changes requested by manager@example.test');
+  await page.goto('/manage/reviews');
+  await expect(page.getByText('Nothing waits for review.')).toBeVisible();
+
+  // the contact reads the comment
+  await contact.reload();
+  await expect(row).toContainText('Changes requested: Page 2 is missing.');
+  await ctx.close();
+});

@@ -108,11 +108,16 @@ pub const DOCUMENT_BODY_LIMIT: usize = app::files::limits::MAX_DOCUMENT_BYTES + 
 
 /// The uploads: their path, body limit, and what the refusal of a body that is not
 /// multipart says.
-const UPLOADS: [(&str, usize, &str); 2] = [
+const UPLOADS: [(&str, usize, &str); 3] = [
     (
         "/api/manage/import_upload",
         IMPORT_BODY_LIMIT,
         "An import is uploaded as multipart/form-data with the file in the field `file`.",
+    ),
+    (
+        "/api/vendor/submit_roster",
+        IMPORT_BODY_LIMIT,
+        "A roster is uploaded as multipart/form-data with the file in the field `file`.",
     ),
     (
         "/api/vendor/submit_assessment",

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 pub use crate::model::reviews::*;
 #[cfg(feature = "ssr")]
-use crate::service::reviews as service;
+use crate::service::{reviews as service, rosters};
 
 /// Submit an assessment and its document (a contact): a multipart form with `kind`,
 /// `assessor`, `period_start`, `period_end`, `issued_on`, `valid_until` and `file`. Back to
@@ -58,4 +58,46 @@ pub async fn decide_review(
     comment: String,
 ) -> Result<(), AppError> {
     service::decide_submission(id, version, &decision, &comment).await
+}
+
+/// Submit the vendor's training roster (a contact): a multipart form with `file`, a CSV or
+/// XLSX file with the columns `person_name`, `person_email`, `course`, `completed_on`. Back to
+/// `/vendor`; a refusal goes back with its reasons.
+#[server(prefix = "/api", endpoint = "vendor/submit_roster", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn submit_roster(data: leptos::server_fn::codec::MultipartData) -> Result<(), AppError> {
+    match rosters::submit_roster(data).await {
+        Ok(_) => leptos_axum::redirect("/vendor?roster=1#roster-h"),
+        Err(AppError::Invalid(fields)) => {
+            let why: Vec<String> = fields.into_iter().map(|f| f.message).collect();
+            let q =
+                serde_urlencoded::to_string([("roster_error", why.join(" "))]).unwrap_or_default();
+            leptos_axum::redirect(&format!("/vendor?{q}#roster-h"));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// The signed-in contact's vendor's rosters, newest first.
+#[server(prefix = "/api", endpoint = "vendor/rosters")]
+pub async fn load_my_rosters() -> Result<Vec<SubmittedRoster>, AppError> {
+    rosters::my_rosters().await
+}
+
+/// One roster and how it differs from the training records in force (anyone signed in).
+#[server(prefix = "/api", endpoint = "manage/roster")]
+pub async fn load_roster_review(id: i64) -> Result<RosterReview, AppError> {
+    rosters::roster_review(id).await
+}
+
+/// Decide on a waiting roster (admins and managers), as `decide_review`; approval makes it
+/// the vendor's list of people with access.
+#[server(prefix = "/api", endpoint = "manage/decide_roster")]
+pub async fn decide_roster(
+    id: i64,
+    version: i64,
+    decision: String,
+    comment: String,
+) -> Result<(), AppError> {
+    rosters::decide_roster(id, version, &decision, &comment).await
 }

@@ -23,6 +23,7 @@ pub mod network;
 pub mod notices;
 pub mod public_ip;
 pub mod review;
+pub mod roster;
 pub mod second_step;
 pub mod session;
 pub mod subscriber_links;

@@ -208,3 +208,85 @@ mod tests {
         assert_eq!(clean_file_name(""), "document");
     }
 }
+
+/// The mail telling a contact of a decision on what they submitted: subject, text and HTML.
+/// `what` names the submission ("SOC 2 Type II by Keel & Partners Audit"); `portal` is the
+/// portal's address.
+pub fn decision_mail(
+    what: &str,
+    state: ReviewState,
+    comment: &str,
+    portal: &str,
+) -> (String, String, String) {
+    use super::text::escape_markup as esc;
+    let (subject, said) = match state {
+        ReviewState::Approved => (
+            format!("Approved: {what}"),
+            "We reviewed it and approved it: it now counts towards your assurance with us.",
+        ),
+        ReviewState::ChangesRequested => (
+            format!("Changes requested: {what}"),
+            "We reviewed it and need changes before we can approve it. Please submit a \
+             corrected version in the vendor portal.",
+        ),
+        ReviewState::Rejected => (
+            format!("Rejected: {what}"),
+            "We reviewed it and could not accept it.",
+        ),
+        ReviewState::Pending => (format!("Received: {what}"), "It waits for our review."),
+    };
+    let comment = comment.trim();
+    let mut text = format!("You submitted {what} through our vendor portal.\n\n{said}\n");
+    if !comment.is_empty() {
+        text.push_str(&format!("\nOur reviewer's comment:\n{comment}\n"));
+    }
+    text.push_str(&format!(
+        "\nSee it in the vendor portal: {portal}\n(Ask for a sign-in link there if your \
+         session has ended.)\n"
+    ));
+    let comment_html = if comment.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p>Our reviewer's comment:</p><blockquote style=\"white-space:pre-wrap\">{}</blockquote>",
+            esc(comment)
+        )
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{s}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem\">\
+         <h1 style=\"font-size:1.25rem\">{s}</h1><p>You submitted {w} through our vendor \
+         portal.</p><p>{said}</p>{comment_html}<p><a href=\"{p}\">See it in the vendor \
+         portal</a> (ask for a sign-in link there if your session has ended).</p></body></html>",
+        s = esc(&subject),
+        w = esc(what),
+        p = esc(portal),
+    );
+    (subject, text, html)
+}
+
+#[cfg(test)]
+mod mail_tests {
+    use super::*;
+
+    #[test]
+    fn the_decision_mail_says_what_and_why_with_markup_escaped() {
+        let (subject, text, html) = decision_mail(
+            "SOC 2 Type II by Keel & Partners",
+            ReviewState::ChangesRequested,
+            "Page 2 <missing>",
+            "https://registry.example/vendor",
+        );
+        assert_eq!(
+            subject,
+            "Changes requested: SOC 2 Type II by Keel & Partners"
+        );
+        assert!(
+            text.contains("Page 2 <missing>") && text.contains("https://registry.example/vendor")
+        );
+        assert!(html.contains("Page 2 &lt;missing&gt;") && html.contains("Keel &amp; Partners"));
+        assert!(!html.contains("<missing>"));
+        let (_, text, html) = decision_mail("X", ReviewState::Approved, "", "https://r/vendor");
+        assert!(!text.contains("comment") && !html.contains("blockquote"));
+    }
+}

@@ -24,4 +24,6 @@ pub struct ManageHome {
     pub failed_deliveries: i64,
     /// Objections not resolved yet.
     pub open_objections: i64,
+    /// Submissions of vendors' contacts waiting for review.
+    pub waiting_reviews: i64,
 }

@@ -65,6 +65,36 @@ pub struct SubmittedAssessment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewQueue {
     pub waiting: Vec<SubmittedAssessment>,
+    pub rosters: Vec<SubmittedRoster>,
     /// Whether the reader may decide (admins and managers).
     pub can_decide: bool,
+}
+
+/// A training roster a vendor's contact submitted, and where its review stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedRoster {
+    pub id: i64,
+    pub version: i64,
+    pub vendor_slug: String,
+    pub vendor_name: String,
+    pub file_name: String,
+    pub sha256: String,
+    /// How many people it lists.
+    pub people: i64,
+    pub state: ReviewState,
+    pub submitted_by: String,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub submitted_at: String,
+    pub days_waiting: i64,
+    pub reviewed_by: String,
+    pub reviewed_at: String,
+    pub comment: String,
+}
+
+/// A roster's review: the roster and how it differs from the vendor's training records in
+/// force today (who is added, changed, no longer listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterReview {
+    pub roster: SubmittedRoster,
+    pub diff: crate::domain::roster::RosterDiff,
 }

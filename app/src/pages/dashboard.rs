@@ -40,7 +40,7 @@ fn Home(h: ManageHome) -> impl IntoView {
             <nav class="manage-nav" aria-label="Manage">
                 {h.can_edit.then(|| view! { <a class="button" href="/manage/vendors/new">"New vendor"</a> })}
                 <a href="/manage/objections">{format!("Objections ({})", h.open_objections)}</a>
-                <a href="/manage/reviews">"Reviews"</a>
+                <a href="/manage/reviews">{format!("Reviews ({})", h.waiting_reviews)}</a>
                 <a href="/manage/deliveries">"Deliveries"</a>
                 {h.can_edit.then(|| view! { <a href="/manage/import">"Import"</a> })}
                 <a href="/manage/audit">"Audit trail"</a>
@@ -49,8 +49,11 @@ fn Home(h: ManageHome) -> impl IntoView {
             </nav>
         </header>
         <p class="hint">"Computed on "{date_text(Some(h.today))}" from each vendor's evidence."</p>
-        {(h.open_objections > 0 || h.failed_deliveries > 0).then(|| view! {
+        {(h.open_objections > 0 || h.failed_deliveries > 0 || h.waiting_reviews > 0).then(|| view! {
             <ul class="plain attention counts" aria-label="Needs attention">
+                {(h.waiting_reviews > 0).then(|| view! {
+                    <li><a href="/manage/reviews">{format!("{} submission{} from vendors wait{} for review", h.waiting_reviews, if h.waiting_reviews == 1 { "" } else { "s" }, if h.waiting_reviews == 1 { "s" } else { "" })}</a></li>
+                })}
                 {(h.open_objections > 0).then(|| view! {
                     <li><a href="/manage/objections">{format!("{} open objection{} from customers", h.open_objections, if h.open_objections == 1 { "" } else { "s" })}</a></li>
                 })}

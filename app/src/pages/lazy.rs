@@ -9,8 +9,8 @@ use super::{
     AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage,
     ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
     ObjectionPage, ObjectionsPage, PortalPage, RecoveryCodesPage, ReviewPage, ReviewsPage,
-    SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage,
-    VendorLinkPage, VendorSignInPage, VerifyPage,
+    RosterReviewPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage,
+    VendorEditPage, VendorLinkPage, VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -60,4 +60,5 @@ lazy_page!(
     VendorLinkRoute => VendorLinkPage,
     ReviewsRoute => ReviewsPage,
     ReviewRoute => ReviewPage,
+    RosterReviewRoute => RosterReviewPage,
 );

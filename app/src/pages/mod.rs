@@ -33,7 +33,7 @@ pub use not_found::NotFoundPage;
 pub use notices::{DeliveriesPage, ObjectionsPage};
 pub use portal::{PortalPage, VendorLinkPage, VendorSignInPage};
 pub use registry::RegistryPage;
-pub use reviews::{ReviewPage, ReviewsPage};
+pub use reviews::{ReviewPage, ReviewsPage, RosterReviewPage};
 pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
 };

@@ -210,6 +210,7 @@ fn Portal(home: PortalHome) -> impl IntoView {
                 }}
             </section>
             <crate::pages::portal_evidence::PortalEvidence/>
+            <crate::pages::portal_evidence::PortalRoster/>
             <section aria-labelledby="contacts-h">
                 <h2 id="contacts-h">"Your company's contacts"</h2>
                 <table class="records">

@@ -1,4 +1,5 @@
-//! The portal's evidence section (`/vendor`): what the contact's vendor submitted and where
+//! The portal's evidence sections (`/vendor`): independent assessments and the training
+//! roster. The assessments section: what the contact's vendor submitted and where
 //! its review stands, and the form that submits an independent assessment with its report or
 //! certificate. A plain multipart form: it works the same without JavaScript, and a refusal
 //! comes back in the address (`?error=`), shown next to the form.
@@ -7,10 +8,12 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::reviews::{load_my_submissions, ReviewState, SubmitAssessment},
+    api::reviews::{
+        load_my_rosters, load_my_submissions, ReviewState, SubmitAssessment, SubmitRoster,
+    },
     components::ErrorNotice,
     domain::assurance::AssessmentKind,
-    files::limits::MAX_DOCUMENT_BYTES,
+    files::limits::{MAX_DOCUMENT_BYTES, MAX_FILE_BYTES},
     pages::reviews::DocumentLink,
 };
 
@@ -81,6 +84,59 @@ pub fn PortalEvidence() -> impl IntoView {
                     <input id="ev-file" type="file" name="file" required accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg" aria-describedby="evidence-error"/>
                 </div>
                 <button type="submit" class="button">"Submit for review"</button>
+            </form>
+        </section>
+    }
+}
+
+/// The portal's training roster section: the rosters submitted and their review, and the
+/// form that uploads one (CSV or XLSX).
+#[component]
+pub fn PortalRoster() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.with(|q| q.get("roster_error"));
+    let submitted = move || query.with(|q| q.get("roster").is_some());
+    let list = Resource::new(|| (), |_| load_my_rosters());
+    view! {
+        <section aria-labelledby="roster-h">
+            <h2 id="roster-h">"Training roster"</h2>
+            <p class="hint">"The people at your company with access to our customers' data, the privacy course each completed and when. Once approved, the roster is your list: people not on it lose access. A CSV or Excel (XLSX) file with the columns "<code>"person_name, person_email, course, completed_on"</code>" (dates as YYYY-MM-DD), at most "{MAX_FILE_BYTES / (1024 * 1024)}" MB."</p>
+            {move || submitted().then(|| view! { <div class="notice" role="status" id="roster-sent"><p>"Submitted. It waits for our review; we mail you when it is decided."</p></div> })}
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) if l.is_empty() => view! { <p>"No roster submitted yet."</p> }.into_any(),
+                        Ok(l) => view! {
+                            <table class="records" id="rosters">
+                                <thead><tr><th scope="col">"Roster"</th><th scope="col">"People"</th><th scope="col">"Submitted"</th><th scope="col">"Review"</th></tr></thead>
+                                <tbody>{l.into_iter().map(|r| {
+                                    let review = match r.state {
+                                        ReviewState::Pending => format!("Waiting ({} days)", r.days_waiting),
+                                        state if r.comment.is_empty() => state.label().to_string(),
+                                        state => format!("{}: {}", state.label(), r.comment),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{r.file_name.clone()}</th>
+                                            <td>{r.people}</td>
+                                            <td>{r.submitted_at.clone()}</td>
+                                            <td>{review}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <form method="post" action=SubmitRoster::url() enctype="multipart/form-data" class="form narrow" id="roster-form">
+                {move || error().map(|e| view! { <div class="notice notice-error" role="alert" id="roster-error"><p>{e}</p></div> })}
+                <div class="field">
+                    <label for="roster-file">"Roster file (CSV or XLSX)"</label>
+                    <input id="roster-file" type="file" name="file" required accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" aria-describedby="roster-error"/>
+                </div>
+                <button type="submit" class="button">"Submit the roster for review"</button>
             </form>
         </section>
     }

@@ -1,5 +1,6 @@
 //! `/manage/reviews` (what vendors submitted and waits, oldest first, with days waiting) and
-//! `/manage/reviews/{id}` (one submission: its fields, its document, the decision). Plain
+//! `/manage/reviews/{id}` (one submission: its fields, its document, the decision) and
+//! `/manage/rosters/{id}` (a training roster: who it adds, changes and drops). Plain
 //! forms: they work the same without JavaScript.
 
 use leptos::prelude::*;
@@ -8,7 +9,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::reviews::{
-        load_review, load_review_queue, DecideReview, ReviewState, SubmittedAssessment,
+        load_review, load_review_queue, load_roster_review, DecideReview, DecideRoster,
+        ReviewState, RosterReview, SubmittedAssessment,
     },
     components::{last_error, ErrorNotice, FormError},
     error::AppError,
@@ -51,19 +53,36 @@ pub fn ReviewsPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(q) if q.waiting.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
+                    Ok(q) if q.waiting.is_empty() && q.rosters.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
                     Ok(q) => view! {
-                        <table class="records" id="reviews">
-                            <thead><tr><th scope="col">"Vendor"</th><th scope="col">"SubmittedAssessment"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
-                            <tbody>{q.waiting.into_iter().map(|s| view! {
-                                <tr>
-                                    <th scope="row">{s.vendor_name.clone()}</th>
-                                    <td><a href=format!("/manage/reviews/{}", s.id)>{format!("{} by {}", s.kind, s.assessor)}</a></td>
-                                    <td>{format!("{} · {}", s.submitted_by, s.submitted_at)}</td>
-                                    <td>{days(s.days_waiting)}</td>
-                                </tr>
-                            }).collect_view()}</tbody>
-                        </table>
+                        {(!q.rosters.is_empty()).then(|| view! {
+                            <h2>"Training rosters"</h2>
+                            <table class="records" id="roster-reviews">
+                                <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Roster"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
+                                <tbody>{q.rosters.iter().map(|r| view! {
+                                    <tr>
+                                        <th scope="row">{r.vendor_name.clone()}</th>
+                                        <td><a href=format!("/manage/rosters/{}", r.id)>{format!("{} ({} people)", r.file_name, r.people)}</a></td>
+                                        <td>{format!("{} · {}", r.submitted_by, r.submitted_at)}</td>
+                                        <td>{days(r.days_waiting)}</td>
+                                    </tr>
+                                }).collect_view()}</tbody>
+                            </table>
+                        })}
+                        {(!q.waiting.is_empty()).then(|| view! {
+                            <h2>"Independent assessments"</h2>
+                            <table class="records" id="reviews">
+                                <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Assessment"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
+                                <tbody>{q.waiting.iter().map(|s| view! {
+                                    <tr>
+                                        <th scope="row">{s.vendor_name.clone()}</th>
+                                        <td><a href=format!("/manage/reviews/{}", s.id)>{format!("{} by {}", s.kind, s.assessor)}</a></td>
+                                        <td>{format!("{} · {}", s.submitted_by, s.submitted_at)}</td>
+                                        <td>{days(s.days_waiting)}</td>
+                                    </tr>
+                                }).collect_view()}</tbody>
+                            </table>
+                        })}
                     }.into_any(),
                     Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -86,7 +105,7 @@ pub fn ReviewPage() -> impl IntoView {
     );
     view! {
         <Title text="Review"/>
-        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<a href="/manage/reviews">"Reviews"</a>" / "<span aria-current="page">{move || format!("SubmittedAssessment {}", id.get())}</span></nav>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<a href="/manage/reviews">"Reviews"</a>" / "<span aria-current="page">{move || format!("Submission {}", id.get())}</span></nav>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -153,19 +172,114 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
             None => view! {
                 <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
                     <FormError error/>
-                    <input type="hidden" name="id" value=s.id/>
-                    <input type="hidden" name="version" value=s.version/>
-                    <fieldset>
-                        <legend>"Decision"</legend>
-                        <label class="check" for="d-approve"><input id="d-approve" type="radio" name="decision" value="approve" required/>" Approve: it counts from now on"</label>
-                        <label class="check" for="d-changes"><input id="d-changes" type="radio" name="decision" value="request_changes"/>" Ask for changes"</label>
-                        <label class="check" for="d-reject"><input id="d-reject" type="radio" name="decision" value="reject"/>" Reject"</label>
-                    </fieldset>
-                    <div class="field">
-                        <label for="d-comment">"Comment for the vendor (needed to ask for changes or reject)"</label>
-                        <textarea id="d-comment" name="comment" rows="4" maxlength="2000"></textarea>
-                    </div>
-                    <button type="submit" class="button">"Record the decision"</button>
+                    <DecisionFields id=s.id version=s.version approve="it counts from now on"/>
+                </ActionForm>
+            }.into_any(),
+        }}
+    }
+}
+
+/// The decision form of a submission (an assessment or a roster): both post `id`, `version`,
+/// `decision` and `comment`.
+#[component]
+fn DecisionFields(id: i64, version: i64, approve: &'static str) -> impl IntoView {
+    view! {
+        <input type="hidden" name="id" value=id/>
+        <input type="hidden" name="version" value=version/>
+        <fieldset>
+            <legend>"Decision"</legend>
+            <label class="check" for="d-approve"><input id="d-approve" type="radio" name="decision" value="approve" required/>{format!(" Approve: {approve}")}</label>
+            <label class="check" for="d-changes"><input id="d-changes" type="radio" name="decision" value="request_changes"/>" Ask for changes"</label>
+            <label class="check" for="d-reject"><input id="d-reject" type="radio" name="decision" value="reject"/>" Reject"</label>
+        </fieldset>
+        <div class="field">
+            <label for="d-comment">"Comment for the vendor (needed to ask for changes or reject)"</label>
+            <textarea id="d-comment" name="comment" rows="4" maxlength="2000"></textarea>
+        </div>
+        <button type="submit" class="button">"Record the decision"</button>
+    }
+}
+
+/// `/manage/rosters/{id}`: a training roster, how it differs from the records in force, and
+/// the decision.
+#[component]
+pub fn RosterReviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0))
+    });
+    let decide = ServerAction::<DecideRoster>::new();
+    let data = Resource::new(
+        move || (id.get(), decide.version().get()),
+        |(id, _)| load_roster_review(id),
+    );
+    view! {
+        <Title text="Roster review"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<a href="/manage/reviews">"Reviews"</a>" / "<span aria-current="page">{move || format!("Roster {}", id.get())}</span></nav>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(r) => view! { <Roster r decide/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <SignInFirst/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Roster(r: RosterReview, decide: ServerAction<DecideRoster>) -> impl IntoView {
+    let error = last_error(decide);
+    let s = r.roster;
+    let d = r.diff;
+    let people = |list: Vec<crate::domain::assurance::TrainingRecord>| {
+        list.into_iter()
+            .map(|p| view! { <tr><th scope="row">{p.person_name}</th><td>{p.person_email}</td><td>{p.course}</td><td>{p.completed_on.to_string()}</td></tr> })
+            .collect_view()
+    };
+    let head = || view! { <thead><tr><th scope="col">"Person"</th><th scope="col">"E-mail"</th><th scope="col">"Course"</th><th scope="col">"Completed on"</th></tr></thead> };
+    let decided = (s.state != ReviewState::Pending).then(|| {
+        format!(
+            "{} by {} on {}{}",
+            s.state.label(),
+            s.reviewed_by,
+            s.reviewed_at,
+            if s.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", s.comment)
+            }
+        )
+    });
+    view! {
+        <h1>{format!("{}: training roster", s.vendor_name)}</h1>
+        <p>{format!("{} ({} people), submitted {} by {}. SHA-256 ", s.file_name, s.people, s.submitted_at, s.submitted_by)}<code class="hash">{s.sha256.clone()}</code></p>
+        <p class="hint" id="roster-summary">{format!("Against the training records in force today: {} added, {} changed, {} unchanged, {} no longer listed (their records end on approval).", d.added.len(), d.changed.len(), d.unchanged, d.removed.len())}</p>
+        {(!d.added.is_empty()).then(|| view! {
+            <h2>"Added"</h2><table class="records" id="roster-added">{head()}<tbody>{people(d.added.clone())}</tbody></table>
+        })}
+        {(!d.changed.is_empty()).then(|| view! {
+            <h2>"Changed"</h2>
+            <table class="records" id="roster-changed">
+                <thead><tr><th scope="col">"Person"</th><th scope="col">"Course"</th><th scope="col">"In force"</th><th scope="col">"On the roster"</th></tr></thead>
+                <tbody>{d.changed.clone().into_iter().map(|(was, now)| view! {
+                    <tr><th scope="row">{now.person_name.clone()}</th><td>{now.course.clone()}</td>
+                        <td>{format!("{}, completed {}", was.person_name, was.completed_on)}</td>
+                        <td>{format!("{}, completed {}", now.person_name, now.completed_on)}</td></tr>
+                }).collect_view()}</tbody>
+            </table>
+        })}
+        {(!d.removed.is_empty()).then(|| view! {
+            <h2>"No longer listed"</h2><table class="records" id="roster-removed">{head()}<tbody>{people(d.removed.clone())}</tbody></table>
+        })}
+        <p><a href=format!("/manage/vendors/{}", s.vendor_slug)>{format!("{}'s record and evidence", s.vendor_name)}</a></p>
+        {match decided {
+            Some(text) => view! { <div class="notice" role="status" id="review-decided"><p>{text}</p></div> }.into_any(),
+            None => view! {
+                <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
+                    <FormError error/>
+                    <DecisionFields id=s.id version=s.version approve="it becomes the vendor's list of people with access"/>
                 </ActionForm>
             }.into_any(),
         }}

@@ -43,5 +43,7 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
         is_admin: who.role == Role::Admin,
         failed_deliveries: outbox::counts(&db).await?.failed,
         open_objections: objections::count_open(&db).await?,
+        waiting_reviews: crate::store::documents::count_waiting(&db).await?
+            + crate::store::rosters::count_waiting(&db).await?,
     })
 }

@@ -7,6 +7,8 @@
 use chrono::NaiveDate;
 use leptos::server_fn::codec::MultipartData;
 
+use super::rosters::minute;
+
 use crate::{
     documents::{DocumentError, Documents, Incoming},
     domain::{
@@ -21,11 +23,6 @@ use crate::{
     store::{audit, documents as store, documents::SubmissionRow},
     write::{write, Written},
 };
-
-/// `2026-12-06T10:11:12.000Z` -> `2026-12-06 10:11`.
-fn minute(ts: &str) -> String {
-    ts.get(..16).unwrap_or(ts).replace('T', " ")
-}
 
 fn submission(r: SubmissionRow, day: NaiveDate) -> SubmittedAssessment {
     let submitted_on = r
@@ -220,6 +217,7 @@ pub async fn queue() -> Result<ReviewQueue, AppError> {
             .into_iter()
             .map(|r| submission(r, day))
             .collect(),
+        rosters: super::rosters::waiting(&db, day).await?,
         can_decide: who.role.can_edit(),
     })
 }
@@ -258,6 +256,20 @@ pub async fn decide_submission(
                 version: Some(row.version),
             });
         }
+        let kind = AssessmentKind::parse(&row.kind)
+            .map(|k| k.label())
+            .unwrap_or("assessment");
+        super::decisions::tell_the_contact(
+            tx,
+            (row.vendor_id, row.submitted_by.as_deref().unwrap_or("")),
+            (
+                &format!("assessment:{id}"),
+                &format!("{kind} by {}", row.assessor),
+            ),
+            next,
+            &comment,
+        )
+        .await?;
         Ok(Written::done(
             (),
             audit::Entry {

@@ -157,6 +157,15 @@ pub async fn waiting(db: &Db) -> StoreResult<Vec<SubmissionRow>> {
     .await?)
 }
 
+/// How many submissions wait for review.
+pub async fn count_waiting(db: &Db) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT COUNT(*) FROM assessments WHERE review_state = 'pending'",
+    )
+    .fetch_one(&db.pool)
+    .await?)
+}
+
 /// What was submitted for the vendor `vendor_id` (any state), newest first.
 pub async fn submitted_for(db: &Db, vendor_id: i64) -> StoreResult<Vec<SubmissionRow>> {
     Ok(sqlx::query_as::<Any, SubmissionRow>(&format!(

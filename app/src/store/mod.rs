@@ -15,6 +15,7 @@ pub mod imports;
 pub mod objections;
 pub mod outbox;
 pub mod private_copy;
+pub mod rosters;
 pub mod second_step;
 pub mod secrets;
 pub mod services;

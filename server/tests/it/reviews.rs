@@ -12,7 +12,7 @@ use sqlx::Any;
 use crate::{
     notices::{scalar, PASSWORD},
     portal::contact_session,
-    sinks::S3Sink,
+    sinks::{S3Sink, SmtpSink},
     support::{spawn_app_with, Backend, TestApp},
 };
 
@@ -121,7 +121,10 @@ async fn submissions(app: &TestApp, cookie: &str) -> serde_json::Value {
 async fn submissions_count_only_once_approved(backend: Backend) {
     // PostgreSQL keeps its documents in the S3-compatible server, SQLite in its directory
     let s3 = matches!(backend, Backend::Postgres).then(|| S3Sink::start("registry-docs"));
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
     let app = spawn_app_with(backend, |c| {
+        c.notices.smtp_url = smtp;
         if let Some(s3) = &s3 {
             c.document_store = "s3://registry-docs/evidence".into();
             c.document_store_options = s3.options();
@@ -401,4 +404,184 @@ async fn submissions_count_only_once_approved(backend: Backend) {
     app.stop().await;
 }
 
-on_both_databases!(submissions_count_only_once_approved);
+async fn submit_roster(app: &TestApp, cookie: &str, csv: String) -> reqwest::Response {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(csv.into_bytes()).file_name("roster.csv".to_string()),
+    );
+    app.client
+        .post(format!("{}/api/vendor/submit_roster", app.base))
+        .header("origin", &app.base)
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("submit")
+}
+
+/// The vendor's training records in force today: (name, address, course, completed on).
+async fn in_force(app: &TestApp, slug: &str) -> Vec<(String, String, String, String)> {
+    let db = app.db().await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let rows = sqlx::query_as::<Any, (String, String, String, String)>(
+        "SELECT t.person_name, t.person_email, c.name, t.completed_on FROM training_records t \
+         JOIN training_courses c ON c.id = t.course_id JOIN vendors v ON v.id = t.vendor_id \
+         WHERE v.slug = $1 AND t.expires_on >= $2 ORDER BY t.person_email, c.name",
+    )
+    .bind(slug.to_string())
+    .bind(today)
+    .fetch_all(&db.pool)
+    .await
+    .expect("records");
+    db.pool.close().await;
+    rows
+}
+
+async fn an_approved_roster_becomes_the_list(backend: Backend) {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(backend, |c| c.notices.smtp_url = smtp).await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let ada = contact_session(&app, VENDOR, "ada@driftwood.example").await;
+    let eve = contact_session(&app, OTHER, "eve@ember.example").await;
+    // two more people in force: one the roster keeps, one it drops
+    for (name, email) in [
+        ("Keeper", "keeper@driftwood.example"),
+        ("Leaver", "leaver@driftwood.example"),
+    ] {
+        exec(
+            &app,
+            &format!(
+                "INSERT INTO training_records (vendor_id, person_name, person_email, course_id, \
+                 completed_on, expires_on, created_at) SELECT v.id, '{name}', '{email}', c.id, \
+                 '2026-06-01', '2099-06-01', '2026-06-01T00:00:00.000Z' FROM vendors v, \
+                 training_courses c WHERE v.slug = '{VENDOR}' AND c.name = 'Security awareness'"
+            ),
+        )
+        .await;
+    }
+    let before = in_force(&app, VENDOR).await;
+    assert!(before.len() >= 3, "{before:?}");
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+
+    // refused rows come back with their lines; nothing is kept
+    let bad = "person_name,person_email,course,completed_on\n\
+               Ana,not-an-address,Privacy essentials for vendors,2026-11-01\n\
+               Bo,bo@driftwood.example,No such course,2026-11-01\n"
+        .to_string();
+    let res = submit_roster(&app, &ada, bad).await;
+    let back = sent_back(&res);
+    assert!(
+        back.contains("Line 2, person_email") && back.contains("Line 3, course"),
+        "{back}"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM roster_submissions").await,
+        0
+    );
+
+    // kept as it is, one newer completion, one newcomer; the others are no longer listed
+    let (keep, newer) = (&before[0], &before[1]);
+    let csv = format!(
+        "person_name,person_email,course,completed_on\n{},{},{},{}\n{},{},{},{yesterday}\n\
+         Grace Hopper,grace@driftwood.example,Security awareness,{yesterday}\n",
+        keep.0, keep.1, keep.2, keep.3, newer.0, newer.1, newer.2
+    );
+    let res = submit_roster(&app, &ada, csv).await;
+    assert_eq!(res.status(), 302, "{}", sent_back(&res));
+    let mine: serde_json::Value = app
+        .post_form("/api/vendor/rosters", &[], Some(&ada))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine[0]["people"], 3);
+    assert_eq!(mine[0]["state"], "Pending");
+    let id = mine[0]["id"].as_i64().expect("id").to_string();
+    let theirs: serde_json::Value = app
+        .post_form("/api/vendor/rosters", &[], Some(&eve))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(theirs, serde_json::json!([]));
+    assert_eq!(
+        in_force(&app, VENDOR).await,
+        before,
+        "nothing changes while it waits"
+    );
+
+    // the review shows who is added, changed and dropped
+    let review: serde_json::Value = app
+        .post_form("/api/manage/roster", &[("id", &id)], Some(&manager))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let d = &review["diff"];
+    assert_eq!(d["added"][0]["person_email"], "grace@driftwood.example");
+    assert_eq!(d["changed"][0][1]["person_email"], newer.1.as_str());
+    assert_eq!(d["unchanged"], 1);
+    assert_eq!(
+        d["removed"].as_array().map(Vec::len),
+        Some(before.len() - 2),
+        "{d}"
+    );
+
+    let res = app
+        .post_form(
+            "/api/manage/decide_roster",
+            &[
+                ("id", &id),
+                ("version", "1"),
+                ("decision", "approve"),
+                ("comment", ""),
+            ],
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let after = in_force(&app, VENDOR).await;
+    let mut emails: Vec<&str> = after.iter().map(|r| r.1.as_str()).collect();
+    emails.dedup();
+    assert_eq!(emails.len(), 3, "three people in force: {after:?}");
+    assert!(emails.contains(&"grace@driftwood.example"));
+    assert!(emails.contains(&keep.1.as_str()) && emails.contains(&newer.1.as_str()));
+    assert!(after.iter().any(|r| r.1 == newer.1 && r.3 == yesterday));
+    let mails = sink.wait_for("ada@driftwood.example", 1, 20).await;
+    assert!(mails[0]
+        .header("subject")
+        .starts_with("Approved: the training roster"));
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'training' \
+             AND action = 'end (no longer on the roster)'"
+        )
+        .await,
+        i64::try_from(before.len() - 2).expect("count")
+    );
+    // decided once
+    let res = app
+        .post_form(
+            "/api/manage/decide_roster",
+            &[
+                ("id", &id),
+                ("version", "2"),
+                ("decision", "reject"),
+                ("comment", "no"),
+            ],
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    app.stop().await;
+}
+
+on_both_databases!(
+    submissions_count_only_once_approved,
+    an_approved_roster_becomes_the_list
+);

@@ -101,6 +101,32 @@ impl NewDelivery {
         }
     }
 
+    /// The mail telling a vendor contact of a decision on what they submitted (written now,
+    /// sent as written). One per submission (`assessment:12`, `roster:3`) and state: a
+    /// decision is made once.
+    pub fn review_decided(
+        submission: &str,
+        state: &str,
+        email: &str,
+        (subject, text, html): (String, String, String),
+    ) -> Self {
+        NewDelivery {
+            channel: "mail",
+            purpose: "review",
+            dedup_key: format!("review:{submission}:{state}"),
+            change_event_id: None,
+            subscription_id: None,
+            endpoint_id: None,
+            recipient: email.to_string(),
+            payload: payload(&MailPayload::Digest {
+                subject,
+                text,
+                html,
+            }),
+            message_id: message_id(),
+        }
+    }
+
     /// A vendor contact's sign-in link, sent because of `why` (`invite` or `ask`). Keyed by
     /// the minute: a double click sends one mail.
     pub fn contact_link(contact_id: i64, email: &str, why: &str, now: DateTime<Utc>) -> Self {
