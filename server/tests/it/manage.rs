@@ -37,10 +37,19 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "subscriptions",
         // (not deliveries: the outbox's own rounds queue them, e.g. the daily digest)
         "vendor_contacts",
+        "documents",
+        "roster_submissions",
     ] {
         out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
     }
-    for t in ["vendors", "training_records", "users", "vendor_contacts"] {
+    for t in [
+        "vendors",
+        "training_records",
+        "users",
+        "vendor_contacts",
+        "assessments",
+        "roster_submissions",
+    ] {
         out.push(
             scalar(
                 app,
@@ -163,6 +172,62 @@ async fn notice_fixtures(app: &TestApp) -> (i64, i64) {
     .fetch_one(&db.pool)
     .await
     .expect("delivery");
+    // a vendor contact's assessment with its document, and a roster, waiting for review
+    let vendor: i64 = sqlx::query_scalar::<Any, i64>(&format!(
+        "SELECT id FROM vendors WHERE slug = '{VENDOR}'"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .expect("vendor");
+    let mut tx = db.pool.begin().await.expect("tx");
+    let doc = app::store::documents::insert(
+        &mut tx,
+        app::store::documents::NewDocument {
+            vendor_id: Some(vendor),
+            sha256: "00",
+            size_bytes: 9,
+            media_type: "application/pdf",
+            file_name: "report.pdf",
+            uploaded_by: "pending@vendor.example",
+        },
+    )
+    .await
+    .expect("document");
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("day");
+    let assessment = app::domain::assurance::Assessment {
+        kind: app::domain::assurance::AssessmentKind::Iso27001,
+        assessor: "Fixture Certification".into(),
+        period_start: day("2026-01-01"),
+        period_end: day("2026-06-30"),
+        issued_on: day("2026-07-15"),
+        valid_until: day("2029-07-14"),
+    };
+    app::store::documents::insert_submitted_assessment(
+        &mut tx,
+        vendor,
+        &assessment,
+        doc,
+        "pending@vendor.example",
+    )
+    .await
+    .expect("submission");
+    let person = app::domain::assurance::TrainingRecord {
+        person_name: "Fixture Person".into(),
+        person_email: "fixture@vendor.example".into(),
+        course: "Security awareness".into(),
+        completed_on: day("2026-11-01"),
+        expires_on: day("2028-11-01"),
+    };
+    app::store::rosters::insert(
+        &mut tx,
+        vendor,
+        ("roster.csv", "00"),
+        &[person],
+        "pending@vendor.example",
+    )
+    .await
+    .expect("roster");
+    tx.commit().await.expect("commit");
     db.pool.close().await;
     (objection, delivery)
 }
@@ -207,6 +272,20 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
     )
     .await
     .to_string();
+    let pending = |table: &str, column: &str| {
+        let sql = format!(
+            "SELECT COALESCE(MIN({column}), 0) FROM {table} WHERE review_state = 'pending'"
+        );
+        async move { scalar(app, &sql).await.to_string() }
+    };
+    let (sid, sver) = (
+        pending("assessments", "id").await,
+        pending("assessments", "version").await,
+    );
+    let (rid, rver) = (
+        pending("roster_submissions", "id").await,
+        pending("roster_submissions", "version").await,
+    );
     let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -409,6 +488,26 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             s(&[("id", &cid), ("version", &cver), ("disabled", "true")]),
         ),
         (
+            "/api/manage/decide_review",
+            Allowed::Editors,
+            s(&[
+                ("id", &sid),
+                ("version", &sver),
+                ("decision", "approve"),
+                ("comment", ""),
+            ]),
+        ),
+        (
+            "/api/manage/decide_roster",
+            Allowed::Editors,
+            s(&[
+                ("id", &rid),
+                ("version", &rver),
+                ("decision", "approve"),
+                ("comment", ""),
+            ]),
+        ),
+        (
             "/api/account/password",
             Allowed::SignedIn,
             s(&[
@@ -428,7 +527,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 37] = [
+const READ_ONLY: [Call; 44] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -459,6 +558,14 @@ const READ_ONLY: [Call; 37] = [
     ("/api/manage/vendor_editor", true, &[("slug", VENDOR)]),
     ("/api/admin/users", true, &[]),
     ("/api/manage/vendor_contacts", true, &[("slug", VENDOR)]),
+    ("/api/manage/reviews", true, &[]),
+    ("/api/manage/review", true, &[("id", "1")]),
+    ("/api/manage/roster", true, &[("id", "1")]),
+    // the portal's submissions (multipart uploads, like the import's)
+    ("/api/vendor/submissions", true, &[]),
+    ("/api/vendor/rosters", true, &[]),
+    ("/api/vendor/submit_assessment", true, &[("file", "x")]),
+    ("/api/vendor/submit_roster", true, &[("file", "x")]),
     // the vendor portal: its own flows are tested in `portal.rs`
     ("/api/vendor/home", true, &[]),
     ("/api/vendor/link", false, &[("token", "0000")]),
@@ -510,7 +617,12 @@ async fn authorization_matrix(backend: Backend) {
     );
     for (path, _, body) in READ_ONLY.iter().filter(|(_, internal, _)| *internal) {
         let before = fingerprint(&app).await;
-        let res = if *path == "/api/manage/import_upload" {
+        let uploads = [
+            "/api/manage/import_upload",
+            "/api/vendor/submit_assessment",
+            "/api/vendor/submit_roster",
+        ];
+        let res = if uploads.contains(path) {
             // a file upload (any other body is refused with 415 before it is decoded)
             app.client
                 .post(format!("{}{path}", app.base))
@@ -533,6 +645,10 @@ async fn authorization_matrix(backend: Backend) {
             "/api/login/setup_info",
             "/api/login/setup",
             "/api/vendor/home",
+            "/api/vendor/submissions",
+            "/api/vendor/rosters",
+            "/api/vendor/submit_assessment",
+            "/api/vendor/submit_roster",
             "/api/manage/import_upload",
         ];
         if !own.contains(path) {
