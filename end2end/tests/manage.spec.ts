@@ -403,7 +403,7 @@ test('a vendor contact submits an assessment with its report (without JavaScript
   await expect(page.getByRole('heading', { level: 1 })).toContainText('SOC 2 Type II');
   await expect(page.getByRole('link', { name: 'SOC 2 Type II 2026.pdf' })).toBeVisible();
   await expectAccessible(page);
-  await page.getByLabel('Ask for changes').check();
+  await page.getByRole('radio', { name: 'Ask for changes' }).check();
   await page.getByRole('button', { name: 'Record the decision' }).click();
   await expect(page.getByText('Say what needs to change')).toBeVisible();
   await page.getByLabel(/Comment for the vendor/).fill('Page 2 is missing.');

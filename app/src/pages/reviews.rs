@@ -12,7 +12,7 @@ use crate::{
         load_review, load_review_queue, load_roster_review, DecideReview, DecideRoster,
         ReviewState, RosterReview, SubmittedAssessment,
     },
-    components::{last_error, ErrorNotice, FormError},
+    components::{last_error, ErrorNotice, FieldMsg, FormError},
     error::AppError,
     model::reviews::DocumentInfo,
     pages::SignInFirst,
@@ -134,10 +134,13 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
         (
             "Submitted",
             format!(
-                "{} by {} ({} waiting)",
+                "{} by {} ({})",
                 s.submitted_at,
                 s.submitted_by,
-                days(s.days_waiting)
+                match s.days_waiting {
+                    0 => "today".to_string(),
+                    n => format!("waiting {}", days(n)),
+                }
             ),
         ),
         ("State", s.state.label().to_string()),
@@ -172,7 +175,7 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
             None => view! {
                 <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
                     <FormError error/>
-                    <DecisionFields id=s.id version=s.version approve="it counts from now on"/>
+                    <DecisionFields id=s.id version=s.version approve="it counts from now on" error/>
                 </ActionForm>
             }.into_any(),
         }}
@@ -182,7 +185,12 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
 /// The decision form of a submission (an assessment or a roster): both post `id`, `version`,
 /// `decision` and `comment`.
 #[component]
-fn DecisionFields(id: i64, version: i64, approve: &'static str) -> impl IntoView {
+fn DecisionFields(
+    id: i64,
+    version: i64,
+    approve: &'static str,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
     view! {
         <input type="hidden" name="id" value=id/>
         <input type="hidden" name="version" value=version/>
@@ -191,10 +199,12 @@ fn DecisionFields(id: i64, version: i64, approve: &'static str) -> impl IntoView
             <label class="check" for="d-approve"><input id="d-approve" type="radio" name="decision" value="approve" required/>{format!(" Approve: {approve}")}</label>
             <label class="check" for="d-changes"><input id="d-changes" type="radio" name="decision" value="request_changes"/>" Ask for changes"</label>
             <label class="check" for="d-reject"><input id="d-reject" type="radio" name="decision" value="reject"/>" Reject"</label>
+            <FieldMsg error name="decision" id="d-decision-error".into()/>
         </fieldset>
         <div class="field">
             <label for="d-comment">"Comment for the vendor (needed to ask for changes or reject)"</label>
-            <textarea id="d-comment" name="comment" rows="4" maxlength="2000"></textarea>
+            <textarea id="d-comment" name="comment" rows="4" maxlength="2000" aria-describedby="d-comment-error"></textarea>
+            <FieldMsg error name="comment" id="d-comment-error".into()/>
         </div>
         <button type="submit" class="button">"Record the decision"</button>
     }
@@ -279,7 +289,7 @@ fn Roster(r: RosterReview, decide: ServerAction<DecideRoster>) -> impl IntoView 
             None => view! {
                 <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
                     <FormError error/>
-                    <DecisionFields id=s.id version=s.version approve="it becomes the vendor's list of people with access"/>
+                    <DecisionFields id=s.id version=s.version approve="it becomes the vendor's list of people with access" error/>
                 </ActionForm>
             }.into_any(),
         }}

@@ -173,12 +173,11 @@ async fn notice_fixtures(app: &TestApp) -> (i64, i64) {
     .await
     .expect("delivery");
     // a vendor contact's assessment with its document, and a roster, waiting for review
-    let vendor: i64 = sqlx::query_scalar::<Any, i64>(&format!(
-        "SELECT id FROM vendors WHERE slug = '{VENDOR}'"
-    ))
-    .fetch_one(&db.pool)
-    .await
-    .expect("vendor");
+    let vendor: i64 =
+        sqlx::query_scalar::<Any, i64>(&format!("SELECT id FROM vendors WHERE slug = '{VENDOR}'"))
+            .fetch_one(&db.pool)
+            .await
+            .expect("vendor");
     let mut tx = db.pool.begin().await.expect("tx");
     let doc = app::store::documents::insert(
         &mut tx,
