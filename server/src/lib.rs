@@ -293,6 +293,8 @@ pub struct Application {
     outbox: Option<outbox::Outbox>,
     /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
     import_file_retention_days: u32,
+    /// `ROSTER_RETENTION_DAYS`, for the same round.
+    roster_retention_days: u32,
     /// The SQLite database's lock, held shared while this instance lives: a restore waits
     /// for every instance to stop (`db_lock`).
     lock: Option<db_lock::DbLock>,
@@ -413,6 +415,7 @@ impl Application {
             kept,
             outbox,
             import_file_retention_days: config.import_file_retention_days,
+            roster_retention_days: config.roster_retention_days,
             lock,
         })
     }
@@ -446,6 +449,7 @@ impl Application {
         let _prune = AbortOnDrop(tokio::spawn(prune::keep_pruned(
             self.db.clone(),
             self.import_file_retention_days,
+            self.roster_retention_days,
             stopped.clone(),
         )));
         let worker = self

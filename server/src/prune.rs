@@ -1,5 +1,6 @@
 //! The instance's pruning round: every hour (and at start) each instance removes what is
-//! kept only for a while. Today that is the uploaded files of imports older than
+//! kept only for a while. Today that is the names and addresses of removed vendors' staff past
+//! `ROSTER_RETENTION_DAYS` (rosters and training records), the uploaded files of imports older than
 //! `IMPORT_FILE_RETENTION_DAYS` (their reports stay: they are the record of what an import
 //! did), and the private copies of dry runs that were killed (older than an hour). Every instance runs it; the statements are idempotent, so two at once do no harm.
 
@@ -26,6 +27,35 @@ pub async fn prune_once(
     .await
 }
 
+/// Erase the names and addresses of the staff of vendors removed more than `retention_days`
+/// before `now` (their rosters and training records), one audit row per vendor, all in one
+/// transaction. Returns how many names and addresses were erased.
+pub async fn erase_rosters(
+    db: &Db,
+    now: DateTime<Utc>,
+    retention_days: u32,
+) -> Result<u64, app::store::StoreError> {
+    let removed_by = (now - chrono::Duration::days(i64::from(retention_days))).date_naive();
+    let mut tx = app::store::begin_write(db).await?;
+    let erased = app::store::rosters::erase_removed(&mut tx, removed_by).await?;
+    for e in &erased {
+        app::store::audit::record(
+            &mut tx,
+            &format!("retention (ROSTER_RETENTION_DAYS={retention_days})"),
+            app::store::audit::Entry {
+                action: "erase staff names and addresses of",
+                entity: "vendor",
+                entity_id: e.slug.clone(),
+                before: None,
+                after: Some(serde_json::json!({ "rows": e.rows })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(erased.iter().map(|e| e.rows).sum())
+}
+
 /// A dry run's private copy older than this is a leftover of a run that was killed.
 pub const LEFTOVER_COPY_AGE: Duration = Duration::from_secs(3600);
 
@@ -33,9 +63,18 @@ pub const LEFTOVER_COPY_AGE: Duration = Duration::from_secs(3600);
 pub async fn keep_pruned(
     db: Db,
     retention_days: u32,
+    roster_retention_days: u32,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        match erase_rosters(&db, Utc::now(), roster_retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                rows = n,
+                "erased removed vendors' staff names and addresses past their retention"
+            ),
+            Err(e) => tracing::warn!("removed vendors' staff data not erased: {e}"),
+        }
         match prune_once(&db, Utc::now(), retention_days).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(

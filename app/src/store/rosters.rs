@@ -182,3 +182,65 @@ pub async fn end_training(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// What erasing one vendor's staff data did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erased {
+    pub vendor_id: i64,
+    pub slug: String,
+    /// Roster rows and training records whose name and address were erased.
+    pub rows: u64,
+}
+
+/// The word a name and an address are replaced by.
+pub const ERASED: &str = "(erased)";
+
+/// Erase the names and addresses of vendor staff (roster rows and training records) of every
+/// vendor removed on or before `removed_by`, in the caller's transaction; what was erased,
+/// vendor by vendor (a vendor with nothing left to erase is not listed).
+pub async fn erase_removed(
+    conn: &mut AnyConnection,
+    removed_by: NaiveDate,
+) -> StoreResult<Vec<Erased>> {
+    let vendors = sqlx::query_as::<Any, (i64, String)>(
+        "SELECT v.id, v.slug FROM vendors v WHERE v.removed_on IS NOT NULL \
+         AND v.removed_on <= $1 AND (\
+           EXISTS (SELECT 1 FROM training_records t WHERE t.vendor_id = v.id \
+                   AND t.person_email <> $2) \
+           OR EXISTS (SELECT 1 FROM roster_rows x JOIN roster_submissions r \
+                   ON r.id = x.submission_id WHERE r.vendor_id = v.id AND x.person_email <> $2)) \
+         ORDER BY v.id",
+    )
+    .bind(removed_by.to_string())
+    .bind(ERASED)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for (vendor_id, slug) in vendors {
+        let rows = sqlx::query::<Any>(
+            "UPDATE roster_rows SET person_name = $1, person_email = $1 \
+             WHERE person_email <> $1 AND submission_id IN \
+             (SELECT id FROM roster_submissions WHERE vendor_id = $2)",
+        )
+        .bind(ERASED)
+        .bind(vendor_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        let records = sqlx::query::<Any>(
+            "UPDATE training_records SET person_name = $1, person_email = $1, \
+             version = version + 1 WHERE person_email <> $1 AND vendor_id = $2",
+        )
+        .bind(ERASED)
+        .bind(vendor_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        out.push(Erased {
+            vendor_id,
+            slug,
+            rows: rows + records,
+        });
+    }
+    Ok(out)
+}

@@ -355,6 +355,17 @@ pub struct ServeArgs {
         global = true
     )]
     pub import_file_retention_days: u32,
+    /// Days the names and addresses of a removed vendor's staff (its rosters and training
+    /// records) are kept after its removal date; the instance's hourly round erases them
+    /// after that, with an audit row. At least 1.
+    #[arg(
+        long,
+        env = "ROSTER_RETENTION_DAYS",
+        default_value_t = 365,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub roster_retention_days: u32,
     /// Folder for this instance's kept copies of today's whole-list downloads (CSV, XLSX,
     /// JSON, compressed once); unset: a temporary folder of its own, removed at exit. Each
     /// instance needs its own.

@@ -36,6 +36,8 @@ pub struct ServeConfig {
     pub ops: OpsConfig,
     /// `IMPORT_FILE_RETENTION_DAYS`: how long an import's uploaded file is kept.
     pub import_file_retention_days: u32,
+    /// `ROSTER_RETENTION_DAYS`: how long a removed vendor's staff names and addresses are kept.
+    pub roster_retention_days: u32,
     /// `EXPORT_COPIES_DIR`: where the whole-list downloads are kept (`None`: a temporary folder).
     pub export_copies_dir: Option<std::path::PathBuf>,
     /// `SECRETS_KEY` and `SECRETS_KEY_PREVIOUS` (its `Debug` shows key ids only).
@@ -137,6 +139,7 @@ impl ServeConfig {
                 expose_instance_id: s.expose_instance_id,
             },
             import_file_retention_days: s.import_file_retention_days,
+            roster_retention_days: s.roster_retention_days,
             export_copies_dir: s.export_copies_dir.clone(),
             secrets: cli.keyring()?,
             document_store: s.document_store.clone(),
@@ -175,6 +178,7 @@ impl ServeConfig {
             },
             ops: OpsConfig::default(),
             import_file_retention_days: 30,
+            roster_retention_days: 365,
             export_copies_dir: None,
             // no key, as on a fresh install: secrets stored as they are (tests set one)
             secrets: Keyring::default(),

@@ -581,7 +581,88 @@ async fn an_approved_roster_becomes_the_list(backend: Backend) {
     app.stop().await;
 }
 
+/// A removed vendor's staff names and addresses (its rosters and training records) are erased
+/// once its removal is older than `ROSTER_RETENTION_DAYS`, once, with an audit row; a vendor
+/// removed more recently keeps them.
+async fn removed_vendors_staff_are_erased_after_retention(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    let db = app.db().await;
+    let day = |n: u64| (chrono::Utc::now().date_naive() - chrono::Days::new(n)).to_string();
+    let mut tx = app::store::begin_write(&db).await.expect("tx");
+    for (slug, removed) in [(VENDOR, day(400)), (OTHER, day(100))] {
+        let id: i64 = sqlx::query_scalar::<Any, i64>("SELECT id FROM vendors WHERE slug = $1")
+            .bind(slug.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .expect("vendor");
+        let person = app::domain::assurance::TrainingRecord {
+            person_name: "Ana Lima".into(),
+            person_email: format!("ana@{slug}.example"),
+            course: "Security awareness".into(),
+            completed_on: day(500).parse().expect("day"),
+            expires_on: day(10).parse().expect("day"),
+        };
+        app::store::rosters::insert(&mut tx, id, ("roster.csv", "00"), &[person], "x@y.example")
+            .await
+            .expect("roster");
+        sqlx::query::<Any>("UPDATE vendors SET removed_on = $1 WHERE id = $2")
+            .bind(removed)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .expect("removed");
+    }
+    tx.commit().await.expect("commit");
+    let names = |slug: &'static str| {
+        let db = &db;
+        async move {
+            sqlx::query_scalar::<Any, i64>(
+                "SELECT (SELECT COUNT(*) FROM training_records t JOIN vendors v ON v.id = t.vendor_id \
+                   WHERE v.slug = $1 AND t.person_email <> '(erased)') + \
+                 (SELECT COUNT(*) FROM roster_rows x JOIN roster_submissions r ON r.id = x.submission_id \
+                   JOIN vendors v ON v.id = r.vendor_id WHERE v.slug = $1 AND x.person_email <> '(erased)')",
+            )
+            .bind(slug)
+            .fetch_one(&db.pool)
+            .await
+            .expect("count")
+        }
+    };
+    let (kept_before, other_before) = (names(VENDOR).await, names(OTHER).await);
+    assert!(kept_before > 1 && other_before > 1);
+    let now = chrono::Utc::now();
+    let erased = server::prune::erase_rosters(&db, now, 365)
+        .await
+        .expect("erase");
+    assert_eq!(erased, u64::try_from(kept_before).expect("count"));
+    assert_eq!(names(VENDOR).await, 0, "erased past the retention");
+    assert_eq!(
+        names(OTHER).await,
+        other_before,
+        "removed 100 days ago: kept"
+    );
+    assert_eq!(
+        server::prune::erase_rosters(&db, now, 365)
+            .await
+            .expect("erase"),
+        0,
+        "once"
+    );
+    let audited = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM audit_log WHERE entity_id = '{VENDOR}' \
+             AND action = 'erase staff names and addresses of'"
+        ),
+    )
+    .await;
+    assert_eq!(audited, 1);
+    db.pool.close().await;
+    app.stop().await;
+}
+
 on_both_databases!(
     submissions_count_only_once_approved,
-    an_approved_roster_becomes_the_list
+    an_approved_roster_becomes_the_list,
+    removed_vendors_staff_are_erased_after_retention
 );
