@@ -388,7 +388,7 @@ test('a vendor contact submits an assessment with its report (without JavaScript
   await fill({ name: 'SOC 2 Type II 2026.pdf', mimeType: 'application/pdf', buffer: report });
   await expect(contact.getByText('Submitted. It waits for our review')).toBeVisible();
   const row = evidence.getByRole('row', { name: /SOC 2 Type II by Keel & Partners Audit/ });
-  await expect(row).toContainText('Waiting (0 days)');
+  await expect(row).toContainText('Waiting for review (sent today)');
   await expectAccessible(contact, false);
   // the document comes back as an attachment, byte for byte
   const href = await row.getByRole('link', { name: 'SOC 2 Type II 2026.pdf' }).getAttribute('href');

@@ -17,6 +17,15 @@ use crate::{
     pages::reviews::DocumentLink,
 };
 
+/// Where a waiting submission stands, for its submitter.
+fn waiting(days: i64) -> String {
+    match days {
+        0 => "Waiting for review (sent today)".into(),
+        1 => "Waiting for review (1 day)".into(),
+        n => format!("Waiting for review ({n} days)"),
+    }
+}
+
 #[component]
 pub fn PortalEvidence() -> impl IntoView {
     let query = use_query_map();
@@ -46,7 +55,7 @@ pub fn PortalEvidence() -> impl IntoView {
                                 <thead><tr><th scope="col">"Assessment"</th><th scope="col">"Valid until"</th><th scope="col">"Document"</th><th scope="col">"Review"</th></tr></thead>
                                 <tbody>{l.into_iter().map(|s| {
                                     let review = match s.state {
-                                        ReviewState::Pending => format!("Waiting ({} days)", s.days_waiting),
+                                        ReviewState::Pending => waiting(s.days_waiting),
                                         state if s.comment.is_empty() => state.label().to_string(),
                                         state => format!("{}: {}", state.label(), s.comment),
                                     };
@@ -111,7 +120,7 @@ pub fn PortalRoster() -> impl IntoView {
                                 <thead><tr><th scope="col">"Roster"</th><th scope="col">"People"</th><th scope="col">"Submitted"</th><th scope="col">"Review"</th></tr></thead>
                                 <tbody>{l.into_iter().map(|r| {
                                     let review = match r.state {
-                                        ReviewState::Pending => format!("Waiting ({} days)", r.days_waiting),
+                                        ReviewState::Pending => waiting(r.days_waiting),
                                         state if r.comment.is_empty() => state.label().to_string(),
                                         state => format!("{}: {}", state.label(), r.comment),
                                     };

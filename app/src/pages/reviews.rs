@@ -194,7 +194,7 @@ fn DecisionFields(
     view! {
         <input type="hidden" name="id" value=id/>
         <input type="hidden" name="version" value=version/>
-        <fieldset>
+        <fieldset class="decision">
             <legend>"Decision"</legend>
             <label class="check" for="d-approve"><input id="d-approve" type="radio" name="decision" value="approve" required/>{format!(" Approve: {approve}")}</label>
             <label class="check" for="d-changes"><input id="d-changes" type="radio" name="decision" value="request_changes"/>" Ask for changes"</label>
