@@ -49,6 +49,24 @@ fn run(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("server runs")
 }
 
+/// [`run`] off the test's runtime thread, for a command beside this test's own server (which
+/// runs on that thread: a command waiting for a lock the server holds must not stop it).
+async fn run_beside(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let url = url.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run(&url, &args, &env)
+    })
+    .await
+    .expect("the command's thread finishes")
+}
+
 fn keys(current: Option<&str>) -> Keyring {
     Keyring::new(current, None).expect("a good key")
 }
@@ -139,9 +157,9 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     let token = subscribed(&app, &sink, "ops@customer.example", &[]).await;
     let hook = add_endpoint(&app, &token, &format!("{}/ok", hooks.base)).await;
     assert_eq!(stored(&app).await, (totp.clone(), hook.clone()));
-    let out = run(&app.database_url, &["secrets", "status"], &[]);
+    let out = run_beside(&app.database_url, &["secrets", "status"], &[]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 stored secrets, 0 sealed"));
-    let out = run(&app.database_url, &["secrets", "encrypt"], &[]);
+    let out = run_beside(&app.database_url, &["secrets", "encrypt"], &[]).await;
     assert!(!out.status.success(), "encrypt needs a key");
     assert!(String::from_utf8_lossy(&out.stderr).contains("SECRETS_KEY"));
 
@@ -162,7 +180,7 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     if let Backend::Sqlite = backend {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("backup.db");
-        let out = run(&app.database_url, &["backup", &file.to_string_lossy()], &[]);
+        let out = run_beside(&app.database_url, &["backup", &file.to_string_lossy()], &[]).await;
         assert!(
             out.status.success(),
             "{}",
@@ -206,30 +224,32 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     }
     if let Backend::Sqlite = backend {
         // the real binary: one line, a non-zero exit
-        let out = run(&url, &["--addr", "127.0.0.1:0", "serve"], &[]);
+        let out = run_beside(&url, &["--addr", "127.0.0.1:0", "serve"], &[]).await;
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("SECRETS_KEY is not set"));
     }
 
     // rotation: refused without the old key, then every secret sealed with the new one
-    let out = run(&url, &["secrets", "rotate"], &[("SECRETS_KEY", K2)]);
+    let out = run_beside(&url, &["secrets", "rotate"], &[("SECRETS_KEY", K2)]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SECRETS_KEY_PREVIOUS"));
-    let out = run(
+    let out = run_beside(
         &url,
         &["secrets", "rotate"],
         &[("SECRETS_KEY", K2), ("SECRETS_KEY_PREVIOUS", K3)],
-    );
+    )
+    .await;
     assert!(!out.status.success(), "a wrong old key changes nothing");
     assert_eq!(
         stored(&app).await,
         (sealed_totp.clone(), sealed_hook.clone())
     );
-    let out = run(
+    let out = run_beside(
         &url,
         &["secrets", "rotate"],
         &[("SECRETS_KEY", K2), ("SECRETS_KEY_PREVIOUS", K1)],
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -239,9 +259,9 @@ async fn secrets_are_sealed_rotated_and_required(backend: Backend) {
     let v2 = format!("v1:{}:", key_id(K2));
     assert!(t2.starts_with(&v2) && h2.starts_with(&v2), "{t2} {h2}");
     // nothing left to seal; the old key alone opens nothing any more
-    let out = run(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K2)]);
+    let out = run_beside(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K2)]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("Sealed 0 stored secrets"));
-    let out = run(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K1)]);
+    let out = run_beside(&url, &["secrets", "encrypt"], &[("SECRETS_KEY", K1)]).await;
     assert!(!out.status.success());
     let app = app.restart_with(with(Some(K2))).await;
     signs_in_with_code(&app, &totp).await;

@@ -57,15 +57,21 @@ fn sheet_of(csv: &str) -> Sheet {
 }
 
 /// Run `server import FILE ARGS` on `app`'s database; its exit status and what it said.
-fn cli_import(app: &TestApp, file: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(["--database-url", &app.database_url, "import"])
-        .arg(file)
-        .args(args)
-        .env("RUST_LOG", "off")
-        .stdin(Stdio::null())
-        .output()
-        .expect("server runs");
+/// (Run off the test's runtime thread, where the test's own server runs.)
+async fn cli_import(app: &TestApp, file: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let (url, file) = (app.database_url.clone(), file.to_path_buf());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = crate::support::off_thread(move || {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--database-url", &url, "import"])
+            .arg(&file)
+            .args(&args)
+            .env("RUST_LOG", "off")
+            .stdin(Stdio::null())
+            .output()
+            .expect("server runs")
+    })
+    .await;
     (
         out.status.success(),
         format!(
@@ -167,7 +173,7 @@ async fn one_import_at_a_time_per_database(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("v.csv");
     std::fs::write(&path, &file.1).expect("write");
-    let (ok, said) = cli_import(&app, &path, &["--dry-run"]);
+    let (ok, said) = cli_import(&app, &path, &["--dry-run"]).await;
     assert!(!ok, "server import exits non-zero: {said}");
     assert!(said.contains("Another import is running"), "{said}");
     assert!(
@@ -183,7 +189,7 @@ async fn one_import_at_a_time_per_database(backend: Backend) {
         .expect("runs");
     assert_eq!(count(&report, "new"), 2);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM import_lock").await, 0);
-    let (ok, said) = cli_import(&app, &path, &["--dry-run"]);
+    let (ok, said) = cli_import(&app, &path, &["--dry-run"]).await;
     assert!(ok, "{said}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM import_lock").await, 0);
     // a holder that died stops renewing: refused until its lease runs out, then taken over

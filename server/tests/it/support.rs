@@ -626,6 +626,15 @@ pub async fn cli(url: &str, args: &[&str], stdin: Option<&str>) {
         .expect("the command's thread finishes");
 }
 
+/// Run `work` (a command that may wait on the database) off the test's runtime thread, where
+/// the test's own server runs: see [`cli`].
+#[allow(dead_code)]
+pub async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("the command's thread finishes")
+}
+
 fn cli_blocking(url: &str, args: &[String], stdin: Option<&str>) {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
