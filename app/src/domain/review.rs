@@ -290,3 +290,103 @@ mod mail_tests {
         assert!(!text.contains("comment") && !html.contains("blockquote"));
     }
 }
+
+/// The weekly reminder to a vendor's contact of what of its vendor's evidence lapses within
+/// `within` days (`lapses`, soonest first): subject, text and HTML. Contracts are ours to renew,
+/// so they are left out; an empty list sends nothing (`None`).
+pub fn reminder_mail(
+    vendor: &str,
+    lapses: &[super::dashboard::Lapse],
+    within: u32,
+    portal: &str,
+) -> Option<(String, String, String)> {
+    use super::{dashboard::LapseKind, text::escape_markup as esc};
+    let theirs: Vec<_> = lapses
+        .iter()
+        .filter(|l| l.kind != LapseKind::Contract)
+        .collect();
+    if theirs.is_empty() {
+        return None;
+    }
+    let subject = format!(
+        "{vendor}: {} item(s) of evidence lapse within {within} days",
+        theirs.len()
+    );
+    let mut text = format!(
+        "What {vendor} holds with us lapses soon. Please send the renewed evidence through our \
+         vendor portal before the last valid day:\n\n"
+    );
+    let mut items = String::new();
+    for l in &theirs {
+        text.push_str(&format!(
+            "- {} (last valid day {}): {}\n",
+            l.kind.label(),
+            l.on,
+            l.what
+        ));
+        items.push_str(&format!(
+            "<li>{} (last valid day {}): {}</li>",
+            esc(l.kind.label()),
+            l.on,
+            esc(&l.what)
+        ));
+    }
+    text.push_str(&format!(
+        "\nVendor portal: {portal}\n(Ask for a sign-in link there if your session has ended.) \
+         You get this reminder at most once a week while something lapses.\n"
+    ));
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{s}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem\">\
+         <h1 style=\"font-size:1.25rem\">{s}</h1><p>What {v} holds with us lapses soon. Please \
+         send the renewed evidence through our <a href=\"{p}\">vendor portal</a> before the last \
+         valid day:</p><ul>{items}</ul><p>You get this reminder at most once a week while \
+         something lapses.</p></body></html>",
+        s = esc(&subject),
+        v = esc(vendor),
+        p = esc(portal),
+    );
+    Some((subject, text, html))
+}
+
+#[cfg(test)]
+mod reminder_tests {
+    use super::*;
+    use crate::domain::dashboard::{Lapse, LapseKind};
+
+    fn lapse(kind: LapseKind, what: &str) -> Lapse {
+        Lapse {
+            slug: "v".into(),
+            name: "V & Co".into(),
+            kind,
+            what: what.into(),
+            on: "2026-12-20".parse().expect("day"),
+            window: 30,
+        }
+    }
+
+    #[test]
+    fn a_reminder_lists_the_vendors_own_evidence_and_not_our_contracts() {
+        let (subject, text, html) = reminder_mail(
+            "V & Co",
+            &[
+                lapse(
+                    LapseKind::Attestation,
+                    "VPAP attestation approved 2025-12-20",
+                ),
+                lapse(LapseKind::Contract, "DPA REF-1"),
+            ],
+            30,
+            "https://r.example/vendor",
+        )
+        .expect("a mail");
+        assert_eq!(
+            subject,
+            "V & Co: 1 item(s) of evidence lapse within 30 days"
+        );
+        assert!(text.contains("Attestation (last valid day 2026-12-20)"));
+        assert!(!text.contains("DPA REF-1") && !html.contains("DPA REF-1"));
+        assert!(html.contains("V &amp; Co") && text.contains("https://r.example/vendor"));
+        assert!(reminder_mail("V", &[lapse(LapseKind::Contract, "x")], 30, "p").is_none());
+    }
+}

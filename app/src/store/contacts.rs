@@ -93,6 +93,15 @@ pub async fn by_mailbox_in(
     .await?)
 }
 
+/// Every enabled contact, by vendor (the weekly reminders).
+pub async fn enabled(db: &Db) -> StoreResult<Vec<ContactRow>> {
+    Ok(sqlx::query_as::<Any, ContactRow>(&format!(
+        "{SELECT} WHERE c.disabled = 0 ORDER BY c.vendor_id, c.id"
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// The enabled contacts reaching `mailbox`, of every vendor (a person may answer for several).
 pub async fn enabled_by_mailbox(
     conn: &mut AnyConnection,

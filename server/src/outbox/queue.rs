@@ -156,8 +156,59 @@ impl Outbox {
                 });
             }
         }
+        queued.extend(self.contact_reminders(&d, day).await?);
         outbox::queue(&mut tx, &queued, now).await?;
         tx.commit().await?;
         Ok(1)
+    }
+
+    /// Each enabled vendor contact whose vendor's evidence lapses within `REMINDER_DAYS` is
+    /// reminded, at most once a week (the delivery is keyed by the contact and the ISO week).
+    async fn contact_reminders(
+        &self,
+        d: &Digest,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<NewDelivery>, OutboxError> {
+        use chrono::Datelike;
+        let week = day.iso_week();
+        let portal = format!("{}/vendor", self.cfg.public_url);
+        let mut out = Vec::new();
+        for c in store::contacts::enabled(&self.db).await? {
+            let lapses: Vec<_> = d
+                .lapsing
+                .iter()
+                .filter(|l| l.slug == c.vendor_slug)
+                .cloned()
+                .collect();
+            let Some((subject, text, html)) = app::domain::review::reminder_mail(
+                &c.vendor_name,
+                &lapses,
+                self.cfg.reminder_days,
+                &portal,
+            ) else {
+                continue;
+            };
+            out.push(NewDelivery {
+                channel: "mail",
+                purpose: "contact_reminder",
+                dedup_key: format!(
+                    "contact-reminder:{}:{}-W{:02}",
+                    c.id,
+                    week.year(),
+                    week.week()
+                ),
+                change_event_id: None,
+                subscription_id: None,
+                endpoint_id: None,
+                recipient: c.email.clone(),
+                payload: json(&MailPayload::Digest {
+                    subject,
+                    text,
+                    html,
+                })?,
+                message_id: message_id(),
+            });
+        }
+        Ok(out)
     }
 }

@@ -661,7 +661,56 @@ async fn removed_vendors_staff_are_erased_after_retention(backend: Backend) {
     app.stop().await;
 }
 
+/// A vendor's contacts are reminded of what of their evidence lapses soon, at most once a
+/// week, with the way to the portal; our own contracts are not theirs to renew.
+async fn contacts_are_reminded_once_a_week(backend: Backend) {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(backend, |c| {
+        c.notices.smtp_url = smtp;
+        c.notices.reminder_days = 30;
+    })
+    .await;
+    let _ = contact_session(&app, VENDOR, "ada@driftwood.example").await;
+    let _ = contact_session(&app, OTHER, "eve@ember.example").await;
+    // the vendor's attestation lapses in about two weeks
+    let approved = (chrono::Utc::now().date_naive() - chrono::Days::new(350)).to_string();
+    exec(
+        &app,
+        &format!(
+            "UPDATE attestations SET submitted_on = '{approved}', approved_on = '{approved}' \
+             WHERE vendor_id = (SELECT id FROM vendors WHERE slug = '{VENDOR}')"
+        ),
+    )
+    .await;
+    // the day's digest was taken before the contacts existed: take it again
+    exec(&app, "DELETE FROM reminder_digests").await;
+    let mails = sink.wait_for("ada@driftwood.example", 1, 20).await;
+    let subject = mails[0].header("subject");
+    assert!(
+        subject.contains("of evidence lapse within 30 days"),
+        "{subject}"
+    );
+    assert!(mails[0].text.contains("Attestation (last valid day"));
+    assert!(mails[0].text.contains(&format!("{}/vendor", app.base)));
+    // the next day's round (taken again here) sends nothing more this week
+    exec(&app, "DELETE FROM reminder_digests").await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM reminder_digests").await,
+        1,
+        "the round ran again"
+    );
+    assert_eq!(
+        sink.mails_to("ada@driftwood.example").len(),
+        1,
+        "once a week"
+    );
+    app.stop().await;
+}
+
 on_both_databases!(
+    contacts_are_reminded_once_a_week,
     submissions_count_only_once_approved,
     an_approved_roster_becomes_the_list,
     removed_vendors_staff_are_erased_after_retention
