@@ -13,7 +13,7 @@ pub mod prune;
 pub mod secrets;
 
 use http::{
-    middleware::{assets, cache, headers, ops, origin, rate_limit},
+    middleware::{assets, body::limit_body, cache, headers, ops, origin, rate_limit},
     routes,
 };
 
@@ -97,73 +97,7 @@ fn route_list() -> Vec<AxumRouteListing> {
 /// The confirmation link's route.
 const CONFIRM_PATH: &str = "/subscriptions/confirm/{token}";
 
-/// Largest request body accepted (forms and server function calls are small).
-pub const BODY_LIMIT: usize = 1024 * 1024;
-/// The file upload of an import takes up to this much (`app::files::limits::MAX_FILE_BYTES`
-/// and the multipart framing).
-pub const IMPORT_BODY_LIMIT: usize = app::files::limits::MAX_FILE_BYTES + 64 * 1024;
-/// A document's upload takes up to this much (`app::files::limits::MAX_DOCUMENT_BYTES`, the
-/// form's other fields and the multipart framing).
-pub const DOCUMENT_BODY_LIMIT: usize = app::files::limits::MAX_DOCUMENT_BYTES + 64 * 1024;
-
-/// The uploads: their path, body limit, and what the refusal of a body that is not
-/// multipart says.
-const UPLOADS: [(&str, usize, &str); 3] = [
-    (
-        "/api/manage/import_upload",
-        IMPORT_BODY_LIMIT,
-        "An import is uploaded as multipart/form-data with the file in the field `file`.",
-    ),
-    (
-        "/api/vendor/submit_roster",
-        IMPORT_BODY_LIMIT,
-        "A roster is uploaded as multipart/form-data with the file in the field `file`.",
-    ),
-    (
-        "/api/vendor/submit_assessment",
-        DOCUMENT_BODY_LIMIT,
-        "An assessment is submitted as multipart/form-data with its document in the field `file`.",
-    ),
-];
-
-/// Bodies are at most [`BODY_LIMIT`] (an upload its own limit, [`UPLOADS`]): larger ones are
-/// answered `413` before they are read, or cut when they grow past it.
-async fn limit_body(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let upload = UPLOADS.iter().find(|(path, ..)| req.uri().path() == *path);
-    let limit = upload.map_or(BODY_LIMIT, |(_, limit, _)| *limit);
-    let declared = req
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return app::error::AppError::TooLarge(format!(
-            "The request is larger than {} MB, the most this address takes.",
-            limit / (1024 * 1024)
-        ))
-        .into_response();
-    }
-    // the upload's decoder (server_fn's multipart codec) panics on a body without a
-    // multipart boundary, so such a request never reaches it
-    if let Some((_, _, how)) = upload.filter(|_| req.method() == axum::http::Method::POST) {
-        let boundary = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|ct| multer::parse_boundary(ct).ok());
-        if boundary.is_none() {
-            return app::error::AppError::WrongType((*how).into()).into_response();
-        }
-    }
-    let (parts, body) = req.into_parts();
-    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
-}
+pub use http::middleware::body::{BODY_LIMIT, DOCUMENT_BODY_LIMIT, IMPORT_BODY_LIMIT};
 
 /// A request still unanswered after this long is answered `408` (long downloads stream
 /// their body after answering, so they are not cut).

@@ -1,8 +1,9 @@
 //! The layers of the router, outermost first in `lib.rs::router`: request ids, logs and
-//! metrics ([`ops`]), the rate limit, the cross-site and two-session refusals ([`origin`]),
+//! metrics ([`ops`]), the rate limit, the body limits ([`body`]), the cross-site and two-session refusals ([`origin`]),
 //! security headers, precompressed assets, the public page cache.
 
 pub mod assets;
+pub mod body;
 pub mod cache;
 pub mod headers;
 pub mod ops;
