@@ -17,12 +17,15 @@ use crate::{
     pages::reviews::DocumentLink,
 };
 
-/// Where a waiting submission stands, for its submitter.
-fn waiting(days: i64) -> String {
-    match days {
-        0 => "Waiting for review (sent today)".into(),
-        1 => "Waiting for review (1 day)".into(),
-        n => format!("Waiting for review ({n} days)"),
+/// Where a submission's review stands, for its submitter: how long it has waited, or the
+/// decision with the reviewer's comment.
+fn review_text(state: ReviewState, days: i64, comment: &str) -> String {
+    match (state, days) {
+        (ReviewState::Pending, 0) => "Waiting for review (sent today)".into(),
+        (ReviewState::Pending, 1) => "Waiting for review (1 day)".into(),
+        (ReviewState::Pending, n) => format!("Waiting for review ({n} days)"),
+        (state, _) if comment.is_empty() => state.label().to_string(),
+        (state, _) => format!("{}: {comment}", state.label()),
     }
 }
 
@@ -54,11 +57,7 @@ pub fn PortalEvidence() -> impl IntoView {
                             <table class="records" id="submissions">
                                 <thead><tr><th scope="col">"Assessment"</th><th scope="col">"Valid until"</th><th scope="col">"Document"</th><th scope="col">"Review"</th></tr></thead>
                                 <tbody>{l.into_iter().map(|s| {
-                                    let review = match s.state {
-                                        ReviewState::Pending => waiting(s.days_waiting),
-                                        state if s.comment.is_empty() => state.label().to_string(),
-                                        state => format!("{}: {}", state.label(), s.comment),
-                                    };
+                                    let review = review_text(s.state, s.days_waiting, &s.comment);
                                     view! {
                                         <tr>
                                             <th scope="row">{format!("{} by {}", s.kind, s.assessor)}</th>
@@ -119,11 +118,7 @@ pub fn PortalRoster() -> impl IntoView {
                             <table class="records" id="rosters">
                                 <thead><tr><th scope="col">"Roster"</th><th scope="col">"People"</th><th scope="col">"Submitted"</th><th scope="col">"Review"</th></tr></thead>
                                 <tbody>{l.into_iter().map(|r| {
-                                    let review = match r.state {
-                                        ReviewState::Pending => waiting(r.days_waiting),
-                                        state if r.comment.is_empty() => state.label().to_string(),
-                                        state => format!("{}: {}", state.label(), r.comment),
-                                    };
+                                    let review = review_text(r.state, r.days_waiting, &r.comment);
                                     view! {
                                         <tr>
                                             <th scope="row">{r.file_name.clone()}</th>

@@ -30,6 +30,18 @@ fn days(n: i64) -> String {
     }
 }
 
+/// The decision on a submission, as its page says it (`None` while it waits).
+fn decision_text(state: ReviewState, by: &str, at: &str, comment: &str) -> Option<String> {
+    (state != ReviewState::Pending).then(|| {
+        let comment = if comment.is_empty() {
+            String::new()
+        } else {
+            format!(": {comment}")
+        };
+        format!("{} by {by} on {at}{comment}", state.label())
+    })
+}
+
 /// A document's link and facts: downloaded as a file, never shown in the page.
 #[component]
 pub fn DocumentLink(d: DocumentInfo) -> impl IntoView {
@@ -145,19 +157,7 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
         ),
         ("State", s.state.label().to_string()),
     ];
-    let decided = (s.state != ReviewState::Pending).then(|| {
-        format!(
-            "{} by {} on {}{}",
-            s.state.label(),
-            s.reviewed_by,
-            s.reviewed_at,
-            if s.comment.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", s.comment)
-            }
-        )
-    });
+    let decided = decision_text(s.state, &s.reviewed_by, &s.reviewed_at, &s.comment);
     view! {
         <h1>{format!("{}: {}", s.vendor_name, s.kind)}</h1>
         <table class="records" id="review">
@@ -249,19 +249,7 @@ fn Roster(r: RosterReview, decide: ServerAction<DecideRoster>) -> impl IntoView 
             .collect_view()
     };
     let head = || view! { <thead><tr><th scope="col">"Person"</th><th scope="col">"E-mail"</th><th scope="col">"Course"</th><th scope="col">"Completed on"</th></tr></thead> };
-    let decided = (s.state != ReviewState::Pending).then(|| {
-        format!(
-            "{} by {} on {}{}",
-            s.state.label(),
-            s.reviewed_by,
-            s.reviewed_at,
-            if s.comment.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", s.comment)
-            }
-        )
-    });
+    let decided = decision_text(s.state, &s.reviewed_by, &s.reviewed_at, &s.comment);
     view! {
         <h1>{format!("{}: training roster", s.vendor_name)}</h1>
         <p>{format!("{} ({} people), submitted {} by {}. SHA-256 ", s.file_name, s.people, s.submitted_at, s.submitted_by)}<code class="hash">{s.sha256.clone()}</code></p>

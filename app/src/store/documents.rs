@@ -197,11 +197,25 @@ pub async fn decide(
     by: &str,
     comment: &str,
 ) -> StoreResult<bool> {
-    let done = sqlx::query::<Any>(
-        "UPDATE assessments SET review_state = $1, reviewed_by = $2, reviewed_at = $3, \
+    decide_in(conn, "assessments", (id, version), state, by, comment).await
+}
+
+/// Record a decision on the waiting row `id` at `version` of `table` (a table of submissions,
+/// named by the code: `assessments` or `roster_submissions`); whether it was still waiting at
+/// that version.
+pub(super) async fn decide_in(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    (id, version): (i64, i64),
+    state: ReviewState,
+    by: &str,
+    comment: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query::<Any>(&format!(
+        "UPDATE {table} SET review_state = $1, reviewed_by = $2, reviewed_at = $3, \
          review_comment = $4, version = version + 1 \
-         WHERE id = $5 AND version = $6 AND review_state = 'pending'",
-    )
+         WHERE id = $5 AND version = $6 AND review_state = 'pending'"
+    ))
     .bind(state.code())
     .bind(by)
     .bind(now_utc())

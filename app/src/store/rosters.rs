@@ -142,20 +142,15 @@ pub async fn decide(
     by: &str,
     comment: &str,
 ) -> StoreResult<bool> {
-    let done = sqlx::query::<Any>(
-        "UPDATE roster_submissions SET review_state = $1, reviewed_by = $2, reviewed_at = $3, \
-         review_comment = $4, version = version + 1 \
-         WHERE id = $5 AND version = $6 AND review_state = 'pending'",
+    super::documents::decide_in(
+        conn,
+        "roster_submissions",
+        (id, version),
+        state,
+        by,
+        comment,
     )
-    .bind(state.code())
-    .bind(by)
-    .bind(now_utc())
-    .bind(comment)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }
 
 /// End the vendor's training records of `email` and `course` in force on `day`: they end the
