@@ -30,7 +30,7 @@ pub struct VendorContacts {
 }
 
 /// What a signed-in contact sees at `/vendor`: who they are, their vendor's record as the
-/// registry holds it, and their vendor's contacts.
+/// registry holds it, their vendor's contacts, and what the vendor submitted for review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalHome {
     pub contact_name: String,
@@ -39,4 +39,7 @@ pub struct PortalHome {
     /// Our services' names for the vendor's service slugs.
     pub service_names: Vec<String>,
     pub contacts: Vec<ContactLine>,
+    /// What the vendor submitted (assessments, rosters), newest first.
+    pub submissions: Vec<crate::model::reviews::SubmittedAssessment>,
+    pub rosters: Vec<crate::model::reviews::SubmittedRoster>,
 }

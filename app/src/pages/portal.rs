@@ -209,8 +209,8 @@ fn Portal(home: PortalHome) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
-            <crate::pages::portal_evidence::PortalEvidence/>
-            <crate::pages::portal_evidence::PortalRoster/>
+            <crate::pages::portal_evidence::PortalEvidence list=home.submissions/>
+            <crate::pages::portal_evidence::PortalRoster list=home.rosters/>
             <section aria-labelledby="contacts-h">
                 <h2 id="contacts-h">"Your company's contacts"</h2>
                 <table class="records">

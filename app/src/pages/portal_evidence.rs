@@ -9,9 +9,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::reviews::{
-        load_my_rosters, load_my_submissions, ReviewState, SubmitAssessment, SubmitRoster,
+        ReviewState, SubmitAssessment, SubmitRoster, SubmittedAssessment, SubmittedRoster,
     },
-    components::ErrorNotice,
     domain::assurance::AssessmentKind,
     files::limits::{MAX_DOCUMENT_BYTES, MAX_FILE_BYTES},
     pages::reviews::DocumentLink,
@@ -30,11 +29,10 @@ fn review_text(state: ReviewState, days: i64, comment: &str) -> String {
 }
 
 #[component]
-pub fn PortalEvidence() -> impl IntoView {
+pub fn PortalEvidence(list: Vec<SubmittedAssessment>) -> impl IntoView {
     let query = use_query_map();
     let error = move || query.with(|q| q.get("error"));
     let submitted = move || query.with(|q| q.get("submitted").is_some());
-    let list = Resource::new(|| (), |_| load_my_submissions());
     let field = |label: &'static str, name: &'static str, kind: &'static str| {
         let id = format!("ev-{name}");
         view! {
@@ -49,14 +47,13 @@ pub fn PortalEvidence() -> impl IntoView {
             <h2 id="evidence-h">"Independent assessments"</h2>
             <p class="hint">"Your SOC 2 Type II report, ISO 27001 or 27701 certificate or our program assessment, with the document itself. We review each one; it counts once approved. A document is never replaced: send a new one as a new submission."</p>
             {move || submitted().then(|| view! { <div class="notice" role="status" id="evidence-sent"><p>"Submitted. It waits for our review; we mail you when it is decided."</p></div> })}
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(l) if l.is_empty() => view! { <p>"Nothing submitted yet."</p> }.into_any(),
-                        Ok(l) => view! {
+            {if list.is_empty() {
+                view! { <p>"Nothing submitted yet."</p> }.into_any()
+            } else {
+                view! {
                             <table class="records" id="submissions">
                                 <thead><tr><th scope="col">"Assessment"</th><th scope="col">"Valid until"</th><th scope="col">"Document"</th><th scope="col">"Review"</th></tr></thead>
-                                <tbody>{l.into_iter().map(|s| {
+                                <tbody>{list.into_iter().map(|s| {
                                     let review = review_text(s.state, s.days_waiting, &s.comment);
                                     view! {
                                         <tr>
@@ -68,11 +65,8 @@ pub fn PortalEvidence() -> impl IntoView {
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                }.into_any()
+            }}
             <h3>"Submit an assessment"</h3>
             <form method="post" action=SubmitAssessment::url() enctype="multipart/form-data" class="form grid" id="evidence-form">
                 {move || error().map(|e| view! { <div class="notice notice-error" role="alert" id="evidence-error"><p>{e}</p></div> })}
@@ -100,24 +94,22 @@ pub fn PortalEvidence() -> impl IntoView {
 /// The portal's training roster section: the rosters submitted and their review, and the
 /// form that uploads one (CSV or XLSX).
 #[component]
-pub fn PortalRoster() -> impl IntoView {
+pub fn PortalRoster(list: Vec<SubmittedRoster>) -> impl IntoView {
     let query = use_query_map();
     let error = move || query.with(|q| q.get("roster_error"));
     let submitted = move || query.with(|q| q.get("roster").is_some());
-    let list = Resource::new(|| (), |_| load_my_rosters());
     view! {
         <section aria-labelledby="roster-h">
             <h2 id="roster-h">"Training roster"</h2>
             <p class="hint">"The people at your company with access to our customers' data, the privacy course each completed and when. Once approved, the roster is your list: people not on it lose access. A CSV or Excel (XLSX) file with the columns "<code>"person_name, person_email, course, completed_on"</code>" (dates as YYYY-MM-DD), at most "{MAX_FILE_BYTES / (1024 * 1024)}" MB."</p>
             {move || submitted().then(|| view! { <div class="notice" role="status" id="roster-sent"><p>"Submitted. It waits for our review; we mail you when it is decided."</p></div> })}
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(l) if l.is_empty() => view! { <p>"No roster submitted yet."</p> }.into_any(),
-                        Ok(l) => view! {
+            {if list.is_empty() {
+                view! { <p>"No roster submitted yet."</p> }.into_any()
+            } else {
+                view! {
                             <table class="records" id="rosters">
                                 <thead><tr><th scope="col">"Roster"</th><th scope="col">"People"</th><th scope="col">"Submitted"</th><th scope="col">"Review"</th></tr></thead>
-                                <tbody>{l.into_iter().map(|r| {
+                                <tbody>{list.into_iter().map(|r| {
                                     let review = review_text(r.state, r.days_waiting, &r.comment);
                                     view! {
                                         <tr>
@@ -129,11 +121,8 @@ pub fn PortalRoster() -> impl IntoView {
                                     }
                                 }).collect_view()}</tbody>
                             </table>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+                }.into_any()
+            }}
             <form method="post" action=SubmitRoster::url() enctype="multipart/form-data" class="form narrow" id="roster-form">
                 {move || error().map(|e| view! { <div class="notice notice-error" role="alert" id="roster-error"><p>{e}</p></div> })}
                 <div class="field">

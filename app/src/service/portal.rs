@@ -252,7 +252,11 @@ pub async fn portal_home() -> Result<PortalHome, AppError> {
         .filter(|c| c.disabled == 0)
         .map(line)
         .collect();
+    // the whole page in one call: one session check, not one per section
+    let day = crate::request::today();
     Ok(PortalHome {
+        submissions: super::reviews::submitted_for(&db, me.vendor_id, day).await?,
+        rosters: super::rosters::rosters_of(&db, me.vendor_id, day).await?,
         contact_name: me.name,
         contact_email: me.email,
         vendor,

@@ -197,9 +197,16 @@ pub async fn submit_assessment(data: MultipartData) -> Result<i64, AppError> {
 /// What the signed-in contact's vendor has submitted, newest first.
 pub async fn my_submissions() -> Result<Vec<SubmittedAssessment>, AppError> {
     let contact = require_contact().await?;
-    let db = db()?;
-    let day = today();
-    Ok(store::submitted_for(&db, contact.vendor_id)
+    submitted_for(&db()?, contact.vendor_id, today()).await
+}
+
+/// What the vendor `vendor_id` has submitted, newest first (the caller checked the session).
+pub async fn submitted_for(
+    db: &crate::store::Db,
+    vendor_id: i64,
+    day: NaiveDate,
+) -> Result<Vec<SubmittedAssessment>, AppError> {
+    Ok(store::submitted_for(db, vendor_id)
         .await?
         .into_iter()
         .map(|r| submission(r, day))

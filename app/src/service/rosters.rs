@@ -124,8 +124,16 @@ pub async fn submit_roster(data: MultipartData) -> Result<i64, AppError> {
 /// The signed-in contact's vendor's rosters, newest first.
 pub async fn my_rosters() -> Result<Vec<SubmittedRoster>, AppError> {
     let contact = require_contact().await?;
-    let day = today();
-    Ok(rosters::for_vendor(&db()?, contact.vendor_id)
+    rosters_of(&db()?, contact.vendor_id, today()).await
+}
+
+/// The rosters of the vendor `vendor_id`, newest first (the caller checked the session).
+pub async fn rosters_of(
+    db: &crate::store::Db,
+    vendor_id: i64,
+    day: NaiveDate,
+) -> Result<Vec<SubmittedRoster>, AppError> {
+    Ok(rosters::for_vendor(db, vendor_id)
         .await?
         .into_iter()
         .map(|r| submitted(r, day))
