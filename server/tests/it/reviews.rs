@@ -631,10 +631,14 @@ async fn removed_vendors_staff_are_erased_after_retention(backend: Backend) {
     let (kept_before, other_before) = (names(VENDOR).await, names(OTHER).await);
     assert!(kept_before > 1 && other_before > 1);
     let now = chrono::Utc::now();
+    // (the server's own round may have erased them first: it runs at start, in the background)
     let erased = server::prune::erase_rosters(&db, now, 365)
         .await
         .expect("erase");
-    assert_eq!(erased, u64::try_from(kept_before).expect("count"));
+    assert!(
+        erased == 0 || erased == u64::try_from(kept_before).expect("count"),
+        "{erased}"
+    );
     assert_eq!(names(VENDOR).await, 0, "erased past the retention");
     assert_eq!(
         names(OTHER).await,

@@ -507,6 +507,9 @@ impl TestApp {
     pub async fn restart_with(self, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         self.server.abort();
         let _ = self.server.await;
+        // the stopped server's connections go before the next one migrates: one still
+        // rolling back an aborted write held SQLite's lock past the migration's busy timeout
+        self.server_db.pool.close().await;
         let (base, server_db, server_kept, server) = start_on(&self.database_url, configure).await;
         TestApp {
             base,
