@@ -11,12 +11,13 @@ use crate::{
     components::AccountMenu,
     pages::{
         lazy::{
-            AccountRoute, AuditRoute, ChangesRoute, ConfirmLinkRoute, DeliveriesRoute, EnrolRoute,
-            ImportRoute, ImportRunRoute, LoginRoute, ManageHomeRoute, ManageSubscriptionRoute,
-            ManageVendorRoute, ObjectionRoute, ObjectionsRoute, PortalRoute, RecoveryCodesRoute,
-            ReviewRoute, ReviewsRoute, RosterReviewRoute, SignInSetupRoute, SubscribeRoute,
-            TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute,
-            VendorSignInRoute, VerifyRoute,
+            AccountRoute, AttestationReviewRoute, AttestationRoute, AuditRoute, ChangesRoute,
+            ConfirmLinkRoute, DeliveriesRoute, EnrolRoute, ImportRoute, ImportRunRoute, LoginRoute,
+            ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
+            ObjectionsRoute, PortalRoute, QuestionnaireRoute, RecoveryCodesRoute, ReviewRoute,
+            ReviewsRoute, RosterReviewRoute, SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute,
+            UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute, VendorSignInRoute,
+            VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -92,6 +93,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/enrol/:token") view={Lazy::<EnrolRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/vendor") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/vendor/attestation") view={Lazy::<AttestationRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/vendor/sign-in") view={Lazy::<VendorSignInRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/vendor/sign-in/:token") view={Lazy::<VendorLinkRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage") view={Lazy::<ManageHomeRoute>::new()} ssr=SsrMode::Async/>
@@ -102,6 +104,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/manage/reviews") view={Lazy::<ReviewsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/reviews/:id") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/rosters/:id") view={Lazy::<RosterReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/attestations/:id") view={Lazy::<AttestationReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/questionnaire") view={Lazy::<QuestionnaireRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/objections") view={Lazy::<ObjectionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>

@@ -281,6 +281,12 @@ impl Application {
                 url: safe_url.clone(),
                 source,
             })?;
+        // the questionnaire the product ships is version 1 of the attestation
+        app::service::attestations::publish_shipped(&db)
+            .await
+            .map_err(|e| {
+                StartError::Config(format!("cannot publish the shipped questionnaire: {e}"))
+            })?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {

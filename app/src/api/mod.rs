@@ -5,6 +5,7 @@
 //! (`AppError::status_code`), set where the error is written (`crate::error`).
 
 pub mod accounts;
+pub mod attestations;
 pub mod audit;
 pub mod auth;
 pub mod changes;

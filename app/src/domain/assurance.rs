@@ -25,6 +25,7 @@ vocabulary!(EnrollmentStatus, "enrollment status", {
 vocabulary!(AttestationOutcome, "attestation outcome", {
     Pending => ("pending", "Pending review"),
     Approved => ("approved", "Approved"),
+    ChangesRequested => ("changes_requested", "Changes requested"),
     Rejected => ("rejected", "Rejected"),
 });
 

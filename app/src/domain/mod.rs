@@ -22,6 +22,7 @@ pub mod listing;
 pub mod network;
 pub mod notices;
 pub mod public_ip;
+pub mod questionnaire;
 pub mod review;
 pub mod roster;
 pub mod second_step;

@@ -3,6 +3,7 @@
 //! re-exports its area's types, so pages name them there.
 
 pub mod accounts;
+pub mod attestations;
 pub mod audit;
 pub mod auth;
 pub mod changes;

@@ -42,4 +42,6 @@ pub struct PortalHome {
     /// What the vendor submitted (assessments, rosters), newest first.
     pub submissions: Vec<crate::model::reviews::SubmittedAssessment>,
     pub rosters: Vec<crate::model::reviews::SubmittedRoster>,
+    /// The attestations its contacts signed, newest first.
+    pub attestations: Vec<crate::model::attestations::SignedAttestation>,
 }

@@ -66,6 +66,7 @@ pub struct SubmittedAssessment {
 pub struct ReviewQueue {
     pub waiting: Vec<SubmittedAssessment>,
     pub rosters: Vec<SubmittedRoster>,
+    pub attestations: Vec<crate::model::attestations::SignedAttestation>,
     /// Whether the reader may decide (admins and managers).
     pub can_decide: bool,
 }

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::{
-    AccountPage, AuditLogPage, ChangesPage, ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage,
-    ImportRunPage, LoginPage, ManageHomePage, ManageSubscriptionPage, ManageVendorPage,
-    ObjectionPage, ObjectionsPage, PortalPage, RecoveryCodesPage, ReviewPage, ReviewsPage,
-    RosterReviewPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage,
-    VendorEditPage, VendorLinkPage, VendorSignInPage, VerifyPage,
+    AccountPage, AttestationPage, AttestationReviewPage, AuditLogPage, ChangesPage,
+    ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage, ImportRunPage, LoginPage,
+    ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
+    PortalPage, QuestionnairePage, RecoveryCodesPage, ReviewPage, ReviewsPage, RosterReviewPage,
+    SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage,
+    VendorLinkPage, VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -61,4 +62,7 @@ lazy_page!(
     ReviewsRoute => ReviewsPage,
     ReviewRoute => ReviewPage,
     RosterReviewRoute => RosterReviewPage,
+    AttestationRoute => AttestationPage,
+    AttestationReviewRoute => AttestationReviewPage,
+    QuestionnaireRoute => QuestionnairePage,
 );

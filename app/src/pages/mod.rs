@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod attestation;
 mod audit;
 mod chain;
 mod changes;
@@ -14,6 +15,7 @@ mod not_found;
 mod notices;
 mod portal;
 mod portal_evidence;
+mod questionnaire;
 mod registry;
 mod rendered;
 pub mod reviews;
@@ -23,6 +25,7 @@ mod users;
 mod vendor;
 mod vendor_edit;
 
+pub use attestation::AttestationPage;
 pub use audit::AuditLogPage;
 pub use changes::ChangesPage;
 pub use dashboard::ManageHomePage;
@@ -32,6 +35,7 @@ pub use manage::ManageVendorPage;
 pub use not_found::NotFoundPage;
 pub use notices::{DeliveriesPage, ObjectionsPage};
 pub use portal::{PortalPage, VendorLinkPage, VendorSignInPage};
+pub use questionnaire::{AttestationReviewPage, QuestionnairePage};
 pub use registry::RegistryPage;
 pub use reviews::{ReviewPage, ReviewsPage, RosterReviewPage};
 pub use subscribe::{

@@ -209,6 +209,7 @@ fn Portal(home: PortalHome) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <crate::pages::attestation::PortalAttestation list=home.attestations/>
             <crate::pages::portal_evidence::PortalEvidence list=home.submissions/>
             <crate::pages::portal_evidence::PortalRoster list=home.rosters/>
             <section aria-labelledby="contacts-h">

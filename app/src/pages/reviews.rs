@@ -18,11 +18,11 @@ use crate::{
     pages::SignInFirst,
 };
 
-fn loading() -> impl IntoView {
+pub(crate) fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
 }
 
-fn days(n: i64) -> String {
+pub(crate) fn days(n: i64) -> String {
     match n {
         0 => "today".into(),
         1 => "1 day".into(),
@@ -31,7 +31,12 @@ fn days(n: i64) -> String {
 }
 
 /// The decision on a submission, as its page says it (`None` while it waits).
-fn decision_text(state: ReviewState, by: &str, at: &str, comment: &str) -> Option<String> {
+pub(crate) fn decision_text(
+    state: ReviewState,
+    by: &str,
+    at: &str,
+    comment: &str,
+) -> Option<String> {
     (state != ReviewState::Pending).then(|| {
         let comment = if comment.is_empty() {
             String::new()
@@ -65,8 +70,22 @@ pub fn ReviewsPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(q) if q.waiting.is_empty() && q.rosters.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
+                    Ok(q) if q.waiting.is_empty() && q.rosters.is_empty() && q.attestations.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
                     Ok(q) => view! {
+                        {(!q.attestations.is_empty()).then(|| view! {
+                            <h2>"Attestations"</h2>
+                            <table class="records" id="attestation-reviews">
+                                <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Attestation"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
+                                <tbody>{q.attestations.iter().map(|a| view! {
+                                    <tr>
+                                        <th scope="row">{a.vendor_name.clone()}</th>
+                                        <td><a href=format!("/manage/attestations/{}", a.id)>{format!("Signed by {} (questionnaire version {})", a.signed_name, a.questionnaire)}</a></td>
+                                        <td>{format!("{} · {}", a.submitted_by, a.signed_at)}</td>
+                                        <td>{days(a.days_waiting)}</td>
+                                    </tr>
+                                }).collect_view()}</tbody>
+                            </table>
+                        })}
                         {(!q.rosters.is_empty()).then(|| view! {
                             <h2>"Training rosters"</h2>
                             <table class="records" id="roster-reviews">
@@ -185,7 +204,7 @@ fn Review(s: SubmittedAssessment, decide: ServerAction<DecideReview>) -> impl In
 /// The decision form of a submission (an assessment or a roster): both post `id`, `version`,
 /// `decision` and `comment`.
 #[component]
-fn DecisionFields(
+pub(crate) fn DecisionFields(
     id: i64,
     version: i64,
     approve: &'static str,

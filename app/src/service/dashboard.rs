@@ -44,6 +44,7 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
         failed_deliveries: outbox::counts(&db).await?.failed,
         open_objections: objections::count_open(&db).await?,
         waiting_reviews: crate::store::documents::count_waiting(&db).await?
-            + crate::store::rosters::count_waiting(&db).await?,
+            + crate::store::rosters::count_waiting(&db).await?
+            + crate::store::attestations::count_waiting(&db).await?,
     })
 }

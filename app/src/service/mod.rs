@@ -4,6 +4,7 @@
 //! `crate::domain`; the wire types are `crate::model`.
 
 pub mod accounts;
+pub mod attestations;
 pub mod audit;
 pub mod auth;
 pub mod changes;

@@ -64,7 +64,7 @@ fn submission(r: SubmissionRow, day: NaiveDate) -> SubmittedAssessment {
 }
 
 /// The refusal of an upload whose multipart body could not be read whole.
-fn cut_short(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn cut_short(e: impl std::fmt::Display) -> AppError {
     tracing::info!("a document upload was refused: {e}");
     AppError::invalid(
         "file",
@@ -73,7 +73,7 @@ fn cut_short(e: impl std::fmt::Display) -> AppError {
     )
 }
 
-fn refused(e: DocumentError) -> AppError {
+pub(crate) fn refused(e: DocumentError) -> AppError {
     match e {
         DocumentError::TooLarge => AppError::TooLarge(e.to_string()),
         DocumentError::Refused(why) => AppError::invalid("file", why),
@@ -225,6 +225,7 @@ pub async fn queue() -> Result<ReviewQueue, AppError> {
             .map(|r| submission(r, day))
             .collect(),
         rosters: super::rosters::waiting(&db, day).await?,
+        attestations: super::attestations::waiting(&db, day).await?,
         can_decide: who.role.can_edit(),
     })
 }

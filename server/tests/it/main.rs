@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod assurance;
+mod attestations;
 mod backup;
 mod changes;
 mod cli;

@@ -21,7 +21,7 @@ const VENDOR: &str = "driftwood-labs";
 const OTHER: &str = "ember-analytics";
 
 /// A small but real PDF (its bytes are what the store keeps and hands back).
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     let mut b = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
     b.extend(std::iter::repeat_n(b'.', 100_000));
     b.extend_from_slice(b"\n%%EOF\n");
@@ -58,7 +58,7 @@ async fn submit(app: &TestApp, cookie: Option<&str>, form: Form) -> reqwest::Res
 }
 
 /// Where a refused form post is sent back to, decoded.
-fn sent_back(res: &reqwest::Response) -> String {
+pub(crate) fn sent_back(res: &reqwest::Response) -> String {
     let to = res
         .headers()
         .get("location")
@@ -86,7 +86,7 @@ fn url_decode(s: &str) -> String {
 }
 
 /// Whether `slug` is listed as authorized in the JSON API and in the CSV.
-async fn authorized(app: &TestApp, slug: &str) -> (bool, bool) {
+pub(crate) async fn authorized(app: &TestApp, slug: &str) -> (bool, bool) {
     let (status, body) = app.get("/api/v1/subprocessors?compliance=authorized").await;
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");

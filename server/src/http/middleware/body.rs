@@ -13,7 +13,7 @@ pub const DOCUMENT_BODY_LIMIT: usize = app::files::limits::MAX_DOCUMENT_BYTES + 
 
 /// The uploads: their path, body limit, and what the refusal of a body that is not
 /// multipart says.
-const UPLOADS: [(&str, usize, &str); 3] = [
+const UPLOADS: [(&str, usize, &str); 4] = [
     (
         "/api/manage/import_upload",
         IMPORT_BODY_LIMIT,
@@ -23,6 +23,11 @@ const UPLOADS: [(&str, usize, &str); 3] = [
         "/api/vendor/submit_roster",
         IMPORT_BODY_LIMIT,
         "A roster is uploaded as multipart/form-data with the file in the field `file`.",
+    ),
+    (
+        "/api/vendor/sign_attestation",
+        DOCUMENT_BODY_LIMIT,
+        "An attestation is signed as multipart/form-data (its documents in the fields `file.<key>`).",
     ),
     (
         "/api/vendor/submit_assessment",

@@ -1,0 +1,719 @@
+//! The annual VPAP attestation (issue 26): a contact answers the questionnaire in force and
+//! signs it by typing their name (kept with the time, the address and the SHA-256 of the exact
+//! questionnaire text); it waits for review like any submission and counts once approved.
+//! Admins keep the questionnaire: a draft edited as JSON, published into a frozen version.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use leptos::server_fn::codec::MultipartData;
+use sha2::{Digest, Sha256};
+
+use super::{
+    decisions::tell_the_contact,
+    reviews::{cut_short, refused},
+    rosters::minute,
+};
+use crate::{
+    documents::{Documents, Incoming},
+    domain::{
+        assurance::{Attestation, AttestationOutcome, Obligation},
+        questionnaire::{self, Answer, AnswerDraft, Questionnaire},
+        review::{clean_file_name, days_waiting, decide, Decision, ReviewState, MAX_COMMENT},
+    },
+    error::{AppError, FieldError},
+    model::{
+        attestations::{
+            AnswerLine, AttestationForm, AttestationReview, QuestionnaireVersion, Questionnaires,
+            SignedAttestation,
+        },
+        reviews::DocumentInfo,
+    },
+    request::{db, documents, internal, today},
+    session::{admin, any_role, client_address, require, require_contact},
+    store::{
+        attestations::{self as store, AttestationRow, QuestionnaireRow, Signature},
+        audit, documents as docs, Db, StoreError,
+    },
+    write::{write, Written},
+};
+
+fn sha256(body: &str) -> String {
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+/// Publish the questionnaire the product ships as version 1 when none is stored yet (at start).
+pub async fn publish_shipped(db: &Db) -> Result<(), AppError> {
+    let q = questionnaire::parse(questionnaire::SHIPPED)
+        .map_err(|e| internal(format!("the shipped questionnaire: {}", e.join(" "))))?;
+    let body = q.canonical();
+    store::publish_shipped(db, &body, &sha256(&body)).await?;
+    Ok(())
+}
+
+fn parsed(row: &QuestionnaireRow) -> Result<Questionnaire, AppError> {
+    questionnaire::parse(&row.body).map_err(|e| {
+        internal(format!(
+            "stored questionnaire {} does not parse: {}",
+            row.number,
+            e.join(" ")
+        ))
+    })
+}
+
+fn signed(r: AttestationRow, number: i64, day: NaiveDate) -> SignedAttestation {
+    let on = r
+        .signed_at
+        .get(..10)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(day);
+    let state = ReviewState::parse(&r.outcome).unwrap_or(ReviewState::Pending);
+    let valid_until = r.approved_on.as_deref().and_then(|a| {
+        Attestation {
+            submitted_on: on,
+            approved_on: a.parse().ok(),
+            approved_by: r.reviewed_by.clone(),
+            outcome: AttestationOutcome::parse(&r.outcome).ok()?,
+        }
+        .valid_until()
+        .map(|d| d.to_string())
+    });
+    SignedAttestation {
+        id: r.id,
+        version: r.version,
+        vendor_slug: r.vendor_slug,
+        vendor_name: r.vendor_name,
+        state,
+        questionnaire: number,
+        questionnaire_sha256: r.questionnaire_sha256,
+        signed_name: r.signed_name,
+        signed_at: minute(&r.signed_at),
+        signed_from: r.signed_from,
+        submitted_by: r.submitted_by,
+        days_waiting: days_waiting(on, day),
+        reviewed_by: r.reviewed_by.unwrap_or_default(),
+        reviewed_at: minute(r.reviewed_at.as_deref().unwrap_or("")),
+        comment: r.review_comment,
+        valid_until,
+    }
+}
+
+/// The questionnaires' numbers by id (few: one per published version).
+async fn numbers(db: &Db) -> Result<HashMap<i64, i64>, AppError> {
+    Ok(store::questionnaires(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q.number))
+        .collect())
+}
+
+async fn document_info(db: &Db, id: Option<i64>) -> Result<Option<DocumentInfo>, AppError> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(docs::get(db, id).await?.map(|d| DocumentInfo {
+        id: d.id,
+        file_name: d.file_name,
+        media_type: d.media_type,
+        size_bytes: d.size_bytes,
+        sha256: d.sha256,
+        uploaded_by: d.uploaded_by,
+        uploaded_at: minute(&d.uploaded_at),
+    }))
+}
+
+/// `q`'s statements with the answers of the attestation `id` (none: unanswered).
+async fn lines(db: &Db, q: &Questionnaire, id: Option<i64>) -> Result<Vec<AnswerLine>, AppError> {
+    let mut answers = HashMap::new();
+    if let Some(id) = id {
+        let mut conn = db.pool.acquire().await?;
+        for a in store::answers(&mut conn, id).await? {
+            answers.insert(a.question_key.clone(), a);
+        }
+    }
+    let mut out = Vec::with_capacity(q.questions.len());
+    for question in &q.questions {
+        let a = answers.remove(&question.key);
+        out.push(AnswerLine {
+            key: question.key.clone(),
+            text: question.text.clone(),
+            obligation: question
+                .obligation
+                .as_deref()
+                .and_then(|o| Obligation::parse(o).ok())
+                .map(|o| o.label().to_string()),
+            evidence: question.evidence,
+            answer: a.as_ref().and_then(|a| Answer::parse(&a.answer).ok()),
+            explanation: a
+                .as_ref()
+                .map(|a| a.explanation.clone())
+                .unwrap_or_default(),
+            document: document_info(db, a.as_ref().and_then(|a| a.document_id)).await?,
+            comment: a.map(|a| a.review_comment).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// What the vendor's contacts signed, newest first (the caller checked the session).
+pub async fn signed_for(
+    db: &Db,
+    vendor_id: i64,
+    day: NaiveDate,
+) -> Result<Vec<SignedAttestation>, AppError> {
+    let numbers = numbers(db).await?;
+    Ok(store::signed_for(db, vendor_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let n = numbers.get(&r.questionnaire_id).copied().unwrap_or(0);
+            signed(r, n, day)
+        })
+        .collect())
+}
+
+/// Signed attestations waiting for review, oldest first (the caller checked the session).
+pub async fn waiting(db: &Db, day: NaiveDate) -> Result<Vec<SignedAttestation>, AppError> {
+    let numbers = numbers(db).await?;
+    Ok(store::waiting(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let n = numbers.get(&r.questionnaire_id).copied().unwrap_or(0);
+            signed(r, n, day)
+        })
+        .collect())
+}
+
+/// `/vendor/attestation`: the questionnaire in force, answered as the vendor's last
+/// attestation answered it (when it answered the same version).
+pub async fn form() -> Result<AttestationForm, AppError> {
+    let contact = require_contact().await?;
+    let db = db()?;
+    let row = {
+        let mut conn = db.pool.acquire().await?;
+        store::published(&mut conn).await?
+    }
+    .ok_or(AppError::NotFound)?;
+    let q = parsed(&row)?;
+    let last = signed_for(&db, contact.vendor_id, today())
+        .await?
+        .into_iter()
+        .next();
+    let from = last
+        .as_ref()
+        .filter(|l| l.questionnaire == row.number)
+        .map(|l| l.id);
+    Ok(AttestationForm {
+        questionnaire_id: row.id,
+        number: row.number,
+        title: q.title.clone(),
+        introduction: q.introduction.clone(),
+        sha256: row.sha256.clone().unwrap_or_default(),
+        lines: lines(&db, &q, from).await?,
+        contact_name: contact.name,
+        last,
+    })
+}
+
+/// The longest text field of the attestation form, in bytes.
+const MAX_FIELD_BYTES: usize = 4 * questionnaire::MAX_EXPLANATION + 64;
+
+/// A text field of the form, read up to [`MAX_FIELD_BYTES`].
+async fn text_of(field: &mut multer::Field<'static>) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(cut_short)? {
+        if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
+            return Err(AppError::Request(
+                "A field of the form is longer than any answer may be.".into(),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::Request("A field is not UTF-8 text.".into()))
+}
+
+/// A file field's bytes into the store: `None` when it is empty (no file chosen).
+async fn file_of(
+    field: &mut multer::Field<'static>,
+    store: &Documents,
+) -> Result<Option<crate::documents::Stored>, AppError> {
+    let mut incoming: Incoming = store.receive();
+    let mut any = false;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                incoming.abort().await;
+                return Err(cut_short(e));
+            }
+        };
+        any |= !chunk.is_empty();
+        if let Err(e) = incoming.write(chunk).await {
+            incoming.abort().await;
+            return Err(refused(e));
+        }
+    }
+    if !any {
+        incoming.abort().await;
+        return Ok(None);
+    }
+    incoming.finish().await.map(Some).map_err(refused)
+}
+
+/// A refusal of a file named for its own field (`file.<key>`).
+fn at_field(e: AppError, field: &str) -> AppError {
+    match e {
+        AppError::Invalid(mut v) => {
+            for f in &mut v {
+                f.field = field.to_string();
+            }
+            AppError::Invalid(v)
+        }
+        e => e,
+    }
+}
+
+/// What the form sent: answers, typed name, the questionnaire it was drawn from, and the
+/// files stored (by statement key, with their cleaned names).
+#[derive(Default)]
+struct Sent {
+    questionnaire: Option<i64>,
+    answers: BTreeMap<String, AnswerDraft>,
+    signed_name: String,
+    files: BTreeMap<String, (String, crate::documents::Stored)>,
+}
+
+async fn receive(
+    data: MultipartData,
+    q: &Questionnaire,
+    store: &Documents,
+) -> Result<Sent, AppError> {
+    let Some(mut form) = data.into_inner() else {
+        return Err(AppError::Request("Nothing was sent.".into()));
+    };
+    let evidence: Vec<&str> = q
+        .questions
+        .iter()
+        .filter(|x| x.evidence)
+        .map(|x| x.key.as_str())
+        .collect();
+    let known = |k: &str| q.questions.iter().any(|x| x.key == k);
+    let mut sent = Sent::default();
+    while let Some(mut field) = form.next_field().await.map_err(cut_short)? {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(key) = name.strip_prefix("file.") {
+            if !evidence.contains(&key) || sent.files.contains_key(key) {
+                continue;
+            }
+            let file_name = clean_file_name(field.file_name().unwrap_or(""));
+            if let Some(stored) = file_of(&mut field, store)
+                .await
+                .map_err(|e| at_field(e, &name))?
+            {
+                sent.files.insert(key.to_string(), (file_name, stored));
+            }
+            continue;
+        }
+        let value = text_of(&mut field).await?;
+        if name == "questionnaire" {
+            sent.questionnaire = value.trim().parse().ok();
+        } else if name == "signed_name" {
+            sent.signed_name = value;
+        } else if let Some(key) = name.strip_prefix("answer.").filter(|k| known(k)) {
+            sent.answers.entry(key.to_string()).or_default().answer = value;
+        } else if let Some(key) = name.strip_prefix("explanation.").filter(|k| known(k)) {
+            sent.answers.entry(key.to_string()).or_default().explanation = value;
+        }
+    }
+    Ok(sent)
+}
+
+/// A contact signs the attestation: a multipart form with `questionnaire` (the id of the
+/// version shown), `answer.<key>` (`yes`, `no`, `not_applicable`), `explanation.<key>`,
+/// `file.<key>` (the document of a statement that needs one) and `signed_name`. Refused while
+/// the vendor's last attestation waits, and when a newer version was published meanwhile.
+/// A document sent with an earlier attestation of the same version is kept for its statement
+/// unless a new one is sent.
+pub async fn submit(data: MultipartData) -> Result<i64, AppError> {
+    let contact = require_contact().await?;
+    let db = db()?;
+    let store_of_documents = documents()?;
+    let row = {
+        let mut conn = db.pool.acquire().await?;
+        store::published(&mut conn).await?
+    }
+    .ok_or(AppError::NotFound)?;
+    let q = parsed(&row)?;
+    let earlier = signed_for(&db, contact.vendor_id, today()).await?;
+    if earlier
+        .first()
+        .is_some_and(|l| l.state == ReviewState::Pending)
+    {
+        return Err(AppError::invalid(
+            "signed_name",
+            "Your last attestation waits for our review: it cannot be signed again until it is decided.",
+        ));
+    }
+    let sent = receive(data, &q, &store_of_documents).await?;
+    if sent.questionnaire != Some(row.id) {
+        return Err(AppError::invalid(
+            "questionnaire",
+            "The questionnaire changed since this page was opened: open it again and answer the new version.",
+        ));
+    }
+    // documents kept from the last attestation of this version, by statement
+    let mut kept = HashMap::new();
+    if let Some(last) = earlier.iter().find(|l| l.questionnaire == row.number) {
+        let mut conn = db.pool.acquire().await?;
+        for a in store::answers(&mut conn, last.id).await? {
+            if let Some(d) = a.document_id {
+                kept.insert(a.question_key, d);
+            }
+        }
+    }
+    let mut answers = sent.answers;
+    for (key, draft) in answers.iter_mut() {
+        draft.has_document = sent.files.contains_key(key) || kept.contains_key(key);
+    }
+    let (answered, name) = questionnaire::check(&q, &answers, &sent.signed_name).map_err(|e| {
+        AppError::Invalid(
+            e.into_iter()
+                .map(|(field, message)| FieldError { field, message })
+                .collect(),
+        )
+    })?;
+    let sha = row.sha256.clone().unwrap_or_default();
+    let from = client_address().to_string();
+    let slug = contact.vendor_slug.clone();
+    write(&db, &contact.email, async |tx| {
+        let mut with_documents = Vec::with_capacity(answered.len());
+        for a in &answered {
+            let document = match sent.files.get(&a.key) {
+                Some((file_name, stored)) if a.answer == Answer::Yes => Some(
+                    docs::insert(
+                        tx,
+                        docs::NewDocument {
+                            vendor_id: Some(contact.vendor_id),
+                            sha256: &stored.sha256,
+                            size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+                            media_type: stored.kind.media_type(),
+                            file_name,
+                            uploaded_by: &contact.email,
+                        },
+                    )
+                    .await?,
+                ),
+                _ if a.answer == Answer::Yes => kept.get(&a.key).copied(),
+                _ => None,
+            };
+            with_documents.push((a.clone(), document));
+        }
+        let id = store::insert_signed(
+            tx,
+            &Signature {
+                vendor_id: contact.vendor_id,
+                questionnaire_id: row.id,
+                questionnaire_sha256: &sha,
+                signed_name: &name,
+                signed_from: &from,
+                submitted_by: &contact.email,
+                submitted_on: today().to_string(),
+            },
+            &with_documents,
+        )
+        .await?;
+        let answers: serde_json::Map<String, serde_json::Value> = answered
+            .iter()
+            .map(|a| (a.key.clone(), a.answer.code().into()))
+            .collect();
+        Ok(Written::done(
+            id,
+            audit::Entry {
+                action: "sign and submit for review",
+                entity: "attestation",
+                entity_id: format!("{slug}/attestation/{id}"),
+                before: None,
+                after: Some(serde_json::json!({
+                    "questionnaire": row.number,
+                    "questionnaire_sha256": sha,
+                    "signed_name": name,
+                    "signed_from": from,
+                    "answers": answers,
+                })),
+            },
+        ))
+    })
+    .await
+}
+
+/// `/manage/attestations/{id}`: a signed attestation against the exact version it answered
+/// (anyone signed in).
+pub async fn review(id: i64) -> Result<AttestationReview, AppError> {
+    let who = require(any_role).await?;
+    let db = db()?;
+    let (row, q) = {
+        let mut conn = db.pool.acquire().await?;
+        let row = store::signed(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let q = store::questionnaire(&mut conn, row.questionnaire_id)
+            .await?
+            .ok_or_else(|| internal("an attestation's questionnaire is missing"))?;
+        (row, q)
+    };
+    let parsed_q = parsed(&q)?;
+    Ok(AttestationReview {
+        lines: lines(&db, &parsed_q, Some(id)).await?,
+        title: parsed_q.title,
+        attestation: signed(row, q.number, today()),
+        can_decide: who.role.can_edit(),
+    })
+}
+
+/// Decide on the waiting attestation `id` at `version` (admins and managers), with comments
+/// on single answers in `notes` (statement key to comment; asking for changes needs a comment
+/// in all or on one answer). Approval makes it count from today for twelve months.
+pub async fn decide_attestation(
+    id: i64,
+    version: i64,
+    decision: &str,
+    comment: &str,
+    notes: HashMap<String, String>,
+) -> Result<(), AppError> {
+    let who = require(crate::session::editor).await?;
+    let decision = Decision::parse(decision).map_err(|e| AppError::invalid("decision", e.0))?;
+    let mut kept_notes = Vec::new();
+    for (key, note) in notes {
+        let note = note.trim().to_string();
+        if note.is_empty() {
+            continue;
+        }
+        if note.chars().count() > MAX_COMMENT
+            || note
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
+            return Err(AppError::invalid(
+                &format!("notes[{key}]"),
+                format!(
+                    "A comment on an answer is plain text of at most {MAX_COMMENT} characters."
+                ),
+            ));
+        }
+        kept_notes.push((key, note));
+    }
+    kept_notes.sort();
+    // a comment on one answer is enough to ask for changes
+    let overall = if comment.trim().is_empty() && !kept_notes.is_empty() {
+        "See the comments on the answers.".to_string()
+    } else {
+        comment.to_string()
+    };
+    let db = db()?;
+    let day = today().to_string();
+    write(&db, &who.email, async |tx| {
+        let row = store::signed(tx, id).await?.ok_or(AppError::NotFound)?;
+        let state = ReviewState::parse(&row.outcome).map_err(|e| internal(e.0))?;
+        let (next, comment) =
+            decide(state, decision, &overall).map_err(|e| AppError::invalid("comment", e.0))?;
+        let keys: Vec<String> = store::answers(tx, id)
+            .await?
+            .into_iter()
+            .map(|a| a.question_key)
+            .collect();
+        let notes: Vec<(String, String)> = kept_notes
+            .iter()
+            .filter(|(k, _)| keys.contains(k))
+            .cloned()
+            .collect();
+        if !store::decide(
+            tx,
+            (id, version),
+            (next, &day),
+            (&who.email, &comment),
+            &notes,
+        )
+        .await?
+        {
+            return Ok(Written::Stale {
+                entity_id: format!("{}/attestation/{id}", row.vendor_slug),
+                current: vec![("State".into(), state.label().into())],
+                version: Some(row.version),
+            });
+        }
+        let mut told = comment.clone();
+        for (k, n) in &notes {
+            told.push_str(&format!("\n\n{k}: {n}"));
+        }
+        tell_the_contact(
+            tx,
+            (row.vendor_id, &row.submitted_by),
+            (&format!("attestation:{id}"), "VPAP annual attestation"),
+            next,
+            &told,
+        )
+        .await?;
+        Ok(Written::done(
+            (),
+            audit::Entry {
+                action: decision.action(),
+                entity: "attestation",
+                entity_id: format!("{}/attestation/{id}", row.vendor_slug),
+                before: Some(serde_json::json!({ "review": state.code() })),
+                after: Some(serde_json::json!({
+                    "review": next.code(),
+                    "comment": comment,
+                    "answer_comments": notes.into_iter().collect::<BTreeMap<_, _>>(),
+                })),
+            },
+        ))
+    })
+    .await
+}
+
+fn version_of(r: QuestionnaireRow) -> QuestionnaireVersion {
+    let parsed = questionnaire::parse(&r.body).ok();
+    QuestionnaireVersion {
+        id: r.id,
+        number: r.number,
+        published: r.state == "published",
+        title: parsed.as_ref().map(|q| q.title.clone()).unwrap_or_default(),
+        questions: parsed.map(|q| q.questions.len()).unwrap_or(0),
+        body: r.body,
+        sha256: r.sha256.unwrap_or_default(),
+        edited: format!("{} by {}", minute(&r.edited_at), r.edited_by),
+        published_at: r
+            .published_at
+            .map(|at| format!("{} by {}", minute(&at), r.published_by.unwrap_or_default()))
+            .unwrap_or_default(),
+        version: r.version,
+    }
+}
+
+/// `/manage/questionnaire`: every version (anyone signed in reads; admins edit).
+pub async fn versions() -> Result<Questionnaires, AppError> {
+    let who = require(any_role).await?;
+    Ok(Questionnaires {
+        versions: store::questionnaires(&db()?)
+            .await?
+            .into_iter()
+            .map(version_of)
+            .collect(),
+        can_edit: who.role == crate::domain::Role::Admin,
+    })
+}
+
+fn body_errors(e: Vec<String>) -> AppError {
+    AppError::invalid("body", e.join(" "))
+}
+
+/// Start the next version as a draft, a copy of the version in force (admins).
+pub async fn new_draft() -> Result<(), AppError> {
+    let who = require(admin).await?;
+    let db = db()?;
+    write(&db, &who.email, async |tx| {
+        let body = match store::published(tx).await? {
+            Some(r) => r.body,
+            None => questionnaire::SHIPPED.to_string(),
+        };
+        let id = match store::insert_draft(tx, &body, &who.email).await {
+            Err(StoreError::Taken(_)) => {
+                return Err(AppError::invalid(
+                    "body",
+                    "A draft exists already: edit it, or publish it first.",
+                ))
+            }
+            other => other?,
+        };
+        Ok(Written::done(
+            (),
+            audit::Entry {
+                action: "start a draft",
+                entity: "questionnaire",
+                entity_id: format!("questionnaire/{id}"),
+                before: None,
+                after: None,
+            },
+        ))
+    })
+    .await
+}
+
+/// Save the draft `id` at `version` with `body`, a questionnaire in the documented JSON format
+/// (admins). A published version cannot be changed.
+pub async fn save_draft(id: i64, version: i64, body: String) -> Result<(), AppError> {
+    let who = require(admin).await?;
+    let q = questionnaire::parse(&body).map_err(body_errors)?;
+    let body = q.canonical();
+    let db = db()?;
+    write(&db, &who.email, async |tx| {
+        let current = store::questionnaire(tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if current.state != "draft" {
+            return Err(AppError::invalid(
+                "body",
+                "A published version is frozen: start a new draft.",
+            ));
+        }
+        if !store::save_draft(tx, (id, version), &body, &who.email).await? {
+            return Ok(Written::Stale {
+                entity_id: format!("questionnaire/{id}"),
+                current: vec![("Edited".into(), minute(&current.edited_at))],
+                version: Some(current.version),
+            });
+        }
+        Ok(Written::done(
+            (),
+            audit::Entry {
+                action: "edit the draft",
+                entity: "questionnaire",
+                entity_id: format!("questionnaire/{id}"),
+                before: Some(serde_json::json!({ "sha256": sha256(&current.body) })),
+                after: Some(serde_json::json!({ "sha256": sha256(&body) })),
+            },
+        ))
+    })
+    .await
+}
+
+/// Publish the draft `id` at `version` (admins; `confirm` must be `yes`): from then on it is
+/// frozen and contacts answer it.
+pub async fn publish(id: i64, version: i64, confirm: String) -> Result<(), AppError> {
+    let who = require(admin).await?;
+    if confirm != "yes" {
+        return Err(AppError::invalid(
+            "confirm",
+            "Confirm that this version is final: once published it cannot change.",
+        ));
+    }
+    let db = db()?;
+    write(&db, &who.email, async |tx| {
+        let current = store::questionnaire(tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let q = questionnaire::parse(&current.body).map_err(body_errors)?;
+        let body = q.canonical();
+        let sha = sha256(&body);
+        if current.state != "draft"
+            || !store::publish(tx, (id, version), (&body, &sha), &who.email).await?
+        {
+            return Ok(Written::Stale {
+                entity_id: format!("questionnaire/{id}"),
+                current: vec![("State".into(), current.state.clone())],
+                version: Some(current.version),
+            });
+        }
+        Ok(Written::done(
+            (),
+            audit::Entry {
+                action: "publish",
+                entity: "questionnaire",
+                entity_id: format!("questionnaire/{id}"),
+                before: None,
+                after: Some(serde_json::json!({ "number": current.number, "sha256": sha })),
+            },
+        ))
+    })
+    .await
+}
