@@ -14,10 +14,10 @@ use crate::{
             AccountRoute, AttestationReviewRoute, AttestationRoute, AuditRoute, ChangesRoute,
             ConfirmLinkRoute, DeliveriesRoute, EnrolRoute, ImportRoute, ImportRunRoute, LoginRoute,
             ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
-            ObjectionsRoute, PortalRoute, QuestionnaireRoute, RecoveryCodesRoute, ReviewRoute,
-            ReviewsRoute, RosterReviewRoute, SignInSetupRoute, SubscribeRoute, TwoStepSetupRoute,
-            UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute, VendorSignInRoute,
-            VerifyRoute,
+            ObjectionsRoute, PortalRoute, ProposalReviewRoute, QuestionnaireRoute,
+            RecoveryCodesRoute, ReviewRoute, ReviewsRoute, RosterReviewRoute, SignInSetupRoute,
+            SubscribeRoute, TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute,
+            VendorLinkRoute, VendorSignInRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -105,6 +105,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/manage/reviews/:id") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/rosters/:id") view={Lazy::<RosterReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/attestations/:id") view={Lazy::<AttestationReviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/proposals/:id") view={Lazy::<ProposalReviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/questionnaire") view={Lazy::<QuestionnaireRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/objections") view={Lazy::<ObjectionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>

@@ -417,3 +417,80 @@ test('a vendor contact submits an assessment with its report (without JavaScript
   await expect(row).toContainText('Changes requested: Page 2 is missing.');
   await ctx.close();
 });
+
+test('a vendor contact signs the attestation (without JavaScript); a manager asks for a change on one answer, then approves', async ({ page, browser, baseURL }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'manager', '/manage/vendors/ember-analytics');
+  const contacts = page.getByRole('region', { name: 'Vendor contacts' });
+  await contacts.getByText('Invite a contact').click();
+  await contacts.getByLabel('Name').fill('Linus Pauling');
+  await contacts.getByLabel('Work e-mail').fill('linus@ember.example');
+  await contacts.getByLabel('Privacy').check();
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByRole('rowheader', { name: 'Linus Pauling' })).toBeVisible();
+  const mail = await nthMail(baseURL!, 'linus@ember.example', 1);
+
+  const ctx = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const contact = await ctx.newPage();
+  await contact.goto(linkIn(mail, '/vendor/sign-in/'));
+  await contact.getByRole('button', { name: 'Continue' }).click();
+  await contact.waitForURL(/\/vendor$/);
+  const section = contact.getByRole('region', { name: 'Annual VPAP attestation' });
+  await expect(section.getByText('No attestation signed yet.')).toBeVisible();
+  await section.getByRole('link', { name: 'Answer and sign the attestation' }).click();
+  await expect(contact.getByRole('heading', { level: 1 })).toHaveText('VPAP annual attestation');
+  const statements = contact.locator('li.question');
+  await expect(statements).toHaveCount(10);
+  await expectAccessible(contact, false);
+  const answerAll = async (noAt: number | null) => {
+    const n = await statements.count();
+    for (let i = 0; i < n; i++) {
+      await statements.nth(i).getByRole('radio', { name: i === noAt ? 'No' : 'Yes', exact: true }).check();
+    }
+  };
+  // a "no" without a reason, and no evidence where a yes needs it: refused, each at its statement
+  await answerAll(7);
+  await contact.getByLabel('Your full name').fill('Linus Pauling');
+  await contact.getByRole('button', { name: 'Sign and submit for review' }).click();
+  await expect(contact.locator('#attestation-errors')).toContainText('Statement 8: say why the answer is no.');
+  await expect(contact.locator('#q-audit_cooperation .field-error')).toContainText('attach the document');
+  await answerAll(7);
+  await statements.nth(7).getByLabel(/Explanation/).fill('Our storage provider signs the renewed terms in January.');
+  const letter = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 46), Buffer.from('\n%%EOF\n')]);
+  await statements.nth(8).getByLabel(/Evidence for a yes/).setInputFiles({ name: 'ISO 27001 certificate.pdf', mimeType: 'application/pdf', buffer: letter });
+  await contact.getByLabel('Your full name').fill('Linus Pauling');
+  await contact.getByRole('button', { name: 'Sign and submit for review' }).click();
+  await contact.waitForURL(/\/vendor\?attested=1/);
+  await expect(section.getByRole('row', { name: /Linus Pauling/ })).toContainText('Waiting for review (signed today)');
+
+  // the manager asks for a change on one answer
+  await page.goto('/manage/reviews');
+  await ready(page, test.info());
+  await page.getByRole('link', { name: /Signed by Linus Pauling/ }).click();
+  await expect(page.locator('#attestation-signature')).toContainText('Linus Pauling (typed name)');
+  await expect(page.getByRole('link', { name: 'ISO 27001 certificate.pdf' })).toBeVisible();
+  await expectAccessible(page);
+  await page.getByLabel('Comment on statement 8').fill('Tell us the date the renewed terms take effect.');
+  await page.getByRole('radio', { name: 'Ask for changes' }).check();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.locator('#review-decided')).toContainText('Changes requested by manager@example.test');
+
+  // the contact reads it at the statement, fixes the answer and signs again; the certificate is kept
+  await contact.goto('/vendor/attestation');
+  await expect(contact.locator('#q-flow_down')).toContainText('Our comment: Tell us the date the renewed terms take effect.');
+  await expect(contact.locator('#q-audit_cooperation')).toContainText('ISO 27001 certificate.pdf');
+  await statements.nth(7).getByLabel(/Explanation/).fill('The renewed terms take effect on 2027-01-15.');
+  await contact.getByRole('button', { name: 'Sign and submit for review' }).click();
+  await contact.waitForURL(/\/vendor\?attested=1/);
+
+  await page.goto('/manage/reviews');
+  await ready(page, test.info());
+  await page.getByRole('link', { name: /Signed by Linus Pauling/ }).click();
+  await expect(page.locator('#answer-flow_down')).toContainText('2027-01-15');
+  await page.getByRole('radio', { name: /Approve/ }).check();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.locator('#review-decided')).toContainText('Approved by manager@example.test');
+  await contact.goto('/vendor');
+  await expect(section.getByRole('row').nth(1)).toContainText('Approved, counts until');
+  await ctx.close();
+});

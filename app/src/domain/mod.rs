@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod network;
 pub mod notices;
+pub mod proposal;
 pub mod public_ip;
 pub mod questionnaire;
 pub mod review;

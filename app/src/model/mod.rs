@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod import;
 pub mod objections;
 pub mod portal;
+pub mod proposals;
 pub mod registry;
 pub mod reviews;
 pub mod subscriptions;

@@ -44,4 +44,6 @@ pub struct PortalHome {
     pub rosters: Vec<crate::model::reviews::SubmittedRoster>,
     /// The attestations its contacts signed, newest first.
     pub attestations: Vec<crate::model::attestations::SignedAttestation>,
+    /// The changes its contacts proposed, newest first.
+    pub proposals: Vec<crate::model::proposals::SubmittedProposal>,
 }

@@ -67,6 +67,7 @@ pub struct ReviewQueue {
     pub waiting: Vec<SubmittedAssessment>,
     pub rosters: Vec<SubmittedRoster>,
     pub attestations: Vec<crate::model::attestations::SignedAttestation>,
+    pub proposals: Vec<crate::model::proposals::SubmittedProposal>,
     /// Whether the reader may decide (admins and managers).
     pub can_decide: bool,
 }

@@ -44,6 +44,7 @@ fn Home(h: ManageHome) -> impl IntoView {
                 <a href="/manage/deliveries">"Deliveries"</a>
                 {h.can_edit.then(|| view! { <a href="/manage/import">"Import"</a> })}
                 <a href="/manage/audit">"Audit trail"</a>
+                {h.is_admin.then(|| view! { <a href="/manage/questionnaire">"Questionnaire"</a> })}
                 {h.is_admin.then(|| view! { <a href="/manage/users">"Users"</a> })}
                 <a href="/manage/account">"Account"</a>
             </nav>

@@ -9,9 +9,9 @@ use super::{
     AccountPage, AttestationPage, AttestationReviewPage, AuditLogPage, ChangesPage,
     ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage, ImportRunPage, LoginPage,
     ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
-    PortalPage, QuestionnairePage, RecoveryCodesPage, ReviewPage, ReviewsPage, RosterReviewPage,
-    SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage,
-    VendorLinkPage, VendorSignInPage, VerifyPage,
+    PortalPage, ProposalReviewPage, QuestionnairePage, RecoveryCodesPage, ReviewPage, ReviewsPage,
+    RosterReviewPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage,
+    VendorEditPage, VendorLinkPage, VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -65,4 +65,5 @@ lazy_page!(
     AttestationRoute => AttestationPage,
     AttestationReviewRoute => AttestationReviewPage,
     QuestionnaireRoute => QuestionnairePage,
+    ProposalReviewRoute => ProposalReviewPage,
 );

@@ -134,6 +134,7 @@ fn or_none(s: &str) -> String {
 #[component]
 fn Portal(home: PortalHome) -> impl IntoView {
     let v = home.vendor;
+    let own_categories = v.categories.clone();
     let categories = v
         .categories
         .iter()
@@ -209,6 +210,7 @@ fn Portal(home: PortalHome) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <crate::pages::proposals::PortalProposals list=home.proposals categories=own_categories/>
             <crate::pages::attestation::PortalAttestation list=home.attestations/>
             <crate::pages::portal_evidence::PortalEvidence list=home.submissions/>
             <crate::pages::portal_evidence::PortalRoster list=home.rosters/>

@@ -70,8 +70,22 @@ pub fn ReviewsPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(q) if q.waiting.is_empty() && q.rosters.is_empty() && q.attestations.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
+                    Ok(q) if q.waiting.is_empty() && q.rosters.is_empty() && q.attestations.is_empty() && q.proposals.is_empty() => view! { <p id="reviews-empty">"Nothing waits for review."</p> }.into_any(),
                     Ok(q) => view! {
+                        {(!q.proposals.is_empty()).then(|| view! {
+                            <h2>"Proposed changes"</h2>
+                            <table class="records" id="proposal-reviews">
+                                <thead><tr><th scope="col">"Vendor"</th><th scope="col">"Proposal"</th><th scope="col">"Submitted by"</th><th scope="col">"Waiting"</th></tr></thead>
+                                <tbody>{q.proposals.iter().map(|p| view! {
+                                    <tr>
+                                        <th scope="row">{p.vendor_name.clone()}</th>
+                                        <td><a href=format!("/manage/proposals/{}", p.id)>{p.summary.clone()}</a></td>
+                                        <td>{format!("{} · {}", p.submitted_by, p.submitted_at)}</td>
+                                        <td>{days(p.days_waiting)}</td>
+                                    </tr>
+                                }).collect_view()}</tbody>
+                            </table>
+                        })}
                         {(!q.attestations.is_empty()).then(|| view! {
                             <h2>"Attestations"</h2>
                             <table class="records" id="attestation-reviews">

@@ -45,6 +45,7 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
         open_objections: objections::count_open(&db).await?,
         waiting_reviews: crate::store::documents::count_waiting(&db).await?
             + crate::store::rosters::count_waiting(&db).await?
-            + crate::store::attestations::count_waiting(&db).await?,
+            + crate::store::attestations::count_waiting(&db).await?
+            + crate::store::proposals::count_waiting(&db).await?,
     })
 }

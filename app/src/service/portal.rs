@@ -258,6 +258,7 @@ pub async fn portal_home() -> Result<PortalHome, AppError> {
         submissions: super::reviews::submitted_for(&db, me.vendor_id, day).await?,
         rosters: super::rosters::rosters_of(&db, me.vendor_id, day).await?,
         attestations: super::attestations::signed_for(&db, me.vendor_id, day).await?,
+        proposals: super::proposals::proposals_of(&db, me.vendor_id, day).await?,
         contact_name: me.name,
         contact_email: me.email,
         vendor,

@@ -226,6 +226,7 @@ pub async fn queue() -> Result<ReviewQueue, AppError> {
             .collect(),
         rosters: super::rosters::waiting(&db, day).await?,
         attestations: super::attestations::waiting(&db, day).await?,
+        proposals: super::proposals::waiting(&db, day).await?,
         can_decide: who.role.can_edit(),
     })
 }

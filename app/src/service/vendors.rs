@@ -192,8 +192,21 @@ async fn record_change_events(
 pub async fn save_sub_processor(form: SubProcessorForm) -> Result<(), AppError> {
     let who = require(editor).await?;
     let db = db()?;
-    let slug = form.vendor.trim().to_string();
     write(&db, &who.email, async |tx| {
+        save_sub_processor_in(tx, &form, &who.email).await
+    })
+    .await
+}
+
+/// [`save_sub_processor`] in the caller's transaction, as `actor` (the editor's form, and a
+/// vendor's proposal when a manager accepts it).
+pub(crate) async fn save_sub_processor_in(
+    tx: &mut AnyConnection,
+    form: &SubProcessorForm,
+    actor: &str,
+) -> Result<Written<()>, AppError> {
+    let slug = form.vendor.trim().to_string();
+    {
         let names = services::service_names(tx).await?;
         let notice = changes::notice_periods(tx).await?;
         let before = vendors::edit_row(tx, &slug)
@@ -221,7 +234,7 @@ pub async fn save_sub_processor(form: SubProcessorForm) -> Result<(), AppError> 
         let after = before.with_sub_processors(&new_list)?;
         record_change_events(
             tx,
-            &who.email,
+            actor,
             (Some(&before), &after),
             effective,
             (&names, &notice),
@@ -235,8 +248,7 @@ pub async fn save_sub_processor(form: SubProcessorForm) -> Result<(), AppError> 
             after: Some(audit::json(&new_list)?),
         };
         Ok(Written::done((), entry))
-    })
-    .await
+    }
 }
 
 /// The refusal of a new vendor whose slug exists.

@@ -16,6 +16,7 @@ pub mod imports;
 pub mod objections;
 pub mod outbox;
 pub mod private_copy;
+pub mod proposals;
 pub mod rosters;
 pub mod second_step;
 pub mod secrets;

@@ -24,6 +24,7 @@ mod manage;
 mod notices;
 mod ops;
 mod portal;
+mod proposals;
 mod reviews;
 mod schema;
 mod second_step;

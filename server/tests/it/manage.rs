@@ -39,6 +39,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "vendor_contacts",
         "documents",
         "roster_submissions",
+        "attestation_answers",
+        "questionnaires",
+        "proposals",
     ] {
         out.push(scalar(app, &format!("SELECT COUNT(*) FROM {t}")).await);
     }
@@ -49,6 +52,9 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "vendor_contacts",
         "assessments",
         "roster_submissions",
+        "attestations",
+        "questionnaires",
+        "proposals",
     ] {
         out.push(
             scalar(
@@ -226,6 +232,48 @@ async fn notice_fixtures(app: &TestApp) -> (i64, i64) {
     )
     .await
     .expect("roster");
+    // a signed attestation waiting for review, and a draft of the questionnaire's next version
+    let questionnaire = app::store::attestations::published(&mut tx)
+        .await
+        .expect("questionnaire")
+        .expect("the shipped one");
+    let answered = app::domain::questionnaire::Answered {
+        key: "purpose_limitation".into(),
+        answer: app::domain::questionnaire::Answer::Yes,
+        explanation: String::new(),
+    };
+    app::store::attestations::insert_signed(
+        &mut tx,
+        &app::store::attestations::Signature {
+            vendor_id: vendor,
+            questionnaire_id: questionnaire.id,
+            questionnaire_sha256: questionnaire.sha256.as_deref().unwrap_or(""),
+            signed_name: "Pending Person",
+            signed_from: "192.0.2.1",
+            submitted_by: "pending@vendor.example",
+            submitted_on: "2026-12-01".into(),
+        },
+        &[(answered, None)],
+    )
+    .await
+    .expect("attestation");
+    app::store::attestations::insert_draft(&mut tx, &questionnaire.body, "fixture")
+        .await
+        .expect("draft");
+    // a proposed sub-processor waiting for review
+    app::store::proposals::insert(
+        &mut tx,
+        app::store::proposals::NewProposal {
+            vendor_id: vendor,
+            kind: "sub_processor",
+            payload: r#"{"legal_name":"Fixture Archive AB","country":"SE","purpose":"Backups","categories":{},"effective_on":""}"#,
+            effective_on: None,
+            record_version: 1,
+            submitted_by: "pending@vendor.example",
+        },
+    )
+    .await
+    .expect("proposal");
     tx.commit().await.expect("commit");
     db.pool.close().await;
     (objection, delivery)
@@ -285,6 +333,25 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
         pending("roster_submissions", "id").await,
         pending("roster_submissions", "version").await,
     );
+    let signed = |column: &str| {
+        let sql = format!(
+            "SELECT COALESCE(MIN({column}), 0) FROM attestations \
+             WHERE outcome = 'pending' AND questionnaire_id IS NOT NULL"
+        );
+        async move { scalar(app, &sql).await.to_string() }
+    };
+    let (signed_id, signed_version) = (signed("id").await, signed("version").await);
+    let draft = |column: &str| {
+        let sql =
+            format!("SELECT COALESCE(MIN({column}), 0) FROM questionnaires WHERE state = 'draft'");
+        async move { scalar(app, &sql).await.to_string() }
+    };
+    let (qid, qver) = (draft("id").await, draft("version").await);
+    let (pid, pver) = (
+        pending("proposals", "id").await,
+        pending("proposals", "version").await,
+    );
+    let shipped = app::domain::questionnaire::SHIPPED;
     let s = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
             .iter()
@@ -507,6 +574,42 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             ]),
         ),
         (
+            "/api/manage/decide_attestation",
+            Allowed::Editors,
+            s(&[
+                ("id", &signed_id),
+                ("version", &signed_version),
+                ("decision", "request_changes"),
+                ("comment", ""),
+                ("notes[purpose_limitation]", "Say which services."),
+            ]),
+        ),
+        (
+            "/api/manage/decide_proposal",
+            Allowed::Editors,
+            s(&[
+                ("id", &pid),
+                ("version", &pver),
+                ("decision", "reject"),
+                (
+                    "comment",
+                    "We do not take on new sub-processors this quarter.",
+                ),
+            ]),
+        ),
+        // the draft is saved, then published; then a new one can be started
+        (
+            "/api/manage/save_questionnaire",
+            Allowed::Admins,
+            s(&[("id", &qid), ("version", &qver), ("body", shipped)]),
+        ),
+        (
+            "/api/manage/publish_questionnaire",
+            Allowed::Admins,
+            s(&[("id", &qid), ("version", &qver), ("confirm", "yes")]),
+        ),
+        ("/api/manage/new_questionnaire", Allowed::Admins, s(&[])),
+        (
             "/api/account/password",
             Allowed::SignedIn,
             s(&[
@@ -526,7 +629,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 44] = [
+const READ_ONLY: [Call; 50] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -560,6 +663,12 @@ const READ_ONLY: [Call; 44] = [
     ("/api/manage/reviews", true, &[]),
     ("/api/manage/review", true, &[("id", "1")]),
     ("/api/manage/roster", true, &[("id", "1")]),
+    ("/api/manage/attestation", true, &[("id", "1")]),
+    ("/api/manage/questionnaires", true, &[]),
+    ("/api/manage/proposal", true, &[("id", "1")]),
+    ("/api/vendor/propose", true, &[("p[legal_name]", "X")]),
+    ("/api/vendor/attestation", true, &[]),
+    ("/api/vendor/sign_attestation", true, &[("file", "x")]),
     // the portal's submissions (multipart uploads, like the import's)
     ("/api/vendor/submissions", true, &[]),
     ("/api/vendor/rosters", true, &[]),
@@ -620,6 +729,7 @@ async fn authorization_matrix(backend: Backend) {
             "/api/manage/import_upload",
             "/api/vendor/submit_assessment",
             "/api/vendor/submit_roster",
+            "/api/vendor/sign_attestation",
         ];
         let res = if uploads.contains(path) {
             // a file upload (any other body is refused with 415 before it is decoded)
@@ -648,6 +758,9 @@ async fn authorization_matrix(backend: Backend) {
             "/api/vendor/rosters",
             "/api/vendor/submit_assessment",
             "/api/vendor/submit_roster",
+            "/api/vendor/attestation",
+            "/api/vendor/sign_attestation",
+            "/api/vendor/propose",
             "/api/manage/import_upload",
         ];
         if !own.contains(path) {
