@@ -494,3 +494,55 @@ test('a vendor contact signs the attestation (without JavaScript); a manager ask
   await expect(section.getByRole('row').nth(1)).toContainText('Approved, counts until');
   await ctx.close();
 });
+
+test('a vendor contact proposes a new sub-processor (without JavaScript) and a manager accepts it', async ({ page, browser, baseURL }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'manager', '/manage/vendors/ember-analytics');
+  const contacts = page.getByRole('region', { name: 'Vendor contacts' });
+  await contacts.getByText('Invite a contact').click();
+  await contacts.getByLabel('Name').fill('Margaret Hamilton');
+  await contacts.getByLabel('Work e-mail').fill('margaret@ember.example');
+  await contacts.getByLabel('Privacy').check();
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByRole('rowheader', { name: 'Margaret Hamilton' })).toBeVisible();
+  const mail = await nthMail(baseURL!, 'margaret@ember.example', 1);
+  const ctx = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const contact = await ctx.newPage();
+  await contact.goto(linkIn(mail, '/vendor/sign-in/'));
+  await contact.getByRole('button', { name: 'Continue' }).click();
+  await contact.waitForURL(/\/vendor$/);
+  const section = contact.getByRole('region', { name: 'Propose a change' });
+  const fill = async (day: string) => {
+    await section.getByLabel("Sub-processor's legal name").fill('Fjordvault Cold Storage AS');
+    await section.getByLabel(/Country it processes in/).fill('NO');
+    await section.getByLabel('What it does for you').fill('Cold storage of backups');
+    await section.getByRole('group', { name: 'Data it receives' }).getByRole('checkbox').first().check();
+    await section.getByLabel('Takes effect on').fill(day);
+    await section.getByRole('button', { name: 'Propose for review' }).click();
+  };
+  // too early for the notice period: refused with the earliest day, at the form
+  await fill(new Date().toISOString().slice(0, 10));
+  await expect(contact.locator('#proposal-error')).toContainText('earliest');
+  const later = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+  await fill(later);
+  await expect(contact.locator('#proposal-sent')).toBeVisible();
+  await expect(section.getByRole('row', { name: /Fjordvault Cold Storage AS/ })).toContainText('Waiting for review');
+  await expectAccessible(contact, false);
+
+  await page.goto('/manage/reviews');
+  await ready(page, test.info());
+  await page.getByRole('link', { name: /New sub-processor: Fjordvault Cold Storage AS/ }).click();
+  await expect(page.locator('#proposal-after')).toContainText('Fjordvault Cold Storage AS');
+  await expect(page.locator('#proposal-before')).not.toContainText('Fjordvault Cold Storage AS');
+  await expectAccessible(page);
+  await page.getByRole('radio', { name: /Approve/ }).check();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.locator('#review-decided')).toContainText('Approved by manager@example.test');
+  // saved in the vendor's record, as if the manager had typed it
+  await page.goto('/manage/vendors/ember-analytics');
+  await ready(page, test.info());
+  await expect(page.getByText('Fjordvault Cold Storage AS').first()).toBeVisible();
+  await contact.reload();
+  await expect(section.getByRole('row', { name: /Fjordvault Cold Storage AS/ })).toContainText('Accepted');
+  await ctx.close();
+});

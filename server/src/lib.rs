@@ -282,7 +282,7 @@ impl Application {
                 source,
             })?;
         // the questionnaire the product ships is version 1 of the attestation
-        app::service::attestations::publish_shipped(&db)
+        app::service::questionnaires::publish_shipped(&db)
             .await
             .map_err(|e| {
                 StartError::Config(format!("cannot publish the shipped questionnaire: {e}"))

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 pub use crate::model::attestations::*;
 #[cfg(feature = "ssr")]
-use crate::service::attestations as service;
+use crate::service::{attestations as service, questionnaires};
 
 /// The questionnaire in force, answered as last time (a contact).
 #[server(prefix = "/api", endpoint = "vendor/attestation")]
@@ -62,19 +62,19 @@ pub async fn decide_attestation(
 /// The questionnaire's versions, newest first (anyone signed in).
 #[server(prefix = "/api", endpoint = "manage/questionnaires")]
 pub async fn load_questionnaires() -> Result<Questionnaires, AppError> {
-    service::versions().await
+    questionnaires::versions().await
 }
 
 /// Start the next version as a draft copied from the one in force (admins).
 #[server(prefix = "/api", endpoint = "manage/new_questionnaire")]
 pub async fn new_questionnaire() -> Result<(), AppError> {
-    service::new_draft().await
+    questionnaires::new_draft().await
 }
 
 /// Save the draft (admins): `body` is the questionnaire's JSON.
 #[server(prefix = "/api", endpoint = "manage/save_questionnaire")]
 pub async fn save_questionnaire(id: i64, version: i64, body: String) -> Result<(), AppError> {
-    service::save_draft(id, version, body).await
+    questionnaires::save_draft(id, version, body).await
 }
 
 /// Publish the draft (admins; `confirm` = `yes`): frozen from then on.
@@ -84,5 +84,5 @@ pub async fn publish_questionnaire(
     version: i64,
     #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
-    service::publish(id, version, confirm).await
+    questionnaires::publish(id, version, confirm).await
 }

@@ -141,6 +141,9 @@ pub struct AnswerDraft {
     pub has_document: bool,
 }
 
+/// A refusal of a form's answers: (field, reason) pairs.
+pub type AnswerErrors = Vec<(String, String)>;
+
 /// One checked answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answered {
@@ -156,7 +159,7 @@ pub fn check(
     q: &Questionnaire,
     answers: &BTreeMap<String, AnswerDraft>,
     signed_name: &str,
-) -> Result<(Vec<Answered>, String), Vec<(String, String)>> {
+) -> Result<(Vec<Answered>, String), AnswerErrors> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (n, question) in q.questions.iter().enumerate() {
@@ -227,17 +230,17 @@ mod tests {
         assert!(q.questions.iter().any(|x| x.evidence));
         // canonical text is stable: parsing it again gives the same bytes
         let c = q.canonical();
-        assert_eq!(parse(&c).unwrap().canonical(), c);
+        assert_eq!(parse(&c).expect("parses").canonical(), c);
     }
 
     #[test]
     fn bad_questionnaires_say_why() {
-        assert!(parse("{").unwrap_err()[0].contains("documented JSON"));
+        assert!(parse("{").expect_err("refused")[0].contains("documented JSON"));
         assert!(parse(r#"{"title":"t","questions":[],"extra":1}"#).is_err());
         let e = parse(
             r#"{"title":" ","questions":[{"key":"A b","text":"x"},{"key":"a","text":""},{"key":"a","text":"y","obligation":"nope"}]}"#,
         )
-        .unwrap_err();
+        .expect_err("refused");
         let all = e.join("\n");
         assert!(all.contains("The title is empty"), "{all}");
         assert!(all.contains("Statement 1: the key \"A b\""), "{all}");
@@ -262,11 +265,11 @@ mod tests {
         let q = parse(
             r#"{"title":"t","questions":[{"key":"a","text":"A"},{"key":"b","text":"B","evidence":true},{"key":"c","text":"C"}]}"#,
         )
-        .unwrap();
+        .expect("parses");
         let mut answers = BTreeMap::new();
         answers.insert("a".to_string(), draft("no", "  ", false));
         answers.insert("b".to_string(), draft("yes", "", false));
-        let e = check(&q, &answers, " ").unwrap_err();
+        let e = check(&q, &answers, " ").expect_err("refused");
         let fields: Vec<&str> = e.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
@@ -275,7 +278,7 @@ mod tests {
         answers.insert("a".to_string(), draft("no", " We are moving. ", false));
         answers.insert("b".to_string(), draft("yes", "", true));
         answers.insert("c".to_string(), draft("not_applicable", "", false));
-        let (ok, name) = check(&q, &answers, " Ada Lovelace ").unwrap();
+        let (ok, name) = check(&q, &answers, " Ada Lovelace ").expect("parses");
         assert_eq!(name, "Ada Lovelace");
         assert_eq!(ok[0].explanation, "We are moving.");
         assert_eq!(ok[2].answer, Answer::NotApplicable);

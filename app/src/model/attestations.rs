@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::domain::questionnaire::Answer;
 pub use crate::domain::review::ReviewState;
-use crate::model::reviews::DocumentInfo;
+use crate::model::documents::DocumentInfo;
 
 /// One statement with its answer (when answered) and the reviewer's comment on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod changes;
 pub mod dashboard;
 pub mod deliveries;
+pub mod documents;
 pub mod editor;
 pub mod evidence;
 pub mod import;

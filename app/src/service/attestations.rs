@@ -7,15 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use leptos::server_fn::codec::MultipartData;
-use sha2::{Digest, Sha256};
 
 use super::{
     decisions::tell_the_contact,
-    reviews::{cut_short, refused},
     rosters::minute,
+    uploads::{at_field, cut_short, file_of, text_of},
 };
 use crate::{
-    documents::{Documents, Incoming},
+    documents::Documents,
     domain::{
         assurance::{Attestation, AttestationOutcome, Obligation},
         questionnaire::{self, Answer, AnswerDraft, Questionnaire},
@@ -23,33 +22,17 @@ use crate::{
     },
     error::{AppError, FieldError},
     model::{
-        attestations::{
-            AnswerLine, AttestationForm, AttestationReview, QuestionnaireVersion, Questionnaires,
-            SignedAttestation,
-        },
+        attestations::{AnswerLine, AttestationForm, AttestationReview, SignedAttestation},
         reviews::DocumentInfo,
     },
     request::{db, documents, internal, today},
-    session::{admin, any_role, client_address, require, require_contact},
+    session::{any_role, client_address, require, require_contact},
     store::{
         attestations::{self as store, AttestationRow, QuestionnaireRow, Signature},
-        audit, documents as docs, Db, StoreError,
+        audit, documents as docs, Db,
     },
     write::{write, Written},
 };
-
-fn sha256(body: &str) -> String {
-    hex::encode(Sha256::digest(body.as_bytes()))
-}
-
-/// Publish the questionnaire the product ships as version 1 when none is stored yet (at start).
-pub async fn publish_shipped(db: &Db) -> Result<(), AppError> {
-    let q = questionnaire::parse(questionnaire::SHIPPED)
-        .map_err(|e| internal(format!("the shipped questionnaire: {}", e.join(" "))))?;
-    let body = q.canonical();
-    store::publish_shipped(db, &body, &sha256(&body)).await?;
-    Ok(())
-}
 
 fn parsed(row: &QuestionnaireRow) -> Result<Questionnaire, AppError> {
     questionnaire::parse(&row.body).map_err(|e| {
@@ -217,62 +200,6 @@ pub async fn form() -> Result<AttestationForm, AppError> {
 /// The longest text field of the attestation form, in bytes.
 const MAX_FIELD_BYTES: usize = 4 * questionnaire::MAX_EXPLANATION + 64;
 
-/// A text field of the form, read up to [`MAX_FIELD_BYTES`].
-async fn text_of(field: &mut multer::Field<'static>) -> Result<String, AppError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(cut_short)? {
-        if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
-            return Err(AppError::Request(
-                "A field of the form is longer than any answer may be.".into(),
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| AppError::Request("A field is not UTF-8 text.".into()))
-}
-
-/// A file field's bytes into the store: `None` when it is empty (no file chosen).
-async fn file_of(
-    field: &mut multer::Field<'static>,
-    store: &Documents,
-) -> Result<Option<crate::documents::Stored>, AppError> {
-    let mut incoming: Incoming = store.receive();
-    let mut any = false;
-    loop {
-        let chunk = match field.chunk().await {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => {
-                incoming.abort().await;
-                return Err(cut_short(e));
-            }
-        };
-        any |= !chunk.is_empty();
-        if let Err(e) = incoming.write(chunk).await {
-            incoming.abort().await;
-            return Err(refused(e));
-        }
-    }
-    if !any {
-        incoming.abort().await;
-        return Ok(None);
-    }
-    incoming.finish().await.map(Some).map_err(refused)
-}
-
-/// A refusal of a file named for its own field (`file.<key>`).
-fn at_field(e: AppError, field: &str) -> AppError {
-    match e {
-        AppError::Invalid(mut v) => {
-            for f in &mut v {
-                f.field = field.to_string();
-            }
-            AppError::Invalid(v)
-        }
-        e => e,
-    }
-}
-
 /// What the form sent: answers, typed name, the questionnaire it was drawn from, and the
 /// files stored (by statement key, with their cleaned names).
 #[derive(Default)]
@@ -314,7 +241,7 @@ async fn receive(
             }
             continue;
         }
-        let value = text_of(&mut field).await?;
+        let value = text_of(&mut field, MAX_FIELD_BYTES).await?;
         if name == "questionnaire" {
             sent.questionnaire = value.trim().parse().ok();
         } else if name == "signed_name" {
@@ -565,153 +492,6 @@ pub async fn decide_attestation(
                     "comment": comment,
                     "answer_comments": notes.into_iter().collect::<BTreeMap<_, _>>(),
                 })),
-            },
-        ))
-    })
-    .await
-}
-
-fn version_of(r: QuestionnaireRow) -> QuestionnaireVersion {
-    let parsed = questionnaire::parse(&r.body).ok();
-    QuestionnaireVersion {
-        id: r.id,
-        number: r.number,
-        published: r.state == "published",
-        title: parsed.as_ref().map(|q| q.title.clone()).unwrap_or_default(),
-        questions: parsed.map(|q| q.questions.len()).unwrap_or(0),
-        body: r.body,
-        sha256: r.sha256.unwrap_or_default(),
-        edited: format!("{} by {}", minute(&r.edited_at), r.edited_by),
-        published_at: r
-            .published_at
-            .map(|at| format!("{} by {}", minute(&at), r.published_by.unwrap_or_default()))
-            .unwrap_or_default(),
-        version: r.version,
-    }
-}
-
-/// `/manage/questionnaire`: every version (anyone signed in reads; admins edit).
-pub async fn versions() -> Result<Questionnaires, AppError> {
-    let who = require(any_role).await?;
-    Ok(Questionnaires {
-        versions: store::questionnaires(&db()?)
-            .await?
-            .into_iter()
-            .map(version_of)
-            .collect(),
-        can_edit: who.role == crate::domain::Role::Admin,
-    })
-}
-
-fn body_errors(e: Vec<String>) -> AppError {
-    AppError::invalid("body", e.join(" "))
-}
-
-/// Start the next version as a draft, a copy of the version in force (admins).
-pub async fn new_draft() -> Result<(), AppError> {
-    let who = require(admin).await?;
-    let db = db()?;
-    write(&db, &who.email, async |tx| {
-        let body = match store::published(tx).await? {
-            Some(r) => r.body,
-            None => questionnaire::SHIPPED.to_string(),
-        };
-        let id = match store::insert_draft(tx, &body, &who.email).await {
-            Err(StoreError::Taken(_)) => {
-                return Err(AppError::invalid(
-                    "body",
-                    "A draft exists already: edit it, or publish it first.",
-                ))
-            }
-            other => other?,
-        };
-        Ok(Written::done(
-            (),
-            audit::Entry {
-                action: "start a draft",
-                entity: "questionnaire",
-                entity_id: format!("questionnaire/{id}"),
-                before: None,
-                after: None,
-            },
-        ))
-    })
-    .await
-}
-
-/// Save the draft `id` at `version` with `body`, a questionnaire in the documented JSON format
-/// (admins). A published version cannot be changed.
-pub async fn save_draft(id: i64, version: i64, body: String) -> Result<(), AppError> {
-    let who = require(admin).await?;
-    let q = questionnaire::parse(&body).map_err(body_errors)?;
-    let body = q.canonical();
-    let db = db()?;
-    write(&db, &who.email, async |tx| {
-        let current = store::questionnaire(tx, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if current.state != "draft" {
-            return Err(AppError::invalid(
-                "body",
-                "A published version is frozen: start a new draft.",
-            ));
-        }
-        if !store::save_draft(tx, (id, version), &body, &who.email).await? {
-            return Ok(Written::Stale {
-                entity_id: format!("questionnaire/{id}"),
-                current: vec![("Edited".into(), minute(&current.edited_at))],
-                version: Some(current.version),
-            });
-        }
-        Ok(Written::done(
-            (),
-            audit::Entry {
-                action: "edit the draft",
-                entity: "questionnaire",
-                entity_id: format!("questionnaire/{id}"),
-                before: Some(serde_json::json!({ "sha256": sha256(&current.body) })),
-                after: Some(serde_json::json!({ "sha256": sha256(&body) })),
-            },
-        ))
-    })
-    .await
-}
-
-/// Publish the draft `id` at `version` (admins; `confirm` must be `yes`): from then on it is
-/// frozen and contacts answer it.
-pub async fn publish(id: i64, version: i64, confirm: String) -> Result<(), AppError> {
-    let who = require(admin).await?;
-    if confirm != "yes" {
-        return Err(AppError::invalid(
-            "confirm",
-            "Confirm that this version is final: once published it cannot change.",
-        ));
-    }
-    let db = db()?;
-    write(&db, &who.email, async |tx| {
-        let current = store::questionnaire(tx, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let q = questionnaire::parse(&current.body).map_err(body_errors)?;
-        let body = q.canonical();
-        let sha = sha256(&body);
-        if current.state != "draft"
-            || !store::publish(tx, (id, version), (&body, &sha), &who.email).await?
-        {
-            return Ok(Written::Stale {
-                entity_id: format!("questionnaire/{id}"),
-                current: vec![("State".into(), current.state.clone())],
-                version: Some(current.version),
-            });
-        }
-        Ok(Written::done(
-            (),
-            audit::Entry {
-                action: "publish",
-                entity: "questionnaire",
-                entity_id: format!("questionnaire/{id}"),
-                before: None,
-                after: Some(serde_json::json!({ "number": current.number, "sha256": sha })),
             },
         ))
     })

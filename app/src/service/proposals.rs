@@ -63,12 +63,12 @@ pub async fn propose(p: ProposalForm) -> Result<i64, AppError> {
     let contact = require_contact().await?;
     let db = db()?;
     let mut tx = begin_write(&db).await?;
-    let before = vendors::edit_row(&mut *tx, &contact.vendor_slug)
+    let before = vendors::edit_row(&mut tx, &contact.vendor_slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let form = p.sub_processor_form(&before.slug, before.version);
     // the editor's own save, rolled back: refused here exactly as it would be on acceptance
-    let checked = save_sub_processor_in(&mut *tx, &form, &contact.email).await;
+    let checked = save_sub_processor_in(&mut tx, &form, &contact.email).await;
     tx.rollback()
         .await
         .map_err(crate::store::StoreError::from)?;
@@ -141,10 +141,8 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
     let who = require(any_role).await?;
     let db = db()?;
     let mut conn = db.pool.acquire().await?;
-    let row = store::get(&mut *conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let current = vendors::edit_row(&mut *conn, &row.vendor_slug)
+    let row = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let current = vendors::edit_row(&mut conn, &row.vendor_slug)
         .await?
         .ok_or(AppError::NotFound)?;
     let before = current.sub_processor_list()?;

@@ -7,10 +7,13 @@
 use chrono::NaiveDate;
 use leptos::server_fn::codec::MultipartData;
 
-use super::rosters::minute;
+use super::{
+    rosters::minute,
+    uploads::{cut_short, file_of, refused},
+};
 
 use crate::{
-    documents::{DocumentError, Documents, Incoming},
+    documents::Documents,
     domain::{
         assurance::AssessmentKind,
         forms::AssessmentForm,
@@ -63,24 +66,6 @@ fn submission(r: SubmissionRow, day: NaiveDate) -> SubmittedAssessment {
     }
 }
 
-/// The refusal of an upload whose multipart body could not be read whole.
-pub(crate) fn cut_short(e: impl std::fmt::Display) -> AppError {
-    tracing::info!("a document upload was refused: {e}");
-    AppError::invalid(
-        "file",
-        "The upload did not arrive whole (the connection was cut or the form data is \
-         malformed); nothing was kept. Send the file again.",
-    )
-}
-
-pub(crate) fn refused(e: DocumentError) -> AppError {
-    match e {
-        DocumentError::TooLarge => AppError::TooLarge(e.to_string()),
-        DocumentError::Refused(why) => AppError::invalid("file", why),
-        DocumentError::Store(e) => internal(format!("document store: {e}")),
-    }
-}
-
 /// The form's fields and the stored file, or why not; an unfinished file is removed.
 async fn receive(
     data: MultipartData,
@@ -98,28 +83,9 @@ async fn receive(
             // upload before a byte of the file is stored
             fields.parse()?;
             let file_name = clean_file_name(field.file_name().unwrap_or(""));
-            let mut incoming: Incoming = docs.receive();
-            let mut any = false;
-            loop {
-                let chunk = match field.chunk().await {
-                    Ok(Some(c)) => c,
-                    Ok(None) => break,
-                    Err(e) => {
-                        incoming.abort().await;
-                        return Err(cut_short(e));
-                    }
-                };
-                any |= !chunk.is_empty();
-                if let Err(e) = incoming.write(chunk).await {
-                    incoming.abort().await;
-                    return Err(refused(e));
-                }
+            if let Some(file) = file_of(&mut field, docs).await? {
+                stored = Some((file_name, file));
             }
-            if !any {
-                incoming.abort().await;
-                continue;
-            }
-            stored = Some((file_name, incoming.finish().await.map_err(refused)?));
             continue;
         }
         let value = field.text().await.map_err(cut_short)?;
