@@ -74,12 +74,10 @@ impl Documents {
         if let Some(rest) = setting.strip_prefix("s3://") {
             return Self::s3(rest, options);
         }
-        let dir = match setting.strip_prefix("file://") {
-            Some(dir) => std::path::PathBuf::from(dir),
-            None if !setting.is_empty() => std::path::PathBuf::from(setting),
-            None => beside_database(database_url)?,
-        };
-        Self::local(&dir)
+        match local_dir(setting, database_url)? {
+            Some(dir) => Self::local(&dir),
+            None => Err("DOCUMENT_STORE: not a directory".into()),
+        }
     }
 
     /// A local directory (created, private to this user).
@@ -168,6 +166,20 @@ impl Documents {
 }
 
 /// `registry.db` -> `registry.db-documents/`; PostgreSQL -> `./documents`.
+/// The directory the setting `DOCUMENT_STORE` names for `database_url` (as
+/// [`Documents::from_setting`] reads it); `None` for a bucket.
+pub fn local_dir(setting: &str, database_url: &str) -> Result<Option<std::path::PathBuf>, String> {
+    let setting = setting.trim();
+    if setting.starts_with("s3://") {
+        return Ok(None);
+    }
+    Ok(Some(match setting.strip_prefix("file://") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None if !setting.is_empty() => std::path::PathBuf::from(setting),
+        None => beside_database(database_url)?,
+    }))
+}
+
 fn beside_database(database_url: &str) -> Result<std::path::PathBuf, String> {
     let Some(rest) = database_url
         .strip_prefix("sqlite://")

@@ -15,7 +15,7 @@ use crate::{
     components::ErrorNotice,
     error::AppError,
     files::limits::MAX_DOCUMENT_BYTES,
-    pages::reviews::DocumentLink,
+    pages::{reviews::DocumentLink, ContactSignInFirst},
 };
 
 /// Where an attestation stands, for its signer.
@@ -85,13 +85,7 @@ pub fn AttestationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(form) => view! { <Questionnaire form/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! {
-                        <section class="signin">
-                            <h1>"VPAP attestation"</h1>
-                            <p>"Your session has ended, or you have not signed in yet. Open the link we mailed you, or ask for a new one."</p>
-                            <p><a class="button" href="/vendor/sign-in">"Sign in"</a></p>
-                        </section>
-                    }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <ContactSignInFirst title="VPAP attestation"/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}

@@ -51,6 +51,18 @@ pub use vendor_edit::VendorEditPage;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
+/// What a portal page shows a visitor without a contact's session: the way to a sign-in link.
+#[component]
+pub fn ContactSignInFirst(title: &'static str) -> impl IntoView {
+    view! {
+        <section class="signin">
+            <h1>{title}</h1>
+            <p>"Your session has ended, or you have not signed in yet. Open the link we mailed you, or ask for a new one."</p>
+            <p><a class="button" href="/vendor/sign-in">"Sign in"</a></p>
+        </section>
+    }
+}
+
 /// Sends a signed-out visitor of an internal page to sign in, and back here afterwards.
 #[component]
 pub fn SignInFirst() -> impl IntoView {

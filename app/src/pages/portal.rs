@@ -19,6 +19,7 @@ use crate::{
         DataCategory,
     },
     error::AppError,
+    pages::ContactSignInFirst,
 };
 
 /// The form asking for a new sign-in link; after a post it says the one answer.
@@ -109,13 +110,7 @@ pub fn PortalPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(home) => view! { <Portal home/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! {
-                        <section class="signin">
-                            <h1>"Vendor portal"</h1>
-                            <p>"Your session has ended, or you have not signed in yet. Open the link we mailed you, or ask for a new one."</p>
-                            <p><a class="button" href="/vendor/sign-in">"Sign in"</a></p>
-                        </section>
-                    }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <ContactSignInFirst title="Vendor portal"/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}

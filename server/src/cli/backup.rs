@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use app::store::{redact, Backend, Db};
 use sqlx::{Any, AnyConnection};
 
+use super::backup_documents as documents;
 use crate::db_lock::{self, sqlite_file};
 
 const POSTGRES: &str = "PostgreSQL is backed up with its own tools: \
@@ -117,8 +118,9 @@ async fn connect(url: &str) -> Result<Db, String> {
         .map_err(|e| format!("cannot open database {}: {e}", redact(url)))
 }
 
-/// Write a consistent copy of the database to `file`.
-pub async fn backup(url: &str, file: &Path) -> Result<(), String> {
+/// Write a consistent copy of the database to `file`, then (a directory store, named by
+/// `document_store` as `DOCUMENT_STORE` names it) the documents `FILE-documents/` lacks.
+pub async fn backup(url: &str, file: &Path, document_store: &str) -> Result<(), String> {
     if !url.starts_with("sqlite:") {
         return Err(POSTGRES.into());
     }
@@ -140,6 +142,23 @@ pub async fn backup(url: &str, file: &Path) -> Result<(), String> {
         source.display(),
         file.display()
     );
+    // the documents after the database: every one the copy names is in the store already
+    match app::documents::local_dir(document_store, url)? {
+        Some(store) => {
+            let to = documents::beside(file);
+            let done = documents::copy_missing(&store, &to)?;
+            println!(
+                "Documents: {} copied to {}, {} there already.",
+                done.copied,
+                to.display(),
+                done.present
+            );
+        }
+        None => println!(
+            "Documents are in the bucket {document_store}: back them up with its own tools \
+             (versioning, replication or a sync), after this copy."
+        ),
+    }
     Ok(())
 }
 
@@ -203,8 +222,14 @@ fn keep_aside(target: &Path) -> Result<PathBuf, String> {
     Ok(kept)
 }
 
-/// Restore `file` (a copy made by [`backup`]) into the database of `url`.
-pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> {
+/// Restore `file` (a copy made by [`backup`]) into the database of `url`, after putting
+/// back the documents a directory store lacks from `FILE-documents/`.
+pub async fn restore(
+    url: &str,
+    file: &Path,
+    force: bool,
+    document_store: &str,
+) -> Result<(), String> {
     if !url.starts_with("sqlite:") {
         return Err(POSTGRES.into());
     }
@@ -233,6 +258,20 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> Result<(), String> 
         .execute(&mut *conn)
         .await
         .map_err(|e| format!("{} cannot be read as a database: {e}", file.display()))?;
+    // the documents before the database: the restored rows never name a missing one
+    let from = documents::beside(file);
+    if let (Some(store), true) = (
+        app::documents::local_dir(document_store, url)?,
+        from.is_dir(),
+    ) {
+        let done = documents::copy_missing(&from, &store)?;
+        println!(
+            "Documents: {} put back into {}, {} there already.",
+            done.copied,
+            store.display(),
+            done.present
+        );
+    }
     let staged = target.with_extension("restore-tmp");
     let _ = std::fs::remove_file(&staged);
     let copied = match check_copy(&mut conn, "copy", file).await {

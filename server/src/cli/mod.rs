@@ -2,6 +2,7 @@
 //! each; the flags and their environment variables are `crate::config::Cli`.
 
 pub mod backup;
+mod backup_documents;
 pub mod deliveries;
 pub mod import;
 pub mod seed;
@@ -172,9 +173,11 @@ async fn command(
             let db = open(&cli.database_url).await?;
             crate::assurance::recompute(&db, today).await
         }
-        Some(Command::Backup { file }) => backup::backup(&cli.database_url, &file).await,
+        Some(Command::Backup { file }) => {
+            backup::backup(&cli.database_url, &file, &cli.serve.document_store).await
+        }
         Some(Command::Restore { file, force }) => {
-            backup::restore(&cli.database_url, &file, force).await
+            backup::restore(&cli.database_url, &file, force, &cli.serve.document_store).await
         }
         Some(Command::Secrets { action }) => {
             let db = open(&cli.database_url).await?;

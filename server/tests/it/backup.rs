@@ -322,6 +322,11 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("registry.db").display());
     cli(&url, &["seed-demo"], None).await;
+    // a stored document, as the document store keeps it (a file named by its hash, beside
+    // the database by default)
+    let stored = dir.path().join("registry.db-documents/sha256/ab/abcdef");
+    std::fs::create_dir_all(stored.parent().expect("folder")).expect("store");
+    std::fs::write(&stored, b"%PDF-1.4 evidence").expect("document");
     let copy = dir.path().join("copy.db");
     let copy_s = copy.to_string_lossy().to_string();
     let out = run(&url, &["backup", &copy_s], &[]);
@@ -331,6 +336,16 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(mode(&copy), 0o600, "a backup is private");
+    // the documents come along, private too
+    let kept_doc = dir.path().join("copy.db-documents/sha256/ab/abcdef");
+    assert_eq!(
+        std::fs::read(&kept_doc).expect("copied"),
+        b"%PDF-1.4 evidence"
+    );
+    assert_eq!(mode(&kept_doc), 0o600);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Documents: 1 copied"));
+    // lost from the store: the restore puts it back
+    std::fs::remove_file(&stored).expect("lose it");
     // written after the copy: only the replaced database has it
     let late = "late@example.test";
     cli(
@@ -377,6 +392,10 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(".pre-restore-"));
+    assert_eq!(
+        std::fs::read(&stored).expect("put back"),
+        b"%PDF-1.4 evidence"
+    );
     assert_eq!(accounts(&url, late).await, 0, "the copy is in place");
     assert_eq!(mode(&dir.path().join("registry.db")), 0o600);
     let kept = pre_restore_copies(dir.path());
