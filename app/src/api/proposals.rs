@@ -1,5 +1,5 @@
-//! Proposals: a vendor's contact proposes a change to its record (`vendor/propose`, a new
-//! sub-processor); managers read one (`manage/proposal`) and decide (`manage/decide_proposal`).
+//! Proposals: a vendor's contact proposes a change to its record (`vendor/propose`: a new
+//! sub-processor, country or contact); managers read one (`manage/proposal`) and decide (`manage/decide_proposal`).
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -8,18 +8,22 @@ pub use crate::model::proposals::*;
 #[cfg(feature = "ssr")]
 use crate::service::proposals as service;
 
-/// Propose a new sub-processor (a contact): `p[legal_name]`, `p[country]`, `p[purpose]`,
-/// `p[categories][<code>]=on`, `p[effective_on]`. Back to `/vendor`; a refusal goes back with
-/// its reasons.
+/// Propose a change (a contact): `p[kind]` (`sub_processor`, the default, `country`,
+/// `contact`) and the fields of `ProposalForm`. Back to `/vendor`; a refusal goes back with
+/// its reasons and the kind (`?proposal_error=…&proposal_kind=…`).
 #[server(prefix = "/api", endpoint = "vendor/propose")]
 pub async fn propose(p: ProposalForm) -> Result<(), AppError> {
+    let kind = p.kind().map(|k| k.code()).unwrap_or("sub_processor");
     match service::propose(p).await {
         Ok(_) => leptos_axum::redirect("/vendor?proposed=1#proposals-h"),
         // a form post has no script: the reasons go back in the address
         Err(AppError::Invalid(fields)) => {
             let why: Vec<String> = fields.into_iter().map(|f| f.message).collect();
-            let q = serde_urlencoded::to_string([("proposal_error", why.join(" "))])
-                .unwrap_or_default();
+            let q = serde_urlencoded::to_string([
+                ("proposal_error", why.join(" ").as_str()),
+                ("proposal_kind", kind),
+            ])
+            .unwrap_or_default();
             leptos_axum::redirect(&format!("/vendor?{q}#proposals-h"));
         }
         Err(e) => return Err(e),

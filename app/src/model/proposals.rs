@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::domain::proposal::ProposalForm;
+pub use crate::domain::proposal::{ProposalForm, ProposalKind};
 pub use crate::domain::review::ReviewState;
 use crate::model::editor::SubProcessor;
 
@@ -30,11 +30,16 @@ pub struct SubmittedProposal {
     pub conflict: bool,
 }
 
-/// `/manage/proposals/{id}`: the proposal, and the vendor's sub-processors before and after it.
+/// `/manage/proposals/{id}`: the proposal, and what it changes before and after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalReview {
     pub proposal: SubmittedProposal,
+    pub kind: ProposalKind,
+    /// A sub-processor's proposal: the vendor's sub-processors now and with it.
     pub before: Vec<SubProcessor>,
     pub after: Vec<SubProcessor>,
+    /// A country's or a contact's: the vendor's countries or contacts now and with it.
+    pub lines_before: Vec<String>,
+    pub lines_after: Vec<String>,
     pub can_decide: bool,
 }

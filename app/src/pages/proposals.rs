@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::proposals::{
-        load_proposal_review, DecideProposal, ProposalReview, Propose, ReviewState,
+        load_proposal_review, DecideProposal, ProposalKind, ProposalReview, Propose, ReviewState,
         SubmittedProposal,
     },
     components::{last_error, ErrorNotice, FormError},
@@ -33,25 +33,40 @@ fn standing(p: &SubmittedProposal) -> String {
     }
 }
 
-/// The `/vendor` section: proposals and the form of a new one.
+/// An input of a proposal form: `form` names the form (ids stay unique on the page).
+fn field(form: &str, label: &'static str, name: &'static str, kind: &'static str) -> impl IntoView {
+    let id = format!("pr-{form}-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type=kind name=format!("p[{name}]") required maxlength="200"/>
+        </div>
+    }
+}
+
+/// The refusal of the last proposal, at the form of its kind.
+fn refusal(kind: &'static str) -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        query.with(|q| {
+            let shown = q.get("proposal_kind").unwrap_or_default();
+            let shown = if shown.is_empty() { "sub_processor".to_string() } else { shown };
+            (shown == kind).then(|| q.get("proposal_error")).flatten()
+        })
+        .map(|e| view! { <div class="notice notice-error" role="alert" id=format!("proposal-error-{kind}")><p>{e}</p></div> })
+    }
+}
+
+/// The `/vendor` section: proposals and the forms of a new one (a sub-processor, a country,
+/// a contact).
 #[component]
 pub fn PortalProposals(list: Vec<SubmittedProposal>, categories: Vec<String>) -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.with(|q| q.get("proposal_error"));
     let sent = move || query.with(|q| q.get("proposed").is_some());
-    let field = |label: &'static str, name: &'static str, kind: &'static str| {
-        let id = format!("pr-{name}");
-        view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id type=kind name=format!("p[{name}]") required maxlength="200"/>
-            </div>
-        }
-    };
     view! {
         <section aria-labelledby="proposals-h">
             <h2 id="proposals-h">"Propose a change"</h2>
-            <p class="hint">"Your company's record changes only through us: propose a new sub-processor here and we review it. Once accepted it is announced to our customers and takes effect on the day you propose (or the earliest day our notice period allows)."</p>
+            <p class="hint">"Your company's record changes only through us: propose a new sub-processor, country or contact here and we review it. Once accepted, a sub-processor or country is announced to our customers and takes effect on the day you propose (or the earliest day our notice period allows); a contact is mailed a sign-in link."</p>
             {move || sent().then(|| view! { <div class="notice" role="status" id="proposal-sent"><p>"Proposed. It waits for our review; we mail you when it is decided."</p></div> })}
             {(!list.is_empty()).then(|| view! {
                 <table class="records" id="proposals">
@@ -61,11 +76,13 @@ pub fn PortalProposals(list: Vec<SubmittedProposal>, categories: Vec<String>) ->
                     }).collect_view()}</tbody>
                 </table>
             })}
-            <form method="post" action=Propose::url() class="form grid" id="proposal-form">
-                {move || error().map(|e| view! { <div class="notice notice-error" role="alert" id="proposal-error"><p>{e}</p></div> })}
-                {field("Sub-processor's legal name", "legal_name", "text")}
-                {field("Country it processes in (ISO code, e.g. DE)", "country", "text")}
-                {field("What it does for you", "purpose", "text")}
+            <h3 id="propose-sp-h">"A new sub-processor"</h3>
+            <form method="post" action=Propose::url() class="form grid" id="proposal-form" aria-labelledby="propose-sp-h">
+                {refusal("sub_processor")}
+                <input type="hidden" name="p[kind]" value="sub_processor"/>
+                {field("sp", "Sub-processor's legal name", "legal_name", "text")}
+                {field("sp", "Country it processes in (ISO code, e.g. DE)", "country", "text")}
+                {field("sp", "What it does for you", "purpose", "text")}
                 <fieldset class="checks">
                     <legend>"Data it receives"</legend>
                     {DataCategory::ALL.iter().filter(|c| categories.iter().any(|v| v == c.code())).map(|c| {
@@ -74,7 +91,31 @@ pub fn PortalProposals(list: Vec<SubmittedProposal>, categories: Vec<String>) ->
                         view! { <label class="check" for=label_for><input id=id type="checkbox" name=format!("p[categories][{}]", c.code())/>{format!(" {}", c.label())}</label> }
                     }).collect_view()}
                 </fieldset>
-                {field("Takes effect on", "effective_on", "date")}
+                {field("sp", "Takes effect on", "effective_on", "date")}
+                <button type="submit" class="button">"Propose for review"</button>
+            </form>
+            <h3 id="propose-country-h">"A new country you process our customers' data in"</h3>
+            <form method="post" action=Propose::url() class="form grid" id="proposal-country-form" aria-labelledby="propose-country-h">
+                {refusal("country")}
+                <input type="hidden" name="p[kind]" value="country"/>
+                {field("country", "Country (ISO code, e.g. PT)", "country", "text")}
+                {field("country", "Takes effect on", "effective_on", "date")}
+                <button type="submit" class="button">"Propose for review"</button>
+            </form>
+            <h3 id="propose-contact-h">"A new contact"</h3>
+            <form method="post" action=Propose::url() class="form grid" id="proposal-contact-form" aria-labelledby="propose-contact-h">
+                {refusal("contact")}
+                <input type="hidden" name="p[kind]" value="contact"/>
+                {field("contact", "Name", "name", "text")}
+                {field("contact", "Work e-mail", "email", "email")}
+                <fieldset class="checks">
+                    <legend>"Answers for"</legend>
+                    {[("privacy", "Privacy"), ("security", "Security"), ("training", "Training")].into_iter().map(|(code, label)| {
+                        let id = format!("pr-role-{code}");
+                        let label_for = id.clone();
+                        view! { <label class="check" for=label_for><input id=id type="checkbox" name=format!("p[answers_for][{code}]")/>{format!(" {label}")}</label> }
+                    }).collect_view()}
+                </fieldset>
                 <button type="submit" class="button">"Propose for review"</button>
             </form>
         </section>
@@ -107,6 +148,14 @@ pub fn ProposalReviewPage() -> impl IntoView {
     }
 }
 
+fn line_list(id: &'static str, lines: Vec<String>) -> impl IntoView {
+    view! {
+        <ul id=id class="plain">
+            {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+        </ul>
+    }
+}
+
 fn chain_table(id: &'static str, list: Vec<SubProcessor>) -> impl IntoView {
     view! {
         <table class="records" id=id>
@@ -123,23 +172,40 @@ fn Proposal(r: ProposalReview, decide: ServerAction<DecideProposal>) -> impl Int
     let error = last_error(decide);
     let p = r.proposal;
     let decided = decision_text(p.state, &p.reviewed_by, &p.reviewed_at, &p.comment);
+    let approve = match r.kind {
+        ProposalKind::Contact => "the contact is invited: mailed a sign-in link to the portal",
+        _ => "it is saved as if you typed it: announced to subscribers, in effect on its day",
+    };
     view! {
         <h1>{format!("{}: {}", p.vendor_name, p.summary)}</h1>
         <p>{format!("Proposed {} by {} ({}); to take effect on {}.", p.submitted_at, p.submitted_by, match p.days_waiting { 0 => "today".to_string(), n => format!("waiting {}", days(n)) }, if p.effective_on.is_empty() { "the earliest day allowed" } else { &p.effective_on })}</p>
         {(p.conflict && p.state == ReviewState::Pending).then(|| view! {
             <div class="notice notice-error" role="status" id="proposal-conflict"><p>"The vendor's record changed since this was proposed: it cannot be accepted as it stands (that could undo the change). Ask for changes, and the vendor proposes it again against the record as it is, or reject it."</p></div>
         })}
-        <h2>"Sub-processors now"</h2>
-        {chain_table("proposal-before", r.before)}
-        <h2>"With the proposal"</h2>
-        {chain_table("proposal-after", r.after)}
+        {match r.kind {
+            ProposalKind::SubProcessor => view! {
+                <h2>"Sub-processors now"</h2>
+                {chain_table("proposal-before", r.before)}
+                <h2>"With the proposal"</h2>
+                {chain_table("proposal-after", r.after)}
+            }.into_any(),
+            kind => {
+                let what = if kind == ProposalKind::Country { "Processing countries" } else { "Contacts" };
+                view! {
+                    <h2>{format!("{what} now")}</h2>
+                    {line_list("proposal-before", r.lines_before)}
+                    <h2>"With the proposal"</h2>
+                    {line_list("proposal-after", r.lines_after)}
+                }.into_any()
+            }
+        }}
         <p><a href=format!("/manage/vendors/{}", p.vendor_slug)>{format!("{}'s record and evidence", p.vendor_name)}</a></p>
         {match decided {
             Some(text) => view! { <div class="notice" role="status" id="review-decided"><p>{text}</p></div> }.into_any(),
             None if r.can_decide => view! {
                 <ActionForm action=decide attr:class="form narrow" attr:id="review-form">
                     <FormError error/>
-                    <DecisionFields id=p.id version=p.version approve="it is saved as if you typed it: announced to subscribers, in effect on its day" error/>
+                    <DecisionFields id=p.id version=p.version approve=approve error/>
                 </ActionForm>
             }.into_any(),
             None => ().into_any(),

@@ -1,15 +1,24 @@
 //! Proposals (issue 26): a vendor's contact proposes a change to its record (a new
-//! sub-processor); a manager accepts it, asks for changes or declines it. Accepted, it goes
-//! through the editor's own save (`vendors::save_sub_processor_in`) in the decision's
-//! transaction, with the notice rule and the subscribers' notices exactly as when a manager
-//! types it, against the record's version it was proposed on.
+//! sub-processor, a new country, a new contact); a manager accepts it, asks for changes or
+//! declines it. Accepted, a sub-processor or country goes through the editor's own save
+//! (`vendors::save_sub_processor_in`, `vendors::save_in`) in the decision's transaction, with
+//! the notice rule and the subscribers' notices exactly as when a manager types it, against
+//! the record's version it was proposed on; a contact is invited as a manager invites one
+//! (`portal::invite_in`).
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
+use sqlx::AnyConnection;
 
-use super::{decisions::tell_the_contact, rosters::minute, vendors::save_sub_processor_in};
+use super::{
+    decisions::tell_the_contact,
+    portal::invite_in,
+    rosters::minute,
+    vendors::{form_of as vendor_form, save_in, save_sub_processor_in},
+};
 use crate::{
     domain::{
-        proposal::ProposalForm,
+        contacts::roles_label,
+        proposal::{ProposalForm, ProposalKind},
         review::{days_waiting, decide, Decision, ReviewState},
     },
     error::AppError,
@@ -17,9 +26,9 @@ use crate::{
     request::{db, internal, today},
     session::{any_role, editor, require, require_contact},
     store::{
-        audit, begin_write,
+        audit, begin_write, changes, contacts,
         proposals::{self as store, NewProposal, ProposalRow},
-        vendors, Db,
+        services, vendors, Db,
     },
     write::{write, Written},
 };
@@ -27,6 +36,12 @@ use crate::{
 fn form_of(r: &ProposalRow) -> Result<ProposalForm, AppError> {
     serde_json::from_str(&r.payload)
         .map_err(|e| internal(format!("proposal {} does not parse: {e}", r.id)))
+}
+
+/// Whether the record changed since the proposal was made, so accepting it could undo that
+/// change (a contact changes no part of the record: never).
+fn conflicts(r: &ProposalRow) -> bool {
+    r.kind != ProposalKind::Contact.code() && r.vendor_version != r.record_version
 }
 
 fn submitted(r: ProposalRow, day: NaiveDate) -> SubmittedProposal {
@@ -41,7 +56,7 @@ fn submitted(r: ProposalRow, day: NaiveDate) -> SubmittedProposal {
     SubmittedProposal {
         id: r.id,
         version: r.version,
-        conflict: r.vendor_version != r.record_version,
+        conflict: conflicts(&r),
         vendor_slug: r.vendor_slug,
         vendor_name: r.vendor_name,
         summary,
@@ -56,37 +71,106 @@ fn submitted(r: ProposalRow, day: NaiveDate) -> SubmittedProposal {
     }
 }
 
-/// A contact proposes a new sub-processor of its vendor. It is checked as the editor's save
+/// Make the proposed change in `tx` as `actor`: the editor's save of a sub-processor or of
+/// the vendor with the country added (notice rule included), or the contact's invitation.
+/// The vendor `slug` must still be at `record_version`, else `Stale`.
+async fn apply(
+    tx: &mut AnyConnection,
+    (kind, p): (ProposalKind, &ProposalForm),
+    (slug, record_version): (&str, i64),
+    actor: &str,
+) -> Result<Written<()>, AppError> {
+    match kind {
+        ProposalKind::SubProcessor => {
+            save_sub_processor_in(tx, &p.sub_processor_form(slug, record_version), actor).await
+        }
+        ProposalKind::Country => {
+            let row = vendors::edit_row(tx, slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mut base = vendor_form(&row);
+            base.version = record_version;
+            let form = p.country_form(base)?;
+            let names = services::service_names(tx).await?;
+            let known: Vec<String> = names.keys().cloned().collect();
+            let draft = form.parse(&known)?;
+            let notice = changes::notice_periods(tx).await?;
+            Ok(
+                match save_in(tx, &form, &draft, actor, (&names, &notice)).await? {
+                    Written::Done { audit, .. } => Written::Done { value: (), audit },
+                    Written::Stale {
+                        entity_id,
+                        current,
+                        version,
+                    } => Written::Stale {
+                        entity_id,
+                        current,
+                        version,
+                    },
+                },
+            )
+        }
+        ProposalKind::Contact => {
+            let new = p.contact_form(slug).parse()?;
+            invite_in(tx, slug, &new, actor, Utc::now()).await
+        }
+    }
+}
+
+/// A contact proposes a change to its vendor's record. It is checked as the editor's save
 /// checks it, notice rule included (run and rolled back), then kept for review; nothing in
-/// the record changes until a manager accepts it.
-pub async fn propose(p: ProposalForm) -> Result<i64, AppError> {
+/// the record changes until a manager accepts it. A contact already listed is refused.
+pub async fn propose(mut p: ProposalForm) -> Result<i64, AppError> {
     let contact = require_contact().await?;
+    let kind = p.kind()?;
+    p.kind = kind.code().into();
     let db = db()?;
     let mut tx = begin_write(&db).await?;
     let before = vendors::edit_row(&mut tx, &contact.vendor_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let form = p.sub_processor_form(&before.slug, before.version);
-    // the editor's own save, rolled back: refused here exactly as it would be on acceptance
-    let checked = save_sub_processor_in(&mut tx, &form, &contact.email).await;
+    if kind == ProposalKind::Contact {
+        let new = p.contact_form(&before.slug).parse()?;
+        if contacts::by_mailbox_in(&mut tx, before.id, &new.email.mailbox())
+            .await?
+            .is_some()
+        {
+            return Err(AppError::invalid(
+                "email",
+                format!(
+                    "{} is a contact of your company already.",
+                    new.email.as_str()
+                ),
+            ));
+        }
+    }
+    // the change itself, rolled back: refused here exactly as it would be on acceptance
+    let checked = apply(
+        &mut tx,
+        (kind, &p),
+        (&before.slug, before.version),
+        &contact.email,
+    )
+    .await;
     tx.rollback()
         .await
         .map_err(crate::store::StoreError::from)?;
     if let Written::Stale { .. } = checked? {
         return Err(AppError::invalid(
-            "legal_name",
+            "form",
             "Your company's record changed at this moment: send the proposal again.",
         ));
     }
     let payload = serde_json::to_string(&p).map_err(|e| internal(e.to_string()))?;
-    let effective_on = Some(p.effective_on.trim().to_string()).filter(|d| !d.is_empty());
+    let effective_on = Some(p.effective_on.trim().to_string())
+        .filter(|d| !d.is_empty() && kind != ProposalKind::Contact);
     let (vendor_id, record_version, slug) = (before.id, before.version, before.slug.clone());
     write(&db, &contact.email, async |tx| {
         let id = store::insert(
             tx,
             NewProposal {
                 vendor_id,
-                kind: "sub_processor",
+                kind: kind.code(),
                 payload: &payload,
                 effective_on: effective_on.clone(),
                 record_version,
@@ -102,7 +186,7 @@ pub async fn propose(p: ProposalForm) -> Result<i64, AppError> {
                 entity_id: format!("{slug}/proposal/{id}"),
                 before: None,
                 after: Some(serde_json::json!({
-                    "kind": "sub_processor",
+                    "kind": kind.code(),
                     "change": p,
                     "record_version": record_version,
                 })),
@@ -145,20 +229,54 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
     let current = vendors::edit_row(&mut conn, &row.vendor_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = current.sub_processor_list()?;
-    let form = form_of(&row)?.sub_processor_form(&row.vendor_slug, row.record_version);
-    let mut after = before.clone();
-    // the proposed one as the editor's parser reads it (it parsed when proposed)
-    let vendor_categories = vendors::words(current.categories.as_deref());
-    if let Ok((crate::domain::chain::ChainEdit::Add(s), _)) =
-        form.parse(&vendor_categories, before.len())
-    {
-        after.push(s);
+    drop(conn);
+    let kind = ProposalKind::parse(&row.kind).map_err(|e| internal(e.message))?;
+    let change = form_of(&row)?;
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let (mut lines_before, mut lines_after) = (Vec::new(), Vec::new());
+    match kind {
+        ProposalKind::SubProcessor => {
+            before = current.sub_processor_list()?;
+            after = before.clone();
+            // the proposed one as the editor's parser reads it (it parsed when proposed)
+            let form = change.sub_processor_form(&row.vendor_slug, row.record_version);
+            let vendor_categories = vendors::words(current.categories.as_deref());
+            if let Ok((crate::domain::chain::ChainEdit::Add(s), _)) =
+                form.parse(&vendor_categories, before.len())
+            {
+                after.push(s);
+            }
+        }
+        ProposalKind::Country => {
+            lines_before = vendors::words(current.countries.as_deref());
+            lines_after = lines_before.clone();
+            lines_after.push(change.country.trim().to_uppercase());
+        }
+        ProposalKind::Contact => {
+            lines_before = contacts::for_vendor(&db, current.id)
+                .await?
+                .into_iter()
+                .filter(|c| c.disabled == 0)
+                .map(|c| format!("{} <{}>: {}", c.name, c.email, roles_label(&c.answers_for)))
+                .collect();
+            lines_after = lines_before.clone();
+            if let Ok(c) = change.contact_form(&row.vendor_slug).parse() {
+                lines_after.push(format!(
+                    "{} <{}>: {}",
+                    c.name,
+                    c.email.as_str(),
+                    roles_label(&c.answers_for_text())
+                ));
+            }
+        }
     }
     Ok(ProposalReview {
         proposal: submitted(row, today()),
+        kind,
         before,
         after,
+        lines_before,
+        lines_after,
         can_decide: who.role.can_edit(),
     })
 }
@@ -190,11 +308,19 @@ pub async fn decide_proposal(
                      the record as it is) or reject it.",
                 )
             };
-            if row.vendor_version != row.record_version {
+            if conflicts(&row) {
                 return Err(conflict());
             }
-            let form = form_of(&row)?.sub_processor_form(&row.vendor_slug, row.record_version);
-            match save_sub_processor_in(tx, &form, &who.email).await? {
+            let kind = ProposalKind::parse(&row.kind).map_err(|e| internal(e.message))?;
+            let change = form_of(&row)?;
+            // a contact changes no part of the record: it is invited against the record as it is
+            let version = if kind == ProposalKind::Contact {
+                row.vendor_version
+            } else {
+                row.record_version
+            };
+            let at = (row.vendor_slug.as_str(), version);
+            match apply(tx, (kind, &change), at, &who.email).await? {
                 Written::Done { audit, .. } => entries.extend(audit),
                 Written::Stale { .. } => return Err(conflict()),
             }

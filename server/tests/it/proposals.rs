@@ -2,10 +2,12 @@
 //! sub-processor; the notice rule refuses a day too early at once; the record does not change
 //! while the proposal waits; accepted, it goes through the vendor save (the sub-processor is
 //! listed, the change is announced for the proposed day, the contact is told); a proposal
-//! made against a record that changed since is a conflict and is never applied.
+//! made against a record that changed since is a conflict and is never applied. A subscriber
+//! is told of the accepted sub-processor as of any widening. A new country goes through the
+//! vendor save the same way; a new contact, accepted, is invited by mail.
 
 use crate::{
-    notices::{exec, scalar, PASSWORD},
+    notices::{exec, scalar, subscribed, PASSWORD},
     portal::contact_session,
     reviews::sent_back,
     sinks::SmtpSink,
@@ -75,6 +77,8 @@ async fn proposals_go_through_the_vendor_save(backend: Backend) {
     let ada = contact_session(&app, VENDOR, "ada@driftwood.example").await;
     let today = chrono::Utc::now().date_naive();
     let later = (today + chrono::Days::new(200)).to_string();
+    let customer = "privacy@customer.example";
+    subscribed(&app, &sink, customer, &[]).await;
 
     // anonymous: refused; too early: the notice rule says the earliest day, nothing kept
     let res = app
@@ -147,6 +151,13 @@ async fn proposals_go_through_the_vendor_save(backend: Backend) {
         "{}",
         mails[0].text
     );
+    // the subscriber is told of the widening, as when a manager types it
+    let notices = sink.wait_for(customer, 2, 20).await;
+    assert!(
+        notices[1].text.contains("Fjordvault Cold Storage AS"),
+        "{}",
+        notices[1].text
+    );
 
     // a proposal on a record that changed since: a conflict, never applied
     let back = propose(&app, &ada, "Second Vault GmbH", &later).await;
@@ -203,4 +214,190 @@ async fn proposals_go_through_the_vendor_save(backend: Backend) {
     app.stop().await;
 }
 
-on_both_databases!(proposals_go_through_the_vendor_save);
+async fn propose_form(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> String {
+    let res = app
+        .client
+        .post(format!("{}/api/vendor/propose", app.base))
+        .header("origin", &app.base)
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(res.status(), 302);
+    sent_back(&res)
+}
+
+async fn accept(app: &TestApp, manager: &str, id: &str) {
+    json(
+        app,
+        "/api/manage/decide_proposal",
+        &[
+            ("id", id),
+            ("version", "1"),
+            ("decision", "approve"),
+            ("comment", ""),
+        ],
+        manager,
+    )
+    .await;
+}
+
+async fn countries_and_contacts_are_proposed_too(backend: Backend) {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(backend, |c| c.notices.smtp_url = smtp).await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let ada = contact_session(&app, VENDOR, "ada@driftwood.example").await;
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(200)).to_string();
+    let db = app.db().await;
+    let listed: Vec<String> = sqlx::query_scalar::<sqlx::Any, String>(&format!(
+        "SELECT c.country_code FROM vendor_countries c JOIN vendors v ON v.id = c.vendor_id \
+         WHERE v.slug = '{VENDOR}'"
+    ))
+    .fetch_all(&db.pool)
+    .await
+    .expect("countries");
+    db.pool.close().await;
+    let new = ["PT", "IS", "MT", "LU", "EE"]
+        .into_iter()
+        .find(|c| !listed.iter().any(|l| l == c))
+        .expect("a country the vendor does not list");
+
+    // refused at once: a listed country, an unknown kind, a contact already there
+    let back = propose_form(
+        &app,
+        &ada,
+        &[
+            ("p[kind]", "country"),
+            ("p[country]", &listed[0]),
+            ("p[effective_on]", &later),
+        ],
+    )
+    .await;
+    assert!(
+        back.contains("listed already") && back.contains("proposal_kind=country"),
+        "{back}"
+    );
+    let back = propose_form(&app, &ada, &[("p[kind]", "vendor")]).await;
+    assert!(back.contains("not something you can propose"), "{back}");
+    let back = propose_form(
+        &app,
+        &ada,
+        &[
+            ("p[kind]", "contact"),
+            ("p[name]", "Ada Again"),
+            ("p[email]", "ADA@driftwood.example"),
+            ("p[answers_for][privacy]", "on"),
+        ],
+    )
+    .await;
+    assert!(back.contains("contact of your company already"), "{back}");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM proposals").await, 0);
+
+    // a new country: waiting, then accepted through the vendor save with its notice
+    let back = propose_form(
+        &app,
+        &ada,
+        &[
+            ("p[kind]", "country"),
+            ("p[country]", &new.to_lowercase()),
+            ("p[effective_on]", &later),
+        ],
+    )
+    .await;
+    assert!(back.starts_with("/vendor?proposed=1"), "{back}");
+    let has_new = format!(
+        "SELECT COUNT(*) FROM vendor_countries c JOIN vendors v ON v.id = c.vendor_id \
+         WHERE v.slug = '{VENDOR}' AND c.country_code = '{new}'"
+    );
+    assert_eq!(
+        scalar(&app, &has_new).await,
+        0,
+        "nothing changes while it waits"
+    );
+    let home = json(&app, "/api/vendor/home", &[], &ada).await;
+    assert_eq!(
+        home["proposals"][0]["summary"],
+        format!("New country: {new}")
+    );
+    let id = home["proposals"][0]["id"].as_i64().expect("id").to_string();
+    let review = json(&app, "/api/manage/proposal", &[("id", &id)], &manager).await;
+    assert_eq!(review["kind"], "country");
+    let after = review["lines_after"].as_array().expect("lines");
+    assert_eq!(after.len(), listed.len() + 1);
+    assert_eq!(after.last().and_then(|c| c.as_str()), Some(new));
+    let events = scalar(&app, "SELECT COUNT(*) FROM change_events").await;
+    accept(&app, &manager, &id).await;
+    assert_eq!(scalar(&app, &has_new).await, 1);
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM change_events WHERE slug = '{VENDOR}' AND effective_on = '{later}'"
+            )
+        )
+        .await,
+        1,
+        "the new country is announced for its day"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM change_events").await,
+        events + 1
+    );
+
+    // a new contact: accepted, invited by mail (the invitation's sign-in link)
+    let back = propose_form(
+        &app,
+        &ada,
+        &[
+            ("p[kind]", "contact"),
+            ("p[name]", "Bruno Keller"),
+            ("p[email]", "bruno@driftwood.example"),
+            ("p[answers_for][training]", "on"),
+        ],
+    )
+    .await;
+    assert!(back.starts_with("/vendor?proposed=1"), "{back}");
+    let home = json(&app, "/api/vendor/home", &[], &ada).await;
+    assert_eq!(
+        home["proposals"][0]["summary"],
+        "New contact: Bruno Keller <bruno@driftwood.example>"
+    );
+    let id = home["proposals"][0]["id"].as_i64().expect("id").to_string();
+    let review = json(&app, "/api/manage/proposal", &[("id", &id)], &manager).await;
+    assert_eq!(review["kind"], "contact");
+    let last = review["lines_after"]
+        .as_array()
+        .and_then(|l| l.last())
+        .cloned();
+    assert_eq!(
+        last.and_then(|l| l.as_str().map(String::from)).as_deref(),
+        Some("Bruno Keller <bruno@driftwood.example>: Training")
+    );
+    accept(&app, &manager, &id).await;
+    let mails = sink.wait_for("bruno@driftwood.example", 1, 20).await;
+    assert!(
+        mails[0].token_after("/vendor/sign-in/").is_some(),
+        "{}",
+        mails[0].text
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM vendor_contacts WHERE email = 'bruno@driftwood.example' \
+             AND answers_for = 'training' AND created_by = 'manager@example.test'"
+        )
+        .await,
+        1
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    proposals_go_through_the_vendor_save,
+    countries_and_contacts_are_proposed_too
+);
