@@ -81,6 +81,11 @@ fi
 if [ "$want_test" = 1 ] || [ "$want_cluster" = 1 ]; then
   command -v haproxy >/dev/null || { say "Installing HAProxy"; apt_install haproxy; }
   command -v psql >/dev/null || { say "Installing the PostgreSQL client"; apt_install postgresql-client; }
+  # the instances share their documents in an S3-compatible bucket (moto's server)
+  if ! python3 -c 'import moto.server, flask' 2>/dev/null; then
+    say "Installing moto (an S3-compatible server)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]==5.2.6'
+  fi
 fi
 
 if [ "$want_bench" = 1 ]; then
