@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
-// Each server writes its mails as .eml files to MAIL_DIR (no SMTP relay in the browser
-// tests); the tests read confirmation links and answers from there.
+// Each server sends its mails to a real SMTP server of its own (aiosmtpd, started by
+// start-server.sh), which keeps them as .eml files in MAIL_DIR; the tests read confirmation
+// links and answers from there.
 process.env.E2E_MAIL_ROOT ??= mkdtempSync(join(tmpdir(), 'registry-e2e-mail-'));
 
 // The app under test runs on a port of its own; if something already listens there the run

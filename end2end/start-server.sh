@@ -6,7 +6,18 @@ port="$1"
 bin="${SERVER_BIN:-target/release/server}"
 [ -x "$bin" ] || { echo "no server binary at $bin: run cargo leptos build --release" >&2; exit 1; }
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+sink=
+trap '[ -n "$sink" ] && kill "$sink" 2>/dev/null; rm -rf "$dir"' EXIT
+# mail goes through a real SMTP server (aiosmtpd, scripts/smtp-sink.py), which keeps each
+# message as a .eml file in MAIL_DIR, where the tests read them
+if [ -n "${MAIL_DIR:-}" ]; then
+  mkdir -p "$MAIL_DIR"
+  coproc SMTP_SINK { exec python3 scripts/smtp-sink.py "$MAIL_DIR" --port 0; }
+  sink=$SMTP_SINK_PID
+  read -r _ smtp_port <&"${SMTP_SINK[0]}"
+  [ -n "$smtp_port" ] || { echo "the SMTP server did not start" >&2; exit 1; }
+  export SMTP_URL="smtp://127.0.0.1:$smtp_port"
+fi
 export DATABASE_URL="sqlite://$dir/e2e.db"
 export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"

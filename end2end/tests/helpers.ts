@@ -1,4 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,7 +108,7 @@ export function totp(secret: string, time = Date.now()): string {
   return ((h.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
 }
 
-/** A mail the server under test wrote to its MAIL_DIR: headers and decoded text. */
+/** A mail the server under test sent (its SMTP server keeps it in MAIL_DIR): headers and decoded text. */
 export interface Mail { subject: string; to: string; text: string; at: number }
 
 function unquote(s: string): string {
@@ -143,6 +144,7 @@ export function mailsTo(baseURL: string, to: string): Mail[] {
     return [];
   }
   return files
+    .sort()
     .map((f) => parseMail(readFileSync(join(dir, f), 'utf8'), statSync(join(dir, f)).mtimeMs))
     .filter((m) => m.to.includes(to))
     .sort((a, b) => a.at - b.at);
@@ -159,4 +161,34 @@ export function linkIn(mail: Mail, path: string): string {
   const m = mail.text.match(new RegExp(`https?://[^/\\s]+(${path.replace(/[?]/g, '\\?')}[^\\s"<>]*)`));
   if (!m) throw new Error(`no ${path} link in: ${mail.text}`);
   return m[1];
+}
+
+// Reads a workbook's first sheet with Python's zipfile (no spreadsheet package in the tests):
+// each row's cell texts, shared strings and inline strings alike.
+const XLSX_ROWS = String.raw`
+import html, io, re, sys, zipfile
+z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))
+texts = lambda x: html.unescape("".join(re.findall(r"<t[^>]*>(.*?)</t>", x or "", re.S)))
+shared = []
+if "xl/sharedStrings.xml" in z.namelist():
+    shared = [texts(si) for si in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)]
+def column(letters):
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+for row in re.findall(r"<row[^>]*>(.*?)</row>", z.read("xl/worksheets/sheet1.xml").decode(), re.S):
+    cells = {}
+    for attrs, body in re.findall(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", row, re.S):
+        ref = re.search(r'r="([A-Z]+)', attrs)
+        v = re.search(r"<v>(.*?)</v>", body or "")
+        text = shared[int(v.group(1))] if 't="s"' in attrs and v else texts(body) or (v.group(1) if v else "")
+        cells[column(ref.group(1)) if ref else len(cells)] = text
+    print("\t".join(cells.get(i, "").replace("\t", " ").replace("\n", " ") for i in range(max(cells) + 1 if cells else 0)))
+`;
+
+/** The rows of an XLSX workbook's first sheet, each as its cells' texts. */
+export function xlsxRows(workbook: Buffer): string[][] {
+  const out = execFileSync('python3', ['-c', XLSX_ROWS], { input: workbook, encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, linkIn, nthMail, ready, totp, watchErrors } from './helpers';
+import { expectAccessible, linkIn, mailsTo, nthMail, ready, totp, watchErrors, xlsxRows } from './helpers';
 
 // These tests change records on their own server (see playwright.config.ts), one at a time.
 test.describe.configure({ mode: 'serial' });
@@ -512,17 +512,18 @@ test('a vendor contact proposes a new sub-processor (without JavaScript) and a m
   await contact.getByRole('button', { name: 'Continue' }).click();
   await contact.waitForURL(/\/vendor$/);
   const section = contact.getByRole('region', { name: 'Propose a change' });
+  const form = section.getByRole('form', { name: 'A new sub-processor' });
   const fill = async (day: string) => {
-    await section.getByLabel("Sub-processor's legal name").fill('Fjordvault Cold Storage AS');
-    await section.getByLabel(/Country it processes in/).fill('NO');
-    await section.getByLabel('What it does for you').fill('Cold storage of backups');
-    await section.getByRole('group', { name: 'Data it receives' }).getByRole('checkbox').first().check();
-    await section.getByLabel('Takes effect on').fill(day);
-    await section.getByRole('button', { name: 'Propose for review' }).click();
+    await form.getByLabel("Sub-processor's legal name").fill('Fjordvault Cold Storage AS');
+    await form.getByLabel(/Country it processes in/).fill('NO');
+    await form.getByLabel('What it does for you').fill('Cold storage of backups');
+    await form.getByRole('group', { name: 'Data it receives' }).getByRole('checkbox').first().check();
+    await form.getByLabel('Takes effect on').fill(day);
+    await form.getByRole('button', { name: 'Propose for review' }).click();
   };
   // too early for the notice period: refused with the earliest day, at the form
   await fill(new Date().toISOString().slice(0, 10));
-  await expect(contact.locator('#proposal-error')).toContainText('earliest');
+  await expect(form.locator('#proposal-error-sub_processor')).toContainText('earliest');
   const later = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
   await fill(later);
   await expect(contact.locator('#proposal-sent')).toBeVisible();
@@ -544,5 +545,171 @@ test('a vendor contact proposes a new sub-processor (without JavaScript) and a m
   await expect(page.getByText('Fjordvault Cold Storage AS').first()).toBeVisible();
   await contact.reload();
   await expect(section.getByRole('row', { name: /Fjordvault Cold Storage AS/ })).toContainText('Accepted');
+  await ctx.close();
+});
+
+/** How the registry judges `slug` today on its public page, in the CSV, the JSON and the XLSX
+ * (the same label in all four, or the test fails saying which differs). */
+async function judgedEverywhere(page: Page, slug: string, name: RegExp): Promise<string> {
+  const seen: Record<string, string> = {};
+  const json = await (await page.request.get(`/api/v1/subprocessors?q=${encodeURIComponent(slug.split('-')[0])}`)).json();
+  const item = json.subprocessors.find((s: { slug: string }) => s.slug === slug);
+  seen.json = { authorized: 'Authorized', not_compliant: 'Not compliant' }[item.compliance as string] ?? item.compliance;
+  const csv = await (await page.request.get('/subprocessors.csv')).text();
+  const header = csv.split('\n')[0].split(',');
+  const line = csv.split('\n').find((l) => name.test(l)) ?? '';
+  seen.csv = /,Authorized,/.test(line) ? 'Authorized' : /,Not compliant,/.test(line) ? 'Not compliant' : line;
+  const rows = xlsxRows(await (await page.request.get('/subprocessors.xlsx')).body());
+  const col = rows[0].indexOf('compliance');
+  seen.xlsx = rows.find((r) => name.test(r[0]))?.[col] ?? 'missing';
+  const html = await (await page.request.get(`/subprocessors/${slug}`)).text();
+  seen.page = html.includes('Authorized today') ? 'Authorized' : html.includes('Not compliant today') ? 'Not compliant' : 'neither';
+  expect(header).toContain('compliance');
+  const labels = new Set(Object.values(seen));
+  expect(labels.size, JSON.stringify(seen)).toBe(1);
+  return seen.json;
+}
+
+test('the portal journey: a vendor short of evidence attests, uploads, proposes, and is authorized only once a manager approves it all', async ({ page, browser, baseURL }) => {
+  // two contexts (the contact without JavaScript, the manager with it), a subscriber, four
+  // reviews, four exports read twice, axe on each new page: the longest test of the run
+  test.setTimeout(300_000);
+  const name = /^Harbor Networks /;
+  const found = await (await page.request.get('/api/v1/subprocessors?q=harbor')).json();
+  const slug: string = found.subprocessors.find((s: { legal_name: string }) => name.test(s.legal_name)).slug;
+
+  // a customer subscribes (every change), without JavaScript
+  const customer = `journey-${Date.now()}@customer.example`;
+  const cctx = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const sub = await cctx.newPage();
+  await sub.goto('/subscribe');
+  await sub.getByLabel('Email', { exact: true }).fill(customer);
+  await sub.getByLabel('Organisation').fill('Journey Customer GmbH');
+  await sub.getByRole('button', { name: 'Subscribe' }).click();
+  await sub.goto(linkIn(await nthMail(baseURL!, customer, 1), '/subscriptions/confirm/'));
+  await sub.getByRole('button', { name: 'Confirm subscription' }).click();
+  await expect(sub.getByText('Subscription confirmed.')).toBeVisible();
+  await cctx.close();
+
+  // the start: an authorized vendor whose training evidence is gone (each removal asks
+  // first), so it is not compliant only for want of evidence
+  await signIn(page, 'manager', `/manage/vendors/${slug}`);
+  expect(await judgedEverywhere(page, slug, name)).toBe('Authorized');
+  const training = page.getByRole('region', { name: 'Training records' });
+  const removers = training.getByLabel('Remove this training record');
+  for (let left = await removers.count(); left > 0; left--) {
+    // a fresh page each time: the list re-rendered in place keeps the last question open
+    await page.reload();
+    await ready(page, test.info());
+    await removers.first().click();
+    await training.getByRole('button', { name: 'Yes, remove' }).first().click();
+    await expect(removers).toHaveCount(left - 1);
+  }
+  expect(await judgedEverywhere(page, slug, name)).toBe('Not compliant');
+
+  // the manager invites a contact; the mail (through the SMTP server) opens the portal
+  await page.goto(`/manage/vendors/${slug}`);
+  await ready(page, test.info());
+  const contacts = page.getByRole('region', { name: 'Vendor contacts' });
+  await contacts.getByText('Invite a contact').click();
+  await contacts.getByLabel('Name').fill('Rosalind Franklin');
+  await contacts.getByLabel('Work e-mail').fill('rosalind@harbor.example');
+  await contacts.getByLabel('Privacy').check();
+  await contacts.getByLabel('Training').check();
+  await contacts.getByRole('button', { name: 'Invite and mail a link' }).click();
+  await expect(contacts.getByRole('rowheader', { name: 'Rosalind Franklin' })).toBeVisible();
+  const invite = await nthMail(baseURL!, 'rosalind@harbor.example', 1);
+  const ctx = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const contact = await ctx.newPage();
+  await contact.goto(linkIn(invite, '/vendor/sign-in/'));
+  await expectAccessible(contact, false);
+  await contact.getByRole('button', { name: 'Continue' }).click();
+  await contact.waitForURL(/\/vendor$/);
+  await expect(contact.getByRole('heading', { level: 1 })).toContainText('Vendor portal: Harbor Networks');
+
+  // the attestation: one "no" with its reason, the evidence a "yes" needs
+  await contact.getByRole('link', { name: 'Answer and sign the attestation' }).click();
+  const statements = contact.locator('li.question');
+  await expect(statements).toHaveCount(10);
+  for (let i = 0; i < 10; i++) {
+    await statements.nth(i).getByRole('radio', { name: i === 7 ? 'No' : 'Yes', exact: true }).check();
+  }
+  await statements.nth(7).getByLabel(/Explanation/).fill('Our cloud provider signs the renewed terms next month.');
+  const pdf = (n: number) => Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(n, 46), Buffer.from('\n%%EOF\n')]);
+  await statements.nth(8).getByLabel(/Evidence for a yes/).setInputFiles({ name: 'ISO 27001 certificate.pdf', mimeType: 'application/pdf', buffer: pdf(10_000) });
+  await contact.getByLabel('Your full name').fill('Rosalind Franklin');
+  await contact.getByRole('button', { name: 'Sign and submit for review' }).click();
+  await contact.waitForURL(/\/vendor\?attested=1/);
+
+  // the report, the roster, the proposal
+  const evidence = contact.getByRole('region', { name: 'Independent assessments' });
+  await evidence.getByLabel('Kind').selectOption({ label: 'SOC 2 Type II' });
+  await evidence.getByLabel('Assessor').fill('Keel & Partners Audit');
+  await evidence.getByLabel('Period start').fill('2025-10-01');
+  await evidence.getByLabel('Period end').fill('2026-09-30');
+  await evidence.getByLabel('Issued on').fill('2026-11-20');
+  await evidence.getByLabel('Valid until').fill('2027-11-19');
+  await evidence.getByLabel(/The report or certificate/).setInputFiles({ name: 'Harbor SOC 2 Type II.pdf', mimeType: 'application/pdf', buffer: pdf(40_000) });
+  await evidence.getByRole('button', { name: 'Submit for review' }).click();
+  await expect(contact.locator('#evidence-sent')).toBeVisible();
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  const roster = [
+    'person_name,person_email,course,completed_on',
+    `Hana Sato,hana@vendor7.example,Privacy essentials for vendors,${day(5)}`,
+    `Amara Okafor,amara@vendor7.example,Privacy essentials for vendors,${day(30)}`,
+    `Rosalind Franklin,rosalind@harbor.example,Privacy essentials for vendors,${day(2)}`,
+  ].join('\n');
+  const rosterSection = contact.getByRole('region', { name: 'Training roster' });
+  await rosterSection.getByLabel('Roster file (CSV or XLSX)').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(roster) });
+  await rosterSection.getByRole('button', { name: 'Submit the roster for review' }).click();
+  await expect(contact.locator('#roster-sent')).toBeVisible();
+  const proposal = contact.getByRole('region', { name: 'Propose a change' }).getByRole('form', { name: 'A new sub-processor' });
+  await proposal.getByLabel("Sub-processor's legal name").fill('Skerry Archive Oy');
+  await proposal.getByLabel(/Country it processes in/).fill('FI');
+  await proposal.getByLabel('What it does for you').fill('Offsite archive of backups');
+  await proposal.getByRole('group', { name: 'Data it receives' }).getByRole('checkbox').first().check();
+  await proposal.getByLabel('Takes effect on').fill(new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10));
+  await proposal.getByRole('button', { name: 'Propose for review' }).click();
+  await expect(contact.locator('#proposal-sent')).toBeVisible();
+  await expectAccessible(contact, false);
+
+  // the manager asks for a change on one answer; the contact fixes it
+  await page.goto('/manage/reviews');
+  await ready(page, test.info());
+  await page.getByRole('link', { name: /Signed by Rosalind Franklin/ }).click();
+  await page.getByLabel('Comment on statement 8').fill('Give the date the renewed terms take effect.');
+  await page.getByRole('radio', { name: 'Ask for changes' }).check();
+  await page.getByRole('button', { name: 'Record the decision' }).click();
+  await expect(page.locator('#review-decided')).toContainText('Changes requested');
+  await contact.goto('/vendor/attestation');
+  await expect(contact.locator('#q-flow_down')).toContainText('Give the date the renewed terms take effect.');
+  await statements.nth(7).getByLabel(/Explanation/).fill('The renewed terms take effect on 2027-01-15.');
+  await contact.getByRole('button', { name: 'Sign and submit for review' }).click();
+  await contact.waitForURL(/\/vendor\?attested=1/);
+
+  // while all of it waits, nothing counts: not compliant on the page and in every export
+  expect(await judgedEverywhere(page, slug, name)).toBe('Not compliant');
+
+  // the manager approves all four, from the queue
+  for (const link of [/Signed by Rosalind Franklin/, /SOC 2 Type II by Keel & Partners Audit/, /roster\.csv \(3 people\)/, /New sub-processor: Skerry Archive Oy/]) {
+    await page.goto('/manage/reviews');
+    await ready(page, test.info());
+    await page.getByRole('link', { name: link }).click();
+    await ready(page, test.info());
+    await expectAccessible(page);
+    await page.getByRole('radio', { name: /Approve/ }).check();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('#review-decided')).toContainText('Approved by manager@example.test');
+  }
+  await page.goto('/manage/reviews');
+  await expect(page.getByText('Nothing waits for review.')).toBeVisible();
+
+  // only now is it authorized, everywhere; the subscriber hears of the new sub-processor
+  expect(await judgedEverywhere(page, slug, name)).toBe('Authorized');
+  await expect
+    .poll(() => mailsTo(baseURL!, customer).some((m) => m.text.includes('Skerry Archive Oy')), { timeout: 30_000 })
+    .toBe(true);
+  await contact.goto('/vendor');
+  await expect(contact.getByRole('region', { name: 'Propose a change' }).getByRole('row', { name: /Skerry Archive Oy/ })).toContainText('Accepted');
   await ctx.close();
 });
