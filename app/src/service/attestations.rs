@@ -9,16 +9,15 @@ use chrono::NaiveDate;
 use leptos::server_fn::codec::MultipartData;
 
 use super::{
+    attestation_form::{draft_documents, keep_draft, receive, record_document, with_draft},
     decisions::tell_the_contact,
     rosters::minute,
-    uploads::{at_field, cut_short, file_of, text_of},
 };
 use crate::{
-    documents::Documents,
     domain::{
         assurance::{Attestation, AttestationOutcome, Obligation},
-        questionnaire::{self, Answer, AnswerDraft, Questionnaire},
-        review::{clean_file_name, days_waiting, decide, Decision, ReviewState, MAX_COMMENT},
+        questionnaire::{self, Answer, Questionnaire},
+        review::{days_waiting, decide, Decision, ReviewState, MAX_COMMENT},
     },
     error::{AppError, FieldError},
     model::{
@@ -28,7 +27,8 @@ use crate::{
     request::{db, documents, internal, today},
     session::{any_role, client_address, require, require_contact},
     store::{
-        attestations::{self as store, AttestationRow, QuestionnaireRow, Signature},
+        attestation_drafts as drafts,
+        attestations::{self as store, AnswerRow, AttestationRow, QuestionnaireRow, Signature},
         audit, documents as docs, Db,
     },
     write::{write, Written},
@@ -103,15 +103,25 @@ async fn document_info(db: &Db, id: Option<i64>) -> Result<Option<DocumentInfo>,
     }))
 }
 
-/// `q`'s statements with the answers of the attestation `id` (none: unanswered).
-async fn lines(db: &Db, q: &Questionnaire, id: Option<i64>) -> Result<Vec<AnswerLine>, AppError> {
-    let mut answers = HashMap::new();
-    if let Some(id) = id {
-        let mut conn = db.pool.acquire().await?;
-        for a in store::answers(&mut conn, id).await? {
-            answers.insert(a.question_key.clone(), a);
-        }
-    }
+/// The answers of the attestation `id` (none: no answers), by statement.
+async fn answers_by_key(db: &Db, id: Option<i64>) -> Result<HashMap<String, AnswerRow>, AppError> {
+    let Some(id) = id else {
+        return Ok(HashMap::new());
+    };
+    let mut conn = db.pool.acquire().await?;
+    Ok(store::answers(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|a| (a.question_key.clone(), a))
+        .collect())
+}
+
+/// `q`'s statements with `answers` (by statement; a statement without one is unanswered).
+async fn lines(
+    db: &Db,
+    q: &Questionnaire,
+    mut answers: HashMap<String, AnswerRow>,
+) -> Result<Vec<AnswerLine>, AppError> {
     let mut out = Vec::with_capacity(q.questions.len());
     for question in &q.questions {
         let a = answers.remove(&question.key);
@@ -185,74 +195,22 @@ pub async fn form() -> Result<AttestationForm, AppError> {
         .as_ref()
         .filter(|l| l.questionnaire == row.number)
         .map(|l| l.id);
+    // what a refused form sent comes back over the last attestation's answers
+    let answers = answers_by_key(&db, from).await?;
+    let answers = {
+        let mut conn = db.pool.acquire().await?;
+        with_draft(&mut conn, (contact.contact_id, row.id), answers).await?
+    };
     Ok(AttestationForm {
         questionnaire_id: row.id,
         number: row.number,
         title: q.title.clone(),
         introduction: q.introduction.clone(),
         sha256: row.sha256.clone().unwrap_or_default(),
-        lines: lines(&db, &q, from).await?,
+        lines: lines(&db, &q, answers).await?,
         contact_name: contact.name,
         last,
     })
-}
-
-/// The longest text field of the attestation form, in bytes.
-const MAX_FIELD_BYTES: usize = 4 * questionnaire::MAX_EXPLANATION + 64;
-
-/// What the form sent: answers, typed name, the questionnaire it was drawn from, and the
-/// files stored (by statement key, with their cleaned names).
-#[derive(Default)]
-struct Sent {
-    questionnaire: Option<i64>,
-    answers: BTreeMap<String, AnswerDraft>,
-    signed_name: String,
-    files: BTreeMap<String, (String, crate::documents::Stored)>,
-}
-
-async fn receive(
-    data: MultipartData,
-    q: &Questionnaire,
-    store: &Documents,
-) -> Result<Sent, AppError> {
-    let Some(mut form) = data.into_inner() else {
-        return Err(AppError::Request("Nothing was sent.".into()));
-    };
-    let evidence: Vec<&str> = q
-        .questions
-        .iter()
-        .filter(|x| x.evidence)
-        .map(|x| x.key.as_str())
-        .collect();
-    let known = |k: &str| q.questions.iter().any(|x| x.key == k);
-    let mut sent = Sent::default();
-    while let Some(mut field) = form.next_field().await.map_err(cut_short)? {
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(key) = name.strip_prefix("file.") {
-            if !evidence.contains(&key) || sent.files.contains_key(key) {
-                continue;
-            }
-            let file_name = clean_file_name(field.file_name().unwrap_or(""));
-            if let Some(stored) = file_of(&mut field, store)
-                .await
-                .map_err(|e| at_field(e, &name))?
-            {
-                sent.files.insert(key.to_string(), (file_name, stored));
-            }
-            continue;
-        }
-        let value = text_of(&mut field, MAX_FIELD_BYTES).await?;
-        if name == "questionnaire" {
-            sent.questionnaire = value.trim().parse().ok();
-        } else if name == "signed_name" {
-            sent.signed_name = value;
-        } else if let Some(key) = name.strip_prefix("answer.").filter(|k| known(k)) {
-            sent.answers.entry(key.to_string()).or_default().answer = value;
-        } else if let Some(key) = name.strip_prefix("explanation.").filter(|k| known(k)) {
-            sent.answers.entry(key.to_string()).or_default().explanation = value;
-        }
-    }
-    Ok(sent)
 }
 
 /// A contact signs the attestation: a multipart form with `questionnaire` (the id of the
@@ -288,27 +246,41 @@ pub async fn submit(data: MultipartData) -> Result<i64, AppError> {
             "The questionnaire changed since this page was opened: open it again and answer the new version.",
         ));
     }
-    // documents kept from the last attestation of this version, by statement
+    // documents kept from the last attestation of this version, and from a refused form's
+    // draft, by statement
     let mut kept = HashMap::new();
-    if let Some(last) = earlier.iter().find(|l| l.questionnaire == row.number) {
+    {
         let mut conn = db.pool.acquire().await?;
-        for a in store::answers(&mut conn, last.id).await? {
-            if let Some(d) = a.document_id {
-                kept.insert(a.question_key, d);
+        if let Some(last) = earlier.iter().find(|l| l.questionnaire == row.number) {
+            for a in store::answers(&mut conn, last.id).await? {
+                if let Some(d) = a.document_id {
+                    kept.insert(a.question_key, d);
+                }
             }
         }
+        kept.extend(draft_documents(&mut conn, contact.contact_id, row.id).await?);
     }
-    let mut answers = sent.answers;
+    let mut answers = sent.answers.clone();
     for (key, draft) in answers.iter_mut() {
         draft.has_document = sent.files.contains_key(key) || kept.contains_key(key);
     }
-    let (answered, name) = questionnaire::check(&q, &answers, &sent.signed_name).map_err(|e| {
-        AppError::Invalid(
-            e.into_iter()
-                .map(|(field, message)| FieldError { field, message })
-                .collect(),
-        )
-    })?;
+    let checked = questionnaire::check(&q, &answers, &sent.signed_name);
+    let (answered, name) = match checked {
+        Ok(ok) if sent.refused.is_empty() => ok,
+        checked => {
+            // refused: what was typed and sent is kept for the form to come back with
+            keep_draft(&db, &contact, (row.id, &q), &sent, &kept).await?;
+            let mut errors = sent.refused.clone();
+            errors.extend(
+                checked
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(field, message)| FieldError { field, message }),
+            );
+            return Err(AppError::Invalid(errors));
+        }
+    };
     let sha = row.sha256.clone().unwrap_or_default();
     let from = client_address().to_string();
     let slug = contact.vendor_slug.clone();
@@ -316,25 +288,15 @@ pub async fn submit(data: MultipartData) -> Result<i64, AppError> {
         let mut with_documents = Vec::with_capacity(answered.len());
         for a in &answered {
             let document = match sent.files.get(&a.key) {
-                Some((file_name, stored)) if a.answer == Answer::Yes => Some(
-                    docs::insert(
-                        tx,
-                        docs::NewDocument {
-                            vendor_id: Some(contact.vendor_id),
-                            sha256: &stored.sha256,
-                            size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
-                            media_type: stored.kind.media_type(),
-                            file_name,
-                            uploaded_by: &contact.email,
-                        },
-                    )
-                    .await?,
-                ),
+                Some(file) if a.answer == Answer::Yes => {
+                    Some(record_document(tx, &contact, file).await?)
+                }
                 _ if a.answer == Answer::Yes => kept.get(&a.key).copied(),
                 _ => None,
             };
             with_documents.push((a.clone(), document));
         }
+        drafts::delete(tx, contact.contact_id).await?;
         let id = store::insert_signed(
             tx,
             &Signature {
@@ -390,7 +352,7 @@ pub async fn review(id: i64) -> Result<AttestationReview, AppError> {
     };
     let parsed_q = parsed(&q)?;
     Ok(AttestationReview {
-        lines: lines(&db, &parsed_q, Some(id)).await?,
+        lines: lines(&db, &parsed_q, answers_by_key(&db, Some(id)).await?).await?,
         title: parsed_q.title,
         attestation: signed(row, q.number, today()),
         can_decide: who.role.can_edit(),

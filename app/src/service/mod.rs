@@ -4,6 +4,7 @@
 //! `crate::domain`; the wire types are `crate::model`.
 
 pub mod accounts;
+pub mod attestation_form;
 pub mod attestations;
 pub mod audit;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod decisions;
 pub mod deliveries;
 pub mod evidence;
 pub mod import;
+pub mod invitations;
 pub mod objections;
 pub mod portal;
 pub mod proposals;

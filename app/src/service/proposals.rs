@@ -4,14 +4,14 @@
 //! (`vendors::save_sub_processor_in`, `vendors::save_in`) in the decision's transaction, with
 //! the notice rule and the subscribers' notices exactly as when a manager types it, against
 //! the record's version it was proposed on; a contact is invited as a manager invites one
-//! (`portal::invite_in`).
+//! (`invitations::invite_in`).
 
 use chrono::{NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use super::{
     decisions::tell_the_contact,
-    portal::invite_in,
+    invitations::invite_in,
     rosters::minute,
     vendors::{form_of as vendor_form, save_in, save_sub_processor_in},
 };

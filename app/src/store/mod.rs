@@ -5,6 +5,7 @@
 //! timestamps are RFC 3339 UTC text and flags are integers; only the DDL differs per database.
 
 pub mod assurance;
+pub mod attestation_drafts;
 pub mod attestations;
 pub mod audit;
 pub mod changes;

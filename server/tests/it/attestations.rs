@@ -4,6 +4,7 @@
 //! signed attestation counts nowhere while it waits; a manager asks for a change on one answer
 //! and the contact is told; the contact signs again (the evidence document kept) and the
 //! approval makes the vendor authorized; admins publish a new version, and nobody else can.
+//! A refused form comes back as it was typed, with the documents it carried (a draft).
 
 use reqwest::multipart::{Form, Part};
 
@@ -375,4 +376,104 @@ async fn attestations_count_once_approved(backend: Backend) {
     app.stop().await;
 }
 
-on_both_databases!(attestations_count_once_approved);
+async fn a_refused_attestation_comes_back_as_typed(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    let ada = contact_session(&app, VENDOR, "ada@driftwood.example").await;
+    let form = call(&app, "/api/vendor/attestation", &[], &ada).await;
+    let q = form["questionnaire_id"].as_i64().expect("id");
+    let documents = scalar(&app, "SELECT COUNT(*) FROM documents").await;
+
+    // a "no" without its reason: refused, but the answers and the document sent are kept
+    let res = sign(
+        &app,
+        Some(&ada),
+        answers(q, &[("breach_notice", "")], "Ada Lovelace", true),
+    )
+    .await;
+    assert!(sent_back(&res).contains("explanation.breach_notice="));
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM attestations WHERE questionnaire_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM attestation_drafts").await,
+        1
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM documents").await,
+        documents + 1,
+        "the document sent is recorded, not left unreferenced"
+    );
+    let form = call(&app, "/api/vendor/attestation", &[], &ada).await;
+    assert_eq!(form["lines"][5]["key"], "breach_notice");
+    assert_eq!(form["lines"][5]["answer"], "No");
+    assert_eq!(form["lines"][0]["answer"], "Yes");
+    assert_eq!(
+        form["lines"][8]["document"]["file_name"], "soc2-bridge-letter.pdf",
+        "{form}"
+    );
+
+    // a file that is not what it says: refused at its field, the typed answers still kept
+    let mut bad = Form::new().text("questionnaire", q.to_string());
+    for k in KEYS {
+        bad = bad.text(
+            format!("answer.{k}"),
+            if k == "flow_down" {
+                "not_applicable"
+            } else {
+                "yes"
+            },
+        );
+    }
+    bad = bad
+        .part(
+            "file.audit_cooperation",
+            Part::bytes(b"<html><body>not a report</body></html>".to_vec()).file_name("report.pdf"),
+        )
+        .text("signed_name", "Ada Lovelace");
+    let back = sent_back(&sign(&app, Some(&ada), bad).await);
+    assert!(back.contains("file.audit_cooperation="), "{back}");
+    let form = call(&app, "/api/vendor/attestation", &[], &ada).await;
+    assert_eq!(form["lines"][7]["answer"], "NotApplicable");
+    assert_eq!(
+        form["lines"][8]["document"]["file_name"], "soc2-bridge-letter.pdf",
+        "the document of the first try is still there"
+    );
+
+    // signed without sending the document again: the draft's counts, and the draft is gone
+    let res = sign(
+        &app,
+        Some(&ada),
+        answers(
+            q,
+            &[("breach_notice", "Within 48 hours, by contract.")],
+            "Ada Lovelace",
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(sent_back(&res), "/vendor?attested=1#attestation-h");
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM attestation_drafts").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM attestation_answers WHERE question_key = 'audit_cooperation' \
+             AND document_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    attestations_count_once_approved,
+    a_refused_attestation_comes_back_as_typed,
+);
