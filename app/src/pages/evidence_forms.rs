@@ -286,8 +286,16 @@ pub fn RemoveButton(
     what: &'static str,
 ) -> impl IntoView {
     let act = expect_context::<Actions>().remove;
+    // once asked, the question closes: the list re-renders in place after a removal, and an
+    // open question would otherwise stand on the next row
+    let question = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(d) = question.get() {
+            let _ = d.remove_attribute("open");
+        }
+    };
     view! {
-        <details class="editor inline confirm">
+        <details class="editor inline confirm" node_ref=question on:submit=close>
             <summary class="link-button danger" aria-label=format!("Remove {what}")>"Remove"</summary>
             <ActionForm action=act attr:class="inline">
                 <input type="hidden" name="r[vendor]" value=vendor/>
