@@ -103,6 +103,9 @@ pub struct Db {
     /// Held while this process brings the stored compliance up to date (`registry`), so
     /// requests that find it stale wait for one computation instead of each starting one.
     pub assurance_refresh: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the sign-in counters' writes queue here, in arrival order
+    /// (`sessions::update_failures`).
+    pub sign_in_writes: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// SQLite only (a file, not `:memory:`): a few connections to the same file through
     /// sqlx's own SQLite driver, for the exports, whose rows then skip `Any`'s conversion of
     /// every value (a fifth of a 100,000-row CSV's work). Opened on first use.
@@ -211,6 +214,7 @@ impl Db {
             export_slots,
             heavy,
             assurance_refresh: Default::default(),
+            sign_in_writes: Default::default(),
             sqlite_exports,
             secrets: Default::default(),
         })

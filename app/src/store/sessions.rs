@@ -222,44 +222,45 @@ pub async fn delete_user_sessions(
 /// lock is taken first), so a count and the attempt it allows are one step however many
 /// attempts arrive at once. `decide` gets the counters that exist and answers the new ones,
 /// or `Err(minutes)` to write nothing. Counters idle for a day are pruned on the way.
+///
+/// A flood of guesses costs reads, not writes: the counters are read first without a
+/// transaction, and an attempt they already refuse is answered from that read. On SQLite the
+/// writes then queue in this process in arrival order (`Db::sign_in_writes`) rather than in
+/// SQLite's busy handler, which retries by sleeping, lets late arrivals win, and under fifty
+/// guesses at once on a slow disk left the earliest waiting past its busy timeout (a 500).
 pub async fn update_failures(
     db: &Db,
     keys: &[String],
     now: DateTime<Utc>,
-    decide: impl FnOnce(&[Option<Failures>]) -> Result<Vec<Failures>, u32>,
+    decide: impl Fn(&[Option<Failures>]) -> Result<Vec<Failures>, u32>,
 ) -> StoreResult<Result<(), u32>> {
+    let mut conn = db.pool.acquire().await?;
+    let seen = read_failures(&mut conn, keys, "").await?;
+    drop(conn);
+    if let Err(minutes) = decide(&seen) {
+        return Ok(Err(minutes));
+    }
+    let _queued = match db.backend {
+        super::Backend::Sqlite => Some(db.sign_in_writes.lock().await),
+        super::Backend::Postgres => None,
+    };
     let mut tx = super::begin_write(db).await?;
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, last_at) VALUES ($1, 0, $2) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key.clone())
+        .bind(stamp(DateTime::<Utc>::UNIX_EPOCH))
+        .execute(&mut *tx)
+        .await?;
+    }
     let lock = if db.backend == super::Backend::Postgres {
         " FOR UPDATE"
     } else {
         ""
     };
-    let mut current = Vec::with_capacity(keys.len());
-    // keys in a fixed order: two attempts never wait on each other's rows crosswise
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
-    let mut by_index = vec![None; keys.len()];
-    for i in order {
-        sqlx::query(
-            "INSERT INTO login_throttle (key, failures, last_at) VALUES ($1, 0, $2) \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(keys[i].clone())
-        .bind(stamp(DateTime::<Utc>::UNIX_EPOCH))
-        .execute(&mut *tx)
-        .await?;
-        let (count, last_at) = sqlx::query_as::<Any, (i64, String)>(&format!(
-            "SELECT failures, last_at FROM login_throttle WHERE key = $1{lock}"
-        ))
-        .bind(keys[i].clone())
-        .fetch_one(&mut *tx)
-        .await?;
-        by_index[i] = Some(Failures {
-            count: u32::try_from(count).unwrap_or(0),
-            last_at: timestamp(&last_at)?,
-        });
-    }
-    current.extend(by_index.into_iter().map(|f| f.filter(|f| f.count > 0)));
+    let current = read_failures(&mut tx, keys, lock).await?;
     let new = match decide(&current) {
         Ok(new) => new,
         Err(minutes) => return Ok(Err(minutes)),
@@ -278,6 +279,37 @@ pub async fn update_failures(
         .await?;
     tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// The counters under `keys` that have failures, in `keys`' order; read in the keys' sorted
+/// order, so two attempts locking rows (`lock` = `FOR UPDATE`) never wait on each other
+/// crosswise.
+async fn read_failures(
+    conn: &mut sqlx::AnyConnection,
+    keys: &[String],
+    lock: &str,
+) -> StoreResult<Vec<Option<Failures>>> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    let mut by_index = vec![None; keys.len()];
+    for i in order {
+        let row = sqlx::query_as::<Any, (i64, String)>(&format!(
+            "SELECT failures, last_at FROM login_throttle WHERE key = $1{lock}"
+        ))
+        .bind(keys[i].clone())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((count, last_at)) = row {
+            by_index[i] = Some(Failures {
+                count: u32::try_from(count).unwrap_or(0),
+                last_at: timestamp(&last_at)?,
+            });
+        }
+    }
+    Ok(by_index
+        .into_iter()
+        .map(|f| f.filter(|f: &Failures| f.count > 0))
+        .collect())
 }
 
 /// An attempt reserved under `keys` succeeded after all: it no longer counts.
