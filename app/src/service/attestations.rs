@@ -83,10 +83,9 @@ fn signed(r: AttestationRow, number: i64, day: NaiveDate) -> SignedAttestation {
 
 /// The questionnaires' numbers by id (few: one per published version).
 async fn numbers(db: &Db) -> Result<HashMap<i64, i64>, AppError> {
-    Ok(store::questionnaires(db)
+    Ok(store::questionnaire_numbers(db)
         .await?
         .into_iter()
-        .map(|q| (q.id, q.number))
         .collect())
 }
 

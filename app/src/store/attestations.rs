@@ -34,6 +34,16 @@ pub async fn questionnaires(db: &Db) -> StoreResult<Vec<QuestionnaireRow>> {
     )
 }
 
+/// Each questionnaire version's number by id (no bodies: the portal and review pages need
+/// only the numbers).
+pub async fn questionnaire_numbers(db: &Db) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(
+        sqlx::query_as::<Any, (i64, i64)>("SELECT id, number FROM questionnaires")
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
 /// The version in force: the newest published.
 pub async fn published(conn: &mut AnyConnection) -> StoreResult<Option<QuestionnaireRow>> {
     Ok(sqlx::query_as::<Any, QuestionnaireRow>(&format!(
