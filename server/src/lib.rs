@@ -13,7 +13,7 @@ pub mod prune;
 pub mod secrets;
 
 use http::{
-    middleware::{assets, body::limit_body, cache, headers, ops, origin, rate_limit},
+    middleware::{assets, body::limit_body, cache, headers, ops, origin, portal_cache, rate_limit},
     routes,
 };
 
@@ -118,7 +118,7 @@ async fn time_limit(
 
 /// The whole HTTP surface of the app: routes, then the layers every request passes, from the
 /// outside in: request id, the request's log line and metrics, rate limit, timeout, body limit, cross-site and two-cookie
-/// refusal, security headers, compression, the precompressed assets, the page cache, error statuses.
+/// refusal, security headers, compression, the precompressed assets, the page cache, the portal's page cache, error statuses.
 pub fn router(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     use tower_http::{
@@ -194,6 +194,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(
+            portal_cache::PortalCache::new(state.db.clone(), settings.secure_cookies),
+            portal_cache::serve_portal,
+        ))
         .layer(from_fn_with_state(
             cache::PageCache::default(),
             cache::serve_cached,

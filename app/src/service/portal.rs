@@ -23,7 +23,7 @@ use crate::{
         audit, begin_write,
         contacts::{self, ContactRow},
         outbox::{self, NewDelivery},
-        services, subscriber_links, vendors,
+        services, subscriber_links, vendors, Db,
     },
     write::{write, Written},
 };
@@ -217,6 +217,23 @@ pub async fn portal_home() -> Result<PortalHome, AppError> {
         service_names,
         contacts,
     })
+}
+
+/// What `/vendor` shows for the session `token` stays the same page while this stays the
+/// same: the contact, the day, and the last audited write (every change to what the page
+/// shows is audited: a manager's save, an import, a review, a contact's submission or
+/// proposal, an invitation). `None`: no live session, the page answers for itself. The
+/// session is checked (and kept from going idle) as the page checks it.
+pub async fn home_version(db: &Db, token: &str) -> Result<Option<String>, AppError> {
+    let Some(me) = session::contact_of(db, token).await? else {
+        return Ok(None);
+    };
+    let mark = audit::last_id(db).await?;
+    Ok(Some(format!(
+        "{}|{}|{mark}",
+        me.contact_id,
+        crate::request::today()
+    )))
 }
 
 /// Sign the contact out, back to the portal's sign-in page.

@@ -51,9 +51,13 @@ pub fn challenge_cookie_name(secure: bool) -> &'static str {
 
 /// A 64-hex-digit token from the request's cookie `name`.
 fn token(name: &str) -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
+    token_in(&parts()?.headers, name)
+}
+
+/// The 64-hex-digit token of the cookie `name` in `headers`, if any (outside a request's
+/// context too: the portal's page cache reads it in a middleware).
+pub fn token_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -17,7 +17,7 @@ use ipnet::IpNet;
 use leptos::prelude::*;
 
 pub use cookies::{
-    challenge_cookie_name, session_cookie_name, vendor_cookie_name, CHALLENGE_COOKIE,
+    challenge_cookie_name, session_cookie_name, token_in, vendor_cookie_name, CHALLENGE_COOKIE,
     CHALLENGE_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE, VENDOR_COOKIE,
     VENDOR_COOKIE_SECURE,
 };
@@ -28,7 +28,9 @@ pub use sign_in::{
     sign_out, two_step_entry, verify_second_step, SecondStepSetup, SignedIn,
 };
 pub use throttle::{throttle, Attempt};
-pub use vendor::{current_contact, require_contact, sign_in_with_link, sign_out_contact, Contact};
+pub use vendor::{
+    contact_of, current_contact, require_contact, sign_in_with_link, sign_out_contact, Contact,
+};
 
 use crate::{
     domain::{

@@ -13,6 +13,7 @@ use crate::{
     store::{
         audit, begin_write, contacts,
         sessions::{timestamp, token_hash},
+        Db,
     },
 };
 
@@ -33,8 +34,14 @@ pub async fn current_contact() -> Result<Option<Contact>, AppError> {
     let Some(token) = cookies::vendor_session_token() else {
         return Ok(None);
     };
-    let db = db()?;
-    let Some(row) = contacts::find_session(&db, &token).await? else {
+    contact_of(&db()?, &token).await
+}
+
+/// The contact whose session `token` is, if the session is live and the contact enabled; a
+/// session expired or of a disabled contact is deleted on sight, a live one kept from going
+/// idle.
+pub async fn contact_of(db: &Db, token: &str) -> Result<Option<Contact>, AppError> {
+    let Some(row) = contacts::find_session(db, token).await? else {
         return Ok(None);
     };
     let now = Utc::now();
@@ -45,15 +52,15 @@ pub async fn current_contact() -> Result<Option<Contact>, AppError> {
     );
     match check {
         SessionCheck::Expired => {
-            contacts::delete_session(&db, &row.token_hash).await?;
+            contacts::delete_session(db, &row.token_hash).await?;
             return Ok(None);
         }
         _ if row.disabled != 0 => {
-            contacts::delete_session(&db, &row.token_hash).await?;
+            contacts::delete_session(db, &row.token_hash).await?;
             return Ok(None);
         }
         SessionCheck::Valid { touch: true } => {
-            contacts::touch_session(&db, &row.token_hash, now).await?;
+            contacts::touch_session(db, &row.token_hash, now).await?;
         }
         SessionCheck::Valid { touch: false } => {}
     }

@@ -165,6 +165,14 @@ pub async fn list(
     Ok((rows, cq.fetch_one(&db.pool).await?))
 }
 
+/// The newest audit row's id (0: none yet): every audited write moves it.
+pub async fn last_id(db: &Db) -> StoreResult<i64> {
+    let (id,) = sqlx::query_as::<Any, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(id)
+}
+
 /// Who last changed a record and when (RFC 3339), for conflict messages.
 pub async fn last_change(db: &Db, entity_id: &str) -> StoreResult<Option<(String, String)>> {
     Ok(sqlx::query_as::<Any, (String, String)>(

@@ -350,3 +350,102 @@ async fn sqlite_invited_contacts_sign_in_by_link_and_see_only_their_vendor() {
 async fn postgres_invited_contacts_sign_in_by_link_and_see_only_their_vendor() {
     invited_contacts_sign_in_by_link_and_see_only_their_vendor(Backend::Postgres).await;
 }
+
+/// GET `path` on the instance at `base` with a cookie: status and body.
+async fn get_on(base: &str, path: &str, cookie: &str) -> (u16, String) {
+    let res = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    (status, unescape(&res.text().await.expect("body")))
+}
+
+/// `/vendor` is kept per contact (issue 26's speed budget), and the kept page follows every
+/// change it shows: made on this instance, on another one (a second server behind the
+/// balancer, which sees no request of the change), or by disabling the contact; two contacts
+/// never see each other's page however their requests alternate.
+async fn the_kept_portal_page_follows_every_change(backend: Backend) {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = spawn_app_with(backend, move |c| c.notices.smtp_url = url).await;
+    let (other_base, other_task) = app.another_instance(|_| {}).await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let (mine, theirs) = (
+        legal_name(&app, VENDOR).await,
+        legal_name(&app, OTHER).await,
+    );
+    let ada = contact_session(&app, VENDOR, ADA).await;
+    let bob = contact_session(&app, OTHER, "bob@ember.example").await;
+    for _ in 0..3 {
+        for base in [app.base.as_str(), other_base.as_str()] {
+            let (status, page) = get_on(base, "/vendor", &ada).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(&mine) && !page.contains(&theirs), "{page}");
+            assert!(!page.contains("Grace Hopper"), "{page}");
+            let (status, page) = get_on(base, "/vendor", &bob).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(&theirs) && !page.contains(&mine), "{page}");
+        }
+    }
+    // a manager invites a second contact through this instance: both instances show it at once
+    let (status, body) = invite(
+        &app,
+        &manager,
+        &[
+            ("c[name]", "Grace Hopper"),
+            ("c[email]", "grace@brightwater.example"),
+            ("c[answers_for][security]", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for base in [app.base.as_str(), other_base.as_str()] {
+        let (status, page) = get_on(base, "/vendor", &ada).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Grace Hopper"), "{base}: {page}");
+        let (_, page) = get_on(base, "/vendor", &bob).await;
+        assert!(!page.contains("Grace Hopper"), "{page}");
+    }
+    // disabled on the other instance: this one serves the contact nothing kept
+    let (id, version) = contact_key(&app, ADA).await;
+    let res = reqwest::Client::new()
+        .post(format!("{other_base}/api/manage/contact_access"))
+        .header("cookie", &manager)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([
+                ("id", id.as_str()),
+                ("version", version.as_str()),
+                ("disabled", "true"),
+            ])
+            .expect("form"),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    for base in [app.base.as_str(), other_base.as_str()] {
+        let (status, page) = get_on(base, "/vendor", &ada).await;
+        assert!(!page.contains(&mine), "{base}: {status} {page}");
+        let (status, page) = get_on(base, "/vendor", &bob).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&theirs), "{page}");
+    }
+    other_task.abort();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sqlite_the_kept_portal_page_follows_every_change() {
+    the_kept_portal_page_follows_every_change(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_the_kept_portal_page_follows_every_change() {
+    the_kept_portal_page_follows_every_change(Backend::Postgres).await;
+}

@@ -306,6 +306,17 @@ pub async fn serve_cached(State(cache): State<PageCache>, req: Request, next: Ne
         return next.run(req).await;
     }
     let key = req.uri().to_string();
+    serve_through(&cache, key, req, next).await
+}
+
+/// Serve `req` from `cache` under `key` (the page it renders is the same for every request
+/// with that key), rendering it once when it is missing or expired.
+pub(crate) async fn serve_through(
+    cache: &PageCache,
+    key: String,
+    req: Request,
+    next: Next,
+) -> Response {
     let encoding = accepted(req.headers());
     match cache.find(&key) {
         Found::Fresh(e) => {
