@@ -14,16 +14,18 @@ use crate::service::proposals as service;
 #[server(prefix = "/api", endpoint = "vendor/propose")]
 pub async fn propose(p: ProposalForm) -> Result<(), AppError> {
     let kind = p.kind().map(|k| k.code()).unwrap_or("sub_processor");
+    let kept = p.clone();
     match service::propose(p).await {
         Ok(_) => leptos_axum::redirect("/vendor?proposed=1#proposals-h"),
         // a form post has no script: the reasons go back in the address
         Err(AppError::Invalid(fields)) => {
             let why: Vec<String> = fields.into_iter().map(|f| f.message).collect();
-            let q = serde_urlencoded::to_string([
-                ("proposal_error", why.join(" ").as_str()),
-                ("proposal_kind", kind),
-            ])
-            .unwrap_or_default();
+            let mut pairs = vec![
+                ("proposal_error".to_string(), why.join(" ")),
+                ("proposal_kind".to_string(), kind.to_string()),
+            ];
+            pairs.extend(kept.typed());
+            let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
             leptos_axum::redirect(&format!("/vendor?{q}#proposals-h"));
         }
         Err(e) => return Err(e),

@@ -68,6 +68,34 @@ pub struct ProposalForm {
     pub answers_for: BTreeMap<String, String>,
 }
 
+impl ProposalForm {
+    /// What was typed into a refused sub-processor or country form, as `pv_<field>` pairs
+    /// for the address the form goes back to (a form post has no script), so it comes back
+    /// filled in. A contact's form is not: a person's name and address stay out of
+    /// addresses, which logs and browser histories keep.
+    pub fn typed(&self) -> Vec<(String, String)> {
+        if matches!(self.kind(), Ok(ProposalKind::Contact)) {
+            return Vec::new();
+        }
+        let text = [
+            ("legal_name", &self.legal_name),
+            ("country", &self.country),
+            ("purpose", &self.purpose),
+            ("effective_on", &self.effective_on),
+        ];
+        text.into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (format!("pv_{k}"), cut(v, MAX_FIELD)))
+            .chain(
+                self.categories
+                    .keys()
+                    .filter(|c| DataCategory::parse(c).is_ok())
+                    .map(|c| (format!("pv_cat_{c}"), "on".to_string())),
+            )
+            .collect()
+    }
+}
+
 /// Longest text of a proposal's field (the editor's own limits apply after).
 const MAX_FIELD: usize = 500;
 
@@ -166,6 +194,36 @@ impl ProposalForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_form_keeps_what_was_typed_but_no_persons_details() {
+        let p = ProposalForm {
+            legal_name: "Acme Mail GmbH".into(),
+            country: "DE".into(),
+            purpose: " ".into(),
+            categories: [
+                ("personal".to_string(), "on".to_string()),
+                ("<script>".to_string(), "on".to_string()),
+            ]
+            .into(),
+            ..ProposalForm::default()
+        };
+        assert_eq!(
+            p.typed(),
+            vec![
+                ("pv_legal_name".to_string(), "Acme Mail GmbH".to_string()),
+                ("pv_country".to_string(), "DE".to_string()),
+                ("pv_cat_personal".to_string(), "on".to_string()),
+            ]
+        );
+        let contact = ProposalForm {
+            kind: "contact".into(),
+            name: "Ada".into(),
+            email: "ada@example.test".into(),
+            ..ProposalForm::default()
+        };
+        assert!(contact.typed().is_empty());
+    }
 
     #[test]
     fn a_country_is_added_to_the_stored_list_with_its_day() {

@@ -33,13 +33,37 @@ fn standing(p: &SubmittedProposal) -> String {
     }
 }
 
-/// An input of a proposal form: `form` names the form (ids stay unique on the page).
-fn field(form: &str, label: &'static str, name: &'static str, kind: &'static str) -> impl IntoView {
+/// What was typed into the refused form of `kind` (`pv_<name>` in the address it came back
+/// to), to fill it in again.
+fn kept(kind: &'static str, name: &str) -> Option<String> {
+    let query = use_query_map();
+    query.with_untracked(|q| {
+        let shown = q.get("proposal_kind").unwrap_or_default();
+        let shown = if shown.is_empty() {
+            "sub_processor".to_string()
+        } else {
+            shown
+        };
+        (shown == kind && q.get("proposal_error").is_some())
+            .then(|| q.get(&format!("pv_{name}")))
+            .flatten()
+    })
+}
+
+/// An input of a proposal form: `form` names the form (ids stay unique on the page), `kind`
+/// the proposal it makes (what was typed into it comes back after a refusal).
+fn field(
+    form: &str,
+    kind: &'static str,
+    label: &'static str,
+    name: &'static str,
+    input: &'static str,
+) -> impl IntoView {
     let id = format!("pr-{form}-{name}");
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <input id=id type=kind name=format!("p[{name}]") required maxlength="200"/>
+            <input id=id type=input name=format!("p[{name}]") required maxlength="200" value=kept(kind, name)/>
         </div>
     }
 }
@@ -80,34 +104,35 @@ pub fn PortalProposals(list: Vec<SubmittedProposal>, categories: Vec<String>) ->
             <form method="post" action=Propose::url() class="form grid" id="proposal-form" aria-labelledby="propose-sp-h">
                 {refusal("sub_processor")}
                 <input type="hidden" name="p[kind]" value="sub_processor"/>
-                {field("sp", "Sub-processor's legal name", "legal_name", "text")}
-                {field("sp", "Country it processes in (ISO code, e.g. DE)", "country", "text")}
-                {field("sp", "What it does for you", "purpose", "text")}
+                {field("sp", "sub_processor", "Sub-processor's legal name", "legal_name", "text")}
+                {field("sp", "sub_processor", "Country it processes in (ISO code, e.g. DE)", "country", "text")}
+                {field("sp", "sub_processor", "What it does for you", "purpose", "text")}
                 <fieldset class="checks">
                     <legend>"Data it receives"</legend>
                     {DataCategory::ALL.iter().filter(|c| categories.iter().any(|v| v == c.code())).map(|c| {
                         let id = format!("pr-cat-{}", c.code());
                         let label_for = id.clone();
-                        view! { <label class="check" for=label_for><input id=id type="checkbox" name=format!("p[categories][{}]", c.code())/>{format!(" {}", c.label())}</label> }
+                        let checked = kept("sub_processor", &format!("cat_{}", c.code())).is_some();
+                        view! { <label class="check" for=label_for><input id=id type="checkbox" name=format!("p[categories][{}]", c.code()) checked=checked/>{format!(" {}", c.label())}</label> }
                     }).collect_view()}
                 </fieldset>
-                {field("sp", "Takes effect on", "effective_on", "date")}
+                {field("sp", "sub_processor", "Takes effect on", "effective_on", "date")}
                 <button type="submit" class="button">"Propose for review"</button>
             </form>
             <h3 id="propose-country-h">"A new country you process our customers' data in"</h3>
             <form method="post" action=Propose::url() class="form grid" id="proposal-country-form" aria-labelledby="propose-country-h">
                 {refusal("country")}
                 <input type="hidden" name="p[kind]" value="country"/>
-                {field("country", "Country (ISO code, e.g. PT)", "country", "text")}
-                {field("country", "Takes effect on", "effective_on", "date")}
+                {field("country", "country", "Country (ISO code, e.g. PT)", "country", "text")}
+                {field("country", "country", "Takes effect on", "effective_on", "date")}
                 <button type="submit" class="button">"Propose for review"</button>
             </form>
             <h3 id="propose-contact-h">"A new contact"</h3>
             <form method="post" action=Propose::url() class="form grid" id="proposal-contact-form" aria-labelledby="propose-contact-h">
                 {refusal("contact")}
                 <input type="hidden" name="p[kind]" value="contact"/>
-                {field("contact", "Name", "name", "text")}
-                {field("contact", "Work e-mail", "email", "email")}
+                {field("contact", "contact", "Name", "name", "text")}
+                {field("contact", "contact", "Work e-mail", "email", "email")}
                 <fieldset class="checks">
                     <legend>"Answers for"</legend>
                     {[("privacy", "Privacy"), ("security", "Security"), ("training", "Training")].into_iter().map(|(code, label)| {

@@ -135,12 +135,10 @@ pub async fn propose(mut p: ProposalForm) -> Result<i64, AppError> {
             .await?
             .is_some()
         {
+            // the address is not repeated: a refusal goes back to the form in its address
             return Err(AppError::invalid(
                 "email",
-                format!(
-                    "{} is a contact of your company already.",
-                    new.email.as_str()
-                ),
+                "This address is a contact of your company already.",
             ));
         }
     }

@@ -282,6 +282,14 @@ async fn countries_and_contacts_are_proposed_too(backend: Backend) {
         back.contains("listed already") && back.contains("proposal_kind=country"),
         "{back}"
     );
+    // the refused form comes back filled in as it was typed
+    let (status, page) = app.get_with(&back, &ada).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(r#"value="{}""#, listed[0]))
+            && page.contains(&format!(r#"value="{later}""#)),
+        "{page}"
+    );
     let back = propose_form(&app, &ada, &[("p[kind]", "vendor")]).await;
     assert!(back.contains("not something you can propose"), "{back}");
     let back = propose_form(
@@ -296,6 +304,10 @@ async fn countries_and_contacts_are_proposed_too(backend: Backend) {
     )
     .await;
     assert!(back.contains("contact of your company already"), "{back}");
+    assert!(
+        !back.contains("pv_") && !back.to_lowercase().contains("driftwood"),
+        "a person's details stay out of the address: {back}"
+    );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM proposals").await, 0);
 
     // a new country: waiting, then accepted through the vendor save with its notice
