@@ -67,6 +67,11 @@ if [ "$want_test" = 1 ]; then
     say "Installing moto (the tests' S3-compatible server)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]==5.2.6'
   fi
+  # the independent log verifier (scripts/verify-log.py) checks signatures with `cryptography`
+  if ! python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null; then
+    say "Installing cryptography (the log verifier's Ed25519)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'cryptography==48.0.0'
+  fi
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

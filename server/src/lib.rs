@@ -164,6 +164,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
         .route("/documents/{id}", get(routes::documents::download))
+        .route("/api/v1/log/checkpoint", get(routes::log::checkpoint))
+        .route("/api/v1/log/events/{id}/proof", get(routes::log::inclusion))
+        .route("/api/v1/log/consistency", get(routes::log::consistency))
+        .route("/api/v1/log/leaves", get(routes::log::leaves))
+        .route("/.well-known/subprocessors-log-key", get(routes::log::keys))
         .route("/subscribe", post(routes::subscriptions::subscribe))
         .route(
             CONFIRM_PATH,

@@ -30,6 +30,8 @@ pub mod second_step;
 pub mod session;
 pub mod subscriber_links;
 pub mod text;
+#[cfg(feature = "ssr")]
+pub mod tlog;
 pub mod vendor;
 mod vocabulary;
 

@@ -15,6 +15,7 @@ pub mod deliveries;
 pub mod evidence;
 pub mod import;
 pub mod invitations;
+pub mod log;
 pub mod objections;
 pub mod portal;
 pub mod proposals;

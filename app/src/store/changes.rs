@@ -172,9 +172,13 @@ pub async fn record(
         .bind(actor.to_string())
         .fetch_all(&mut *conn)
         .await?;
-    ids.first()
+    let id = ids
+        .first()
         .copied()
-        .ok_or_else(|| StoreError::Corrupt("a change event was inserted without an id".into()))
+        .ok_or_else(|| StoreError::Corrupt("a change event was inserted without an id".into()))?;
+    // in the log in the same transaction: no event is public without its leaf
+    super::log::append_in(conn, id).await?;
+    Ok(id)
 }
 
 /// One event by id.

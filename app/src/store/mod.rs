@@ -14,6 +14,7 @@ pub mod documents;
 pub mod evidence;
 pub mod import_lock;
 pub mod imports;
+pub mod log;
 pub mod objections;
 pub mod outbox;
 pub mod private_copy;
@@ -231,6 +232,11 @@ impl Db {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        // the history recorded before the log (or restored from before it) enters it once
+        let entered = log::catch_up(self).await?;
+        if entered > 0 {
+            tracing::info!("{entered} change events entered the log");
         }
         Ok(())
     }

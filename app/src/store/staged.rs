@@ -13,7 +13,10 @@
 //!
 //! What an import writes, and so what is carried: `vendors` (new and changed rows), their
 //! `vendor_services`, `vendor_countries` and `vendor_data_categories`, `change_events` and
-//! their `fanouts`, `training_records`, and its `audit_log` rows (new ids, the publish's time). The
+//! their `fanouts`, `training_records`, its `audit_log` rows (new ids, the publish's time), and
+//! its part of the verifiable log (`log_leaves`, the `log_nodes` its leaves completed, the
+//! size in `log_head`: the copy's log stood where the real one did, since nothing else
+//! appends to the log without appending to `change_events`). The
 //! tables the real database's triggers keep (`vendor_assurance`, `vendor_search`,
 //! `registry_version`) are kept by those triggers as the rows arrive. [`Fingerprint`] checks,
 //! on the copy, that a run wrote nowhere else: a new write in the import's path that this
@@ -39,6 +42,9 @@ const VENDOR_PARTS: [&str; 3] = [
     "vendor_data_categories",
 ];
 
+/// The verifiable log's tables, carried by their own statements.
+const LOG: [&str; 3] = ["log_leaves", "log_nodes", "log_head"];
+
 /// The lists rows are checked against: they must not have moved when the run is published.
 const CHECKED_AGAINST: [&str; 3] = ["services", "data_categories", "training_courses"];
 
@@ -59,6 +65,8 @@ pub struct Marks {
     /// The greatest audit row id: the run's audit rows are those after it (written on the
     /// copy, carried over as new rows; nothing refers to an audit row's id).
     audit: i64,
+    /// The log's size: the run's leaves are those from it on.
+    log: i64,
 }
 
 impl Marks {
@@ -86,16 +94,22 @@ impl Marks {
         ))
         .fetch_one(&mut *conn)
         .await?;
+        let log: i64 = sqlx::query_scalar::<Any, i64>(&format!(
+            "SELECT size FROM {schema}.log_head WHERE one = 1"
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(Marks {
             keys,
             sequences,
             audit,
+            log,
         })
     }
 
     /// Whether another writer appended to a table the run appends to since `self`.
     fn moved_since(&self, before: &Marks) -> bool {
-        self.keys != before.keys || self.sequences != before.sequences
+        self.keys != before.keys || self.sequences != before.sequences || self.log != before.log
     }
 
     /// The marks of the copy `copy`, before its run.
@@ -127,7 +141,10 @@ impl Fingerprint {
         .fetch_all(&mut *conn)
         .await?;
         let carried = |t: &str| {
-            APPENDED.iter().any(|(a, _)| *a == t) || VENDOR_PARTS.contains(&t) || derived(t)
+            APPENDED.iter().any(|(a, _)| *a == t)
+                || VENDOR_PARTS.contains(&t)
+                || LOG.contains(&t)
+                || derived(t)
         };
         let mut out = Vec::new();
         for table in tables.into_iter().filter(|t| !carried(t)) {
@@ -313,6 +330,24 @@ async fn publish_attached(
         .execute(&mut *tx)
         .await?;
     }
+    // the run's part of the log: its leaves, the subtrees they completed (a node's last leaf
+    // is at or past the mark), its size
+    sqlx::query(
+        "INSERT INTO main.log_leaves SELECT * FROM staged.log_leaves WHERE idx >= $1 ORDER BY idx",
+    )
+    .bind(marks.log)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO main.log_nodes SELECT * FROM staged.log_nodes \
+         WHERE (((pos >> 6) + 1) << (pos & 63)) > $1",
+    )
+    .bind(marks.log)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE main.log_head SET size = (SELECT size FROM staged.log_head WHERE one = 1)")
+        .execute(&mut *tx)
+        .await?;
     // the run's audit rows, stamped with the moment they are published
     sqlx::query(
         "INSERT INTO main.audit_log (occurred_at, actor, action, entity, entity_id, \

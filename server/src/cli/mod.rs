@@ -5,12 +5,13 @@ pub mod backup;
 mod backup_documents;
 pub mod deliveries;
 pub mod import;
+pub mod log;
 pub mod seed;
 pub mod users;
 
 use app::store::{redact, Db};
 
-use crate::config::{Cli, Command, SecretsCommand, ServeConfig, UserCommand};
+use crate::config::{Cli, Command, LogCommand, SecretsCommand, ServeConfig, UserCommand};
 
 /// Longest notice period the CLI accepts.
 const MAX_NOTICE_DAYS: u32 = 3650;
@@ -70,7 +71,10 @@ async fn command(
     // every command but a restore (which takes it alone) holds the database's lock shared
     // while it runs, so a restore cannot swap the file under it
     let _lock = match cli.command {
-        Some(Command::Restore { .. }) => None,
+        Some(Command::Restore { .. })
+        | Some(Command::Log {
+            action: LogCommand::Keygen { .. },
+        }) => None,
         _ => crate::db_lock::shared(&cli.database_url)?,
     };
     let mut open = async |url: &str| -> Result<Db, String> {
@@ -81,10 +85,18 @@ async fn command(
     match cli.command {
         None | Some(Command::Serve) => {
             let config = ServeConfig::from_cli(&cli)?;
+            let unsigned = config.notices.log_key.is_none();
             let app = crate::Application::build(config)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("Subprocessor Registry listening on http://{}", app.addr());
+            // after the line scripts wait for
+            if unsigned {
+                tracing::warn!(
+                    "LOG_SIGNING_KEY is not set: the log of changes is kept, but no checkpoint \
+                     is signed (make a key with `server log keygen --name HOST/subprocessors`)"
+                );
+            }
             app.run().await.map_err(|e| format!("server stopped: {e}"))
         }
         Some(Command::Migrate) => {
@@ -186,6 +198,18 @@ async fn command(
                 SecretsCommand::Rotate => crate::secrets::rotate(&db).await,
                 SecretsCommand::Status => crate::secrets::status(&db).await,
             }
+        }
+        Some(Command::Log {
+            action: LogCommand::Keygen { name },
+        }) => log::keygen(&name),
+        Some(Command::Log {
+            action: LogCommand::Verify,
+        }) => log::verify(&open(&cli.database_url).await?).await,
+        Some(Command::Log {
+            action: LogCommand::Sign,
+        }) => {
+            let key = cli.serve.log_key()?;
+            log::sign(&open(&cli.database_url).await?, key).await
         }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;

@@ -125,12 +125,33 @@ pub enum Command {
         #[command(subcommand)]
         action: SecretsCommand,
     },
+    /// The verifiable log: make a signing key, check the whole log, or sign its head now.
+    Log {
+        #[command(subcommand)]
+        action: LogCommand,
+    },
     /// Fill an empty database with COUNT generated vendors, for benchmarks.
     #[command(hide = true)]
     SeedSynthetic {
         #[arg(long)]
         count: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Print a new signing key for LOG_SIGNING_KEY (keep it secret) and its public key.
+    Keygen {
+        /// The key's name, also the checkpoints' origin: the registry's host and a path,
+        /// e.g. `registry.example.com/subprocessors`.
+        #[arg(long)]
+        name: String,
+    },
+    /// Recompute the whole log from the stored change events and check every checkpoint's
+    /// root and signature; exit 1 with the first thing that differs.
+    Verify,
+    /// Sign a checkpoint of the log as it stands now (the server does so on its own).
+    Sign,
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,6 +320,18 @@ pub struct ServeArgs {
         global = true
     )]
     pub mail_from: String,
+    /// The verifiable log's signing key: `PRIVATE+KEY+<name>+<id>+<key>` (from `server log
+    /// keygen`), or the path of a file holding it. Never stored in the database. Unset: the
+    /// log is kept but no checkpoint is signed (a warning at start).
+    #[arg(
+        long,
+        env = "LOG_SIGNING_KEY",
+        default_value = "",
+        global = true,
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub log_signing_key: String,
     /// Where mails go when there is no `SMTP_URL`.
     #[arg(long, env = "MAIL_DIR", default_value = "mail", global = true)]
     pub mail_dir: PathBuf,

@@ -48,6 +48,34 @@ pub struct ServeConfig {
     pub document_store_options: Vec<(String, String)>,
 }
 
+/// The log key of tests and tools (its seed is public: never for a real registry).
+pub fn test_log_key() -> app::domain::tlog::note::SignerKey {
+    match app::domain::tlog::note::SignerKey::from_seed("registry.test/subprocessors", [42; 32]) {
+        Ok(key) => key,
+        Err(e) => unreachable!("a fixed, well-formed key name: {e}"),
+    }
+}
+
+impl ServeArgs {
+    /// `LOG_SIGNING_KEY` read: the key itself, or the file holding it; `None` when unset.
+    pub fn log_key(&self) -> Result<Option<app::domain::tlog::note::SignerKey>, String> {
+        use app::domain::tlog::note::SignerKey;
+        let given = self.log_signing_key.trim();
+        if given.is_empty() {
+            return Ok(None);
+        }
+        let text = if given.starts_with("PRIVATE+KEY+") {
+            given.to_string()
+        } else {
+            std::fs::read_to_string(given)
+                .map_err(|e| format!("LOG_SIGNING_KEY: cannot read the key file {given}: {e}"))?
+        };
+        SignerKey::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("LOG_SIGNING_KEY: {e}"))
+    }
+}
+
 /// What an operator turns on: `/metrics` and the instance header.
 #[derive(Debug, Clone, Default)]
 pub struct OpsConfig {
@@ -133,6 +161,7 @@ impl ServeConfig {
                     per_domain_hour: s.confirmation_mails_per_domain_per_hour,
                     per_hour: s.confirmation_mails_per_hour,
                 },
+                log_key: s.log_key()?,
             },
             ops: OpsConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
@@ -175,6 +204,7 @@ impl ServeConfig {
                 poll: std::time::Duration::from_millis(200),
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
                 caps: MailCaps::default(),
+                log_key: Some(test_log_key()),
             },
             ops: OpsConfig::default(),
             import_file_retention_days: 30,

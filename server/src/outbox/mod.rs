@@ -54,6 +54,9 @@ pub struct NoticeConfig {
     pub instance_id: String,
     /// Caps on mails sent on request (`CONFIRMATION_MAILS_PER_*`).
     pub caps: MailCaps,
+    /// `LOG_SIGNING_KEY`: the worker signs each new head of the log before it tells anyone
+    /// of the events under it. `None`: nothing is signed.
+    pub log_key: Option<app::domain::tlog::note::SignerKey>,
 }
 
 /// Rows a fan-out batch reads; one batch is one transaction.
@@ -189,6 +192,12 @@ impl Outbox {
     /// it did.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
         let mut done = 0;
+        // the events about to be announced are under a signed checkpoint first
+        if let Some(key) = &self.cfg.log_key {
+            if let Err(e) = app::service::log::sign_pending(&self.db, key).await {
+                tracing::error!("signing the log's checkpoint failed: {e}");
+            }
+        }
         for _ in 0..50 {
             let n = self.fan_out_batch(now).await?;
             if n == 0 {

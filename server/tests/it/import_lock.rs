@@ -533,6 +533,13 @@ async fn an_apply_outrun_by_another_save_runs_again_and_keeps_both() {
         .await,
         5
     );
+    // the imports' events came into the log from the copy with them, and it verifies
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM log_leaves").await,
+        scalar(&app, "SELECT COUNT(*) FROM change_events").await
+    );
+    let (ok, said) = crate::log::log_verify(&app).await;
+    assert!(ok, "{said}");
     db.close().await;
     app.stop().await;
 }

@@ -19,6 +19,7 @@ mod hardening;
 mod import;
 mod import_lock;
 mod kept_exports;
+mod log;
 mod mail_abuse;
 mod manage;
 mod notices;

@@ -5,4 +5,5 @@ pub mod conditional;
 pub mod documents;
 pub mod export;
 pub mod health;
+pub mod log;
 pub mod subscriptions;

@@ -1,0 +1,312 @@
+//! The verifiable log (issue 28): signing checkpoints, answering proofs and leaves, and
+//! checking the whole log (`server log verify`). The tree and the byte formats are
+//! `domain::tlog`; the tables `store::log`. Hashes go out in standard base64, as the
+//! checkpoint's root does.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::Serialize;
+
+use crate::{
+    domain::tlog::{
+        self,
+        note::{Checkpoint, SignerKey, VerifierKey},
+        tree, Hash,
+    },
+    error::AppError,
+    request::internal,
+    store::{log as store, Db},
+};
+
+/// Most leaves one request lists.
+pub const MAX_LEAVES: u64 = 1000;
+
+fn b64(h: &Hash) -> String {
+    STANDARD.encode(h)
+}
+
+/// Sign a checkpoint of the log as it stands, unless the newest one covers it already. The
+/// size signed, or `None` when there was nothing new. Two instances signing the same size at
+/// once write the same note once.
+pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppError> {
+    let mut conn = db.pool.acquire().await?;
+    let size = store::size(&mut conn).await?;
+    if size == 0 {
+        return Ok(None);
+    }
+    let latest = store::latest_checkpoint(db).await?;
+    if let Some(latest) = &latest {
+        if latest.size as u64 >= size {
+            return Ok(None);
+        }
+        // never a signature over a log whose signed part moved: the last signed root must
+        // come out of the stored tree as it was signed
+        let signed = latest.size as u64;
+        let again = store::over_nodes(&mut conn, |get| tree::root(signed, get)).await?;
+        if hex::encode(again) != latest.root {
+            return Err(internal(format!(
+                "the log's first {signed} leaves no longer make the root signed for them: \
+                 not signing (run `server log verify`)"
+            )));
+        }
+    }
+    let root = store::over_nodes(&mut conn, |get| tree::root(size, get)).await?;
+    drop(conn);
+    let checkpoint = Checkpoint {
+        origin: key.name().to_string(),
+        size,
+        root,
+    };
+    let note = key.sign(&checkpoint.text());
+    store::insert_checkpoint(
+        db,
+        size,
+        &root,
+        &format!("{:08x}", key.id()),
+        &key.verifier().encode(),
+        &note,
+    )
+    .await?;
+    Ok(Some(size))
+}
+
+/// The newest signed checkpoint (the signed note's text).
+pub async fn latest(db: &Db) -> Result<Option<String>, AppError> {
+    Ok(store::latest_checkpoint(db).await?.map(|c| c.note))
+}
+
+/// The public keys that signed the log, newest first (`<name>+<key id>+<key>`).
+pub async fn keys(db: &Db) -> Result<Vec<String>, AppError> {
+    Ok(store::verifier_keys(db).await?)
+}
+
+/// An event's inclusion proof: its leaf, and the path to a signed tree's root.
+#[derive(Debug, Clone, Serialize)]
+pub struct InclusionProof {
+    pub event_id: i64,
+    pub leaf_index: u64,
+    /// The leaf's bytes: the event's canonical JSON.
+    pub leaf: String,
+    pub leaf_hash: String,
+    pub tree_size: u64,
+    pub proof: Vec<String>,
+    /// The signed checkpoint of `tree_size`.
+    pub checkpoint: String,
+}
+
+/// The inclusion proof of the change event `event_id` in the first signed tree that holds it
+/// (or in the signed tree of `size` leaves). `NotFound` for an event not in a signed tree.
+pub async fn inclusion(
+    db: &Db,
+    event_id: i64,
+    size: Option<u64>,
+) -> Result<InclusionProof, AppError> {
+    let leaf = store::leaf_of_event(db, event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let index = leaf.idx as u64;
+    let checkpoint = match size {
+        Some(size) => store::checkpoint_covering(db, size)
+            .await?
+            .filter(|c| c.size as u64 == size),
+        None => store::checkpoint_covering(db, index + 1).await?,
+    }
+    .filter(|c| c.size as u64 > index)
+    .ok_or(AppError::NotFound)?;
+    let tree_size = checkpoint.size as u64;
+    let mut conn = db.pool.acquire().await?;
+    let proof = store::over_nodes(&mut conn, |get| tree::inclusion(index, tree_size, get)).await?;
+    Ok(InclusionProof {
+        event_id,
+        leaf_index: index,
+        leaf_hash: STANDARD.encode(hex::decode(&leaf.hash).map_err(internal)?),
+        leaf: leaf.leaf,
+        tree_size,
+        proof: proof.iter().map(b64).collect(),
+        checkpoint: checkpoint.note,
+    })
+}
+
+/// A consistency proof between two signed trees.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsistencyProof {
+    pub first: u64,
+    pub second: u64,
+    pub proof: Vec<String>,
+    pub first_checkpoint: String,
+    pub second_checkpoint: String,
+}
+
+/// The proof that the signed tree of `second` leaves extends the signed tree of `first`.
+/// `NotFound` unless both sizes were signed.
+pub async fn consistency(db: &Db, first: u64, second: u64) -> Result<ConsistencyProof, AppError> {
+    if first == 0 || first > second {
+        return Err(AppError::invalid(
+            "first",
+            "first must be at least 1 and at most second",
+        ));
+    }
+    let signed = |size: u64| async move {
+        store::checkpoint_covering(db, size)
+            .await
+            .map(|c| c.filter(|c| c.size as u64 == size))
+    };
+    let (Some(a), Some(b)) = (signed(first).await?, signed(second).await?) else {
+        return Err(AppError::NotFound);
+    };
+    let mut conn = db.pool.acquire().await?;
+    let proof = store::over_nodes(&mut conn, |get| tree::consistency(first, second, get)).await?;
+    Ok(ConsistencyProof {
+        first,
+        second,
+        proof: proof.iter().map(b64).collect(),
+        first_checkpoint: a.note,
+        second_checkpoint: b.note,
+    })
+}
+
+/// One leaf as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Leaf {
+    pub index: u64,
+    pub event_id: i64,
+    pub leaf: String,
+    pub leaf_hash: String,
+}
+
+/// The leaves `start..end` (at most [`MAX_LEAVES`]; `end` past the log is cut to it).
+pub async fn leaves(db: &Db, start: u64, end: u64) -> Result<Vec<Leaf>, AppError> {
+    if end <= start || end - start > MAX_LEAVES {
+        return Err(AppError::invalid(
+            "end",
+            format!("end must be after start, and at most {MAX_LEAVES} leaves at a time"),
+        ));
+    }
+    store::leaves(db, start, end)
+        .await?
+        .into_iter()
+        .map(|l| {
+            Ok(Leaf {
+                index: l.idx as u64,
+                event_id: l.change_event_id,
+                leaf_hash: STANDARD.encode(hex::decode(&l.hash).map_err(internal)?),
+                leaf: l.leaf,
+            })
+        })
+        .collect()
+}
+
+/// What `log verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub leaves: u64,
+    pub checkpoints: u64,
+}
+
+/// Check the whole log: every leaf is its event's canonical JSON and hash, every stored node
+/// is the hash of its subtree recomputed from the leaves, the head's size is the number of
+/// leaves and every event is in the log, and every checkpoint's root is the recomputed root of
+/// its size, signed by a published key. The first thing that differs, in words.
+pub async fn verify(db: &Db) -> Result<Verified, String> {
+    let fail = |e: &dyn std::fmt::Display| e.to_string();
+    let stored = store::all_nodes(db).await.map_err(|e| fail(&e))?;
+    let mut recomputed = std::collections::HashMap::with_capacity(stored.len());
+    let mut after = -1i64;
+    let mut count = 0u64;
+    loop {
+        let batch = store::leaves_with_events(db, after, 10_000)
+            .await
+            .map_err(|e| fail(&e))?;
+        let Some((last, _)) = batch.last() else { break };
+        after = last.idx;
+        for (leaf, event) in batch {
+            if leaf.idx as u64 != count {
+                return Err(format!(
+                    "leaf {count} is missing (the next is {})",
+                    leaf.idx
+                ));
+            }
+            let Some(event) = event else {
+                return Err(format!(
+                    "leaf {} names change event {}, which is gone",
+                    leaf.idx, leaf.change_event_id
+                ));
+            };
+            let bytes = event
+                .leaf()
+                .and_then(|e| {
+                    e.bytes()
+                        .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+                })
+                .map_err(|e| fail(&e))?;
+            if bytes != leaf.leaf.as_bytes() {
+                return Err(format!(
+                    "leaf {} differs from change event {} as stored now: the event was changed",
+                    leaf.idx, event.id
+                ));
+            }
+            let hash = tlog::leaf_hash(&bytes);
+            if hex::encode(hash) != leaf.hash {
+                return Err(format!(
+                    "leaf {}'s hash is not the hash of its bytes",
+                    leaf.idx
+                ));
+            }
+            let made = tree::append(count, hash, &mut |n| recomputed.get(&n).copied())
+                .map_err(|e| fail(&e))?;
+            for (node, h) in made {
+                if stored.get(&node) != Some(&h) {
+                    return Err(format!(
+                        "the log's node at level {} index {} is not the hash of its leaves",
+                        node.level, node.index
+                    ));
+                }
+                recomputed.insert(node, h);
+            }
+            count += 1;
+        }
+    }
+    let mut conn = db.pool.acquire().await.map_err(|e| fail(&e))?;
+    let head = store::size(&mut conn).await.map_err(|e| fail(&e))?;
+    drop(conn);
+    if head != count {
+        return Err(format!(
+            "the log's head says {head} leaves, the log holds {count}"
+        ));
+    }
+    let mut conn = db.pool.acquire().await.map_err(|e| fail(&e))?;
+    let unlogged = store::unlogged(&mut conn, 1).await.map_err(|e| fail(&e))?;
+    drop(conn);
+    if let Some(id) = unlogged.first() {
+        return Err(format!("change event {id} is not in the log"));
+    }
+    let keys: Vec<VerifierKey> = store::verifier_keys(db)
+        .await
+        .map_err(|e| fail(&e))?
+        .iter()
+        .map(|k| VerifierKey::parse(k))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("a published key: {e}"))?;
+    let checkpoints = store::checkpoints(db).await.map_err(|e| fail(&e))?;
+    for c in &checkpoints {
+        let size = c.size as u64;
+        let root = tree::root(size, &mut |n| recomputed.get(&n).copied())
+            .map_err(|_| format!("checkpoint {size} is larger than the log ({count} leaves)"))?;
+        let key = keys
+            .iter()
+            .find(|k| format!("{:08x}", k.id()) == c.key_id)
+            .ok_or_else(|| format!("checkpoint {size}'s key {} is not published", c.key_id))?;
+        let text = key
+            .open(&c.note)
+            .map_err(|e| format!("checkpoint {size}: {e}"))?;
+        let said = Checkpoint::parse(text).map_err(|e| format!("checkpoint {size}: {e}"))?;
+        if said.size != size || said.root != root || hex::encode(root) != c.root {
+            return Err(format!(
+                "checkpoint {size} does not match the log recomputed from its leaves"
+            ));
+        }
+    }
+    Ok(Verified {
+        leaves: count,
+        checkpoints: checkpoints.len() as u64,
+    })
+}

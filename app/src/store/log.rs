@@ -1,0 +1,373 @@
+//! The verifiable log's tables (migration 0029, `domain::tlog`): leaves appended in the
+//! transaction that records their change event, the complete subtrees' hashes, the signed
+//! checkpoints and the keys that signed them. Nothing here is ever changed or deleted.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{now_utc, Db, StoreError, StoreResult};
+use crate::domain::tlog::{self, leaf::LeafEvent, tree, Hash, Node};
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("log: {what}"))
+}
+
+fn hash_of(hex_text: &str) -> StoreResult<Hash> {
+    hex::decode(hex_text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| corrupt(format!("{hex_text:?} is not a hash")))
+}
+
+/// The stable fields of the change event `id` as the log records them (read back as stored).
+async fn leaf_event(conn: &mut AnyConnection, id: i64) -> StoreResult<LeafEvent> {
+    let row = sqlx::query_as::<Any, EventRow>(&format!("{EVENT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| corrupt(format!("no change event {id}")))?;
+    row.leaf()
+}
+
+const EVENT: &str = "SELECT id, kind, slug, legal_name, announced_on, effective_on, before_json, \
+    after_json, recorded_at FROM change_events";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub legal_name: String,
+    pub announced_on: String,
+    pub effective_on: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub recorded_at: String,
+}
+
+impl EventRow {
+    pub fn leaf(&self) -> StoreResult<LeafEvent> {
+        let scope = |json: &Option<String>| -> StoreResult<Option<serde_json::Value>> {
+            json.as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt(format!("event {}: scope: {e}", self.id)))
+        };
+        Ok(LeafEvent {
+            id: self.id,
+            kind: self.kind.clone(),
+            slug: self.slug.clone(),
+            legal_name: self.legal_name.clone(),
+            announced_on: self.announced_on.clone(),
+            effective_on: self.effective_on.clone(),
+            scope_before: scope(&self.before_json)?,
+            scope_after: scope(&self.after_json)?,
+            recorded_at: self.recorded_at.clone(),
+        })
+    }
+}
+
+/// The stored hashes of `nodes` (those the log has).
+pub async fn nodes(conn: &mut AnyConnection, nodes: &[Node]) -> StoreResult<HashMap<Node, Hash>> {
+    let mut found = HashMap::with_capacity(nodes.len());
+    // a few hundred at most (a proof in a log of a million reads about forty)
+    for chunk in nodes.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT pos, hash FROM log_nodes WHERE pos IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<Any, (i64, String)>(&sql);
+        for n in chunk {
+            q = q.bind(n.key());
+        }
+        for (pos, hash) in q.fetch_all(&mut *conn).await? {
+            found.insert(Node::from_key(pos), hash_of(&hash)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Run `walk` over the stored nodes: the nodes it needs read in one query first.
+pub async fn over_nodes<T>(
+    conn: &mut AnyConnection,
+    walk: impl Fn(&mut dyn FnMut(Node) -> Option<Hash>) -> Result<T, tree::Missing>,
+) -> StoreResult<T> {
+    let needed = tree::needs(&walk);
+    let found = nodes(conn, &needed).await?;
+    walk(&mut |n| found.get(&n).copied()).map_err(corrupt)
+}
+
+/// Append the change event `event_id` (just recorded, in this transaction) to the log: its
+/// leaf, and each subtree it completes. Appends queue on the head row (PostgreSQL's row lock;
+/// SQLite's write lock), so the log has one order whichever instance records. The leaf's
+/// index.
+pub async fn append_in(conn: &mut AnyConnection, event_id: i64) -> StoreResult<u64> {
+    let size = sqlx::query_scalar::<Any, i64>(
+        "UPDATE log_head SET size = size + 1 WHERE one = 1 RETURNING size",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let index = u64::try_from(size - 1).map_err(|_| corrupt("a negative size"))?;
+    let leaf = leaf_event(conn, event_id).await?;
+    let bytes = leaf.bytes().map_err(corrupt)?;
+    let hash = tlog::leaf_hash(&bytes);
+    let made = over_nodes(conn, |get| tree::append(index, hash, get)).await?;
+    sqlx::query(
+        "INSERT INTO log_leaves (idx, change_event_id, leaf, hash) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(size - 1)
+    .bind(event_id)
+    .bind(String::from_utf8(bytes).map_err(corrupt)?)
+    .bind(hex::encode(hash))
+    .execute(&mut *conn)
+    .await?;
+    let marks: Vec<String> = (0..made.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let sql = format!(
+        "INSERT INTO log_nodes (pos, hash) VALUES {}",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (node, hash) in &made {
+        q = q.bind(node.key()).bind(hex::encode(hash));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(index)
+}
+
+/// Change events not in the log yet, oldest first (at most `limit`): what a database from
+/// before the log, or restored from one, still has to enter.
+pub async fn unlogged(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT e.id FROM change_events e LEFT JOIN log_leaves l ON l.change_event_id = e.id \
+         WHERE l.idx IS NULL ORDER BY e.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// How many leaves the log has.
+pub async fn size(conn: &mut AnyConnection) -> StoreResult<u64> {
+    let size = sqlx::query_scalar::<Any, i64>("SELECT size FROM log_head WHERE one = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    u64::try_from(size).map_err(|_| corrupt("a negative size"))
+}
+
+/// One leaf as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct LeafRow {
+    pub idx: i64,
+    pub change_event_id: i64,
+    pub leaf: String,
+    pub hash: String,
+}
+
+/// The leaves `start..end`, in order.
+pub async fn leaves(db: &Db, start: u64, end: u64) -> StoreResult<Vec<LeafRow>> {
+    Ok(sqlx::query_as::<Any, LeafRow>(
+        "SELECT idx, change_event_id, leaf, hash FROM log_leaves \
+         WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+    )
+    .bind(start as i64)
+    .bind(end as i64)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The leaf of the change event `event_id`, if it is in the log.
+pub async fn leaf_of_event(db: &Db, event_id: i64) -> StoreResult<Option<LeafRow>> {
+    Ok(sqlx::query_as::<Any, LeafRow>(
+        "SELECT idx, change_event_id, leaf, hash FROM log_leaves WHERE change_event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Every leaf with the change event it was made from, in the log's order, `batch` at a time
+/// from `after` (exclusive; -1 for the first): for `log verify`.
+pub async fn leaves_with_events(
+    db: &Db,
+    after: i64,
+    batch: i64,
+) -> StoreResult<Vec<(LeafRow, Option<EventRow>)>> {
+    #[derive(FromRow)]
+    struct Joined {
+        idx: i64,
+        change_event_id: i64,
+        leaf: String,
+        hash: String,
+        id: Option<i64>,
+        kind: Option<String>,
+        slug: Option<String>,
+        legal_name: Option<String>,
+        announced_on: Option<String>,
+        effective_on: Option<String>,
+        before_json: Option<String>,
+        after_json: Option<String>,
+        recorded_at: Option<String>,
+    }
+    let rows = sqlx::query_as::<Any, Joined>(
+        "SELECT l.idx, l.change_event_id, l.leaf, l.hash, e.id, e.kind, e.slug, e.legal_name, \
+         e.announced_on, e.effective_on, e.before_json, e.after_json, e.recorded_at \
+         FROM log_leaves l LEFT JOIN change_events e ON e.id = l.change_event_id \
+         WHERE l.idx > $1 ORDER BY l.idx LIMIT $2",
+    )
+    .bind(after)
+    .bind(batch)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let event = match (r.id, r.kind, r.slug, r.legal_name) {
+                (Some(id), Some(kind), Some(slug), Some(legal_name)) => Some(EventRow {
+                    id,
+                    kind,
+                    slug,
+                    legal_name,
+                    announced_on: r.announced_on.unwrap_or_default(),
+                    effective_on: r.effective_on.unwrap_or_default(),
+                    before_json: r.before_json,
+                    after_json: r.after_json,
+                    recorded_at: r.recorded_at.unwrap_or_default(),
+                }),
+                _ => None,
+            };
+            (
+                LeafRow {
+                    idx: r.idx,
+                    change_event_id: r.change_event_id,
+                    leaf: r.leaf,
+                    hash: r.hash,
+                },
+                event,
+            )
+        })
+        .collect())
+}
+
+/// Every stored node, for `log verify` (about two per leaf).
+pub async fn all_nodes(db: &Db) -> StoreResult<HashMap<Node, Hash>> {
+    let rows = sqlx::query_as::<Any, (i64, String)>("SELECT pos, hash FROM log_nodes")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.into_iter()
+        .map(|(pos, hash)| Ok((Node::from_key(pos), hash_of(&hash)?)))
+        .collect()
+}
+
+/// One signed head.
+#[derive(Debug, Clone, FromRow)]
+pub struct CheckpointRow {
+    pub size: i64,
+    pub root: String,
+    pub key_id: String,
+    pub note: String,
+    pub signed_at: String,
+}
+
+const CHECKPOINT: &str = "SELECT size, root, key_id, note, signed_at FROM log_checkpoints";
+
+/// The newest checkpoint.
+pub async fn latest_checkpoint(db: &Db) -> StoreResult<Option<CheckpointRow>> {
+    Ok(
+        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} ORDER BY size DESC LIMIT 1"))
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// The first checkpoint whose tree holds at least `size` leaves.
+pub async fn checkpoint_covering(db: &Db, size: u64) -> StoreResult<Option<CheckpointRow>> {
+    Ok(sqlx::query_as::<Any, CheckpointRow>(&format!(
+        "{CHECKPOINT} WHERE size >= $1 ORDER BY size LIMIT 1"
+    ))
+    .bind(size as i64)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Every checkpoint, oldest first.
+pub async fn checkpoints(db: &Db) -> StoreResult<Vec<CheckpointRow>> {
+    Ok(
+        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} ORDER BY size"))
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
+/// Keep a signed head (one per size: the same size signed twice, by two instances at once,
+/// is the same note and kept once) and the key that signed it.
+pub async fn insert_checkpoint(
+    db: &Db,
+    size: u64,
+    root: &Hash,
+    key_id: &str,
+    verifier: &str,
+    note: &str,
+) -> StoreResult<()> {
+    let mut tx = super::begin_write(db).await?;
+    let now = now_utc();
+    sqlx::query(
+        "INSERT INTO log_keys (key_id, verifier, first_signed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key_id) DO NOTHING",
+    )
+    .bind(key_id.to_string())
+    .bind(verifier.to_string())
+    .bind(now.clone())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO log_checkpoints (size, root, key_id, note, signed_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (size) DO NOTHING",
+    )
+    .bind(size as i64)
+    .bind(hex::encode(root))
+    .bind(key_id.to_string())
+    .bind(note.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every key that signed a checkpoint (`<name>+<id>+<key>`), newest first.
+pub async fn verifier_keys(db: &Db) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar::<Any, String>(
+        "SELECT verifier FROM log_keys ORDER BY first_signed_at DESC, key_id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Enter every change event not in the log yet, oldest first, a thousand to a transaction
+/// (a database from before the log, or one restored from such a backup): the log then starts
+/// with every event already recorded. How many were entered.
+pub async fn catch_up(db: &Db) -> StoreResult<u64> {
+    let mut total = 0u64;
+    loop {
+        let mut tx = super::begin_write(db).await?;
+        let events = sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM change_events")
+            .fetch_one(&mut *tx)
+            .await?;
+        if u64::try_from(events).unwrap_or(0) == size(&mut tx).await? {
+            return Ok(total);
+        }
+        let ids = unlogged(&mut tx, 1000).await?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        for id in &ids {
+            append_in(&mut tx, *id).await?;
+        }
+        tx.commit().await?;
+        total += ids.len() as u64;
+    }
+}

@@ -1,0 +1,41 @@
+//! `server log keygen|verify|sign`: the verifiable log's key, its whole check, and a
+//! checkpoint signed now.
+
+use app::{domain::tlog::note::SignerKey, service::log, store::Db};
+
+/// A new signing key named `name`, printed with its public key.
+pub fn keygen(name: &str) -> Result<(), String> {
+    let key = SignerKey::from_seed(name, rand::random::<[u8; 32]>()).map_err(|e| e.to_string())?;
+    println!("{}", key.encode());
+    eprintln!(
+        "Keep the line above secret (LOG_SIGNING_KEY, or a file it names). Its public key, \
+         published at /.well-known/subprocessors-log-key once it signs:\n{}",
+        key.verifier().encode()
+    );
+    Ok(())
+}
+
+/// Check the whole log; the first difference is the error.
+pub async fn verify(db: &Db) -> Result<(), String> {
+    let done = log::verify(db)
+        .await
+        .map_err(|e| format!("the log does not verify: {e}"))?;
+    println!(
+        "The log verifies: {} leaves, {} checkpoints.",
+        done.leaves, done.checkpoints
+    );
+    Ok(())
+}
+
+/// Sign the head now with `key`.
+pub async fn sign(db: &Db, key: Option<SignerKey>) -> Result<(), String> {
+    let key = key.ok_or("LOG_SIGNING_KEY is not set")?;
+    match log::sign_pending(db, &key)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(size) => println!("Signed a checkpoint of {size} leaves."),
+        None => println!("The newest checkpoint covers the whole log already."),
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The verifiable log for anyone (issue 28; docs/API.md "The log"): the newest signed
+//! checkpoint, an event's inclusion proof, a consistency proof between two signed sizes, the
+//! leaves by range, and the public keys. Proofs of given sizes never change, so they are
+//! cacheable for a year; the checkpoint for a few seconds.
+
+use app::{error::AppError, service::log, store::Db};
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+
+/// A proof or leaves of fixed sizes: the same bytes forever.
+const FOREVER: &str = "public, max-age=31536000, immutable";
+/// The head moves with each change.
+const SHORT: &str = "public, max-age=10";
+
+fn failed(e: AppError) -> Response {
+    let status = e.status_code();
+    let body = match &e {
+        AppError::NotFound => "Not in the log, or not under a signed checkpoint yet.".to_string(),
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return app::request::internal(e).into_response(),
+    };
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn cached(mut res: Response, policy: &'static str) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    res
+}
+
+/// `GET /api/v1/log/checkpoint`: the newest signed checkpoint, as a signed note
+/// (`text/plain`).
+pub async fn checkpoint(State(db): State<Db>) -> Response {
+    match log::latest(&db).await {
+        Ok(Some(note)) => cached(
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(),
+            SHORT,
+        ),
+        Ok(None) => failed(AppError::NotFound),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SizeQuery {
+    size: Option<u64>,
+}
+
+/// `GET /api/v1/log/events/{id}/proof[?size=N]`: the event's leaf and its inclusion proof in
+/// the first signed tree holding it (or the signed tree of `N` leaves).
+pub async fn inclusion(
+    State(db): State<Db>,
+    Path(id): Path<i64>,
+    Query(q): Query<SizeQuery>,
+) -> Response {
+    match log::inclusion(&db, id, q.size).await {
+        // without a size, the first tree holding it: the same answer forever too
+        Ok(proof) => cached(Json(proof).into_response(), FOREVER),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConsistencyQuery {
+    first: u64,
+    second: u64,
+}
+
+/// `GET /api/v1/log/consistency?first=M&second=N`: the proof that the signed tree of `N`
+/// leaves extends the signed tree of `M`.
+pub async fn consistency(State(db): State<Db>, Query(q): Query<ConsistencyQuery>) -> Response {
+    match log::consistency(&db, q.first, q.second).await {
+        Ok(proof) => cached(Json(proof).into_response(), FOREVER),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RangeQuery {
+    start: u64,
+    end: u64,
+}
+
+/// `GET /api/v1/log/leaves?start=M&end=N`: the leaves `M..N` (at most 1,000).
+pub async fn leaves(State(db): State<Db>, Query(q): Query<RangeQuery>) -> Response {
+    match log::leaves(&db, q.start, q.end).await {
+        // a full range is fixed; one cut short by the log's end grows
+        Ok(list) if list.len() as u64 == q.end - q.start => {
+            cached(Json(list).into_response(), FOREVER)
+        }
+        Ok(list) => cached(Json(list).into_response(), SHORT),
+        Err(e) => failed(e),
+    }
+}
+
+/// `GET /.well-known/subprocessors-log-key`: every public key that signed the log, one per
+/// line (`<name>+<key id>+<key>`, newest first; old keys stay after a rotation).
+pub async fn keys(State(db): State<Db>) -> Response {
+    match log::keys(&db).await {
+        Ok(keys) if keys.is_empty() => failed(AppError::NotFound),
+        Ok(keys) => cached(
+            (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                keys.iter().map(|k| format!("{k}\n")).collect::<String>(),
+            )
+                .into_response(),
+            SHORT,
+        ),
+        Err(e) => failed(e),
+    }
+}
