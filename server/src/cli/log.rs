@@ -20,9 +20,11 @@ pub async fn verify(db: &Db) -> Result<(), String> {
     let done = log::verify(db)
         .await
         .map_err(|e| format!("the log does not verify: {e}"))?;
+    let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
-        "The log verifies: {} leaves, {} checkpoints.",
-        done.leaves, done.checkpoints
+        "The log verifies: {}, {}.",
+        plural(done.leaves, "leaf").replace("leafs", "leaves"),
+        plural(done.checkpoints, "checkpoint")
     );
     Ok(())
 }
