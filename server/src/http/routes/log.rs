@@ -6,7 +6,7 @@
 use app::{error::AppError, service::log, store::Db};
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
     Json,
 };
@@ -17,23 +17,23 @@ const FOREVER: &str = "public, max-age=31536000, immutable";
 /// The head moves with each change.
 const SHORT: &str = "public, max-age=10";
 
+/// An error in the API's words: 404 for what is not (yet) proven, 400 with the reasons for
+/// a bad range or pair of sizes.
 fn failed(e: AppError) -> Response {
-    let status = e.status_code();
-    let body = match &e {
-        AppError::NotFound => "Not in the log, or not under a signed checkpoint yet.".to_string(),
-        AppError::Invalid(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => return app::request::internal(e).into_response(),
-    };
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    match e {
+        AppError::NotFound => {
+            AppError::Missing("Not in the log, or not under a signed checkpoint yet.".into())
+        }
+        AppError::Invalid(fields) => AppError::Request(
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => other,
+    }
+    .into_response()
 }
 
 fn cached(mut res: Response, policy: &'static str) -> Response {
