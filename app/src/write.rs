@@ -48,6 +48,7 @@ pub async fn write<T>(
             for entry in audit {
                 audit::record(&mut tx, actor, entry).await?;
             }
+            crate::store::log::append_pending(&mut tx).await?;
             tx.commit().await?;
             Ok(value)
         }

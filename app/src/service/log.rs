@@ -28,6 +28,10 @@ fn b64(h: &Hash) -> String {
 /// size signed, or `None` when there was nothing new. Two instances signing the same size at
 /// once write the same note once.
 pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppError> {
+    let late = store::append_leftovers(db).await?;
+    if late > 0 {
+        tracing::warn!("{late} change events entered the log after their transaction");
+    }
     let mut conn = db.pool.acquire().await?;
     let size = store::size(&mut conn).await?;
     if size == 0 {

@@ -116,7 +116,8 @@ pub enum Tell {
 }
 
 /// Record one event of a vendor. `services` are the service slugs the change concerns
-/// (the scope before and after).
+/// (the scope before and after). The event waits in `log_pending`: the transaction appends
+/// it to the log before it commits (`store::log::append_pending`).
 pub async fn record(
     conn: &mut AnyConnection,
     (vendor_id, slug): (i64, &str),
@@ -146,16 +147,27 @@ pub async fn record(
     // The event and its fan-out in one round trip (which an import of thousands of rows
     // feels): on PostgreSQL one statement, on SQLite two in one string, the second reading
     // the event's id as the last row inserted.
+    // ...and queued for the log (`log_pending`, appended before the transaction commits)
     let sql = match (tell, super::backend_of(conn)) {
         (Tell::Subscribers, super::Backend::Postgres) => format!(
             "WITH e AS ({INSERT} RETURNING id), f AS (INSERT INTO fanouts (change_event_id, \
-             created_at) SELECT id, $10 FROM e) SELECT id FROM e"
+             created_at) SELECT id, $10 FROM e), p AS (INSERT INTO log_pending \
+             (change_event_id) SELECT id FROM e) SELECT id FROM e"
         ),
+        (Tell::Nobody, super::Backend::Postgres) => format!(
+            "WITH e AS ({INSERT} RETURNING id), p AS (INSERT INTO log_pending \
+             (change_event_id) SELECT id FROM e) SELECT id FROM e"
+        ),
+        // the rowid of each key-only row is the event's id, so every statement reads it
         (Tell::Subscribers, super::Backend::Sqlite) => format!(
-            "{INSERT} RETURNING id; INSERT INTO fanouts (change_event_id, created_at) \
+            "{INSERT} RETURNING id; INSERT INTO log_pending (change_event_id) \
+             VALUES (last_insert_rowid()); INSERT INTO fanouts (change_event_id, created_at) \
              VALUES (last_insert_rowid(), $10)"
         ),
-        (Tell::Nobody, _) => format!("{INSERT} RETURNING id"),
+        (Tell::Nobody, super::Backend::Sqlite) => format!(
+            "{INSERT} RETURNING id; INSERT INTO log_pending (change_event_id) \
+             VALUES (last_insert_rowid())"
+        ),
     };
     // fetch_all: every statement of the string runs; the event's id is the only row
     let ids = sqlx::query_scalar::<Any, i64>(&sql)
@@ -176,8 +188,6 @@ pub async fn record(
         .first()
         .copied()
         .ok_or_else(|| StoreError::Corrupt("a change event was inserted without an id".into()))?;
-    // in the log in the same transaction: no event is public without its leaf
-    super::log::append_in(conn, id).await?;
     Ok(id)
 }
 
@@ -414,6 +424,7 @@ pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usi
             written += 1;
         }
     }
+    super::log::append_pending(&mut tx).await?;
     tx.commit().await?;
     Ok(written)
 }

@@ -20,16 +20,6 @@ fn hash_of(hex_text: &str) -> StoreResult<Hash> {
         .ok_or_else(|| corrupt(format!("{hex_text:?} is not a hash")))
 }
 
-/// The stable fields of the change event `id` as the log records them (read back as stored).
-async fn leaf_event(conn: &mut AnyConnection, id: i64) -> StoreResult<LeafEvent> {
-    let row = sqlx::query_as::<Any, EventRow>(&format!("{EVENT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| corrupt(format!("no change event {id}")))?;
-    row.leaf()
-}
-
 const EVENT: &str = "SELECT id, kind, slug, legal_name, announced_on, effective_on, before_json, \
     after_json, recorded_at FROM change_events";
 
@@ -99,43 +89,143 @@ pub async fn over_nodes<T>(
     walk(&mut |n| found.get(&n).copied()).map_err(corrupt)
 }
 
-/// Append the change event `event_id` (just recorded, in this transaction) to the log: its
-/// leaf, and each subtree it completes. Appends queue on the head row (PostgreSQL's row lock;
-/// SQLite's write lock), so the log has one order whichever instance records. The leaf's
-/// index.
-pub async fn append_in(conn: &mut AnyConnection, event_id: i64) -> StoreResult<u64> {
-    let size = sqlx::query_scalar::<Any, i64>(
-        "UPDATE log_head SET size = size + 1 WHERE one = 1 RETURNING size",
+/// Append the change events `ids` (recorded, in order) to the log, in this transaction:
+/// their leaves, and each subtree they complete. Appends queue on the head row
+/// (PostgreSQL's row lock; SQLite's write lock), so the log has one order whichever instance
+/// records. A few statements whatever their number: the events read a chunk at a time, the
+/// nodes the first needs read once, the rest computed here, written in chunks.
+async fn append_many_in(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let start = sqlx::query_scalar::<Any, i64>(
+        "UPDATE log_head SET size = size + $1 WHERE one = 1 RETURNING size - $1",
     )
+    .bind(ids.len() as i64)
     .fetch_one(&mut *conn)
     .await?;
-    let index = u64::try_from(size - 1).map_err(|_| corrupt("a negative size"))?;
-    let leaf = leaf_event(conn, event_id).await?;
-    let bytes = leaf.bytes().map_err(corrupt)?;
-    let hash = tlog::leaf_hash(&bytes);
-    let made = over_nodes(conn, |get| tree::append(index, hash, get)).await?;
-    sqlx::query(
-        "INSERT INTO log_leaves (idx, change_event_id, leaf, hash) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(size - 1)
-    .bind(event_id)
-    .bind(String::from_utf8(bytes).map_err(corrupt)?)
-    .bind(hex::encode(hash))
-    .execute(&mut *conn)
-    .await?;
-    let marks: Vec<String> = (0..made.len())
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    let sql = format!(
-        "INSERT INTO log_nodes (pos, hash) VALUES {}",
-        marks.join(", ")
-    );
-    let mut q = sqlx::query(&sql);
-    for (node, hash) in &made {
-        q = q.bind(node.key()).bind(hex::encode(hash));
+    let start = u64::try_from(start).map_err(|_| corrupt("a negative size"))?;
+    let mut events = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{EVENT} WHERE id IN ({})", marks.join(", "));
+        let mut q = sqlx::query_as::<Any, EventRow>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            events.insert(row.id, row);
+        }
     }
-    q.execute(&mut *conn).await?;
-    Ok(index)
+    // the complete subtrees the tree of `start` leaves is made of: the only old nodes any
+    // of the new leaves can close a subtree with
+    let frontier = tree::needs(|get| tree::root(start, get));
+    let mut known = nodes(conn, &frontier).await?;
+    let mut leaves = Vec::with_capacity(ids.len());
+    let mut made = Vec::with_capacity(ids.len() * 2);
+    for (i, id) in ids.iter().enumerate() {
+        let event = events
+            .get(id)
+            .ok_or_else(|| corrupt(format!("no change event {id}")))?;
+        let bytes = event.leaf()?.bytes().map_err(corrupt)?;
+        let hash = tlog::leaf_hash(&bytes);
+        let index = start + i as u64;
+        let new = tree::append(index, hash, &mut |n| known.get(&n).copied()).map_err(corrupt)?;
+        for (node, h) in &new {
+            known.insert(*node, *h);
+        }
+        made.extend(new);
+        leaves.push((
+            index as i64,
+            *id,
+            String::from_utf8(bytes).map_err(corrupt)?,
+            hash,
+        ));
+    }
+    for chunk in leaves.chunks(250) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${})",
+                    4 * i + 1,
+                    4 * i + 2,
+                    4 * i + 3,
+                    4 * i + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO log_leaves (idx, change_event_id, leaf, hash) VALUES {}",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (idx, id, leaf, hash) in chunk {
+            q = q
+                .bind(*idx)
+                .bind(*id)
+                .bind(leaf.clone())
+                .bind(hex::encode(hash));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in made.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO log_nodes (pos, hash) VALUES {}",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (node, hash) in chunk {
+            q = q.bind(node.key()).bind(hex::encode(hash));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Append the events this transaction recorded (`log_pending`) to the log, just before it
+/// commits: no event is public without its leaf. Cheap when there are none (one read).
+/// Pending rows another transaction committed (none, unless a path forgot this call) are
+/// appended too. How many.
+pub async fn append_pending(conn: &mut AnyConnection) -> StoreResult<u64> {
+    let any = sqlx::query_scalar::<Any, i64>("SELECT change_event_id FROM log_pending LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
+    // the head first: after its lock, pending rows another appender took are gone
+    sqlx::query("UPDATE log_head SET size = size WHERE one = 1")
+        .execute(&mut *conn)
+        .await?;
+    let ids = sqlx::query_scalar::<Any, i64>(
+        "SELECT change_event_id FROM log_pending ORDER BY change_event_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    append_many_in(conn, &ids).await?;
+    sqlx::query("DELETE FROM log_pending")
+        .execute(&mut *conn)
+        .await?;
+    Ok(ids.len() as u64)
+}
+
+/// Append change events whose transaction committed without appending them (a path that
+/// recorded an event and forgot `append_pending`): the outbox worker's safety net, a read
+/// when there are none. How many.
+pub async fn append_leftovers(db: &Db) -> StoreResult<u64> {
+    let any = sqlx::query_scalar::<Any, i64>("SELECT change_event_id FROM log_pending LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    if any.is_none() {
+        return Ok(0);
+    }
+    let mut tx = super::begin_write(db).await?;
+    let n = append_pending(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// Change events not in the log yet, oldest first (at most `limit`): what a database from
@@ -364,9 +454,10 @@ pub async fn catch_up(db: &Db) -> StoreResult<u64> {
         if ids.is_empty() {
             return Ok(total);
         }
-        for id in &ids {
-            append_in(&mut tx, *id).await?;
-        }
+        append_many_in(&mut tx, &ids).await?;
+        sqlx::query("DELETE FROM log_pending")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         total += ids.len() as u64;
     }

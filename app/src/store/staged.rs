@@ -43,7 +43,7 @@ const VENDOR_PARTS: [&str; 3] = [
 ];
 
 /// The verifiable log's tables, carried by their own statements.
-const LOG: [&str; 3] = ["log_leaves", "log_nodes", "log_head"];
+const LOG: [&str; 4] = ["log_leaves", "log_nodes", "log_head", "log_pending"];
 
 /// The lists rows are checked against: they must not have moved when the run is published.
 const CHECKED_AGAINST: [&str; 3] = ["services", "data_categories", "training_courses"];

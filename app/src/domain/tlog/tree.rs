@@ -315,6 +315,27 @@ mod tests {
         }
     }
 
+    /// A batch appended knowing only the subtrees the old tree is made of (what the store
+    /// reads) completes the same nodes as appending with the whole tree at hand.
+    #[test]
+    fn a_batch_needs_only_the_old_trees_own_subtrees() {
+        let (leaves, all) = built(60);
+        for start in 0..40u64 {
+            let frontier = needs(|get| root(start, get));
+            let mut known: HashMap<Node, Hash> = frontier.iter().map(|n| (*n, all[n])).collect();
+            for index in start..60 {
+                let made = append(index, leaves[index as usize], &mut |n| {
+                    known.get(&n).copied()
+                })
+                .expect("the frontier suffices");
+                for (node, hash) in made {
+                    assert_eq!(all.get(&node), Some(&hash), "{start}: {node:?}");
+                    known.insert(node, hash);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_proof_reads_few_nodes() {
         let million = 1_000_000u64;

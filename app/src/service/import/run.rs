@@ -216,6 +216,8 @@ async fn run_in(
     } else {
         // the accepted rows' audit rows, in the order of the file, written together
         audit::record_all(&mut tx, actor, std::mem::take(&mut ctx.audit)).await?;
+        // the rows' change events enter the log together (a dry run, rolled back, never does)
+        crate::store::log::append_pending(&mut tx).await?;
         tx.commit().await?;
         if let Finish::Publish {
             db: real,

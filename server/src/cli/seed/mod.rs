@@ -444,6 +444,7 @@ async fn demo_widening(db: &Db, today: NaiveDate) -> StoreResult<()> {
         ("demo data", changes::Tell::Nobody),
     )
     .await?;
+    app::store::log::append_pending(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
