@@ -335,6 +335,8 @@ test('a vendor contact is invited, signs in by the mailed link (with and without
     await contact.waitForURL(/\/vendor$/);
     await expect(contact.getByRole('heading', { level: 1 })).toContainText('Vendor portal: Alder');
     await expect(contact.getByText('Signed in as Ada Lovelace')).toBeVisible();
+    // the staff sign-in is not offered to a signed-in contact
+    await expect(contact.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' })).toHaveCount(0);
     await expectAccessible(contact, javaScriptEnabled);
     // nothing internal is the contact's
     const internal = await contact.request.post('/api/manage/home');

@@ -185,7 +185,7 @@ fn Portal(home: PortalHome) -> impl IntoView {
             </form>
             <section aria-labelledby="record-h">
                 <h2 id="record-h">"Your record with us"</h2>
-                <p class="hint">"What our registry holds for your company. If something is wrong or changes, tell your contact at our vendor management team."</p>
+                <p class="hint">"What our registry holds for your company. A new sub-processor, country or contact you propose below; anything else, tell your contact at our vendor management team."</p>
                 <table class="records">
                     <tbody>{rows.into_iter().map(|(k, val)| view! { <tr><th scope="row">{k}</th><td>{val}</td></tr> }).collect_view()}</tbody>
                 </table>
