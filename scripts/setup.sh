@@ -72,6 +72,11 @@ if [ "$want_test" = 1 ]; then
     say "Installing cryptography (the log verifier's Ed25519)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'cryptography==48.0.0'
   fi
+  # the open list's test validates it against its JSON Schema (draft 2020-12) with jsonschema
+  if ! python3 -c 'import jsonschema.validators; jsonschema.validators.Draft202012Validator' 2>/dev/null; then
+    say "Installing jsonschema (the open list's schema check)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'jsonschema==4.26.0'
+  fi
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

@@ -35,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="The companies that may process customer data on our behalf, where, and why."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="alternate" type="application/atom+xml" title="Subprocessor changes" href="/changes.atom"/>
+                <link rel="alternate" type="application/json" title="Subprocessors (open list, subprocessors/v1)" href="/.well-known/subprocessors.json"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

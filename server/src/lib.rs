@@ -169,6 +169,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/log/consistency", get(routes::log::consistency))
         .route("/api/v1/log/leaves", get(routes::log::leaves))
         .route("/.well-known/subprocessors-log-key", get(routes::log::keys))
+        .route(
+            "/.well-known/subprocessors.json",
+            get(routes::open_list::open_list),
+        )
+        .route(
+            app::registry::open_list::SCHEMA_PATH,
+            get(routes::open_list::schema),
+        )
         .route("/subscribe", post(routes::subscriptions::subscribe))
         .route(
             CONFIRM_PATH,

@@ -2,7 +2,8 @@
 //! kept only for a while. Today that is the names and addresses of removed vendors' staff past
 //! `ROSTER_RETENTION_DAYS` (rosters and training records), the uploaded files of imports older than
 //! `IMPORT_FILE_RETENTION_DAYS` (their reports stay: they are the record of what an import
-//! did), and the private copies of dry runs that were killed (older than an hour). Every instance runs it; the statements are idempotent, so two at once do no harm.
+//! did), and the private copies of dry runs that were killed (older than an hour). The same
+//! round makes the log's daily check ([`check_log`]). Every instance runs it; the statements are idempotent, so two at once do no harm.
 
 use std::time::Duration;
 
@@ -56,6 +57,25 @@ pub async fn erase_rosters(
     Ok(erased.iter().map(|e| e.rows).sum())
 }
 
+/// The daily check of the whole log (`server log verify`'s), made by the first instance whose
+/// round reaches a new day. A failure is logged as an error, shown on the dashboard and in
+/// `/metrics`, and stops the signing of checkpoints; readiness stays up (a broken log must
+/// not take every instance out of the load balancer).
+pub async fn check_log(db: &Db, day: chrono::NaiveDate) {
+    match app::service::log::check(db, Some(day)).await {
+        Ok(None) => {}
+        Ok(Some(Ok(v))) => tracing::info!(
+            leaves = v.leaves,
+            checkpoints = v.checkpoints,
+            "the log verifies"
+        ),
+        Ok(Some(Err(why))) => tracing::error!(
+            "the log does not verify: {why}; no checkpoint is signed until `server log verify` passes"
+        ),
+        Err(e) => tracing::warn!("the log's daily check could not run: {e}"),
+    }
+}
+
 /// A dry run's private copy older than this is a leftover of a run that was killed.
 pub const LEFTOVER_COPY_AGE: Duration = Duration::from_secs(3600);
 
@@ -83,6 +103,7 @@ pub async fn keep_pruned(
             ),
             Err(e) => tracing::warn!("stored import files not pruned: {e}"),
         }
+        check_log(&db, Utc::now().date_naive()).await;
         let swept =
             app::store::private_copy::sweep_leftovers(&std::env::temp_dir(), LEFTOVER_COPY_AGE);
         if swept > 0 {

@@ -26,4 +26,17 @@ pub struct ManageHome {
     pub open_objections: i64,
     /// Submissions of vendors' contacts waiting for review.
     pub waiting_reviews: i64,
+    /// The newest check of the signed log (none made yet: `None`).
+    pub log_check: Option<LogCheckLine>,
+}
+
+/// How the newest check of the whole signed log ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCheckLine {
+    pub ok: bool,
+    /// When it finished (RFC 3339, UTC).
+    pub at: String,
+    pub leaves: Option<u64>,
+    /// What differed, when it failed.
+    pub message: String,
 }

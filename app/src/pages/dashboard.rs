@@ -50,6 +50,24 @@ fn Home(h: ManageHome) -> impl IntoView {
             </nav>
         </header>
         <p class="hint">"Computed on "{date_text(Some(h.today))}" from each vendor's evidence."</p>
+        {h.log_check.map(|c| {
+            let on = c.at.get(..16).unwrap_or(&c.at).replace('T', " ");
+            if c.ok {
+                view! {
+                    <p class="hint log-check">{format!(
+                        "The signed log of changes verified on {on} UTC ({} entries).",
+                        c.leaves.unwrap_or_default()
+                    )}</p>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="notice log-check" role="alert">
+                        <p><strong>{format!("The signed log of changes failed its check on {on} UTC: ")}</strong>{c.message}</p>
+                        <p>"No checkpoint is signed until "<code>"server log verify"</code>" passes: see docs/OPERATIONS.md, \"The log's key\"."</p>
+                    </div>
+                }.into_any()
+            }
+        })}
         {(h.open_objections > 0 || h.failed_deliveries > 0 || h.waiting_reviews > 0).then(|| view! {
             <ul class="plain attention counts" aria-label="Needs attention">
                 {(h.waiting_reviews > 0).then(|| view! {

@@ -32,6 +32,37 @@ pub struct PublicChange {
     pub before: Option<PublicScope>,
     pub after: Option<PublicScope>,
     pub recorded_at: String,
+    /// The event's entry in the signed log (issue 28); absent only for an event that has not
+    /// entered the log yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+}
+
+/// What proves a change was announced as it reads: its leaf in the signed log, where to get
+/// the proof that a signed checkpoint includes it, and (in a webhook) that checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// The leaf's position in the log (0 is the first).
+    pub leaf_index: u64,
+    /// SHA-256 of `0x00` and the leaf's bytes, standard base64 (RFC 9162 section 2.1.1).
+    pub leaf_hash: String,
+    /// `{PUBLIC_URL}/api/v1/log/events/{id}/proof`: the inclusion proof and its checkpoint.
+    pub proof: String,
+    /// The signed checkpoint (a C2SP signed note) of a tree that includes the leaf, when one
+    /// was signed as the notice left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+}
+
+/// The signed checkpoint a past day's registry names (see `service::log::checkpoint_as_of`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCheckpoint {
+    /// The tree's size: leaves `0..size`.
+    pub size: u64,
+    /// The root hash, standard base64 (as in the note).
+    pub root: String,
+    /// The signed note.
+    pub note: String,
 }
 
 impl PublicChange {
@@ -56,6 +87,12 @@ impl PublicChange {
             before: e.before,
             after: e.after,
             recorded_at,
+            receipt: None,
         }
+    }
+
+    pub fn with_receipt(mut self, receipt: Option<Receipt>) -> Self {
+        self.receipt = receipt;
+        self
     }
 }

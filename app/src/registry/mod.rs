@@ -6,6 +6,7 @@
 pub mod change;
 pub mod export;
 pub mod kept;
+pub mod open_list;
 pub mod page;
 pub mod view;
 

@@ -186,3 +186,32 @@ pub async fn load_changes(query: &str) -> Result<ChangesPage, AppError> {
         notice,
     })
 }
+
+/// Every change announced by `today` and not yet in effect, by vendor, as the open list gives
+/// them (their proofs under `base`), soonest first.
+pub async fn upcoming_by_vendor(
+    db: &crate::store::Db,
+    today: NaiveDate,
+    base: &str,
+) -> Result<
+    std::collections::HashMap<String, Vec<crate::registry::open_list::UpcomingChange>>,
+    AppError,
+> {
+    let rows = changes::list_rows(
+        db,
+        &ChangeQuery::default(),
+        today,
+        When::Upcoming,
+        10_000,
+        0,
+    )
+    .await?;
+    let mut out: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for r in &rows {
+        let e = r.event()?;
+        out.entry(e.slug.clone())
+            .or_default()
+            .push(crate::registry::open_list::upcoming(&e, today, base));
+    }
+    Ok(out)
+}

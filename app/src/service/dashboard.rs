@@ -1,7 +1,7 @@
 //! Server half of the managers' home page: every vendor's evidence, judged by the dashboard
 //! rules for today.
 
-use crate::model::dashboard::{ManageHome, VendorLine};
+use crate::model::dashboard::{LogCheckLine, ManageHome, VendorLine};
 use crate::{
     domain::{
         compliance::verdict,
@@ -47,5 +47,13 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
             + crate::store::rosters::count_waiting(&db).await?
             + crate::store::attestations::count_waiting(&db).await?
             + crate::store::proposals::count_waiting(&db).await?,
+        log_check: crate::service::log::last_check(&db)
+            .await?
+            .map(|c| LogCheckLine {
+                ok: c.ok,
+                at: c.at,
+                leaves: c.leaves,
+                message: c.message,
+            }),
     })
 }

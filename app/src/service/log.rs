@@ -13,6 +13,7 @@ use crate::{
         tree, Hash,
     },
     error::AppError,
+    registry::change::{DayCheckpoint, Receipt},
     request::internal,
     store::{log as store, Db},
 };
@@ -28,6 +29,15 @@ fn b64(h: &Hash) -> String {
 /// size signed, or `None` when there was nothing new. Two instances signing the same size at
 /// once write the same note once.
 pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppError> {
+    if let Some(c) = store::last_check(db).await? {
+        if c.ok != Some(1) {
+            return Err(internal(format!(
+                "the log failed its last check ({}): not signing until `server log verify` \
+                 passes",
+                c.message
+            )));
+        }
+    }
     let late = store::append_leftovers(db).await?;
     if late > 0 {
         tracing::warn!("{late} change events entered the log after their transaction");
@@ -78,9 +88,92 @@ pub async fn latest(db: &Db) -> Result<Option<String>, AppError> {
     Ok(store::latest_checkpoint(db).await?.map(|c| c.note))
 }
 
+/// The newest signed checkpoint with its size and root.
+pub async fn newest(db: &Db) -> Result<Option<DayCheckpoint>, AppError> {
+    store::latest_checkpoint(db)
+        .await?
+        .map(|c| {
+            Ok(DayCheckpoint {
+                size: c.size as u64,
+                root: STANDARD.encode(hex::decode(&c.root).map_err(internal)?),
+                note: c.note,
+            })
+        })
+        .transpose()
+}
+
+/// The signed checkpoint of exactly `size` leaves (`NotFound` if that size was not signed).
+pub async fn checkpoint_of_size(db: &Db, size: u64) -> Result<String, AppError> {
+    store::checkpoint_of_size(db, size)
+        .await?
+        .map(|c| c.note)
+        .ok_or(AppError::NotFound)
+}
+
+/// The registry of a past day names the first signed checkpoint whose tree holds every
+/// change announced up to that day: a customer proves any of those changes against it.
+pub async fn checkpoint_as_of(
+    db: &Db,
+    day: chrono::NaiveDate,
+) -> Result<Option<DayCheckpoint>, AppError> {
+    let size = store::size_covering_day(db, &day.to_string()).await?;
+    if size == 0 {
+        return Ok(None);
+    }
+    let Some(c) = store::checkpoint_covering(db, size).await? else {
+        return Ok(None);
+    };
+    Ok(Some(DayCheckpoint {
+        size: c.size as u64,
+        root: STANDARD.encode(hex::decode(&c.root).map_err(internal)?),
+        note: c.note,
+    }))
+}
+
 /// The public keys that signed the log, newest first (`<name>+<key id>+<key>`).
 pub async fn keys(db: &Db) -> Result<Vec<String>, AppError> {
     Ok(store::verifier_keys(db).await?)
+}
+
+/// The address of an event's inclusion proof under the public origin `base`.
+pub fn proof_url(base: &str, event_id: i64) -> String {
+    format!("{base}/api/v1/log/events/{event_id}/proof")
+}
+
+fn receipt_of(base: &str, leaf: &store::LeafRow) -> Result<Receipt, AppError> {
+    Ok(Receipt {
+        leaf_index: leaf.idx as u64,
+        leaf_hash: STANDARD.encode(hex::decode(&leaf.hash).map_err(internal)?),
+        proof: proof_url(base, leaf.change_event_id),
+        checkpoint: None,
+    })
+}
+
+/// The receipts of the change events `ids` that are in the log, by event id (no checkpoint:
+/// a list names the newest one once).
+pub async fn receipts(
+    db: &Db,
+    base: &str,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Receipt>, AppError> {
+    store::leaves_of_events(db, ids)
+        .await?
+        .iter()
+        .map(|(id, leaf)| Ok((*id, receipt_of(base, leaf)?)))
+        .collect()
+}
+
+/// The receipt of one change event for its notice: with the first signed checkpoint that
+/// includes it, when there is one. `None` for an event not in the log yet.
+pub async fn receipt(db: &Db, base: &str, event_id: i64) -> Result<Option<Receipt>, AppError> {
+    let Some(leaf) = store::leaf_of_event(db, event_id).await? else {
+        return Ok(None);
+    };
+    let mut r = receipt_of(base, &leaf)?;
+    r.checkpoint = store::checkpoint_covering(db, leaf.idx as u64 + 1)
+        .await?
+        .map(|c| c.note);
+    Ok(Some(r))
 }
 
 /// An event's inclusion proof: its leaf, and the path to a signed tree's root.
@@ -313,4 +406,47 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
         leaves: count,
         checkpoints: checkpoints.len() as u64,
     })
+}
+
+/// The newest check of the whole log, as the dashboard and `/metrics` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastCheck {
+    pub ok: bool,
+    /// When it finished (RFC 3339, UTC).
+    pub at: String,
+    pub leaves: Option<u64>,
+    /// What differed (empty when it passed).
+    pub message: String,
+}
+
+pub async fn last_check(db: &Db) -> Result<Option<LastCheck>, AppError> {
+    Ok(store::last_check(db).await?.map(|c| LastCheck {
+        ok: c.ok == Some(1),
+        at: c.finished_at.unwrap_or(c.started_at),
+        leaves: c.leaves.map(|n| n as u64),
+        message: c.message,
+    }))
+}
+
+/// Check the whole log ([`verify`]) and record the result: on request (`day` None, `server
+/// log verify`) or as the instances' daily round (`day` given: only the first instance to
+/// claim the day checks; the others get `None`). A failed check stops the signing of
+/// checkpoints until a check passes.
+pub async fn check(
+    db: &Db,
+    day: Option<chrono::NaiveDate>,
+) -> Result<Option<Result<Verified, String>>, AppError> {
+    let id = match day {
+        Some(day) => match store::claim_day(db, &day.to_string()).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+        None => store::start_check(db).await?,
+    };
+    let result = verify(db).await;
+    match &result {
+        Ok(v) => store::finish_check(db, id, true, Some(v.leaves), "").await?,
+        Err(e) => store::finish_check(db, id, false, None, e).await?,
+    }
+    Ok(Some(result))
 }

@@ -159,7 +159,14 @@ async fn registry_page(query: &str) -> Result<RegistryPage, AppError> {
             vendors::public_countries(&db, day)
         )?)
     };
-    let ((items, total), (all_services, public_countries)) = futures::try_join!(work, lists)?;
+    let signed = async {
+        match filter.as_of {
+            Some(day) => crate::service::log::checkpoint_as_of(&db, day).await,
+            None => Ok(None),
+        }
+    };
+    let ((items, total), (all_services, public_countries), checkpoint) =
+        futures::try_join!(work, lists, signed)?;
     for s in &filter.services {
         if !all_services.iter().any(|k| k.slug == s.as_str()) {
             messages.push(format!(
@@ -196,6 +203,7 @@ async fn registry_page(query: &str) -> Result<RegistryPage, AppError> {
         },
         filter,
         today: day,
+        checkpoint,
     })
 }
 

@@ -279,6 +279,49 @@ pub async fn leaf_of_event(db: &Db, event_id: i64) -> StoreResult<Option<LeafRow
     .await?)
 }
 
+/// The leaves of the change events `ids` (those in the log), by event id, 500 to a query.
+pub async fn leaves_of_events(db: &Db, ids: &[i64]) -> StoreResult<HashMap<i64, LeafRow>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT idx, change_event_id, leaf, hash FROM log_leaves \
+             WHERE change_event_id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<Any, LeafRow>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&db.pool).await? {
+            out.insert(row.change_event_id, row);
+        }
+    }
+    Ok(out)
+}
+
+/// The smallest tree that holds every event announced on or before `day` (0: none was).
+pub async fn size_covering_day(db: &Db, day: &str) -> StoreResult<u64> {
+    let last = sqlx::query_scalar::<Any, Option<i64>>(
+        "SELECT MAX(l.idx) FROM log_leaves l JOIN change_events e ON e.id = l.change_event_id \
+         WHERE e.announced_on <= $1",
+    )
+    .bind(day.to_string())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(last.map_or(0, |i| i as u64 + 1))
+}
+
+/// The checkpoint of exactly `size` leaves, if one was signed.
+pub async fn checkpoint_of_size(db: &Db, size: u64) -> StoreResult<Option<CheckpointRow>> {
+    Ok(
+        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} WHERE size = $1"))
+            .bind(size as i64)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
 /// Every leaf with the change event it was made from, in the log's order, `batch` at a time
 /// from `after` (exclusive; -1 for the first): for `log verify`.
 pub async fn leaves_with_events(
@@ -461,4 +504,71 @@ pub async fn catch_up(db: &Db) -> StoreResult<u64> {
         tx.commit().await?;
         total += ids.len() as u64;
     }
+}
+
+/// A check of the whole log (migration 0030).
+#[derive(Debug, Clone, FromRow)]
+pub struct CheckRow {
+    pub id: i64,
+    pub day: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub ok: Option<i64>,
+    pub leaves: Option<i64>,
+    pub message: String,
+}
+
+/// Claim the daily check of `day` for this instance: its id, or `None` when another
+/// instance claimed the day first.
+pub async fn claim_day(db: &Db, day: &str) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO log_verifications (day, started_at) VALUES ($1, $2) \
+         ON CONFLICT (day) DO NOTHING RETURNING id",
+    )
+    .bind(day.to_string())
+    .bind(now_utc())
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Start a check made on request (`server log verify`): its id.
+pub async fn start_check(db: &Db) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO log_verifications (started_at) VALUES ($1) RETURNING id",
+    )
+    .bind(now_utc())
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Record how the check `id` ended.
+pub async fn finish_check(
+    db: &Db,
+    id: i64,
+    ok: bool,
+    leaves: Option<u64>,
+    message: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE log_verifications SET finished_at = $1, ok = $2, leaves = $3, message = $4 \
+         WHERE id = $5",
+    )
+    .bind(now_utc())
+    .bind(i64::from(ok))
+    .bind(leaves.map(|n| n as i64))
+    .bind(message.to_string())
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The newest finished check.
+pub async fn last_check(db: &Db) -> StoreResult<Option<CheckRow>> {
+    Ok(sqlx::query_as::<Any, CheckRow>(
+        "SELECT id, day, started_at, finished_at, ok, leaves, message FROM log_verifications \
+         WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?)
 }

@@ -224,10 +224,85 @@ fn keep_aside(target: &Path) -> Result<PathBuf, String> {
 
 /// Restore `file` (a copy made by [`backup`]) into the database of `url`, after putting
 /// back the documents a directory store lacks from `FILE-documents/`.
+/// What a restore may replace: a database holding data, a log with signed checkpoints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Force {
+    pub data: bool,
+    pub log_rollback: bool,
+}
+
+async fn has_table(conn: &mut AnyConnection, schema: &str, table: &str) -> Result<bool, String> {
+    sqlx::query_scalar::<Any, i64>(&format!(
+        "SELECT COUNT(*) FROM {schema}.sqlite_master WHERE type = 'table' AND name = $1"
+    ))
+    .bind(table.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .map(|n| n > 0)
+    .map_err(|e| e.to_string())
+}
+
+/// A restore must not roll the log back below what was signed (customers hold those
+/// checkpoints: a shorter or different log is a fork they can prove). The copy, attached as
+/// `copy`, must hold at least as many leaves as the newest checkpoint of `main`, and where
+/// the copy has a checkpoint of that size, the same root. A copy from before the log (no
+/// log tables) counts its change events: the log is rebuilt from them in order.
+async fn log_rollback(conn: &mut AnyConnection) -> Result<(), String> {
+    if !has_table(conn, "main", "log_checkpoints").await? {
+        return Ok(());
+    }
+    let Some((signed, root)) = sqlx::query_as::<Any, (i64, String)>(
+        "SELECT size, root FROM main.log_checkpoints ORDER BY size DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let (size, theirs) = if has_table(conn, "copy", "log_head").await? {
+        let size = sqlx::query_scalar::<Any, i64>("SELECT size FROM copy.log_head")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let theirs = sqlx::query_scalar::<Any, String>(
+            "SELECT root FROM copy.log_checkpoints WHERE size = $1",
+        )
+        .bind(signed)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        (size, theirs)
+    } else {
+        let events = sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM copy.change_events")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        (events, None)
+    };
+    if size < signed {
+        return Err(format!(
+            "the database's log has a signed checkpoint of {signed} changes, published to \
+             customers; the backup's log holds {size}: restoring it would roll the registry's \
+             history back below what customers can prove was announced (a fork). Restore a \
+             newer backup, or pass --force-log-rollback and tell customers why \
+             (docs/OPERATIONS.md, \"The log's key\")"
+        ));
+    }
+    if theirs.is_some_and(|r| r != root) {
+        return Err(format!(
+            "the backup's checkpoint of {signed} changes has a different root from the one \
+             this database signed: its history differs from what customers hold (a fork). \
+             Pass --force-log-rollback only if you mean it (docs/OPERATIONS.md)"
+        ));
+    }
+    Ok(())
+}
+
 pub async fn restore(
     url: &str,
     file: &Path,
-    force: bool,
+    force: Force,
     document_store: &str,
 ) -> Result<(), String> {
     if !url.starts_with("sqlite:") {
@@ -246,7 +321,7 @@ pub async fn restore(
     }
     let mut conn = db.pool.acquire().await.map_err(|e| e.to_string())?;
     let (vendors, users, audit) = holdings(&mut conn, "main").await?;
-    if vendors + users + audit > 0 && !force {
+    if vendors + users + audit > 0 && !force.data {
         return Err(format!(
             "{} holds {vendors} vendors, {users} accounts and {audit} audit entries; \
              restore replaces a database only with --force (it is kept beside it)",
@@ -274,7 +349,11 @@ pub async fn restore(
     }
     let staged = target.with_extension("restore-tmp");
     let _ = std::fs::remove_file(&staged);
-    let copied = match check_copy(&mut conn, "copy", file).await {
+    let checked = match check_copy(&mut conn, "copy", file).await {
+        Ok(()) if !force.log_rollback => log_rollback(&mut conn).await,
+        other => other,
+    };
+    let copied = match checked {
         Ok(()) => match create_private(&staged) {
             Ok(()) => sqlx::query("VACUUM copy INTO $1")
                 .bind(text(&staged)?.to_string())

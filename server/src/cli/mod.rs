@@ -188,7 +188,15 @@ async fn command(
         Some(Command::Backup { file }) => {
             backup::backup(&cli.database_url, &file, &cli.serve.document_store).await
         }
-        Some(Command::Restore { file, force }) => {
+        Some(Command::Restore {
+            file,
+            force,
+            force_log_rollback,
+        }) => {
+            let force = backup::Force {
+                data: force,
+                log_rollback: force_log_rollback,
+            };
             backup::restore(&cli.database_url, &file, force, &cli.serve.document_store).await
         }
         Some(Command::Secrets { action }) => {

@@ -111,13 +111,19 @@ pub enum Command {
         file: PathBuf,
     },
     /// Restore a copy made by `server backup` into the database (SQLite; stop the
-    /// instances first). Refuses a database that holds data, unless --force.
+    /// instances first). Refuses a database that holds data, unless --force, and a copy
+    /// whose log would roll back below a checkpoint already signed, unless
+    /// --force-log-rollback.
     Restore {
         /// A copy made by `server backup`.
         file: PathBuf,
         /// Replace a database that holds data.
         #[arg(long)]
         force: bool,
+        /// Restore a copy whose log is shorter than (or differs from) the signed checkpoints
+        /// the database has published: customers holding those checkpoints will see a fork.
+        #[arg(long)]
+        force_log_rollback: bool,
     },
     /// The sealed secrets (TOTP, webhook signing): seal those stored in the clear, rotate
     /// the key, or show their state.

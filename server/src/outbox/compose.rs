@@ -10,6 +10,7 @@ use app::domain::{
     text::escape_markup as esc,
     DataCategory,
 };
+use app::registry::change::Receipt;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -138,7 +139,15 @@ impl Links {
 }
 
 /// The notice of one change to one subscriber.
-pub fn notice(to: &str, e: &ChangeEvent, links: &Links, today: NaiveDate, withdrawn: bool) -> Mail {
+/// With its `receipt` in the signed log, when the event is in it.
+pub fn notice(
+    to: &str,
+    e: &ChangeEvent,
+    links: &Links,
+    today: NaiveDate,
+    withdrawn: bool,
+    receipt: Option<&Receipt>,
+) -> Mail {
     let name = vendor_name(e);
     let notice_days = days_left(e.announced_on, e.effective_on).max(0);
     let vendor_url = format!("{}/subprocessors/{}", links.base, e.slug);
@@ -196,6 +205,11 @@ pub fn notice(to: &str, e: &ChangeEvent, links: &Links, today: NaiveDate, withdr
             e.effective_on
         ));
     }
+    if let Some(r) = receipt {
+        let (t, h) = receipt_part(r, &links.base);
+        text.push_str(&t);
+        html.push_str(&h);
+    }
     text.push_str(&format!("\n--\n{}", links.footer_text()));
     Mail {
         to: to.to_string(),
@@ -204,6 +218,37 @@ pub fn notice(to: &str, e: &ChangeEvent, links: &Links, today: NaiveDate, withdr
         html: html_page(&subject(e), &html, &links.footer_html()),
         unsubscribe: Some(links.unsubscribe()),
     }
+}
+
+/// A notice's receipt, text and HTML: the leaf, the proof's address and, when signed, the
+/// checkpoint verbatim (a signed note is verified byte for byte, so it is not indented).
+fn receipt_part(r: &Receipt, base: &str) -> (String, String) {
+    let key = format!("{base}/.well-known/subprocessors-log-key");
+    let mut text = format!(
+        "\nReceipt: this change is entry {} of our signed log of changes, leaf hash {}.\n\
+         Keep this mail: with the proof ({}) it shows what we announced, and when.\n",
+        r.leaf_index, r.leaf_hash, r.proof
+    );
+    let mut html = format!(
+        "<h2 style=\"font-size:1rem\">Receipt</h2><p>This change is entry {} of our signed log \
+         of changes, leaf hash <code>{}</code>. Keep this mail: with {} it shows what we \
+         announced, and when.</p>",
+        r.leaf_index,
+        esc(&r.leaf_hash),
+        link(&r.proof, "the inclusion proof")
+    );
+    if let Some(note) = &r.checkpoint {
+        text.push_str(&format!(
+            "The signed checkpoint that includes it (check the signature with the key at {key}):\n\n{note}\n"
+        ));
+        html.push_str(&format!(
+            "<p>The signed checkpoint that includes it (check the signature with {}):</p>\
+             <pre style=\"font-size:.8rem\">{}</pre>",
+            link(&key, "our published key"),
+            esc(note)
+        ));
+    }
+    (text, html)
 }
 
 /// The double opt-in mail: one link that confirms, good until `expires_on`.

@@ -9,6 +9,7 @@ use app::{
         notices::{Outcome, Step},
         subscriber_links::LinkKind,
     },
+    registry::change::Receipt,
     store::{
         self, begin_write, changes, contacts, objections,
         outbox::{Attempt, DeliveryRow, MailPayload},
@@ -19,6 +20,10 @@ use chrono::{DateTime, Utc};
 
 use super::compose::Mail;
 use super::*;
+
+/// A change as its notices need it: the event, whether objections were withdrawn, and its
+/// receipt in the signed log.
+type Known = (ChangeEvent, bool, Option<Receipt>);
 
 impl Outbox {
     /// Each claimed delivery as a message to send, or the result it already has (its
@@ -31,7 +36,7 @@ impl Outbox {
         now: DateTime<Utc>,
     ) -> Result<Vec<Prepared>, OutboxError> {
         let base = &self.cfg.public_url;
-        let mut events: HashMap<i64, (ChangeEvent, bool)> = HashMap::new();
+        let mut events: HashMap<i64, Known> = HashMap::new();
         let mut out = Vec::with_capacity(batch.len());
         let mut tx = begin_write(&self.db).await?;
         for d in batch {
@@ -73,7 +78,7 @@ impl Outbox {
         tx: &mut store::AnyConnection,
         d: &DeliveryRow,
         payload: MailPayload,
-        events: &mut HashMap<i64, (ChangeEvent, bool)>,
+        events: &mut HashMap<i64, Known>,
         base: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<Outgoing, Attempt>, OutboxError> {
@@ -128,13 +133,16 @@ impl Outbox {
                 let Some(id) = d.change_event_id else {
                     return skip("no change named");
                 };
-                let (e, withdrawn) = match events.get(&id) {
+                let (e, withdrawn, receipt) = match events.get(&id) {
                     Some(known) => known.clone(),
                     None => {
                         let Some(row) = changes::get(tx, id).await? else {
                             return skip("the change is not known");
                         };
-                        let known = (row.event()?, objections::withdrawn(tx, id).await?);
+                        let receipt = app::service::log::receipt(&self.db, base, id)
+                            .await
+                            .map_err(|e| OutboxError::Other(e.to_string()))?;
+                        let known = (row.event()?, objections::withdrawn(tx, id).await?, receipt);
                         events.insert(id, known.clone());
                         known
                     }
@@ -144,7 +152,14 @@ impl Outbox {
                         .is_ok()
                         .then_some((e.id, e.effective_on));
                 let links = issue_links(tx, base, s.id, now, objection).await?;
-                compose::notice(&s.email, &e, &links, now.date_naive(), withdrawn)
+                compose::notice(
+                    &s.email,
+                    &e,
+                    &links,
+                    now.date_naive(),
+                    withdrawn,
+                    receipt.as_ref(),
+                )
             }
             MailPayload::Objection { objection, step } => {
                 let Some(o) = objections::get(tx, objection).await? else {

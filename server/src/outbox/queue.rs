@@ -55,12 +55,17 @@ impl Outbox {
             });
         }
         if !endpoints.is_empty() {
+            // the receipt with the checkpoint signed at the start of this round
+            let receipt = app::service::log::receipt(&self.db, &self.cfg.public_url, event.id)
+                .await
+                .map_err(|e| OutboxError::Other(e.to_string()))?;
             let data = app::registry::change::PublicChange::new(
                 event.clone(),
                 row.recorded_at.clone(),
                 now.date_naive(),
                 false,
-            );
+            )
+            .with_receipt(receipt);
             let body = compose::webhook_body(event.kind, &row.recorded_at, &data)
                 .map_err(|e| OutboxError::Other(e.to_string()))?;
             for ep in &endpoints {

@@ -413,3 +413,68 @@ async fn a_restore_waits_for_every_server_and_keeps_what_it_replaced() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A backup from before changes that were signed into the log would roll the log back below a
+/// checkpoint customers may hold (a fork): `restore` refuses it, says why, and restores it
+/// only with `--force-log-rollback`.
+#[tokio::test]
+async fn a_restore_never_rolls_the_log_back_below_a_signed_checkpoint_unless_told() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("registry.db").display());
+    cli(&url, &["migrate"], None).await;
+    let copy = dir.path().join("empty.db");
+    let copy_s = copy.to_string_lossy().to_string();
+    let out = run(&url, &["backup", &copy_s], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // the demo history enters the log, and a checkpoint of it is signed
+    cli(&url, &["seed-demo"], None).await;
+    let key = server::config::test_log_key().encode();
+    let out = run(&url, &["log", "sign"], &[("LOG_SIGNING_KEY", &key)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Signed a checkpoint"));
+
+    let refused = run(&url, &["restore", "--force", &copy_s], &[]);
+    assert!(!refused.status.success(), "a rollback is refused");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("signed checkpoint")
+            && said.contains("fork")
+            && said.contains("--force-log-rollback"),
+        "{said}"
+    );
+    assert!(
+        pre_restore_copies(dir.path()).is_empty(),
+        "nothing was replaced"
+    );
+    let db = Db::connect(&url).await.expect("opens");
+    let leaves = sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM log_leaves")
+        .fetch_one(&db.pool)
+        .await
+        .expect("count");
+    db.pool.close().await;
+    assert!(leaves > 0, "the log is as it was");
+
+    let out = run(
+        &url,
+        &["restore", "--force", "--force-log-rollback", &copy_s],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pre_restore_copies(dir.path()).len(),
+        1,
+        "the replaced log is kept"
+    );
+}

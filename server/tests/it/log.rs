@@ -7,13 +7,15 @@
 //! database's append-only triggers.
 
 use crate::{
-    notices::{announce, exec, scalar, PASSWORD},
+    notices::{add_endpoint, announce, exec, scalar, subscribed, with_sink, PASSWORD},
+    sinks::{Receiver, SmtpSink},
     support::{off_thread, spawn_app, Backend, TestApp},
 };
 
-/// The newest checkpoint, once the worker has signed one of at least `size` leaves.
+/// The newest checkpoint, once the worker has signed one of at least `size` leaves (within
+/// 30 s: the whole suite at once on two cores makes the worker's rounds slow).
 async fn checkpoint_of(app: &TestApp, size: i64) -> String {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let (status, note) = app.get("/api/v1/log/checkpoint").await;
         if status == 200 {
             let signed: i64 = note
@@ -172,4 +174,234 @@ async fn sqlite_the_log_is_verified_by_an_independent_verifier() {
 #[tokio::test]
 async fn postgres_the_log_is_verified_by_an_independent_verifier() {
     the_log_is_verified_by_an_independent_verifier(Backend::Postgres).await;
+}
+
+/// The signed note `note` opens with the published test key, and says `size` leaves or more.
+fn signed_size(note: &str) -> u64 {
+    let key = server::config::test_log_key().verifier();
+    let text = key
+        .open(note)
+        .expect("the note is signed by the published key");
+    app::domain::tlog::note::Checkpoint::parse(text)
+        .expect("a checkpoint")
+        .size
+}
+
+async fn receipts_ride_in_every_notice_and_past_days_name_their_checkpoint(backend: Backend) {
+    let sink = SmtpSink::start();
+    let hooks = Receiver::start().await;
+    let app = with_sink(backend, &sink).await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let token = subscribed(&app, &sink, "alice@customer.example", &[]).await;
+    add_endpoint(&app, &token, &format!("{}/ok", hooks.base)).await;
+    let id = announce(&app, &manager).await;
+    let proof: serde_json::Value = {
+        let events = scalar(&app, "SELECT COUNT(*) FROM change_events").await;
+        checkpoint_of(&app, events).await;
+        let res = app.get_raw(&format!("/api/v1/log/events/{id}/proof")).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    };
+    let leaf_hash = proof["leaf_hash"]
+        .as_str()
+        .expect("a leaf hash")
+        .to_string();
+    let proof_url = format!("/api/v1/log/events/{id}/proof");
+
+    // the mail: the leaf, the proof's address, and the signed checkpoint verbatim
+    let mails = sink.wait_for("alice@customer.example", 2, 15).await;
+    let notice = mails.last().expect("the notice");
+    assert!(
+        notice.text.contains(&format!("leaf hash {leaf_hash}")) && notice.text.contains(&proof_url),
+        "{}",
+        notice.text
+    );
+    let text = notice.text.replace("\r\n", "\n");
+    let at = text
+        .find("registry.test/subprocessors\n")
+        .expect("the note");
+    let note: String = {
+        let rest = &text[at..];
+        let end = rest.find("\n\u{2014} ").expect("a signature line");
+        let sig_end = rest[end + 1..]
+            .find('\n')
+            .map_or(rest.len(), |i| end + 1 + i + 1);
+        rest[..sig_end].to_string()
+    };
+    assert!(signed_size(&note) > proof["leaf_index"].as_u64().expect("index"));
+
+    // the webhook: the same leaf, and a checkpoint that holds it
+    let calls = hooks.wait_for("/ok", 1, 15).await;
+    let body: serde_json::Value = serde_json::from_str(&calls[0].body).expect("json");
+    let receipt = &body["data"]["receipt"];
+    assert_eq!(receipt["leaf_hash"], leaf_hash.as_str());
+    assert!(receipt["proof"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(&proof_url));
+    assert!(
+        signed_size(receipt["checkpoint"].as_str().expect("a checkpoint"))
+            > receipt["leaf_index"].as_u64().expect("index")
+    );
+
+    // the JSON history and the feed
+    let (_, json) = app.get("/api/v1/changes").await;
+    let list: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let change = list["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["id"] == id)
+        .expect("the change is listed");
+    assert_eq!(change["receipt"]["leaf_hash"], leaf_hash.as_str());
+    let (_, feed) = app.get("/changes.atom").await;
+    assert!(feed.contains(&proof_url), "{feed}");
+    assert!(feed.contains(&format!("leaf hash {leaf_hash}")));
+
+    // a past day names the first checkpoint holding every change announced by then
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    let (status, json) = app
+        .get(&format!("/api/v1/subprocessors?as_of={yesterday}"))
+        .await;
+    assert_eq!(status, 200);
+    let past: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let size = past["checkpoint"]["size"].as_u64().expect("a checkpoint");
+    let note = past["checkpoint"]["note"]
+        .as_str()
+        .expect("its note")
+        .to_string();
+    assert_eq!(signed_size(&note), size);
+    let announced_by_then = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM change_events WHERE announced_on <= '{yesterday}'"),
+    )
+    .await;
+    assert!(size >= announced_by_then as u64 && announced_by_then > 0);
+    let (status, same) = app
+        .get(&format!("/api/v1/log/checkpoint?size={size}"))
+        .await;
+    assert_eq!((status, same.as_str()), (200, note.as_str()));
+    for file in ["csv", "xlsx"] {
+        let res = app
+            .get_raw(&format!("/subprocessors.{file}?as_of={yesterday}"))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["log-checkpoint-size"],
+            size.to_string().as_str()
+        );
+        let sent = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            res.headers()["log-checkpoint"].as_bytes(),
+        )
+        .expect("base64");
+        assert_eq!(String::from_utf8_lossy(&sent), note);
+    }
+    let (_, page) = app.get(&format!("/?as_of={yesterday}")).await;
+    assert!(
+        page.contains(&format!("signed log&#x27;s checkpoint of {size} entries"))
+            || page.contains(&format!("signed log's checkpoint of {size} entries")),
+        "the page names the checkpoint"
+    );
+    // today's files carry none (the list is not under a checkpoint yet)
+    let res = app.get_raw("/subprocessors.csv").await;
+    assert!(res.headers().get("log-checkpoint").is_none());
+    app.stop().await;
+    sink.stop();
+}
+
+#[tokio::test]
+async fn sqlite_receipts_ride_in_every_notice_and_past_days_name_their_checkpoint() {
+    receipts_ride_in_every_notice_and_past_days_name_their_checkpoint(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_receipts_ride_in_every_notice_and_past_days_name_their_checkpoint() {
+    receipts_ride_in_every_notice_and_past_days_name_their_checkpoint(Backend::Postgres).await;
+}
+
+/// Delete an old event past the database's guards (its triggers and foreign keys).
+async fn delete_past_the_guards(app: &TestApp, backend: Backend, id: i64) {
+    let db = app.db().await;
+    let sql = match backend {
+        Backend::Sqlite => format!(
+            "PRAGMA foreign_keys = OFF; DROP TRIGGER IF EXISTS change_events_no_delete; \
+             DELETE FROM change_events WHERE id = {id};"
+        ),
+        Backend::Postgres => format!(
+            "SET session_replication_role = replica; DELETE FROM change_events WHERE id = {id}; \
+             SET session_replication_role = origin;"
+        ),
+    };
+    let mut conn = db.pool.acquire().await.expect("a connection");
+    sqlx::raw_sql(&sql).execute(&mut *conn).await.expect(&sql);
+    drop(conn);
+    db.pool.close().await;
+}
+
+async fn a_deleted_event_fails_the_check_and_stops_the_signing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let events = scalar(&app, "SELECT COUNT(*) FROM change_events").await;
+    checkpoint_of(&app, events).await;
+    // the instances' daily round: one check a day, whichever instance gets there first
+    let db = app.db().await;
+    let today = chrono::Utc::now().date_naive();
+    server::prune::check_log(&db, today).await;
+    server::prune::check_log(&db, today).await;
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM log_verifications WHERE day = '{today}' AND ok = 1")
+        )
+        .await,
+        1
+    );
+    let (_, home) = app.get_with("/manage", &manager).await;
+    assert!(
+        home.contains("The signed log of changes verified on"),
+        "{home}"
+    );
+
+    let second = scalar(
+        &app,
+        "SELECT MIN(change_event_id) FROM log_leaves WHERE idx = 1",
+    )
+    .await;
+    delete_past_the_guards(&app, backend, second).await;
+    let (ok, said) = log_verify(&app).await;
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains(&format!("change event {second}, which is gone")),
+        "{said}"
+    );
+    // the failure is shown, and no checkpoint is signed over the broken log
+    let (_, home) = app.get_with("/manage", &manager).await;
+    assert!(home.contains("failed its check"), "{home}");
+    let signed = scalar(&app, "SELECT MAX(size) FROM log_checkpoints").await;
+    announce(&app, &manager).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        scalar(&app, "SELECT MAX(size) FROM log_checkpoints").await,
+        signed
+    );
+    assert_eq!(
+        app.get("/api/v1/log/checkpoint").await.0,
+        200,
+        "the old one stays"
+    );
+    db.pool.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sqlite_a_deleted_event_fails_the_check_and_stops_the_signing() {
+    a_deleted_event_fails_the_check_and_stops_the_signing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_a_deleted_event_fails_the_check_and_stops_the_signing() {
+    a_deleted_event_fails_the_check_and_stops_the_signing(Backend::Postgres).await;
 }

@@ -23,6 +23,7 @@ mod log;
 mod mail_abuse;
 mod manage;
 mod notices;
+mod open_list;
 mod ops;
 mod portal;
 mod proposals;

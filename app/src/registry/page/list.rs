@@ -35,6 +35,14 @@ pub fn registry(page: &RegistryPage) -> impl IntoView + '_ {
                             <a href="/">"Back to today's registry"</a>" · "
                             <a href=format!("/changes?from={d}&to={}", page.today)>{format!("What changed since {d}")}</a>
                         </p>
+                        {page.checkpoint.as_ref().map(|c| view! {
+                            <p class="checkpoint">
+                                {format!("Every change announced by {d} is in our signed log's checkpoint of {} entries (root hash ", c.size)}
+                                <code>{c.root.as_str()}</code>"): "
+                                <a href=format!("/api/v1/log/checkpoint?size={}", c.size) rel="external">"the signed checkpoint"</a>
+                                ", to check any of them against."
+                            </p>
+                        })}
                     </div>
                 })}
                 {(!page.messages.is_empty()).then(|| view! {

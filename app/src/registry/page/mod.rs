@@ -105,6 +105,8 @@ pub struct RegistryPage {
     /// Link to the CSV of exactly these filters (all pages).
     pub csv_href: String,
     pub today: NaiveDate,
+    /// For a past day: the signed checkpoint whose tree holds every change announced by then.
+    pub checkpoint: Option<crate::registry::change::DayCheckpoint>,
 }
 
 impl RegistryPage {

@@ -148,6 +148,17 @@ pub async fn metrics(State(ops): State<Ops>, headers: HeaderMap) -> Response {
     metrics::gauge!("registry_db_pool_idle").set(db.pool.num_idle() as f64);
     metrics::gauge!("registry_export_slots_in_use").set(db.exports_in_use() as f64);
     metrics::gauge!("registry_export_slots").set(db.export_slots as f64);
+    match app::service::log::last_check(db).await {
+        Ok(Some(c)) => {
+            metrics::gauge!("registry_log_verified").set(if c.ok { 1.0 } else { 0.0 });
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&c.at) {
+                metrics::gauge!("registry_log_last_check_timestamp_seconds")
+                    .set(at.timestamp() as f64);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("metrics: cannot read the log's last check: {e}"),
+    }
     match outbox::counts(db).await {
         Ok(c) => {
             for (state, n) in [

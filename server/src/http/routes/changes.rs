@@ -3,9 +3,11 @@
 //! has been announced (never an announcement dated later), newest announcement first, and
 //! answer conditional requests like `/api/v1/subprocessors`. Field names are an interface.
 
+use std::collections::HashMap;
+
 use app::{
     domain::changes::{describe, ChangeEvent, ChangesFilter},
-    registry::change::PublicChange,
+    registry::change::{PublicChange, Receipt},
     store::{
         changes::{self, ChangeQuery, ChangeRow},
         Db,
@@ -14,13 +16,16 @@ use app::{
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::{
     extract::{RawQuery, State},
-    http::{header, HeaderMap},
-    response::Response,
+    http::HeaderMap,
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::conditional::{conditional, last_modified};
+use super::{
+    base_of,
+    conditional::{conditional, last_modified},
+};
 
 /// The answer for a failure of the app's own: logged with a reference, which it quotes.
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -77,11 +82,25 @@ fn legal_name(e: &ChangeEvent) -> String {
         .unwrap_or_else(|| e.slug.clone())
 }
 
+/// The receipts of these events in the signed log (each leaf is written with its event, so
+/// they change no more than the events do).
+async fn receipts(
+    db: &Db,
+    base: &str,
+    events: &[(ChangeEvent, String)],
+) -> Result<HashMap<i64, Receipt>, Response> {
+    let ids: Vec<i64> = events.iter().map(|(e, _)| e.id).collect();
+    app::service::log::receipts(db, base, &ids)
+        .await
+        .map_err(|e| e.into_response())
+}
+
 pub async fn changes_json(
-    State(db): State<Db>,
+    State(state): State<crate::AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let db = state.db.clone();
     let now = Utc::now();
     let day = now.date_naive();
     let (_, events) = match load(&db, raw.as_deref(), day, API_LIMIT).await {
@@ -92,6 +111,10 @@ pub async fn changes_json(
         Ok(r) => r,
         Err(e) => return internal(e),
     };
+    let mut receipts = match receipts(&db, &base_of(&state, &headers), &events).await {
+        Ok(r) => r,
+        Err(res) => return res,
+    };
     let list = ChangeList {
         as_of: day,
         count: events.len(),
@@ -99,7 +122,8 @@ pub async fn changes_json(
             .into_iter()
             .map(|(e, recorded_at)| {
                 let removed = removed.contains(&e.slug);
-                PublicChange::new(e, recorded_at, day, removed)
+                let receipt = receipts.remove(&e.id);
+                PublicChange::new(e, recorded_at, day, removed).with_receipt(receipt)
             })
             .collect(),
     };
@@ -111,26 +135,6 @@ pub async fn changes_json(
         Ok(t) => conditional(&headers, body, "application/json", last_modified(t, now)),
         Err(e) => internal(e),
     }
-}
-
-/// `https://host` as the client reached us (Host, and X-Forwarded-Proto behind a proxy).
-fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let proto = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{proto}://{host}")
 }
 
 fn timestamp(rfc3339: &str, fallback: DateTime<Utc>) -> FixedDateTime {
@@ -150,6 +154,7 @@ fn feed(
     base: &str,
     filter: &ChangesFilter,
     events: &[(ChangeEvent, String)],
+    receipts: &HashMap<i64, Receipt>,
     now: DateTime<Utc>,
 ) -> Feed {
     let q = filter.to_query(false);
@@ -180,6 +185,12 @@ fn feed(
             "application/atom+xml",
         ),
         link(format!("{base}/changes{suffix}"), "alternate", "text/html"),
+        // the whole list in the open format (docs/API.md, "The open list")
+        link(
+            format!("{base}/.well-known/subprocessors.json"),
+            "alternate",
+            "application/json",
+        ),
     ]);
     feed.set_entries(
         events
@@ -197,7 +208,7 @@ fn feed(
                 ));
                 entry.set_updated(at);
                 entry.set_published(Some(at));
-                entry.set_links(vec![
+                let mut links = vec![
                     link(
                         format!("{base}/changes#change-{}", e.id),
                         "alternate",
@@ -208,13 +219,23 @@ fn feed(
                         "related",
                         "text/html",
                     ),
-                ]);
-                let text = format!(
+                ];
+                let mut text = format!(
                     "{} Announced {}, effective {}.",
                     describe(e),
                     e.announced_on,
                     e.effective_on
                 );
+                if let Some(r) = receipts.get(&e.id) {
+                    let mut proof = link(r.proof.clone(), "related", "application/json");
+                    proof.set_title(Some("Inclusion proof in the signed log".to_string()));
+                    links.push(proof);
+                    text.push_str(&format!(
+                        " Receipt: entry {} of the signed log, leaf hash {}.",
+                        r.leaf_index, r.leaf_hash
+                    ));
+                }
+                entry.set_links(links);
                 entry.set_summary(Some(Text::plain(text.clone())));
                 let mut content = Content::default();
                 content.set_content_type(Some("text".to_string()));
@@ -239,11 +260,12 @@ pub async fn changes_atom(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let base = match &state.notices.public_url_given {
-        Some(url) => url.clone(),
-        None => origin(&headers),
+    let base = base_of(&state, &headers);
+    let receipts = match receipts(&db, &base, &events).await {
+        Ok(r) => r,
+        Err(res) => return res,
     };
-    let doc = feed(&base, &filter, &events, now);
+    let doc = feed(&base, &filter, &events, &receipts, now);
     let body = match doc.write_to(Vec::new()) {
         Ok(b) => b,
         Err(e) => return internal(e),

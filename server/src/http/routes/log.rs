@@ -42,22 +42,32 @@ fn cached(mut res: Response, policy: &'static str) -> Response {
     res
 }
 
-/// `GET /api/v1/log/checkpoint`: the newest signed checkpoint, as a signed note
-/// (`text/plain`).
-pub async fn checkpoint(State(db): State<Db>) -> Response {
-    match log::latest(&db).await {
-        Ok(Some(note)) => cached(
-            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(),
-            SHORT,
-        ),
-        Ok(None) => failed(AppError::NotFound),
-        Err(e) => failed(e),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct SizeQuery {
     size: Option<u64>,
+}
+
+fn note(note: String, policy: &'static str) -> Response {
+    cached(
+        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(),
+        policy,
+    )
+}
+
+/// `GET /api/v1/log/checkpoint[?size=N]`: the newest signed checkpoint (or the one of `N`
+/// leaves), as a signed note (`text/plain`).
+pub async fn checkpoint(State(db): State<Db>, Query(q): Query<SizeQuery>) -> Response {
+    match q.size {
+        Some(size) => match log::checkpoint_of_size(&db, size).await {
+            Ok(n) => note(n, FOREVER),
+            Err(e) => failed(e),
+        },
+        None => match log::latest(&db).await {
+            Ok(Some(n)) => note(n, SHORT),
+            Ok(None) => failed(AppError::NotFound),
+            Err(e) => failed(e),
+        },
+    }
 }
 
 /// `GET /api/v1/log/events/{id}/proof[?size=N]`: the event's leaf and its inclusion proof in

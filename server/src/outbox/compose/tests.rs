@@ -40,7 +40,9 @@ fn a_notice_says_what_changes_when_with_every_link() {
         &links(),
         d("2026-12-01"),
         false,
+        None,
     );
+    assert!(!m.text.contains("Receipt"));
     assert_eq!(
         m.subject,
         "New subprocessor: Nimbus Relay GmbH (effective 2027-05-27)"
@@ -74,17 +76,62 @@ fn a_notice_says_what_changes_when_with_every_link() {
 
 #[test]
 fn no_objection_link_once_in_effect_or_for_a_removal() {
-    let late = notice("k@example.com", &event(), &links(), d("2027-05-27"), false);
+    let late = notice(
+        "k@example.com",
+        &event(),
+        &links(),
+        d("2027-05-27"),
+        false,
+        None,
+    );
     assert!(!late.text.contains("/objection"));
     let mut removal = event();
     removal.kind = ChangeKind::Removed;
     removal.before = removal.after.take();
-    let m = notice("k@example.com", &removal, &links(), d("2026-12-01"), false);
+    let m = notice(
+        "k@example.com",
+        &removal,
+        &links(),
+        d("2026-12-01"),
+        false,
+        None,
+    );
     assert!(m
         .subject
         .starts_with("Subprocessor removed: Nimbus Relay GmbH"));
     assert!(!m.text.contains("/objection"));
     assert!(m.text.contains("Before the change:"));
+}
+
+#[test]
+fn a_receipt_names_the_leaf_the_proof_and_the_checkpoint_verbatim() {
+    let note = "example.com/log\n3\nAAAA\n\n\u{2014} example.com/log abcd\n";
+    let r = Receipt {
+        leaf_index: 2,
+        leaf_hash: "q1+/w==".into(),
+        proof: "https://subprocessors.example.com/api/v1/log/events/7/proof".into(),
+        checkpoint: Some(note.into()),
+    };
+    let m = notice(
+        "kim@example.com",
+        &event(),
+        &links(),
+        d("2026-12-01"),
+        false,
+        Some(&r),
+    );
+    assert!(m
+        .text
+        .contains("entry 2 of our signed log of changes, leaf hash q1+/w=="));
+    assert!(m.text.contains("/api/v1/log/events/7/proof"));
+    // the note is kept byte for byte, so a customer can check its signature from the mail
+    assert!(m.text.contains(&format!("\n\n{note}")));
+    assert!(m
+        .text
+        .contains("https://subprocessors.example.com/.well-known/subprocessors-log-key"));
+    assert!(m
+        .html
+        .contains("<pre style=\"font-size:.8rem\">example.com/log\n3\nAAAA"));
 }
 
 #[test]

@@ -3,7 +3,11 @@
 //! are an interface (docs/API.md): add fields, never rename. The count comes last, as
 //! today's list streams out and knows it only at the end.
 
-use app::{domain::RegistryFilter, error::AppError, registry::export::PublicVendors};
+use app::{
+    domain::RegistryFilter,
+    error::AppError,
+    registry::{change::DayCheckpoint, export::PublicVendors},
+};
 use axum::body::{Body, Bytes};
 use chrono::NaiveDate;
 
@@ -21,22 +25,30 @@ pub fn today_etag(version: i64, day: NaiveDate, filter: &RegistryFilter) -> Stri
     format!("\"v{version}-{day}-{}-{FORMAT}\"", &query[..16])
 }
 
-/// The answer's opening, up to the first vendor.
-fn head(vendors: &PublicVendors) -> Bytes {
+/// The answer's opening, up to the first vendor; a past day's names its signed checkpoint.
+fn head(vendors: &PublicVendors, checkpoint: Option<&DayCheckpoint>) -> Bytes {
+    let signed = checkpoint
+        .and_then(|c| serde_json::to_string(c).ok())
+        .map(|c| format!("\"checkpoint\":{c},"))
+        .unwrap_or_default();
     Bytes::from(format!(
-        "{{\"as_of\":\"{}\",\"subprocessors\":[",
+        "{{\"as_of\":\"{}\",{signed}\"subprocessors\":[",
         vendors.day()
     ))
 }
 
 /// The answer streamed as the vendors arrive.
 pub fn body(vendors: PublicVendors) -> Body {
-    super::streamed(head(&vendors), Objects::new(vendors))
+    super::streamed(head(&vendors, None), Objects::new(vendors))
 }
 
-/// The whole answer in memory (a past day's, whose `ETag` is a hash of it).
-pub async fn whole(vendors: PublicVendors) -> Result<Vec<u8>, AppError> {
-    let mut out = head(&vendors).to_vec();
+/// The whole answer in memory (a past day's, whose `ETag` is a hash of it), with the signed
+/// checkpoint that holds every change announced by that day.
+pub async fn whole(
+    vendors: PublicVendors,
+    checkpoint: Option<&DayCheckpoint>,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = head(&vendors, checkpoint).to_vec();
     let mut objects = Objects::new(vendors);
     while let Some(chunk) = super::Chunks::next_chunk(&mut objects).await {
         let chunk = chunk.map_err(|e| app::request::internal(format!("json export: {e}")))?;

@@ -138,16 +138,32 @@ async fn file(
     }
     let vendors = PublicVendors::open(db, kept, &filter, today, Weight::Export).await?;
     let name = file_name(&vendors, format.name());
+    let signed = match vendors.is_past() {
+        true => app::service::log::checkpoint_as_of(db, vendors.day()).await?,
+        false => None,
+    };
     let body = match format {
         Format::Xlsx => Body::from(xlsx::workbook(vendors).await?),
         Format::Csv => csv::body(vendors)?,
         Format::Json => json::body(vendors),
     };
-    Ok(attachment(
-        Response::new(body),
-        format.content_type(),
-        &name,
-    ))
+    let mut res = attachment(Response::new(body), format.content_type(), &name);
+    if let Some(c) = signed {
+        checkpoint_headers(res.headers_mut(), &c);
+    }
+    Ok(res)
+}
+
+/// A past day's file names the signed checkpoint that holds every change announced by then:
+/// `Log-Checkpoint-Size` (the tree's size) and `Log-Checkpoint`, the signed note in standard
+/// base64 (a note has several lines; a header has one).
+fn checkpoint_headers(h: &mut HeaderMap, c: &app::registry::change::DayCheckpoint) {
+    use base64::Engine;
+    let note = base64::engine::general_purpose::STANDARD.encode(c.note.as_bytes());
+    if let Ok(v) = HeaderValue::from_str(&note) {
+        h.insert("log-checkpoint", v);
+    }
+    h.insert("log-checkpoint-size", HeaderValue::from(c.size));
 }
 
 /// Today's whole list in `format` from this instance's kept copy, when `filter` asks for it
@@ -190,7 +206,8 @@ pub async fn subprocessors_json(
     let Some(version) = version else {
         // a past day's list is small (one entry per vendor listed then): built whole
         let vendors = PublicVendors::open(&db, &kept, &filter, today, Weight::Heavy).await?;
-        let body = json::whole(vendors).await?;
+        let signed = app::service::log::checkpoint_as_of(&db, day).await?;
+        let body = json::whole(vendors, signed.as_ref()).await?;
         return Ok(conditional(
             &headers,
             body,
