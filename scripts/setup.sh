@@ -77,6 +77,11 @@ if [ "$want_test" = 1 ]; then
     say "Installing jsonschema (the open list's schema check)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'jsonschema==4.26.0'
   fi
+  # the JSON API against its OpenAPI document (bench/schemathesis.sh; a short form in scripts/test)
+  if ! command -v schemathesis >/dev/null || ! schemathesis --version 2>/dev/null | grep -q ' 4\.32\.5$'; then
+    say "Installing schemathesis (the OpenAPI document's test)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
+  fi
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
             app::registry::open_list::SCHEMA_PATH,
             get(routes::open_list::schema),
         )
+        .route("/api/v1/openapi.json", get(routes::openapi::openapi_json))
         .route("/subscribe", post(routes::subscriptions::subscribe))
         .route(
             CONFIRM_PATH,

@@ -17,6 +17,7 @@ use super::{
 
 /// One of a vendor's subprocessors, as published.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubProcessor {
     pub legal_name: String,
     /// ISO 3166-1 alpha-2 code of the country it processes in.

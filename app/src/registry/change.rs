@@ -15,7 +15,7 @@ fn legal_name(e: &ChangeEvent) -> String {
 }
 
 /// One change as `/api/v1/changes` gives it (and a webhook's `data`).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicChange {
     pub id: i64,
     pub kind: &'static str,
@@ -38,9 +38,14 @@ pub struct PublicChange {
     pub receipt: Option<Receipt>,
 }
 
+/// The address of an event's inclusion proof under the public origin `base`.
+pub fn proof_url(base: &str, event_id: i64) -> String {
+    format!("{base}/api/v1/log/events/{event_id}/proof")
+}
+
 /// What proves a change was announced as it reads: its leaf in the signed log, where to get
 /// the proof that a signed checkpoint includes it, and (in a webhook) that checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     /// The leaf's position in the log (0 is the first).
     pub leaf_index: u64,
@@ -55,7 +60,7 @@ pub struct Receipt {
 }
 
 /// The signed checkpoint a past day's registry names (see `service::log::checkpoint_as_of`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayCheckpoint {
     /// The tree's size: leaves `0..size`.
     pub size: u64,

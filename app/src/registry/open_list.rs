@@ -28,7 +28,7 @@ pub const SCHEMA: &str = include_str!("open_list_schema.json");
 pub const FORMAT: &str = "subprocessors/v1";
 
 /// One of the vendor's own sub-processors.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OpenSubProcessor {
     pub legal_name: String,
     /// ISO 3166-1 alpha-2.
@@ -38,7 +38,7 @@ pub struct OpenSubProcessor {
 }
 
 /// A change announced and not yet in effect.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UpcomingChange {
     pub change_id: i64,
     /// `added`, `scope_changed` or `removed`.
@@ -54,7 +54,7 @@ pub struct UpcomingChange {
 }
 
 /// One vendor of the open list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OpenVendor {
     pub legal_name: String,
     pub trading_name: Option<String>,
@@ -89,7 +89,7 @@ pub fn upcoming(e: &ChangeEvent, today: NaiveDate, base: &str) -> UpcomingChange
         objection_deadline: objectionable(e, today, false)
             .ok()
             .and_then(|()| e.effective_on.pred_opt()),
-        proof: crate::service::log::proof_url(base, e.id),
+        proof: super::change::proof_url(base, e.id),
     }
 }
 

@@ -41,7 +41,7 @@ fn status_label<S: Serializer>(status: &Status, s: S) -> Result<S::Ok, S::Error>
 }
 
 /// An independent assessment valid on the day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Certification {
     pub name: String,
     pub valid_until: NaiveDate,
@@ -49,7 +49,7 @@ pub struct Certification {
 
 /// One vendor as customers read it. Fields follow [`COLUMNS`]; `None` is what is not known
 /// (an empty cell, `null` in JSON), e.g. the registration of a vendor on a past day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PublicVendor {
     pub legal_name: String,
     pub trading_name: Option<String>,
@@ -67,14 +67,19 @@ pub struct PublicVendor {
     /// Labels, e.g. "Customer data".
     pub data_categories: Vec<String>,
     pub transfer_mechanism: Option<String>,
+    /// `Announced`, `Active` or `Removed`.
     #[serde(serialize_with = "status_label")]
+    #[schema(value_type = String)]
     pub status: Status,
     pub announced_on: Option<NaiveDate>,
     pub effective_on: Option<NaiveDate>,
     pub removed_on: Option<NaiveDate>,
     pub website: Option<String>,
     pub privacy_contact: Option<String>,
+    /// `authorized`, `not_compliant`, `ready`, `not_ready` or `not_a_subprocessor`; `null`
+    /// for a past day.
     #[serde(serialize_with = "standing_code")]
+    #[schema(value_type = Option<String>)]
     pub compliance: Option<Standing>,
     pub vpap_enrolled_since: Option<NaiveDate>,
     pub assurance_tier: Option<String>,

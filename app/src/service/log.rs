@@ -13,7 +13,7 @@ use crate::{
         tree, Hash,
     },
     error::AppError,
-    registry::change::{DayCheckpoint, Receipt},
+    registry::change::{proof_url, DayCheckpoint, Receipt},
     request::internal,
     store::{log as store, Db},
 };
@@ -135,11 +135,6 @@ pub async fn keys(db: &Db) -> Result<Vec<String>, AppError> {
     Ok(store::verifier_keys(db).await?)
 }
 
-/// The address of an event's inclusion proof under the public origin `base`.
-pub fn proof_url(base: &str, event_id: i64) -> String {
-    format!("{base}/api/v1/log/events/{event_id}/proof")
-}
-
 fn receipt_of(base: &str, leaf: &store::LeafRow) -> Result<Receipt, AppError> {
     Ok(Receipt {
         leaf_index: leaf.idx as u64,
@@ -177,7 +172,7 @@ pub async fn receipt(db: &Db, base: &str, event_id: i64) -> Result<Option<Receip
 }
 
 /// An event's inclusion proof: its leaf, and the path to a signed tree's root.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InclusionProof {
     pub event_id: i64,
     pub leaf_index: u64,
@@ -224,7 +219,7 @@ pub async fn inclusion(
 }
 
 /// A consistency proof between two signed trees.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsistencyProof {
     pub first: u64,
     pub second: u64,
@@ -234,13 +229,17 @@ pub struct ConsistencyProof {
 }
 
 /// The proof that the signed tree of `second` leaves extends the signed tree of `first`.
-/// `NotFound` unless both sizes were signed.
+/// `NotFound` unless both sizes were signed and `first` is at most `second` (no proof
+/// exists otherwise: an empty tree is never signed).
 pub async fn consistency(db: &Db, first: u64, second: u64) -> Result<ConsistencyProof, AppError> {
+    let none = || {
+        AppError::Missing(format!(
+            "No consistency proof from {first} to {second} leaves: both must be signed sizes, \
+             the first from 1 to the second."
+        ))
+    };
     if first == 0 || first > second {
-        return Err(AppError::invalid(
-            "first",
-            "first must be at least 1 and at most second",
-        ));
+        return Err(none());
     }
     let signed = |size: u64| async move {
         store::checkpoint_covering(db, size)
@@ -248,7 +247,7 @@ pub async fn consistency(db: &Db, first: u64, second: u64) -> Result<Consistency
             .map(|c| c.filter(|c| c.size as u64 == size))
     };
     let (Some(a), Some(b)) = (signed(first).await?, signed(second).await?) else {
-        return Err(AppError::NotFound);
+        return Err(none());
     };
     let mut conn = db.pool.acquire().await?;
     let proof = store::over_nodes(&mut conn, |get| tree::consistency(first, second, get)).await?;
@@ -262,7 +261,7 @@ pub async fn consistency(db: &Db, first: u64, second: u64) -> Result<Consistency
 }
 
 /// One leaf as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Leaf {
     pub index: u64,
     pub event_id: i64,
@@ -270,13 +269,17 @@ pub struct Leaf {
     pub leaf_hash: String,
 }
 
-/// The leaves `start..end` (at most [`MAX_LEAVES`]; `end` past the log is cut to it).
+/// The end of a range of leaves as it is served: at most [`MAX_LEAVES`] after `start`.
+pub fn leaves_end(start: u64, end: u64) -> u64 {
+    end.min(start.saturating_add(MAX_LEAVES))
+}
+
+/// The leaves `start..end`, cut to [`MAX_LEAVES`] and to the log's end (an empty range, or
+/// one past the log, is an empty list).
 pub async fn leaves(db: &Db, start: u64, end: u64) -> Result<Vec<Leaf>, AppError> {
-    if end <= start || end - start > MAX_LEAVES {
-        return Err(AppError::invalid(
-            "end",
-            format!("end must be after start, and at most {MAX_LEAVES} leaves at a time"),
-        ));
+    let end = leaves_end(start, end);
+    if end <= start || i64::try_from(end).is_err() {
+        return Ok(Vec::new());
     }
     store::leaves(db, start, end)
         .await?
@@ -303,8 +306,15 @@ pub struct Verified {
 /// is the hash of its subtree recomputed from the leaves, the head's size is the number of
 /// leaves and every event is in the log, and every checkpoint's root is the recomputed root of
 /// its size, signed by a published key. The first thing that differs, in words.
+///
+/// It checks the log as it stood when the check began (the head's size, read first): leaves
+/// and checkpoints appended meanwhile, by an edit made during the check, are left for the next
+/// one. The log only grows, so the nodes read after the head hold every node of that tree.
 pub async fn verify(db: &Db) -> Result<Verified, String> {
     let fail = |e: &dyn std::fmt::Display| e.to_string();
+    let mut conn = db.pool.acquire().await.map_err(|e| fail(&e))?;
+    let head = store::size(&mut conn).await.map_err(|e| fail(&e))?;
+    drop(conn);
     let stored = store::all_nodes(db).await.map_err(|e| fail(&e))?;
     let mut recomputed = std::collections::HashMap::with_capacity(stored.len());
     let mut after = -1i64;
@@ -315,7 +325,11 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
             .map_err(|e| fail(&e))?;
         let Some((last, _)) = batch.last() else { break };
         after = last.idx;
+        let done = after as u64 + 1 >= head;
         for (leaf, event) in batch {
+            if leaf.idx as u64 >= head {
+                break;
+            }
             if leaf.idx as u64 != count {
                 return Err(format!(
                     "leaf {count} is missing (the next is {})",
@@ -361,10 +375,10 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
             }
             count += 1;
         }
+        if done {
+            break;
+        }
     }
-    let mut conn = db.pool.acquire().await.map_err(|e| fail(&e))?;
-    let head = store::size(&mut conn).await.map_err(|e| fail(&e))?;
-    drop(conn);
     if head != count {
         return Err(format!(
             "the log's head says {head} leaves, the log holds {count}"
@@ -376,6 +390,10 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
     if let Some(id) = unlogged.first() {
         return Err(format!("change event {id} is not in the log"));
     }
+    let mut checkpoints = store::checkpoints(db).await.map_err(|e| fail(&e))?;
+    // those signed over leaves appended since the check began wait for the next check
+    checkpoints.retain(|c| c.size as u64 <= head);
+    // read after the checkpoints: a key is stored with the first checkpoint it signs
     let keys: Vec<VerifierKey> = store::verifier_keys(db)
         .await
         .map_err(|e| fail(&e))?
@@ -383,7 +401,6 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
         .map(|k| VerifierKey::parse(k))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("a published key: {e}"))?;
-    let checkpoints = store::checkpoints(db).await.map_err(|e| fail(&e))?;
     for c in &checkpoints {
         let size = c.size as u64;
         let root = tree::root(size, &mut |n| recomputed.get(&n).copied())
@@ -443,6 +460,8 @@ pub async fn check(
         },
         None => store::start_check(db).await?,
     };
+    // an event a path left pending is waiting for the worker, not missing: enter it first
+    store::append_leftovers(db).await?;
     let result = verify(db).await;
     match &result {
         Ok(v) => store::finish_check(db, id, true, Some(v.leaves), "").await?,

@@ -26,6 +26,7 @@ pub use replay::{
 
 /// What customers see of a vendor's scope; sorted, de-duplicated lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublicScope {
     pub legal_name: String,
     pub purpose: String,

@@ -67,8 +67,9 @@ async fn load(
     Ok((filter, events))
 }
 
-#[derive(Serialize)]
-struct ChangeList {
+/// `GET /api/v1/changes`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChangeList {
     as_of: NaiveDate,
     count: usize,
     changes: Vec<PublicChange>,
@@ -95,6 +96,19 @@ async fn receipts(
         .map_err(|e| e.into_response())
 }
 
+/// `GET /api/v1/changes`: every change announced so far (never one announced later), newest
+/// announcement first, each with its receipt in the signed log.
+#[utoipa::path(get, path = "/api/v1/changes", tag = "changes",
+    params(
+        ("service" = Option<String>, Query, description = "A service's slug"),
+        ("kind" = Option<String>, Query, description = "added, scope_changed or removed"),
+        ("vendor" = Option<String>, Query, description = "A vendor's slug"),
+    ),
+    responses(
+        (status = 200, description = "The changes", body = ChangeList),
+        (status = 304, description = "Not modified"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn changes_json(
     State(state): State<crate::AppState>,
     RawQuery(raw): RawQuery,
@@ -249,6 +263,17 @@ fn feed(
 }
 
 /// The Atom feed; its links use `PUBLIC_URL` when it is set, else the request's host.
+#[utoipa::path(get, path = "/changes.atom", tag = "changes",
+    params(
+        ("service" = Option<String>, Query, description = "A service's slug"),
+        ("kind" = Option<String>, Query, description = "added, scope_changed or removed"),
+        ("vendor" = Option<String>, Query, description = "A vendor's slug"),
+    ),
+    responses(
+        (status = 200, description = "The newest 100 changes as an Atom 1.0 feed", body = String, content_type = "application/atom+xml"),
+        (status = 304, description = "Not modified"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn changes_atom(
     State(state): State<crate::AppState>,
     RawQuery(raw): RawQuery,

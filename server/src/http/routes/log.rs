@@ -47,6 +47,14 @@ pub struct SizeQuery {
     size: Option<u64>,
 }
 
+/// Sizes and indexes are 63-bit (the documented `int64`): a larger number is refused, never
+/// wrapped.
+fn out_of_range(numbers: &[u64]) -> Option<Response> {
+    numbers.iter().any(|n| i64::try_from(*n).is_err()).then(|| {
+        AppError::Request(format!("sizes and indexes are at most {}", i64::MAX)).into_response()
+    })
+}
+
 fn note(note: String, policy: &'static str) -> Response {
     cached(
         ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(),
@@ -56,7 +64,18 @@ fn note(note: String, policy: &'static str) -> Response {
 
 /// `GET /api/v1/log/checkpoint[?size=N]`: the newest signed checkpoint (or the one of `N`
 /// leaves), as a signed note (`text/plain`).
+#[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "log",
+    params(("size" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "The checkpoint of exactly this many leaves")),
+    responses(
+        (status = 200, description = "A C2SP checkpoint in a signed note", body = String, content_type = "text/plain"),
+        (status = 400, description = "`size` is not a number", body = String, content_type = "text/plain"),
+        (status = 404, description = "No checkpoint (of that size) was signed", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn checkpoint(State(db): State<Db>, Query(q): Query<SizeQuery>) -> Response {
+    if let Some(res) = out_of_range(q.size.as_slice()) {
+        return res;
+    }
     match q.size {
         Some(size) => match log::checkpoint_of_size(&db, size).await {
             Ok(n) => note(n, FOREVER),
@@ -72,11 +91,25 @@ pub async fn checkpoint(State(db): State<Db>, Query(q): Query<SizeQuery>) -> Res
 
 /// `GET /api/v1/log/events/{id}/proof[?size=N]`: the event's leaf and its inclusion proof in
 /// the first signed tree holding it (or the signed tree of `N` leaves).
+#[utoipa::path(get, path = "/api/v1/log/events/{id}/proof", tag = "log",
+    params(
+        ("id" = i64, Path, description = "The change event's id"),
+        ("size" = Option<u64>, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "Prove it in the signed tree of this many leaves"),
+    ),
+    responses(
+        (status = 200, description = "The leaf and its inclusion proof", body = log::InclusionProof),
+        (status = 400, description = "A malformed id or size", body = String, content_type = "text/plain"),
+        (status = 404, description = "Not in the log, or not under a signed checkpoint yet", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn inclusion(
     State(db): State<Db>,
     Path(id): Path<i64>,
     Query(q): Query<SizeQuery>,
 ) -> Response {
+    if let Some(res) = out_of_range(q.size.as_slice()) {
+        return res;
+    }
     match log::inclusion(&db, id, q.size).await {
         // without a size, the first tree holding it: the same answer forever too
         Ok(proof) => cached(Json(proof).into_response(), FOREVER),
@@ -92,7 +125,21 @@ pub struct ConsistencyQuery {
 
 /// `GET /api/v1/log/consistency?first=M&second=N`: the proof that the signed tree of `N`
 /// leaves extends the signed tree of `M`.
+#[utoipa::path(get, path = "/api/v1/log/consistency", tag = "log",
+    params(
+        ("first" = u64, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "The older signed size"),
+        ("second" = u64, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "The newer signed size"),
+    ),
+    responses(
+        (status = 200, description = "The consistency proof", body = log::ConsistencyProof),
+        (status = 400, description = "A size missing or malformed", body = String, content_type = "text/plain"),
+        (status = 404, description = "No such proof: a size was not signed, or first is 0 or over second", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn consistency(State(db): State<Db>, Query(q): Query<ConsistencyQuery>) -> Response {
+    if let Some(res) = out_of_range(&[q.first, q.second]) {
+        return res;
+    }
     match log::consistency(&db, q.first, q.second).await {
         Ok(proof) => cached(Json(proof).into_response(), FOREVER),
         Err(e) => failed(e),
@@ -105,11 +152,25 @@ pub struct RangeQuery {
     end: u64,
 }
 
-/// `GET /api/v1/log/leaves?start=M&end=N`: the leaves `M..N` (at most 1,000).
+/// `GET /api/v1/log/leaves?start=M&end=N`: the leaves `M..N` (at most 1,000 from `M`).
+#[utoipa::path(get, path = "/api/v1/log/leaves", tag = "log",
+    params(
+        ("start" = u64, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "The first leaf's index"),
+        ("end" = u64, Query, minimum = 0, maximum = 9223372036854775807_u64, description = "One past the last leaf's index; the range is cut to 1000 leaves and to the log's end"),
+    ),
+    responses(
+        (status = 200, description = "The leaves, in order (cut at the log's end)", body = Vec<log::Leaf>),
+        (status = 400, description = "A bound missing or malformed", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn leaves(State(db): State<Db>, Query(q): Query<RangeQuery>) -> Response {
+    if let Some(res) = out_of_range(&[q.start, q.end]) {
+        return res;
+    }
+    let end = log::leaves_end(q.start, q.end);
     match log::leaves(&db, q.start, q.end).await {
         // a full range is fixed; one cut short by the log's end grows
-        Ok(list) if list.len() as u64 == q.end - q.start => {
+        Ok(list) if end > q.start && list.len() as u64 == end - q.start => {
             cached(Json(list).into_response(), FOREVER)
         }
         Ok(list) => cached(Json(list).into_response(), SHORT),
@@ -119,6 +180,12 @@ pub async fn leaves(State(db): State<Db>, Query(q): Query<RangeQuery>) -> Respon
 
 /// `GET /.well-known/subprocessors-log-key`: every public key that signed the log, one per
 /// line (`<name>+<key id>+<key>`, newest first; old keys stay after a rotation).
+#[utoipa::path(get, path = "/.well-known/subprocessors-log-key", tag = "log",
+    responses(
+        (status = 200, description = "Every key that signed a checkpoint, one a line, newest first", body = String, content_type = "text/plain"),
+        (status = 404, description = "Nothing was signed yet", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn keys(State(db): State<Db>) -> Response {
     match log::keys(&db).await {
         Ok(keys) if keys.is_empty() => failed(AppError::NotFound),

@@ -7,6 +7,7 @@ pub mod export;
 pub mod health;
 pub mod log;
 pub mod open_list;
+pub mod openapi;
 pub mod subscriptions;
 
 use axum::http::{header, HeaderMap};

@@ -26,10 +26,41 @@ use super::{
     export::{aborted, streamed, Chunks},
 };
 
+/// Who publishes the open list.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Publisher {
+    pub name: String,
+    pub url: String,
+}
+
+/// `GET /.well-known/subprocessors.json`'s answer: the `subprocessors/v1` format (its JSON
+/// Schema is at `/schemas/subprocessors/v1.json`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct OpenList {
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    /// `subprocessors/v1`.
+    pub format: String,
+    pub publisher: Publisher,
+    pub as_of: chrono::NaiveDate,
+    pub generated_at: String,
+    /// The newest signed checkpoint; `null` before the first.
+    pub checkpoint: Option<app::registry::change::DayCheckpoint>,
+    pub feed: String,
+    pub subprocessors: Vec<app::registry::open_list::OpenVendor>,
+    pub count: u64,
+}
+
 /// The list changes with each change and each day; a minute is fresh enough.
 const FRESH: &str = "public, max-age=60";
 
 /// `GET /.well-known/subprocessors.json`.
+#[utoipa::path(get, path = "/.well-known/subprocessors.json", tag = "registry",
+    responses(
+        (status = 200, description = "Today's list in the subprocessors/v1 format", body = OpenList),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+        (status = 503, description = "Every export slot is busy: try again after `Retry-After`", body = String, content_type = "text/plain"),
+    ))]
 pub async fn open_list(
     State(state): State<crate::AppState>,
     headers: HeaderMap,
@@ -85,6 +116,11 @@ pub async fn open_list(
 }
 
 /// `GET /schemas/subprocessors/v1.json`: the schema, its `$id` this registry's address.
+#[utoipa::path(get, path = "/schemas/subprocessors/v1.json", tag = "registry",
+    responses(
+        (status = 200, description = "The JSON Schema (draft 2020-12) of the open list", body = Object, content_type = "application/schema+json"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+    ))]
 pub async fn schema(State(state): State<crate::AppState>, headers: HeaderMap) -> Response {
     let base = base_of(&state, &headers);
     let body = open_list::SCHEMA.replacen("https://registry.example.com", &base, 1);

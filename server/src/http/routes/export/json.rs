@@ -13,6 +13,17 @@ use chrono::NaiveDate;
 
 pub const CONTENT_TYPE: &str = "application/json";
 
+/// `GET /api/v1/subprocessors`'s answer (written piece by piece, so not a Rust value).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SubprocessorList {
+    pub as_of: NaiveDate,
+    /// A past day only: the signed checkpoint holding every change announced by then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<DayCheckpoint>,
+    pub subprocessors: Vec<app::registry::view::PublicVendor>,
+    pub count: u64,
+}
+
 /// Moved whenever the answer's shape changes, so an ETag of an older build never matches.
 const FORMAT: u32 = 2;
 

@@ -91,6 +91,22 @@ fn attachment(mut res: Response, content_type: &'static str, filename: &str) -> 
 }
 
 /// `GET /subprocessors.csv`: streamed as the rows arrive, so memory stays flat at any size.
+#[utoipa::path(get, path = "/subprocessors.csv", tag = "registry",
+    params(
+        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
+        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
+        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
+        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
+        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
+        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
+        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
+    ),
+    responses(
+        (status = 200, description = "The matching vendors, one row each (docs/API.md, \"CSV columns\"); a past day's names its checkpoint in `Log-Checkpoint` and `Log-Checkpoint-Size`", body = String, content_type = "text/csv"),
+        (status = 304, description = "Not modified"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+        (status = 503, description = "Every export slot is busy: try again after `Retry-After`", body = String, content_type = "text/plain"),
+    ))]
 pub async fn subprocessors_csv(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
@@ -102,6 +118,22 @@ pub async fn subprocessors_csv(
 }
 
 /// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
+#[utoipa::path(get, path = "/subprocessors.xlsx", tag = "registry",
+    params(
+        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
+        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
+        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
+        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
+        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
+        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
+        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
+    ),
+    responses(
+        (status = 200, description = "The CSV's rows in a workbook, and a sheet of the chain", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 304, description = "Not modified"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+        (status = 503, description = "Every export slot is busy: try again after `Retry-After`", body = String, content_type = "text/plain"),
+    ))]
 pub async fn subprocessors_xlsx(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
@@ -191,6 +223,22 @@ async fn whole_list(
 /// day and the filter, known before any row is read; a past day's: a hash of the body) and
 /// `Last-Modified` (the newest data change, or the start of today when statuses and compliance
 /// were last recomputed), and `304 Not Modified` to a client that has this answer already.
+#[utoipa::path(get, path = "/api/v1/subprocessors", tag = "registry",
+    params(
+        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
+        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
+        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
+        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
+        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
+        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
+        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
+    ),
+    responses(
+        (status = 200, description = "The matching vendors", body = json::SubprocessorList),
+        (status = 304, description = "Not modified"),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/plain"),
+        (status = 503, description = "Every export slot is busy: try again after `Retry-After`", body = String, content_type = "text/plain"),
+    ))]
 pub async fn subprocessors_json(
     State(db): State<Db>,
     State(kept): State<Arc<Kept>>,
