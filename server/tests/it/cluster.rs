@@ -2,7 +2,8 @@
 //! (`deploy/haproxy.cfg`): nothing in one instance's memory is authoritative. One cluster
 //! goes through every phase in turn: migrations run once when all three start at once on an
 //! empty database; sessions, sign-in throttling, edits, optimistic locking and the outbox
-//! are shared; a rolling restart under load fails no request; kill -9 under write load loses
+//! are shared; concurrent edits on every instance make one log, signed alike by all; a
+//! rolling restart under load fails no request; kill -9 under write load loses
 //! no answered save.
 
 use std::{
@@ -60,6 +61,7 @@ impl Instance {
             .env("INSECURE_COOKIES", "true")
             .env("RATE_LIMIT_PER_MINUTE", "0")
             .env("MAIL_DIR", mail)
+            .env("LOG_SIGNING_KEY", server::config::test_log_key().encode())
             .env("LEPTOS_SITE_ROOT", "target/site")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -306,6 +308,7 @@ async fn three_instances_behind_haproxy() {
     edits_reach_every_instance(&c).await;
     one_of_two_stale_saves_wins(&c).await;
     every_notice_is_sent_once(&c).await;
+    one_log_under_concurrent_edits(&c).await;
     let mut c = c;
     rolling_restart_fails_no_request(&mut c).await;
     kill_9_loses_no_answered_save(&mut c).await;
@@ -470,6 +473,95 @@ async fn edits_reach_every_instance(c: &Cluster) {
             i.id
         );
     }
+}
+
+/// Twelve edits at once, four through each instance: every change event is one leaf of one
+/// log (no fork: indexes 0..n without a gap or a repeat), every instance signs the same
+/// checkpoint and serves the same proofs, and `server log verify` passes.
+async fn one_log_under_concurrent_edits(c: &Cluster) {
+    let db = c.db().await;
+    let vendors = sqlx::query_as::<Any, (String, i64, String)>(
+        "SELECT slug, version, legal_name FROM vendors WHERE removed_on IS NULL \
+         AND slug NOT IN ('brightwater-hosting', 'ember-analytics') ORDER BY id DESC LIMIT 12",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("vendors");
+    assert_eq!(vendors.len(), 12);
+    let before = scalar(&db, "SELECT COUNT(*) FROM change_events").await;
+    // one session, known to every instance
+    let cookie = c.sign_in(&c.lb, "manager@example.test").await;
+    let mut saves = Vec::new();
+    for (n, (slug, version, name)) in vendors.iter().enumerate() {
+        let at = n % 3;
+        let mut form = vendor_form_at(&c.url, slug, *version, name).await;
+        for (k, v) in &mut form {
+            if k == "vendor[purpose]" {
+                *v = format!("Processes data for the concurrent edit {n}.");
+            }
+        }
+        let base = c.instances[at].base();
+        let cookie = cookie.clone();
+        saves.push(async move {
+            let res = c
+                .post(&base, "/api/manage/save_vendor", &form, &cookie)
+                .await;
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        });
+    }
+    for (status, body) in futures::future::join_all(saves).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let events = scalar(&db, "SELECT COUNT(*) FROM change_events").await;
+    assert_eq!(events, before + 12, "each edit recorded its change");
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM log_leaves").await, events);
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(DISTINCT idx) FROM log_leaves").await,
+        events
+    );
+    assert_eq!(
+        scalar(&db, "SELECT MAX(idx) FROM log_leaves").await,
+        events - 1
+    );
+    assert_eq!(scalar(&db, "SELECT size FROM log_head").await, events);
+    // a checkpoint of the whole log, the same from every instance
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scalar(&db, "SELECT COALESCE(MAX(size), 0) FROM log_checkpoints").await < events {
+        assert!(
+            Instant::now() < deadline,
+            "no checkpoint of {events} leaves was signed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let newest = scalar(&db, "SELECT MAX(change_event_id) FROM log_leaves").await;
+    let mut answers = BTreeSet::new();
+    for i in &c.instances {
+        let proof = c
+            .client
+            .get(format!("{}/api/v1/log/events/{newest}/proof", i.base()))
+            .send()
+            .await
+            .expect("proof");
+        assert_eq!(proof.status(), 200);
+        answers.insert(proof.text().await.unwrap_or_default());
+    }
+    assert_eq!(
+        answers.len(),
+        1,
+        "every instance proves the same: {answers:?}"
+    );
+    db.pool.close().await;
+    let out = server()
+        .args(["--database-url", &c.url, "log", "verify"])
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("server runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Two managers save the same version through two instances at once: one wins, one is told.
