@@ -45,3 +45,49 @@ pub async fn sign(db: &Db, key: Option<SignerKey>) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `server log bench-append --samples N` (hidden, bench/log.sh): what appending to the log
+/// adds to a save, on the log as it is. Each sample records one change event in a transaction,
+/// as a save does (untimed), then times `append_pending` (what the log adds) before the
+/// commit. Prints the median, the 99th percentile and the slowest, in milliseconds.
+pub async fn bench_append(db: &Db, samples: usize) -> Result<(), String> {
+    use app::store::{begin_write, changes, log as store};
+    let (id, slug, name) = sqlx::query_as::<sqlx::Any, (i64, String, String)>(
+        "SELECT id, slug, legal_name FROM vendors ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(|e| e.to_string())?
+    .ok_or("no vendor to record changes of (seed first)")?;
+    let services = vec!["backup".to_string()];
+    let mut took = Vec::with_capacity(samples);
+    for k in 0..samples.max(1) {
+        let mut tx = begin_write(db).await.map_err(|e| e.to_string())?;
+        let event = super::seed::history::past_change(&name, k, 1_000_000 + k);
+        changes::record(
+            &mut tx,
+            (id, &slug),
+            &services,
+            &event,
+            ("bench append", changes::Tell::Nobody),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
+        store::append_pending(&mut tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
+    took.sort_by(f64::total_cmp);
+    let at = |q: f64| took[((took.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "append: {} samples, median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        took.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    Ok(())
+}

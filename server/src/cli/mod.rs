@@ -219,6 +219,20 @@ async fn command(
             let key = cli.serve.log_key()?;
             log::sign(&open(&cli.database_url).await?, key).await
         }
+        Some(Command::Log {
+            action: LogCommand::BenchAppend { samples },
+        }) => log::bench_append(&open(&cli.database_url).await?, samples).await,
+        Some(Command::SeedHistory { count }) => {
+            let db = open(&cli.database_url).await?;
+            let n = seed::history::seed_history(&db, count)
+                .await
+                .map_err(|e| format!("seeding failed: {e}"))?;
+            if n == 0 {
+                return Err("no vendors to record changes of; seed-synthetic first".into());
+            }
+            println!("Recorded {n} past changes into the log.");
+            Ok(())
+        }
         Some(Command::SeedSynthetic { count }) => {
             let db = open(&cli.database_url).await?;
             match seed::seed_synthetic(&db, today, count)

@@ -142,6 +142,12 @@ pub enum Command {
         #[arg(long)]
         count: usize,
     },
+    /// Record COUNT past scope changes of the seeded vendors, for the log's benchmark.
+    #[command(hide = true)]
+    SeedHistory {
+        #[arg(long)]
+        count: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +164,12 @@ pub enum LogCommand {
     Verify,
     /// Sign a checkpoint of the log as it stands now (the server does so on its own).
     Sign,
+    /// Time what appending one change event to the log adds to a save (bench/log.sh).
+    #[command(hide = true)]
+    BenchAppend {
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! store's own functions. Every name here is fictional.
 
 mod evidence;
+pub mod history;
 
 use app::{
     domain::{
