@@ -3,6 +3,7 @@
 
     python3 scripts/verify-log.py BASE_URL [--key VERIFIER_KEY] [--old-checkpoint FILE]
                                            [--save-checkpoint FILE] [--proofs N]
+                                           [--receipt EVENT_ID:LEAF_HASH]
 
 Written from the specifications alone (RFC 9162 section 2.1 for the tree and its proofs,
 C2SP signed-note and tlog-checkpoint for the checkpoint) with Python's hashlib and the
@@ -16,7 +17,10 @@ that what the registry publishes agrees:
   3. the inclusion proofs of the first N events (--proofs, default 20) lead to their signed
      roots;
   4. with --old-checkpoint (a checkpoint kept earlier, say from a notice), the log today
-     extends it: its signature, and the consistency proof between the two.
+     extends it: its signature, and the consistency proof between the two;
+  5. with --receipt (the event id and leaf hash a notice mail or webhook carried), the event's
+     leaf has that hash, is in a signed checkpoint by its inclusion proof, and that
+     checkpoint is part of the log today by a consistency proof.
 
 Exit 0 and one line when all agree; exit 1 and the first thing that does not.
 """
@@ -164,6 +168,7 @@ def main():
     ap.add_argument("--old-checkpoint")
     ap.add_argument("--save-checkpoint")
     ap.add_argument("--proofs", type=int, default=20)
+    ap.add_argument("--receipt")
     a = ap.parse_args()
     keys = [a.key] if a.key else get(a.base, "/.well-known/subprocessors-log-key").decode().split()
     verifiers = [Verifier(k) for k in keys]
@@ -211,6 +216,23 @@ def main():
         proof = [base64.b64decode(x) for x in c["proof"]]
         if not verify_consistency(old_size, size, old_root, root, proof):
             fail(f"the log of {size} leaves does not extend the old checkpoint of {old_size}")
+
+    if a.receipt:
+        event, _, held = a.receipt.partition(":")
+        p = json.loads(get(a.base, f"/api/v1/log/events/{int(event)}/proof"))
+        h = leaf_hash(p["leaf"].encode())
+        if base64.b64encode(h).decode() != held:
+            fail(f"event {event}'s leaf does not have the receipt's hash {held}")
+        _, psize, proot = checkpoint(verifier, p["checkpoint"])
+        path = [base64.b64decode(x) for x in p["proof"]]
+        if not verify_inclusion(p["leaf_index"], psize, h, path, proot):
+            fail(f"event {event}'s inclusion proof does not lead to its checkpoint's root")
+        if psize < size:
+            c = json.loads(get(a.base, f"/api/v1/log/consistency?first={psize}&second={size}"))
+            proof = [base64.b64decode(x) for x in c["proof"]]
+            if not verify_consistency(psize, size, proot, root, proof):
+                fail(f"the checkpoint proving event {event} is not part of the log today")
+        print(f"log: receipt OK: event {event} is leaf {p['leaf_index']} of the signed log")
 
     print(f"log: OK: {origin}, {size} leaves, root {base64.b64encode(root).decode()}")
 

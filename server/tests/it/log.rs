@@ -263,6 +263,13 @@ async fn receipts_ride_in_every_notice_and_past_days_name_their_checkpoint(backe
             > receipt["leaf_index"].as_u64().expect("index")
     );
 
+    // the receipt checks out with the verifier written apart from the server; a forged one not
+    let (ok, said) = python_verifies(&app, &["--receipt", &format!("{id}:{leaf_hash}")]).await;
+    assert!(ok && said.contains("receipt OK"), "{said}");
+    let forged = format!("{id}:{}", "A".repeat(43) + "=");
+    let (ok, said) = python_verifies(&app, &["--receipt", &forged]).await;
+    assert!(!ok && said.contains("receipt's hash"), "{said}");
+
     // the JSON history and the feed
     let (_, json) = app.get("/api/v1/changes").await;
     let list: serde_json::Value = serde_json::from_str(&json).expect("json");
