@@ -67,6 +67,20 @@ async fn load(
     Ok((filter, events))
 }
 
+/// The history's filters as the OpenAPI document lists them (the handlers read the raw query:
+/// a value they cannot use is left out, never refused).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ChangesParams {
+    /// A service's slug.
+    service: Option<String>,
+    /// `added`, `scope_changed` or `removed`.
+    kind: Option<String>,
+    /// A vendor's slug.
+    vendor: Option<String>,
+}
+
 /// `GET /api/v1/changes`'s answer.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChangeList {
@@ -99,11 +113,7 @@ async fn receipts(
 /// `GET /api/v1/changes`: every change announced so far (never one announced later), newest
 /// announcement first, each with its receipt in the signed log.
 #[utoipa::path(get, path = "/api/v1/changes", tag = "changes",
-    params(
-        ("service" = Option<String>, Query, description = "A service's slug"),
-        ("kind" = Option<String>, Query, description = "added, scope_changed or removed"),
-        ("vendor" = Option<String>, Query, description = "A vendor's slug"),
-    ),
+    params(ChangesParams),
     responses(
         (status = 200, description = "The changes", body = ChangeList),
         (status = 304, description = "Not modified"),
@@ -264,11 +274,7 @@ fn feed(
 
 /// The Atom feed; its links use `PUBLIC_URL` when it is set, else the request's host.
 #[utoipa::path(get, path = "/changes.atom", tag = "changes",
-    params(
-        ("service" = Option<String>, Query, description = "A service's slug"),
-        ("kind" = Option<String>, Query, description = "added, scope_changed or removed"),
-        ("vendor" = Option<String>, Query, description = "A vendor's slug"),
-    ),
+    params(ChangesParams),
     responses(
         (status = 200, description = "The newest 100 changes as an Atom 1.0 feed", body = String, content_type = "application/atom+xml"),
         (status = 304, description = "Not modified"),

@@ -84,6 +84,14 @@ mod tests {
                 "{path} is documented"
             );
         }
+        let names = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().map(|p| p["name"].to_string()).collect())
+                .unwrap_or_default()
+        };
+        assert!(names("/api/v1/subprocessors").contains(&"\"as_of\"".to_string()));
+        assert!(names("/changes.atom").contains(&"\"vendor\"".to_string()));
         let vendor = &doc["components"]["schemas"]["PublicVendor"];
         assert_eq!(vendor["properties"]["status"]["type"], "string");
     }

@@ -32,6 +32,29 @@ use kept::{Format, KeptCopies};
 
 use super::conditional::{conditional, conditional_with, last_modified, not_modified};
 
+/// The registry's query parameters as the OpenAPI document lists them. The handlers read the
+/// raw query (`RegistryFilter::from_query`): a value they cannot use is left out with a
+/// message, never refused.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RegistryParams {
+    /// Text in the legal or trading name.
+    q: Option<String>,
+    /// A service's slug (repeatable).
+    service: Option<String>,
+    /// A processing country, ISO 3166-1 alpha-2 (repeatable).
+    country: Option<String>,
+    /// A data category code (repeatable).
+    category: Option<String>,
+    /// `announced`, `active` or `removed` (repeatable; default announced and active).
+    status: Option<String>,
+    /// `authorized` or `not_compliant`.
+    compliance: Option<String>,
+    /// `YYYY-MM-DD`: the registry as it stood that (past) day.
+    as_of: Option<String>,
+}
+
 /// A download produced piece by piece: the next piece, `None` at the end; an error ends the
 /// body early.
 pub trait Chunks: Send + 'static {
@@ -92,15 +115,7 @@ fn attachment(mut res: Response, content_type: &'static str, filename: &str) -> 
 
 /// `GET /subprocessors.csv`: streamed as the rows arrive, so memory stays flat at any size.
 #[utoipa::path(get, path = "/subprocessors.csv", tag = "registry",
-    params(
-        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
-        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
-        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
-        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
-        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
-        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
-    ),
+    params(RegistryParams),
     responses(
         (status = 200, description = "The matching vendors, one row each (docs/API.md, \"CSV columns\"); a past day's names its checkpoint in `Log-Checkpoint` and `Log-Checkpoint-Size`", body = String, content_type = "text/csv"),
         (status = 304, description = "Not modified"),
@@ -119,15 +134,7 @@ pub async fn subprocessors_csv(
 
 /// `GET /subprocessors.xlsx`: the CSV's rows and columns, and a sheet of the chain.
 #[utoipa::path(get, path = "/subprocessors.xlsx", tag = "registry",
-    params(
-        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
-        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
-        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
-        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
-        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
-        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
-    ),
+    params(RegistryParams),
     responses(
         (status = 200, description = "The CSV's rows in a workbook, and a sheet of the chain", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 304, description = "Not modified"),
@@ -224,15 +231,7 @@ async fn whole_list(
 /// `Last-Modified` (the newest data change, or the start of today when statuses and compliance
 /// were last recomputed), and `304 Not Modified` to a client that has this answer already.
 #[utoipa::path(get, path = "/api/v1/subprocessors", tag = "registry",
-    params(
-        ("q" = Option<String>, Query, description = "Text in the legal or trading name"),
-        ("service" = Option<String>, Query, description = "A service's slug (repeatable)"),
-        ("country" = Option<String>, Query, description = "A processing country, ISO 3166-1 alpha-2 (repeatable)"),
-        ("category" = Option<String>, Query, description = "A data category code (repeatable)"),
-        ("status" = Option<String>, Query, description = "announced, active or removed (repeatable; default announced and active)"),
-        ("compliance" = Option<String>, Query, description = "authorized or not_compliant"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the registry as it stood that (past) day"),
-    ),
+    params(RegistryParams),
     responses(
         (status = 200, description = "The matching vendors", body = json::SubprocessorList),
         (status = 304, description = "Not modified"),
