@@ -51,10 +51,13 @@ append_p99=$(sed -E 's/.*p99 ([0-9.]+) ms.*/\1/' <<<"$append")
 
 # the whole check
 t0=$(date +%s.%N)
-out=$("$SERVER_BIN" --database-url "$URL" log verify) || die "the log does not verify: $out"
+out=$("$SERVER_BIN" --database-url "$URL" log verify | tail -n 1) || die "the log does not verify"
 VERIFY=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }")
 
-# proofs over HTTP, each of another event (nothing is cached)
+# proofs over HTTP, each of another event (nothing is cached); every vendor's stored
+# compliance first, as an instance computes it at its first start (bench/large.sh does the
+# same). The instance's own daily check of the log runs beside the proofs, as it would.
+"$SERVER_BIN" --database-url "$URL" recompute >/dev/null || die "recompute failed"
 OUTBOX_WORKER=false RATE_LIMIT_EXEMPT=127.0.0.0/8 INSECURE_COOKIES=true \
   "$SERVER_BIN" --database-url "$URL" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
