@@ -376,7 +376,7 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
             count += 1;
             // a check of a million leaves takes seconds of CPU: requests served beside it
             // on this runtime get their turn
-            if count % 256 == 0 {
+            if count.is_multiple_of(256) {
                 tokio::task::yield_now().await;
             }
         }
