@@ -6,7 +6,13 @@ use std::collections::HashMap;
 
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{now_utc, Db, StoreError, StoreResult};
+mod checks;
+mod signed;
+
+pub use checks::*;
+pub use signed::*;
+
+use super::{Db, StoreError, StoreResult};
 use crate::domain::tlog::{self, leaf::LeafEvent, tree, Hash, Node};
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -300,28 +306,6 @@ pub async fn leaves_of_events(db: &Db, ids: &[i64]) -> StoreResult<HashMap<i64, 
     Ok(out)
 }
 
-/// The smallest tree that holds every event announced on or before `day` (0: none was).
-pub async fn size_covering_day(db: &Db, day: &str) -> StoreResult<u64> {
-    let last = sqlx::query_scalar::<Any, Option<i64>>(
-        "SELECT MAX(l.idx) FROM log_leaves l JOIN change_events e ON e.id = l.change_event_id \
-         WHERE e.announced_on <= $1",
-    )
-    .bind(day.to_string())
-    .fetch_one(&db.pool)
-    .await?;
-    Ok(last.map_or(0, |i| i as u64 + 1))
-}
-
-/// The checkpoint of exactly `size` leaves, if one was signed.
-pub async fn checkpoint_of_size(db: &Db, size: u64) -> StoreResult<Option<CheckpointRow>> {
-    Ok(
-        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} WHERE size = $1"))
-            .bind(size as i64)
-            .fetch_optional(&db.pool)
-            .await?,
-    )
-}
-
 /// Every leaf with the change event it was made from, in the log's order, `batch` at a time
 /// from `after` (exclusive; -1 for the first): for `log verify`.
 pub async fn leaves_with_events(
@@ -395,91 +379,6 @@ pub async fn all_nodes(db: &Db) -> StoreResult<HashMap<Node, Hash>> {
         .collect()
 }
 
-/// One signed head.
-#[derive(Debug, Clone, FromRow)]
-pub struct CheckpointRow {
-    pub size: i64,
-    pub root: String,
-    pub key_id: String,
-    pub note: String,
-    pub signed_at: String,
-}
-
-const CHECKPOINT: &str = "SELECT size, root, key_id, note, signed_at FROM log_checkpoints";
-
-/// The newest checkpoint.
-pub async fn latest_checkpoint(db: &Db) -> StoreResult<Option<CheckpointRow>> {
-    Ok(
-        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} ORDER BY size DESC LIMIT 1"))
-            .fetch_optional(&db.pool)
-            .await?,
-    )
-}
-
-/// The first checkpoint whose tree holds at least `size` leaves.
-pub async fn checkpoint_covering(db: &Db, size: u64) -> StoreResult<Option<CheckpointRow>> {
-    Ok(sqlx::query_as::<Any, CheckpointRow>(&format!(
-        "{CHECKPOINT} WHERE size >= $1 ORDER BY size LIMIT 1"
-    ))
-    .bind(size as i64)
-    .fetch_optional(&db.pool)
-    .await?)
-}
-
-/// Every checkpoint, oldest first.
-pub async fn checkpoints(db: &Db) -> StoreResult<Vec<CheckpointRow>> {
-    Ok(
-        sqlx::query_as::<Any, CheckpointRow>(&format!("{CHECKPOINT} ORDER BY size"))
-            .fetch_all(&db.pool)
-            .await?,
-    )
-}
-
-/// Keep a signed head (one per size: the same size signed twice, by two instances at once,
-/// is the same note and kept once) and the key that signed it.
-pub async fn insert_checkpoint(
-    db: &Db,
-    size: u64,
-    root: &Hash,
-    key_id: &str,
-    verifier: &str,
-    note: &str,
-) -> StoreResult<()> {
-    let mut tx = super::begin_write(db).await?;
-    let now = now_utc();
-    sqlx::query(
-        "INSERT INTO log_keys (key_id, verifier, first_signed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key_id) DO NOTHING",
-    )
-    .bind(key_id.to_string())
-    .bind(verifier.to_string())
-    .bind(now.clone())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO log_checkpoints (size, root, key_id, note, signed_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (size) DO NOTHING",
-    )
-    .bind(size as i64)
-    .bind(hex::encode(root))
-    .bind(key_id.to_string())
-    .bind(note.to_string())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Every key that signed a checkpoint (`<name>+<id>+<key>`), newest first.
-pub async fn verifier_keys(db: &Db) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query_scalar::<Any, String>(
-        "SELECT verifier FROM log_keys ORDER BY first_signed_at DESC, key_id",
-    )
-    .fetch_all(&db.pool)
-    .await?)
-}
-
 /// Enter every change event not in the log yet, oldest first, a thousand to a transaction
 /// (a database from before the log, or one restored from such a backup): the log then starts
 /// with every event already recorded. How many were entered.
@@ -504,71 +403,4 @@ pub async fn catch_up(db: &Db) -> StoreResult<u64> {
         tx.commit().await?;
         total += ids.len() as u64;
     }
-}
-
-/// A check of the whole log (migration 0030).
-#[derive(Debug, Clone, FromRow)]
-pub struct CheckRow {
-    pub id: i64,
-    pub day: Option<String>,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub ok: Option<i64>,
-    pub leaves: Option<i64>,
-    pub message: String,
-}
-
-/// Claim the daily check of `day` for this instance: its id, or `None` when another
-/// instance claimed the day first.
-pub async fn claim_day(db: &Db, day: &str) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO log_verifications (day, started_at) VALUES ($1, $2) \
-         ON CONFLICT (day) DO NOTHING RETURNING id",
-    )
-    .bind(day.to_string())
-    .bind(now_utc())
-    .fetch_optional(&db.pool)
-    .await?)
-}
-
-/// Start a check made on request (`server log verify`): its id.
-pub async fn start_check(db: &Db) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO log_verifications (started_at) VALUES ($1) RETURNING id",
-    )
-    .bind(now_utc())
-    .fetch_one(&db.pool)
-    .await?)
-}
-
-/// Record how the check `id` ended.
-pub async fn finish_check(
-    db: &Db,
-    id: i64,
-    ok: bool,
-    leaves: Option<u64>,
-    message: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE log_verifications SET finished_at = $1, ok = $2, leaves = $3, message = $4 \
-         WHERE id = $5",
-    )
-    .bind(now_utc())
-    .bind(i64::from(ok))
-    .bind(leaves.map(|n| n as i64))
-    .bind(message.to_string())
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
-/// The newest finished check.
-pub async fn last_check(db: &Db) -> StoreResult<Option<CheckRow>> {
-    Ok(sqlx::query_as::<Any, CheckRow>(
-        "SELECT id, day, started_at, finished_at, ok, leaves, message FROM log_verifications \
-         WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1",
-    )
-    .fetch_optional(&db.pool)
-    .await?)
 }
