@@ -4,9 +4,10 @@
     python3 scripts/verify-log.py BASE_URL [--key VERIFIER_KEY] [--old-checkpoint FILE]
                                            [--save-checkpoint FILE] [--proofs N]
                                            [--receipt EVENT_ID:LEAF_HASH]
+                                           [--max-age-hours H]
 
 Written from the specifications alone (RFC 9162 section 2.1 for the tree and its proofs,
-C2SP signed-note and tlog-checkpoint for the checkpoint) with Python's hashlib and the
+C2SP signed-note, tlog-checkpoint and tlog-cosignature for the checkpoint) with Python's hashlib and the
 `cryptography` package's Ed25519, so that a customer, or the registry's own tests, can check
 that what the registry publishes agrees:
 
@@ -20,16 +21,21 @@ that what the registry publishes agrees:
      extends it: its signature, and the consistency proof between the two;
   5. with --receipt (the event id and leaf hash a notice mail or webhook carried), the event's
      leaf has that hash, is in a signed checkpoint by its inclusion proof, and that
-     checkpoint is part of the log today by a consistency proof.
+     checkpoint is part of the log today by a consistency proof;
+  6. the newest checkpoint's timestamp (a C2SP tlog-cosignature/v1 line by the same key,
+     made when it was signed and again each day the log did not grow) verifies; with
+     --max-age-hours, it must be there and no older than that.
 
 Exit 0 and one line when all agree; exit 1 and the first thing that does not.
 """
 
 import argparse
 import base64
+import datetime
 import hashlib
 import json
 import sys
+import time
 import urllib.request
 
 from cryptography.exceptions import InvalidSignature
@@ -153,6 +159,29 @@ class Verifier:
         fail(f"the note carries no signature by {self.name}")
 
 
+def timestamp(verifier, note):
+    """The newest time (POSIX seconds) of the verifier's tlog-cosignature/v1 lines, or None."""
+    text, sep, sigs = note.rpartition("\n\n")
+    if not sep:
+        fail("a signed note has its text, an empty line, then signatures")
+    text += "\n"
+    cosigner_id = hashlib.sha256(verifier.name.encode() + b"\n" + b"\x04" + verifier.public).digest()[:4]
+    newest = None
+    for line in sigs.splitlines():
+        name, blob = line[2:].split(" ", 1)
+        blob = base64.b64decode(blob)
+        if name != verifier.name or len(blob) != 4 + 8 + 64 or blob[:4] != cosigner_id:
+            continue
+        at = int.from_bytes(blob[4:12], "big")
+        message = f"cosignature/v1\ntime {at}\n{text}".encode()
+        try:
+            verifier.key.verify(blob[12:], message)
+        except InvalidSignature:
+            fail(f"the timestamp {at} by {name} does not verify")
+        newest = at if newest is None else max(newest, at)
+    return newest
+
+
 def checkpoint(verifier, note):
     lines = verifier.open(note).split("\n")
     origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2])
@@ -169,12 +198,20 @@ def main():
     ap.add_argument("--save-checkpoint")
     ap.add_argument("--proofs", type=int, default=20)
     ap.add_argument("--receipt")
+    ap.add_argument("--max-age-hours", type=float)
     a = ap.parse_args()
     keys = [a.key] if a.key else get(a.base, "/.well-known/subprocessors-log-key").decode().split()
     verifiers = [Verifier(k) for k in keys]
     verifier = verifiers[0]
     note = get(a.base, "/api/v1/log/checkpoint").decode()
     origin, size, root = checkpoint(verifier, note)
+    stamped = timestamp(verifier, note)
+    if a.max_age_hours is not None:
+        if stamped is None:
+            fail("the newest checkpoint carries no timestamp")
+        age = time.time() - stamped
+        if age > a.max_age_hours * 3600:
+            fail(f"the newest checkpoint was last timestamped {age / 3600:.1f} hours ago")
     if a.save_checkpoint:
         with open(a.save_checkpoint, "w") as f:
             f.write(note)
@@ -234,7 +271,9 @@ def main():
                 fail(f"the checkpoint proving event {event} is not part of the log today")
         print(f"log: receipt OK: event {event} is leaf {p['leaf_index']} of the signed log")
 
-    print(f"log: OK: {origin}, {size} leaves, root {base64.b64encode(root).decode()}")
+    when = "not timestamped" if stamped is None else "timestamped " + datetime.datetime.fromtimestamp(
+        stamped, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"log: OK: {origin}, {size} leaves, root {base64.b64encode(root).decode()}, {when}")
 
 
 if __name__ == "__main__":

@@ -25,10 +25,67 @@ fn b64(h: &Hash) -> String {
     STANDARD.encode(h)
 }
 
-/// Sign a checkpoint of the log as it stands, unless the newest one covers it already. The
-/// size signed, or `None` when there was nothing new. Two instances signing the same size at
-/// once write the same note once.
+/// Sign a checkpoint of the log as it stands, unless the newest one covers it already, and
+/// timestamp the newest checkpoint once a day ([`stamp`]). The size signed, or `None` when
+/// there was nothing new. Two instances signing the same size at once write the same note
+/// once.
 pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppError> {
+    let signed = sign_new(db, key, chrono::Utc::now()).await?;
+    if signed.is_none() {
+        stamp(db, key, chrono::Utc::now()).await?;
+    }
+    Ok(signed)
+}
+
+/// A `tlog-cosignature/v1` line by the log's key over a checkpoint's text at `now`.
+fn timestamp_row(
+    key: &SignerKey,
+    size: u64,
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> store::TimestampRow {
+    let time = now.timestamp().max(0);
+    store::TimestampRow {
+        size: size as i64,
+        day: now.date_naive().to_string(),
+        time,
+        line: key.timestamp(text, time as u64),
+    }
+}
+
+/// Timestamp the newest checkpoint for the day of `now` (UTC), unless it has one of that day:
+/// while the log does not grow, its newest checkpoint still carries a signed time no older
+/// than a day, so a customer sees the log was standing there, not abandoned. Made by the
+/// same check as signing (never over a log that failed its last check).
+pub async fn stamp(
+    db: &Db,
+    key: &SignerKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
+    let Some(latest) = store::latest_checkpoint(db).await? else {
+        return Ok(false);
+    };
+    let size = latest.size as u64;
+    if store::stamped_on(db, size, &now.date_naive().to_string()).await? {
+        return Ok(false);
+    }
+    refuse_after_failed_check(db).await?;
+    let (text, _) = latest
+        .note
+        .rsplit_once("\n\n")
+        .ok_or_else(|| internal(format!("checkpoint {size}'s note has no signature")))?;
+    let text = format!("{text}\n");
+    store::insert_timestamp(db, &timestamp_row(key, size, &text, now)).await?;
+    Ok(true)
+}
+
+/// When the log's key last timestamped its newest checkpoint (POSIX seconds): no older
+/// than a day on a healthy instance (`/metrics`).
+pub async fn newest_timestamp(db: &Db) -> Result<Option<i64>, AppError> {
+    Ok(store::newest_timestamp(db).await?)
+}
+
+async fn refuse_after_failed_check(db: &Db) -> Result<(), AppError> {
     if let Some(c) = store::last_check(db).await? {
         if c.ok != Some(1) {
             return Err(internal(format!(
@@ -38,6 +95,15 @@ pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppEr
             )));
         }
     }
+    Ok(())
+}
+
+async fn sign_new(
+    db: &Db,
+    key: &SignerKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<u64>, AppError> {
+    refuse_after_failed_check(db).await?;
     let late = store::append_leftovers(db).await?;
     if late > 0 {
         tracing::warn!("{late} change events entered the log after their transaction");
@@ -70,7 +136,8 @@ pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppEr
         size,
         root,
     };
-    let note = key.sign(&checkpoint.text());
+    let text = checkpoint.text();
+    let note = key.sign(&text);
     store::insert_checkpoint(
         db,
         size,
@@ -78,6 +145,7 @@ pub async fn sign_pending(db: &Db, key: &SignerKey) -> Result<Option<u64>, AppEr
         &format!("{:08x}", key.id()),
         &key.verifier().encode(),
         &note,
+        &timestamp_row(key, size, &text, now),
     )
     .await?;
     Ok(Some(size))
@@ -300,6 +368,8 @@ pub async fn leaves(db: &Db, start: u64, end: u64) -> Result<Vec<Leaf>, AppError
 pub struct Verified {
     pub leaves: u64,
     pub checkpoints: u64,
+    /// Timestamp lines checked.
+    pub timestamps: u64,
 }
 
 /// Check the whole log: every leaf is its event's canonical JSON and hash, every stored node
@@ -424,10 +494,47 @@ pub async fn verify(db: &Db) -> Result<Verified, String> {
             ));
         }
     }
+    let timestamps = verify_timestamps(db, &checkpoints, &keys).await?;
     Ok(Verified {
         leaves: count,
         checkpoints: checkpoints.len() as u64,
+        timestamps,
     })
+}
+
+/// Every timestamp line of the checkpoints checked: a good `tlog-cosignature/v1` by a
+/// published key over its checkpoint's text, at the time it is stored with.
+async fn verify_timestamps(
+    db: &Db,
+    checkpoints: &[store::CheckpointRow],
+    keys: &[VerifierKey],
+) -> Result<u64, String> {
+    let stamps = store::timestamps(db).await.map_err(|e| e.to_string())?;
+    let mut checked = 0;
+    for t in &stamps {
+        let Some(c) = checkpoints.iter().find(|c| c.size == t.size) else {
+            continue;
+        };
+        let (text, _) = c.note.rsplit_once("\n\n").unwrap_or_default();
+        let alone = format!("{text}\n\n{}", t.line);
+        let said = keys
+            .iter()
+            .find_map(|k| k.timestamp(&alone).ok().flatten())
+            .ok_or_else(|| {
+                format!(
+                    "checkpoint {}'s timestamp of {} is not signed by a published key",
+                    t.size, t.day
+                )
+            })?;
+        if said != t.time as u64 {
+            return Err(format!(
+                "checkpoint {}'s timestamp of {} says {said}, stored as {}",
+                t.size, t.day, t.time
+            ));
+        }
+        checked += 1;
+    }
+    Ok(checked)
 }
 
 /// The newest check of the whole log, as the dashboard and `/metrics` show it.

@@ -26,9 +26,10 @@ pub async fn verify(db: &Db) -> Result<(), String> {
         .map_err(|e| format!("the log does not verify: {e}"))?;
     let plural = |n: u64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
-        "The log verifies: {}, {}.",
+        "The log verifies: {}, {}, {}.",
         plural(done.leaves, "leaf").replace("leafs", "leaves"),
-        plural(done.checkpoints, "checkpoint")
+        plural(done.checkpoints, "checkpoint"),
+        plural(done.timestamps, "timestamp")
     );
     Ok(())
 }

@@ -100,8 +100,10 @@ async fn the_log_is_verified_by_an_independent_verifier(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
     let old = dir.path().join("old-checkpoint");
     let old = old.to_str().expect("path");
-    let (ok, said) = python_verifies(&app, &["--save-checkpoint", old]).await;
+    let (ok, said) = python_verifies(&app, &["--save-checkpoint", old, "--max-age-hours", "1"]).await;
     assert!(ok, "{said}");
+    assert!(said.contains("timestamped"), "{said}");
+    the_log_is_timestamped_daily(&app, &first).await;
 
     // a manager's change: its leaf is appended with it, and a new head is signed
     let id = announce(&app, &manager).await;
@@ -158,6 +160,21 @@ async fn the_log_is_verified_by_an_independent_verifier(backend: Backend) {
     // the whole log verifies; an old event changed past the triggers does not, and is named
     let (ok, said) = log_verify(&app).await;
     assert!(ok, "{said}");
+    // a timestamp line that is not the key's own fails the check
+    let size = signed_size(&second);
+    let forged = server::config::test_log_key()
+        .timestamp("someone.else/log\n1\nAAAA\n", 1)
+        .replace('\'', "''");
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO log_timestamps (size, day, time, line) \
+             VALUES ({size}, '2001-01-01', 2, '{forged}')"
+        ),
+    )
+    .await;
+    let (ok, said) = log_verify(&app).await;
+    assert!(!ok && said.contains("timestamp of 2001-01-01"), "{said}");
     let oldest = scalar(&app, "SELECT MIN(change_event_id) FROM log_leaves").await;
     match backend {
         Backend::Sqlite => {
@@ -183,6 +200,36 @@ async fn the_log_is_verified_by_an_independent_verifier(backend: Backend) {
         "{said}"
     );
     app.stop().await;
+}
+
+/// A checkpoint carries its signing time (a `tlog-cosignature/v1` line by the log's key), and
+/// while the log does not grow its newest checkpoint is timestamped again each day, once.
+async fn the_log_is_timestamped_daily(app: &TestApp, first: &str) {
+    let key = server::config::test_log_key();
+    let now = chrono::Utc::now();
+    let when = key.verifier().timestamp(first).expect("a good timestamp");
+    let when = when.expect("the checkpoint is timestamped") as i64;
+    assert!((now.timestamp() - when).abs() < 600, "{when} vs {now}");
+    let db = app.db().await;
+    // the same day: nothing new; the next day: one more line, served as the newest
+    assert!(!app::service::log::stamp(&db, &key, now).await.expect("stamp"));
+    let tomorrow = now + chrono::Duration::days(1);
+    assert!(app::service::log::stamp(&db, &key, tomorrow).await.expect("stamp"));
+    assert!(!app::service::log::stamp(&db, &key, tomorrow + chrono::Duration::minutes(1))
+        .await
+        .expect("stamp"));
+    let (status, note) = app.get("/api/v1/log/checkpoint").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        key.verifier().timestamp(&note),
+        Ok(Some(tomorrow.timestamp() as u64))
+    );
+    assert_eq!(key.verifier().open(&note), key.verifier().open(first));
+    assert_eq!(note.matches('\u{2014}').count(), 2, "{note}");
+    let (ok, said) = python_verifies(app, &[]).await;
+    assert!(ok && said.contains("timestamped"), "{said}");
+    let (ok, said) = log_verify(app).await;
+    assert!(ok && said.contains("2 timestamps"), "{said}");
 }
 
 #[tokio::test]

@@ -9,6 +9,12 @@
 //! - A key id: the first four bytes of `SHA-256(key name || "\n" || 0x01 || public key)`.
 //! - A verifier key: `<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>`; a signer
 //!   key (`LOG_SIGNING_KEY`): `PRIVATE+KEY+<name>+<key id>+<base64(0x01 || 32-byte seed)>`.
+//! - A timestamp (C2SP `tlog-cosignature/v1`, made by the log's own key at least daily, so a
+//!   checkpoint says how recently the log stood at that size): one more signature line,
+//!   `— <key name> <base64(cosigner key id || time (8 bytes, big-endian) || signature)>`,
+//!   where the signature is Ed25519 over `cosignature/v1\ntime <time>\n` followed by the
+//!   checkpoint's text, the time is POSIX seconds, and the cosigner key id is the key id
+//!   computed with the algorithm byte 0x04 instead of 0x01.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use ed25519_dalek::{Signer, Verifier as _};
@@ -18,6 +24,8 @@ use super::Hash;
 
 /// The algorithm byte of an Ed25519 key in a note key.
 const ED25519: u8 = 0x01;
+/// The algorithm byte of an Ed25519 cosigner key (C2SP `tlog-cosignature`).
+const COSIGNATURE_V1: u8 = 0x04;
 const DASH: &str = "\u{2014} ";
 
 /// Why a key, checkpoint or note was refused.
@@ -46,13 +54,52 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 
 /// The key id of `name`'s Ed25519 public key.
 pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    id_of(name, ED25519, public)
+}
+
+/// The key id of `name`'s Ed25519 key as a `tlog-cosignature/v1` cosigner.
+pub fn cosigner_id(name: &str, public: &[u8; 32]) -> u32 {
+    id_of(name, COSIGNATURE_V1, public)
+}
+
+fn id_of(name: &str, algorithm: u8, public: &[u8; 32]) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
     h.update(b"\n");
-    h.update([ED25519]);
+    h.update([algorithm]);
     h.update(public);
     let d = h.finalize();
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// What a `tlog-cosignature/v1` signature signs: a header line, the time line, then the
+/// checkpoint's text.
+fn cosigned(text: &str, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{text}")
+}
+
+/// A signed note's text (up to and with the line break before the empty line) and its
+/// signature lines.
+fn split_note(note: &str) -> Result<(&str, &str), NoteError> {
+    let Some(split) = note.rfind("\n\n") else {
+        return refuse("a signed note is its text, an empty line and its signatures");
+    };
+    let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
+    if !signatures.ends_with('\n') {
+        return refuse("a signature line ends with a line break");
+    }
+    Ok((text, signatures))
+}
+
+/// A signature line's key name and decoded blob.
+fn signature_line(line: &str) -> Result<(&str, Vec<u8>), NoteError> {
+    let Some((name, blob)) = line.strip_prefix(DASH).and_then(|r| r.split_once(' ')) else {
+        return refuse(format!("{line:?} is not a signature line"));
+    };
+    let Ok(blob) = STANDARD.decode(blob) else {
+        return refuse("a signature is not base64");
+    };
+    Ok((name, blob))
 }
 
 /// The head of the log: what a checkpoint says.
@@ -185,6 +232,20 @@ impl SignerKey {
         blob.extend_from_slice(&signature.to_bytes());
         format!("{text}\n{DASH}{} {}\n", self.name, STANDARD.encode(blob))
     }
+
+    /// A `tlog-cosignature/v1` line by this key over `text` (a checkpoint's text) at `time`
+    /// (POSIX seconds): appended to the checkpoint's signed note, it says that at that time
+    /// the log stood at that checkpoint.
+    pub fn timestamp(&self, text: &str, time: u64) -> String {
+        let signature = self.key.sign(cosigned(text, time).as_bytes());
+        let public = self.key.verifying_key();
+        let mut blob = cosigner_id(&self.name, public.as_bytes())
+            .to_be_bytes()
+            .to_vec();
+        blob.extend_from_slice(&time.to_be_bytes());
+        blob.extend_from_slice(&signature.to_bytes());
+        format!("{DASH}{} {}\n", self.name, STANDARD.encode(blob))
+    }
 }
 
 /// A published key that checks the log's signatures.
@@ -238,27 +299,11 @@ impl VerifierKey {
     /// The text of `note` if it carries a good signature by this key (other signatures are
     /// allowed and not checked).
     pub fn open<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
-        let Some(split) = note.rfind("\n\n") else {
-            return refuse("a signed note is its text, an empty line and its signatures");
-        };
-        let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
-        if !signatures.ends_with('\n') {
-            return refuse("a signature line ends with a line break");
-        }
+        let (text, signatures) = split_note(note)?;
         for line in signatures.lines() {
-            let Some(rest) = line.strip_prefix(DASH) else {
-                return refuse(format!("{line:?} is not a signature line"));
-            };
-            let Some((name, blob)) = rest.split_once(' ') else {
-                return refuse(format!("{line:?} is not a signature line"));
-            };
-            if name != self.name {
-                continue;
-            }
-            let Ok(blob) = STANDARD.decode(blob) else {
-                return refuse("a signature is not base64");
-            };
-            if blob.len() != 4 + 64 || blob[..4] != self.id().to_be_bytes() {
+            let (name, blob) = signature_line(line)?;
+            if name != self.name || blob.len() != 4 + 64 || blob[..4] != self.id().to_be_bytes()
+            {
                 continue;
             }
             let signature = ed25519_dalek::Signature::from_slice(&blob[4..])
@@ -269,6 +314,40 @@ impl VerifierKey {
             };
         }
         refuse(format!("the note carries no signature by {}", self.name))
+    }
+
+    /// The newest time of this key's `tlog-cosignature/v1` lines on `note` (`None` when it
+    /// carries none); a line by this key that does not verify is refused.
+    pub fn timestamp(&self, note: &str) -> Result<Option<u64>, NoteError> {
+        let (text, signatures) = split_note(note)?;
+        let id = cosigner_id(&self.name, self.key.as_bytes()).to_be_bytes();
+        let mut newest = None;
+        for line in signatures.lines() {
+            let (name, blob) = signature_line(line)?;
+            if name != self.name || blob.len() != 4 + 8 + 64 || blob[..4] != id {
+                continue;
+            }
+            let time = u64::from_be_bytes(blob[4..12].try_into().map_err(|_| {
+                NoteError("a malformed timestamp".into())
+            })?);
+            if time > i64::MAX as u64 {
+                return refuse("a timestamp past 2^63 - 1");
+            }
+            let signature = ed25519_dalek::Signature::from_slice(&blob[12..])
+                .map_err(|_| NoteError("a malformed signature".into()))?;
+            if self
+                .key
+                .verify(cosigned(text, time).as_bytes(), &signature)
+                .is_err()
+            {
+                return refuse(format!(
+                    "the timestamp by {} of {time} does not verify",
+                    self.name
+                ));
+            }
+            newest = newest.max(Some(time));
+        }
+        Ok(newest)
     }
 }
 
@@ -322,6 +401,49 @@ mod tests {
         assert!(key().verifier().open(&forged).is_err());
         assert!(Checkpoint::parse("origin\n042\nAA==\n").is_err());
         assert!(Checkpoint::parse("origin\n4\nAA==\n").is_err());
+    }
+
+    #[test]
+    fn a_timestamp_line_says_when_and_opens_beside_the_signature() {
+        let k = key();
+        let c = Checkpoint {
+            origin: "registry.example/log".into(),
+            size: 42,
+            root: [9u8; 32],
+        };
+        let text = c.text();
+        let note = k.sign(&text);
+        let v = k.verifier();
+        assert_eq!(v.timestamp(&note), Ok(None));
+        let stamped = format!("{note}{}", k.timestamp(&text, 1_700_000_000));
+        let later = format!("{stamped}{}", k.timestamp(&text, 1_700_086_400));
+        // the log's own signature still opens, the newest time is read
+        assert_eq!(v.open(&later), Ok(text.as_str()));
+        assert_eq!(v.timestamp(&stamped), Ok(Some(1_700_000_000)));
+        assert_eq!(v.timestamp(&later), Ok(Some(1_700_086_400)));
+        // what is signed is the C2SP message: header, time line, checkpoint text
+        let line = k.timestamp(&text, 7);
+        let blob = STANDARD
+            .decode(line.trim_end().rsplit(' ').next().expect("blob"))
+            .expect("base64");
+        assert_eq!(blob.len(), 76);
+        assert_eq!(&blob[4..12], &7u64.to_be_bytes());
+        let sig = ed25519_dalek::Signature::from_slice(&blob[12..]).expect("sig");
+        let message = format!("cosignature/v1\ntime 7\n{text}");
+        assert!(ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+            .verifying_key()
+            .verify(message.as_bytes(), &sig)
+            .is_ok());
+        // a time changed after signing, or another key's line, is refused or ignored
+        let forged = {
+            let mut b = blob.clone();
+            b[11] ^= 1;
+            format!("{note}{DASH}registry.example/log {}\n", STANDARD.encode(b))
+        };
+        assert!(v.timestamp(&forged).is_err());
+        let other = SignerKey::from_seed("registry.example/log", [8u8; 32]).expect("key");
+        let foreign = format!("{note}{}", other.timestamp(&text, 9));
+        assert_eq!(v.timestamp(&foreign), Ok(None));
     }
 
     /// The reference vector of Go's `golang.org/x/mod/sumdb/note` tests (its PeterNeumann key

@@ -159,6 +159,13 @@ pub async fn metrics(State(ops): State<Ops>, headers: HeaderMap) -> Response {
         Ok(None) => {}
         Err(e) => tracing::warn!("metrics: cannot read the log's last check: {e}"),
     }
+    match app::service::log::newest_timestamp(db).await {
+        Ok(Some(time)) => {
+            metrics::gauge!("registry_log_timestamp_seconds").set(time as f64);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("metrics: cannot read the log's newest timestamp: {e}"),
+    }
     match outbox::counts(db).await {
         Ok(c) => {
             for (state, n) in [

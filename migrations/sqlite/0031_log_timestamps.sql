@@ -1,0 +1,20 @@
+-- The log's timestamps (issue 28): a C2SP `tlog-cosignature/v1` line by the log's own key,
+-- made when a checkpoint is signed and again each day the log stays at that size, so the
+-- newest checkpoint always says (signed) how recently the log stood there. One per
+-- checkpoint size and UTC day: two instances stamping the same day keep one. Served after
+-- the checkpoint's own signature (the newest line only). Appended to, never changed.
+CREATE TABLE log_timestamps (
+    size      INTEGER NOT NULL,
+    day       TEXT NOT NULL,
+    time      INTEGER NOT NULL,
+    line      TEXT NOT NULL,
+    PRIMARY KEY (size, day)
+);
+CREATE TRIGGER log_timestamps_no_update BEFORE UPDATE ON log_timestamps
+BEGIN
+    SELECT RAISE(ABORT, 'the log is append-only');
+END;
+CREATE TRIGGER log_timestamps_no_delete BEFORE DELETE ON log_timestamps
+BEGIN
+    SELECT RAISE(ABORT, 'the log is append-only');
+END;
