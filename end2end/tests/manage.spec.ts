@@ -286,6 +286,19 @@ test('a manager imports a spreadsheet: the dry run first, then the apply', async
   await expect(page.getByText('Relays outbound mail')).toBeVisible();
   await page.goto('/manage/import');
   await expect(page.getByRole('region', { name: 'Recent imports' })).toContainText('vendors.csv · apply');
+
+  // the same file as the whole list (a dry run only: the other tests share this registry):
+  // the vendors it leaves out are listed, and removing more than a fifth asks for their number
+  await page.getByLabel('File').setInputFiles({ name: 'whole.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByLabel("This file is our whole list: remove the registry's vendors it does not name").check();
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page.locator('#import-summary')).toContainText('removed (not in the file)', { timeout: 30_000 });
+  const gone = page.getByRole('region', { name: /^To be removed from the registry/ });
+  await expect(gone).toContainText('Alder Data Services');
+  const confirm = page.getByLabel(/^Remove \d+ of the registry's \d+ vendors \(more than a fifth\)/);
+  await expect(confirm).toBeVisible();
+  await expect(confirm).not.toBeChecked();
+  await expectAccessible(page);
 });
 
 test('a vendor contact is invited, signs in by the mailed link (with and without JavaScript) and sees only its vendor', async ({ page, browser, baseURL }) => {

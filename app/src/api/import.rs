@@ -21,7 +21,8 @@ pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
 }
 
 /// Upload a file and start its dry run (or, with `apply=on`, apply it at once): a
-/// multipart form with `file`, `apply` and `skip_refused`. Answers with the run's page.
+/// multipart form with `file`, `apply`, `skip_refused`, `whole_list` and `confirm_removals`.
+/// Answers with the run's page.
 #[server(prefix = "/api", endpoint = "manage/import_upload", input = leptos::server_fn::codec::MultipartFormData)]
 pub async fn upload_import(data: leptos::server_fn::codec::MultipartData) -> Result<(), AppError> {
     match service::upload(data).await {
@@ -37,10 +38,16 @@ pub async fn upload_import(data: leptos::server_fn::codec::MultipartData) -> Res
     Ok(())
 }
 
-/// Apply a checked file (the dry run `id`), skipping refused rows if asked.
+/// Apply a checked file (the dry run `id`), skipping refused rows if asked, and confirming
+/// `confirm_removals` removals of a whole-list import.
 #[server(prefix = "/api", endpoint = "manage/import_apply")]
-pub async fn apply_import(id: i64, skip_refused: Option<String>) -> Result<(), AppError> {
-    let run = service::apply(id, skip_refused.as_deref() == Some("on")).await?;
+pub async fn apply_import(
+    id: i64,
+    skip_refused: Option<String>,
+    confirm_removals: Option<String>,
+) -> Result<(), AppError> {
+    let confirm = service::confirmed(confirm_removals.as_deref())?;
+    let run = service::apply(id, skip_refused.as_deref() == Some("on"), confirm).await?;
     leptos_axum::redirect(&format!("/manage/import/{run}"));
     Ok(())
 }

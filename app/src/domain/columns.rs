@@ -2,7 +2,7 @@
 //! writes and the import reads back. Columns are only ever added at the end.
 
 /// The CSV header, in column order: the JSON keys are the same names.
-pub const EXPORT_COLUMNS: [&str; 25] = [
+pub const EXPORT_COLUMNS: [&str; 26] = [
     "legal_name",
     "trading_name",
     "slug",
@@ -29,4 +29,7 @@ pub const EXPORT_COLUMNS: [&str; 25] = [
     "bound_by_contract_to",
     // columns are only ever added at the end
     "sub_processors",
+    // when an upcoming wider scope takes effect (the editor's field of that name): the
+    // import reads it, so an export imports back unchanged
+    "scope_effective_on",
 ];

@@ -23,6 +23,9 @@ pub struct Sheet {
     pub name: String,
     pub header: Vec<String>,
     pub rows: Vec<Row>,
+    /// A workbook's sheet: the 0-based column of its first cell, so a refused cell is named
+    /// as the spreadsheet names it (`Sub-processors!C7`); `None` for a CSV file.
+    pub first_column: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,34 @@ pub struct CellError {
     pub line: usize,
     pub column: String,
     pub message: String,
+    /// In a workbook: the sheet and cell (`Sub-processors!C7`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+}
+
+/// The `A1`-style name of the cell in 0-based column `column` of line `line` (1-based).
+pub fn cell_name(column: usize, line: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = column + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &line.to_string()
+}
+
+/// Name each error of a workbook row by its sheet and cell, where its column is in the
+/// sheet (a CSV sheet's errors keep their line and column only).
+pub fn name_cells(sheet: &Sheet, cols: &Columns, errors: &mut [CellError]) {
+    let Some(first) = sheet.first_column else {
+        return;
+    };
+    for e in errors {
+        if let Some(i) = cols.index(&e.column) {
+            e.cell = Some(format!("{}!{}", sheet.name, cell_name(first + i, e.line)));
+        }
+    }
 }
 
 /// Export columns that are computed (from dates, evidence or the chain's own page), so an
@@ -81,6 +112,11 @@ pub struct Columns {
 impl Columns {
     pub fn has(&self, name: &str) -> bool {
         self.at.contains_key(name)
+    }
+
+    /// Where the column `name` is in the header (0-based), if it is there.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.at.get(name).copied()
     }
 
     /// The cell of `name` in `row` as written, if the column is there.
@@ -205,7 +241,7 @@ pub fn column_of(field: &str) -> &'static str {
         "countries" => "processing_countries",
         "categories" => "data_categories",
         "services" => "services",
-        "lifecycle" | "scope_effective_on" => "effective_on",
+        "lifecycle" => "effective_on",
         "slug" => "slug",
         other => EXPORT_COLUMNS
             .iter()
@@ -223,6 +259,7 @@ pub fn cell_errors(line: usize, errors: Vec<FieldError>) -> Vec<CellError> {
             line,
             column: column_of(&e.field).to_string(),
             message: e.message,
+            cell: None,
         })
         .collect()
 }
@@ -266,6 +303,7 @@ pub fn vendor_form(
             line: row.line,
             column: column.to_string(),
             message,
+            cell: None,
         })
     };
     let mut get = |name: &str| -> Option<String> {
@@ -301,6 +339,7 @@ pub fn vendor_form(
     let announced = get("announced_on");
     let effective = get("effective_on");
     let removed = get("removed_on");
+    let scope_effective = get("scope_effective_on");
     if let Some(v) = registration {
         match country_code(&v) {
             Some(c) => base.registration_country = c.to_string(),
@@ -414,6 +453,11 @@ pub fn vendor_form(
     date("announced_on", announced, &mut base.announced_on);
     date("effective_on", effective, &mut base.effective_on);
     date("removed_on", removed, &mut base.removed_on);
+    date(
+        "scope_effective_on",
+        scope_effective,
+        &mut base.scope_effective_on,
+    );
     // a new vendor is announced by the import itself, today, with the editor's notice rule
     if is_new && !(base.announced_on.is_empty() && base.effective_on.is_empty()) {
         base.announced_on = today.to_string();
@@ -431,6 +475,7 @@ pub fn training_form(row: &Row, cols: &Columns) -> Result<TrainingForm, Vec<Cell
                 line: row.line,
                 column: name.to_string(),
                 message: m,
+                cell: None,
             });
             String::new()
         }

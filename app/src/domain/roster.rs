@@ -198,6 +198,7 @@ mod tests {
                     cells: r.iter().map(|c| c.to_string()).collect(),
                 })
                 .collect(),
+            first_column: None,
         }
     }
 

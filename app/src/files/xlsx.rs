@@ -213,6 +213,7 @@ impl Grid {
         self.cells.sort_by_key(|(pos, _)| *pos);
         let mut sheet = Sheet {
             name,
+            first_column: Some(c0 as usize),
             ..Default::default()
         };
         let mut header = vec![String::new(); (c1 - c0) as usize + 1];
@@ -254,14 +255,7 @@ impl Grid {
 
 /// `A1`-style name of a 0-based cell position.
 fn cell_name(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = col + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+    crate::domain::import::cell_name(col as usize, row as usize + 1)
 }
 
 #[cfg(test)]

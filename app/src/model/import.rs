@@ -45,6 +45,13 @@ pub enum RowOutcome {
         vendor: String,
         person: String,
     },
+    /// A vendor of the registry that a whole-list file does not name, removed as of the
+    /// import's day (no line of the file: `line` is 0).
+    Removed {
+        line: usize,
+        slug: String,
+        name: String,
+    },
 }
 
 impl RowOutcome {
@@ -55,7 +62,8 @@ impl RowOutcome {
             | RowOutcome::Unchanged { line, .. }
             | RowOutcome::Refused { line, .. }
             | RowOutcome::Training { line, .. }
-            | RowOutcome::TrainingKnown { line, .. } => *line,
+            | RowOutcome::TrainingKnown { line, .. }
+            | RowOutcome::Removed { line, .. } => *line,
         }
     }
 }
@@ -78,7 +86,36 @@ pub struct ImportReport {
     pub training: usize,
     /// One sentence for the whole run.
     pub summary: String,
+    /// Whole-list mode: the file is the whole list, and the registry's vendors it does not
+    /// name are removed.
+    #[serde(default)]
+    pub whole_list: bool,
+    /// The registry's vendors (announced or active, not removed) that the file does not name.
+    #[serde(default)]
+    pub absent: Vec<AbsentVendor>,
+    /// Vendors removed (in a dry run: to be removed) because a whole-list file does not name
+    /// them.
+    #[serde(default)]
+    pub removed: usize,
+    /// The registry's vendors (announced or active, not removed) before the run.
+    #[serde(default)]
+    pub listed: usize,
+    /// The removals to confirm before they are written (more than a fifth of the registry,
+    /// not confirmed with that number); 0 when none is needed or it was confirmed.
+    #[serde(default)]
+    pub confirm_needed: usize,
 }
+
+/// A vendor of the registry that the file does not name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbsentVendor {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A whole-list import may remove at most this share of the registry (1 in 5) without the
+/// number of removals confirmed.
+pub const UNCONFIRMED_REMOVALS_PER: usize = 5;
 
 /// The import page: recent runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +136,7 @@ pub struct ImportView {
     pub file_name: String,
     pub apply: bool,
     pub skip_refused: bool,
+    pub whole_list: bool,
     /// `running`, `done` or `failed`.
     pub state: String,
     /// Rows checked so far and in all, while it runs on this instance.

@@ -40,6 +40,8 @@ pub fn ImportPage() -> impl IntoView {
             </div>
             <label for="import-apply" class="check"><input id="import-apply" type="checkbox" name="apply"/>" Apply at once, without a dry run first"</label>
             <label for="import-skip" class="check"><input id="import-skip" type="checkbox" name="skip_refused"/>" Write the accepted rows even if some are refused"</label>
+            <label for="import-whole" class="check"><input id="import-whole" type="checkbox" name="whole_list" aria-describedby="import-whole-hint"/>" This file is our whole list: remove the registry's vendors it does not name"</label>
+            <p class="hint" id="import-whole-hint">"They are announced as removed as of today, and their subscribers told, as when a manager removes one. The check lists them first; removing more than a fifth of the registry needs their number confirmed."</p>
             <button type="submit" class="button">"Check the file"</button>
         </form>
         <section aria-labelledby="recent-h">
@@ -140,6 +142,19 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
         .take(SHOWN_ROWS)
         .cloned()
         .collect();
+    // the registry's vendors the file does not name: removed in whole-list mode
+    let absent_title = if r.whole_list {
+        format!(
+            "{} from the registry ({}, not in the file)",
+            if r.applied { "Removed" } else { "To be removed" },
+            r.absent.len()
+        )
+    } else {
+        format!("In the registry, not in the file ({})", r.absent.len())
+    };
+    let absent = r.absent.clone();
+    let confirm = r.confirm_needed;
+    let listed = r.listed;
     view! {
         <div class=if r.applied || (r.dry_run && good) { "notice notice-ok" } else { "notice notice-error" } role="status" id="import-summary">
             <p>{r.summary.clone()}</p>
@@ -151,13 +166,13 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
                 <table class="records"><thead><tr><th scope="col">"Line"</th><th scope="col">"Column"</th><th scope="col">"Why"</th></tr></thead>
                 <tbody>{refused.into_iter().flat_map(|o| match o {
                     RowOutcome::Refused { line, errors } => errors.into_iter().map(|e| view! {
-                        <tr><td>{line}</td><td>{e.column}</td><td>{e.message}</td></tr>
+                        <tr><td>{line}</td><td>{match e.cell { Some(cell) => format!("{} ({cell})", e.column), None => e.column }}</td><td>{e.message}</td></tr>
                     }).collect::<Vec<_>>(),
                     _ => Vec::new(),
                 }).collect_view()}</tbody></table>
             </section>
         })}
-        {(r.dry_run && !can_apply && r.new + r.changed + r.training == 0).then(|| view! {
+        {(r.dry_run && !can_apply && r.new + r.changed + r.training + r.removed == 0).then(|| view! {
             <p class="hint" id="nothing-to-apply">"Nothing to apply: no row of this file would add or change anything. Correct the refused rows and upload the file again."</p>
         })}
         {can_apply.then(|| view! {
@@ -165,6 +180,9 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
                 <input type="hidden" name="id" value=id/>
                 {(!good).then(|| view! {
                     <label for="apply-skip" class="check"><input id="apply-skip" type="checkbox" name="skip_refused" value="on"/>" Write the accepted rows and skip the refused ones"</label>
+                })}
+                {(confirm > 0).then(|| view! {
+                    <label for="apply-confirm" class="check"><input id="apply-confirm" type="checkbox" name="confirm_removals" value=confirm.to_string() required/>{format!(" Remove {confirm} of the registry's {listed} vendors (more than a fifth): I have checked the list below")}</label>
                 })}
                 <button type="submit" class="button">"Apply this import"</button>
             </form>
@@ -186,6 +204,13 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
                         </li>
                     }.into_any(),
                     _ => ().into_any(),
+                }).collect_view()}</ul>
+            </section>
+        })}
+        {(!absent.is_empty()).then(|| view! {
+            <section aria-labelledby="absent-h"><h2 id="absent-h">{absent_title}</h2>
+                <ul class="plain">{absent.into_iter().map(|a| view! {
+                    <li>{format!("{} ", a.name)}<a href=format!("/manage/vendors/{}", a.slug)>{format!("({})", a.slug)}</a></li>
                 }).collect_view()}</ul>
             </section>
         })}

@@ -87,6 +87,9 @@ pub struct PublicVendor {
     pub bound_by_contract_to: Vec<String>,
     /// The vendor's own subprocessors: objects in JSON, `Name (CC)` in a cell.
     pub sub_processors: Vec<SubProcessor>,
+    /// When an announced wider scope (the countries, categories and services above) takes
+    /// effect, while that day is still to come; `null` otherwise and for a past day.
+    pub scope_effective_on: Option<NaiveDate>,
 }
 
 fn category_labels(codes: &[String]) -> Vec<String> {
@@ -111,6 +114,7 @@ impl PublicVendor {
         let processing_countries = row.country_list();
         let data_categories = category_labels(&row.category_list());
         let sub_processors = crate::store::vendors::sub_processors(&row.sub_processors)?;
+        let scope_effective_on = row.scope_effective_on()?;
         Ok(PublicVendor {
             kind: Some(label_for(&row.kind, VendorKind::parse, VendorKind::label)),
             work_location: Some(label_for(
@@ -160,6 +164,7 @@ impl PublicVendor {
                 .map(|o| o.label().to_string())
                 .collect(),
             sub_processors,
+            scope_effective_on,
         })
     }
 
@@ -193,6 +198,7 @@ impl PublicVendor {
             certifications: Vec::new(),
             bound_by_contract_to: Vec::new(),
             sub_processors: e.scope.sub_processors.clone(),
+            scope_effective_on: None,
         }
     }
 
@@ -250,6 +256,7 @@ impl PublicVendor {
                 .collect::<Vec<_>>()
                 .join(LIST_SEPARATOR)
                 .into(),
+            day(self.scope_effective_on),
         ]
     }
 }
@@ -290,6 +297,7 @@ mod tests {
             categories: Some("customer support".into()),
             evidence: Default::default(),
             stored_assurance: None,
+            scope_effective_on: None,
         }
     }
 

@@ -108,7 +108,7 @@ async fn start(
             actor,
             file_name,
             &content,
-            (mode.apply, mode.skip_refused),
+            (mode.apply, mode.skip_refused, mode.whole_list),
         )
         .await?;
         tx.commit().await?;
@@ -150,7 +150,8 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
         return Err(AppError::Request("No file was sent.".into()));
     };
     let mut file: Option<(String, Vec<u8>)> = None;
-    let (mut apply, mut skip) = (false, false);
+    let (mut apply, mut skip, mut whole_list) = (false, false, false);
+    let mut confirm_removals = None;
     // Any error of the multipart stream (a cut connection, a body without its closing
     // boundary, the body limit reached) refuses the whole upload: the bytes read so far are
     // not the file.
@@ -175,6 +176,10 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
             }
             "apply" => apply = field.text().await.map_err(cut_short)? == "on",
             "skip_refused" => skip = field.text().await.map_err(cut_short)? == "on",
+            "whole_list" => whole_list = field.text().await.map_err(cut_short)? == "on",
+            "confirm_removals" => {
+                confirm_removals = confirmed(Some(&field.text().await.map_err(cut_short)?))?
+            }
             _ => {}
         }
     }
@@ -192,12 +197,34 @@ pub async fn upload(data: leptos::server_fn::codec::MultipartData) -> Result<i64
         Mode {
             apply,
             skip_refused: skip,
+            whole_list,
+            confirm_removals,
         },
     )
     .await
 }
 
-pub async fn apply(id: i64, skip_refused: bool) -> Result<i64, AppError> {
+/// The number of removals a manager confirmed (`confirm_removals`: a count, or absent).
+pub fn confirmed(value: Option<&str>) -> Result<Option<usize>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            AppError::invalid(
+                "confirm_removals",
+                format!("\"{v}\" is not a number of removals to confirm."),
+            )
+        }),
+    }
+}
+
+/// Apply the dry run `id` as it was checked (its whole-list mode included), skipping
+/// refused rows if asked; `confirm_removals` confirms that many removals of a whole-list
+/// import (needed beyond a fifth of the registry).
+pub async fn apply(
+    id: i64,
+    skip_refused: bool,
+    confirm_removals: Option<usize>,
+) -> Result<i64, AppError> {
     let who = require(editor_role).await?;
     let db = db()?;
     let row = imports::get(&db, id).await?.ok_or(AppError::NotFound)?;
@@ -217,6 +244,8 @@ pub async fn apply(id: i64, skip_refused: bool) -> Result<i64, AppError> {
         Mode {
             apply: true,
             skip_refused,
+            whole_list: row.whole_list == 1,
+            confirm_removals,
         },
     )
     .await

@@ -14,6 +14,7 @@ pub struct ImportRow {
     pub file_name: String,
     pub apply: i64,
     pub skip_refused: i64,
+    pub whole_list: i64,
     pub state: String,
     pub report: Option<String>,
     pub summary: Option<String>,
@@ -24,11 +25,11 @@ pub struct ImportRow {
 }
 
 const COLUMNS: &str =
-    "id, actor, file_name, apply, skip_refused, state, report, summary, created_at, finished_at, \
+    "id, actor, file_name, apply, skip_refused, whole_list, state, report, summary, created_at, finished_at, \
      CAST(CASE WHEN LENGTH(content) > 0 THEN 1 ELSE 0 END AS BIGINT) AS has_file";
 /// The same without the report: what a list of runs needs.
 const LISTED: &str =
-    "id, actor, file_name, apply, skip_refused, state, CAST(NULL AS TEXT) AS report, \
+    "id, actor, file_name, apply, skip_refused, whole_list, state, CAST(NULL AS TEXT) AS report, \
      summary, created_at, finished_at, \
      CAST(CASE WHEN LENGTH(content) > 0 THEN 1 ELSE 0 END AS BIGINT) AS has_file";
 
@@ -38,17 +39,18 @@ pub async fn start(
     actor: &str,
     file_name: &str,
     content: &[u8],
-    (apply, skip_refused): (bool, bool),
+    (apply, skip_refused, whole_list): (bool, bool, bool),
 ) -> StoreResult<i64> {
     Ok(sqlx::query_scalar::<Any, i64>(
-        "INSERT INTO imports (actor, file_name, content, apply, skip_refused, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'running', $6) RETURNING id",
+        "INSERT INTO imports (actor, file_name, content, apply, skip_refused, whole_list, state, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
     )
     .bind(actor.to_string())
     .bind(file_name.to_string())
     .bind(content.to_vec())
     .bind(i64::from(apply))
     .bind(i64::from(skip_refused))
+    .bind(i64::from(whole_list))
     .bind(now_utc())
     .fetch_one(&mut *conn)
     .await?)

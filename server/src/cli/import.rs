@@ -16,13 +16,8 @@ use app::{
     store::{users, Db},
 };
 
-pub async fn run(
-    db: &Db,
-    file: &Path,
-    dry_run: bool,
-    skip_refused: bool,
-    actor: Option<&str>,
-) -> Result<(), String> {
+pub async fn run(db: &Db, file: &Path, mode: Mode, actor: Option<&str>) -> Result<(), String> {
+    let dry_run = !mode.apply;
     let actor = match actor {
         None => "server import (command line)".to_string(),
         Some(a) => {
@@ -72,10 +67,7 @@ pub async fn run(
         db,
         (&name, &sheets, notes),
         &actor,
-        Mode {
-            apply: !dry_run,
-            skip_refused,
-        },
+        mode,
         &tick,
     )
     .await;
@@ -110,15 +102,43 @@ pub async fn run(
             } => {
                 println!("line {line}: training record of {person} for {vendor}")
             }
-            RowOutcome::Refused { line, errors } => {
+            RowOutcome::Refused { line: 0, errors } => {
                 for e in errors {
-                    println!("line {line}, column {}: refused: {}", e.column, e.message);
+                    println!("refused: {}", e.message);
                 }
             }
+            RowOutcome::Refused { line, errors } => {
+                for e in errors {
+                    match &e.cell {
+                        Some(cell) => println!(
+                            "line {line}, column {} ({cell}): refused: {}",
+                            e.column, e.message
+                        ),
+                        None => {
+                            println!("line {line}, column {}: refused: {}", e.column, e.message)
+                        }
+                    }
+                }
+            }
+            RowOutcome::Removed { slug, name, .. } => println!(
+                "{} {name} ({slug}): not in the file",
+                if report.applied { "removed" } else { "would remove" }
+            ),
+        }
+    }
+    if !mode.whole_list {
+        for a in &report.absent {
+            println!("not in the file (stays): {} ({})", a.name, a.slug);
         }
     }
     println!("{}", report.summary);
-    if report.refused > 0 && !(report.applied && skip_refused) {
+    if report.confirm_needed > 0 && mode.apply {
+        return Err(format!(
+            "{} removals need confirming: run again with --confirm-removals {}",
+            report.confirm_needed, report.confirm_needed
+        ));
+    }
+    if report.refused > 0 && !(report.applied && mode.skip_refused) {
         return Err(format!(
             "{} row(s) refused{}",
             report.refused,

@@ -165,10 +165,18 @@ async fn command(
             file,
             dry_run,
             skip_refused,
+            whole_list,
+            confirm_removals,
             actor,
         }) => {
             let db = open(&cli.database_url).await?;
-            import::run(&db, &file, dry_run, skip_refused, actor.as_deref()).await
+            let mode = app::service::import::Mode {
+                apply: !dry_run,
+                skip_refused,
+                whole_list,
+                confirm_removals,
+            };
+            import::run(&db, &file, mode, actor.as_deref()).await
         }
         Some(Command::Deliveries {
             state,

@@ -85,6 +85,14 @@ pub enum Command {
         /// Write the accepted rows even if some are refused (they are listed).
         #[arg(long)]
         skip_refused: bool,
+        /// The file is the whole list: the registry's vendors it does not name are removed as
+        /// of today (announced, subscribers told), listed first by --dry-run.
+        #[arg(long)]
+        whole_list: bool,
+        /// Confirm this many removals of --whole-list (needed when it removes more than a
+        /// fifth of the registry; the number must match).
+        #[arg(long, value_name = "N", requires = "whole_list")]
+        confirm_removals: Option<usize>,
         /// Who the audit trail names (an admin's or manager's e-mail); default: the command line.
         #[arg(long)]
         actor: Option<String>,

@@ -60,18 +60,32 @@ pub(super) async fn manager(backend: Backend) -> (TestApp, String) {
 pub(super) async fn import(
     app: &TestApp,
     cookie: &str,
-    (name, bytes): (&str, Vec<u8>),
+    file: (&str, Vec<u8>),
     (apply, skip): (bool, bool),
+) -> Result<serde_json::Value, String> {
+    let mut fields = Vec::new();
+    if apply {
+        fields.push(("apply", "on"));
+    }
+    if skip {
+        fields.push(("skip_refused", "on"));
+    }
+    import_with(app, cookie, file, &fields).await
+}
+
+/// [`import`] with the upload form's `fields` as given.
+pub(super) async fn import_with(
+    app: &TestApp,
+    cookie: &str,
+    (name, bytes): (&str, Vec<u8>),
+    fields: &[(&str, &str)],
 ) -> Result<serde_json::Value, String> {
     let mut form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     );
-    if apply {
-        form = form.text("apply", "on");
-    }
-    if skip {
-        form = form.text("skip_refused", "on");
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
     }
     let res = app
         .client
@@ -593,11 +607,12 @@ async fn the_chain_is_announced_and_shown(backend: Backend) {
         "{}",
         row["sub_processors"]
     );
+    // the chain's column, then (issue 29) when a wider scope takes effect
     assert!(csv
         .lines()
         .next()
         .unwrap_or("")
-        .ends_with(",sub_processors"));
+        .ends_with(",sub_processors,scope_effective_on"));
     let (_, api) = app.get("/api/v1/subprocessors?q=Brightwater").await;
     let api: serde_json::Value = serde_json::from_str(&api).expect("json");
     let v = api["subprocessors"]
@@ -645,8 +660,251 @@ async fn the_chain_is_announced_and_shown(backend: Backend) {
     app.stop().await;
 }
 
+/// A row that widens an announced vendor's scope is refused at `scope_effective_on` (the
+/// column that can mend it, with the earliest day), imports with that column filled, and the
+/// export then writes the day in that column, so it imports back unchanged (issue 29).
+async fn a_wider_scope_imports_with_its_day(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let (_, list) = app.get("/api/v1/subprocessors?status=active").await;
+    let list: serde_json::Value = serde_json::from_str(&list).expect("json");
+    // one with no wider scope announced yet (the demo has one)
+    let vendor = list["subprocessors"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|v| v["scope_effective_on"].is_null())
+        .expect("a vendor with no widening to come");
+    let slug = vendor["slug"].as_str().expect("a slug").to_string();
+    let mut countries: Vec<String> = vendor["processing_countries"]
+        .as_array()
+        .expect("countries")
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    let new = ["JP", "BR", "NZ", "CL"]
+        .into_iter()
+        .find(|c| !countries.iter().any(|x| x == c))
+        .expect("a country not listed yet");
+    countries.push(new.to_string());
+    let countries = countries.join("; ");
+    let widen = format!("slug,processing_countries\r\n{slug},{countries}\r\n");
+    let report = import(&app, &cookie, ("wider.csv", widen.into_bytes()), (false, false))
+        .await
+        .expect("runs");
+    let error = &report["rows"][0]["errors"][0];
+    assert_eq!(error["column"], "scope_effective_on", "{report:#}");
+    assert_eq!(error["line"], 2, "{report:#}");
+    assert!(
+        error["message"].as_str().unwrap_or("").contains("at the earliest"),
+        "{report:#}"
+    );
+    let day = plus(365);
+    let widen = format!(
+        "slug,processing_countries,scope_effective_on\r\n{slug},{countries},{day}\r\n"
+    );
+    let report = import(&app, &cookie, ("wider.csv", widen.into_bytes()), (true, false))
+        .await
+        .expect("runs");
+    assert_eq!(count(&report, "changed"), 1, "{report:#}");
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM change_events WHERE slug = '{slug}' \
+                 AND kind = 'scope_changed' AND effective_on = '{day}'"
+            )
+        )
+        .await,
+        1
+    );
+    // the export says when, in the CSV and the JSON, and imports back unchanged
+    let (_, csv) = app
+        .get("/subprocessors.csv?status=announced&status=active")
+        .await;
+    let row = csv
+        .split("\r\n")
+        .find(|l| l.contains(&format!(",{slug},")))
+        .expect("the vendor's row");
+    assert!(row.ends_with(&format!(",{day}")), "{row}");
+    assert!(csv.lines().next().unwrap_or("").ends_with(",scope_effective_on"));
+    let (_, json) = app.get("/api/v1/subprocessors?status=active").await;
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let listed = json["subprocessors"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|v| v["slug"] == slug.as_str())
+        .expect("the vendor");
+    assert_eq!(listed["scope_effective_on"], day.as_str());
+    let before = fingerprint(&app).await;
+    let report = import(&app, &cookie, ("registry.csv", csv.into_bytes()), (true, false))
+        .await
+        .expect("runs");
+    assert_eq!(
+        (count(&report, "refused"), count(&report, "changed")),
+        (0, 0),
+        "{report:#}"
+    );
+    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+    app.stop().await;
+}
+
+/// A whole-list import (issue 29): the registry's vendors the file leaves out are listed by
+/// the dry run and removed by the apply (announced as removed today); without the mode they
+/// are only counted; leaving out more than a fifth of the registry is refused unless that
+/// number is confirmed, on the web and on the command line.
+async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let listed = "SELECT COUNT(*) FROM vendors WHERE announced_on IS NOT NULL AND removed_on IS NULL";
+    let n = scalar(&app, listed).await as usize;
+    assert!(n > 10, "the demo lists vendors");
+    let db = app.db().await;
+    let slugs: Vec<String> = sqlx::query_scalar::<Any, String>(
+        "SELECT slug FROM vendors WHERE announced_on IS NOT NULL AND removed_on IS NULL \
+         ORDER BY slug",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("slugs");
+    db.pool.close().await;
+    let (left_out, kept) = slugs.split_at(2);
+    let file = format!("slug\r\n{}\r\n", kept.join("\r\n"));
+    let before = fingerprint(&app).await;
+    // without the mode: counted, nothing removed
+    let report = import(&app, &cookie, ("list.csv", file.clone().into_bytes()), (false, false))
+        .await
+        .expect("runs");
+    assert_eq!(report["absent"].as_array().map(Vec::len), Some(2), "{report:#}");
+    assert_eq!(count(&report, "removed"), 0);
+    assert!(report["notes"].to_string().contains("2 vendors of the registry are not in this file"));
+    // the mode's dry run lists them and writes nothing
+    let whole = [("whole_list", "on")];
+    let report = import_with(&app, &cookie, ("list.csv", file.clone().into_bytes()), &whole)
+        .await
+        .expect("runs");
+    assert_eq!(count(&report, "removed"), 2, "{report:#}");
+    assert_eq!(count(&report, "confirm_needed"), 0, "{report:#}");
+    assert!(report["rows"].to_string().contains(&format!("\"slug\":\"{}\"", left_out[0])));
+    assert_eq!(fingerprint(&app).await, before, "a dry run writes nothing");
+    let view = latest_view(&app, &cookie).await;
+    assert_eq!(view["can_apply"], true, "{view:#}");
+    let id = view["id"].to_string();
+    let (_, page) = app.get_with(&format!("/manage/import/{id}"), &cookie).await;
+    assert!(page.contains("To be removed from the registry (2, not in the file)"), "{page}");
+    // the apply of that dry run removes them, as of today
+    let res = app
+        .post_form("/api/manage/import_apply", &[("id", &id)], Some(&cookie))
+        .await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    for _ in 0..300 {
+        if scalar(&app, listed).await as usize == n - 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(scalar(&app, listed).await as usize, n - 2);
+    for slug in left_out {
+        assert_eq!(
+            scalar(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) FROM change_events WHERE slug = '{slug}' AND kind = 'removed' \
+                     AND effective_on = '{}'",
+                    plus(0)
+                )
+            )
+            .await,
+            1,
+            "{slug} is announced as removed today"
+        );
+    }
+    // a file naming one vendor would remove nearly all: refused unless the number is confirmed
+    let one = format!("slug\r\n{}\r\n", kept[0]);
+    let gone = n - 3;
+    let report = import_with(
+        &app,
+        &cookie,
+        ("one.csv", one.clone().into_bytes()),
+        &[("whole_list", "on"), ("apply", "on"), ("confirm_removals", "3")],
+    )
+    .await
+    .expect("runs");
+    assert_eq!(count(&report, "confirm_needed"), gone as u64, "{report:#}");
+    assert_eq!(report["applied"], false);
+    assert!(report["summary"].as_str().unwrap_or("").contains("more than a fifth"), "{report:#}");
+    assert_eq!(scalar(&app, listed).await as usize, n - 2, "nothing written");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("one.csv");
+    std::fs::write(&path, &one).expect("write");
+    let (url, file) = (app.database_url.clone(), path.to_string_lossy().to_string());
+    let cli = move |extra: &[&str]| {
+        let mut args = vec![
+            "--database-url".to_string(),
+            url.clone(),
+            "import".to_string(),
+            file.clone(),
+            "--whole-list".to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("server runs")
+    };
+    let out = crate::support::off_thread({
+        let cli = cli.clone();
+        move || Ok::<_, std::io::Error>(cli(&[]))
+    })
+    .await
+    .expect("runs");
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains(&format!("--confirm-removals {gone}")), "{said}");
+    assert_eq!(scalar(&app, listed).await as usize, n - 2, "nothing written");
+    let confirm = gone.to_string();
+    let out = crate::support::off_thread(move || {
+        Ok::<_, std::io::Error>(cli(&["--confirm-removals", &confirm]))
+    })
+    .await
+    .expect("runs");
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(scalar(&app, listed).await, 1, "{said}");
+    app.stop().await;
+}
+
+/// A refusal in a workbook names its sheet and cell, as the spreadsheet shows them (issue 29):
+/// the header in B1, the bad cell in C7 after blank rows.
+async fn a_workbook_refusal_names_its_cell(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Sub-processors").expect("name");
+    sheet.write_string(0, 1, "legal_name").expect("B1");
+    sheet.write_string(0, 2, "kind").expect("C1");
+    sheet.write_string(6, 1, "Broken Ltd").expect("B7");
+    sheet.write_string(6, 2, "Friend").expect("C7");
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let report = import(&app, &cookie, ("book.xlsx", bytes), (false, false))
+        .await
+        .expect("runs");
+    let error = &report["rows"][0]["errors"][0];
+    assert_eq!(error["column"], "kind", "{report:#}");
+    assert_eq!(error["line"], 7, "{report:#}");
+    assert_eq!(error["cell"], "Sub-processors!C7", "{report:#}");
+    app.stop().await;
+}
+
 on_both_databases!(
     an_export_imports_back_with_no_change,
+    a_workbook_refusal_names_its_cell,
+    a_whole_list_removes_what_it_leaves_out,
+    a_wider_scope_imports_with_its_day,
     dry_runs_refusals_and_all_or_nothing,
     bad_files_are_refused_whole,
     training_records_come_in_from_their_own_sheet,

@@ -53,6 +53,7 @@ fn sheet_of(csv: &str) -> Sheet {
                 cells: split(l),
             })
             .collect(),
+        first_column: None,
     }
 }
 
@@ -115,6 +116,7 @@ async fn a_dry_run_on_sqlite_never_takes_the_write_lock() {
         Mode {
             apply: false,
             skip_refused: false,
+            ..Default::default()
         },
         &|_, _| {},
     )
@@ -143,6 +145,7 @@ async fn a_dry_run_on_sqlite_never_takes_the_write_lock() {
         Mode {
             apply: true,
             skip_refused: true,
+            ..Default::default()
         },
         &|_, _| {},
     )
@@ -456,6 +459,7 @@ fn apply_mode() -> Mode {
     Mode {
         apply: true,
         skip_refused: false,
+        ..Default::default()
     }
 }
 

@@ -145,3 +145,32 @@ fn labels_or_codes_names_or_iso_codes_and_lists() {
         );
     }
 }
+
+#[test]
+fn a_workbook_cell_is_named_by_its_sheet_column_and_line() {
+    assert_eq!(cell_name(0, 1), "A1");
+    assert_eq!(cell_name(25, 10), "Z10");
+    assert_eq!(cell_name(26, 3), "AA3");
+    let header: Vec<String> = ["legal_name", "kind"].map(String::from).to_vec();
+    let (_, cols, _) = columns(&header).expect("columns");
+    let error = |column: &str| CellError {
+        line: 7,
+        column: column.into(),
+        message: "bad".into(),
+        cell: None,
+    };
+    let mut errors = vec![error("kind"), error("services")];
+    let mut sheet = Sheet {
+        name: "Sub-processors".into(),
+        first_column: Some(1),
+        ..Default::default()
+    };
+    name_cells(&sheet, &cols, &mut errors);
+    assert_eq!(errors[0].cell.as_deref(), Some("Sub-processors!C7"));
+    // a column not in the sheet has no cell; a CSV names none
+    assert_eq!(errors[1].cell, None);
+    sheet.first_column = None;
+    let mut errors = vec![error("kind")];
+    name_cells(&sheet, &cols, &mut errors);
+    assert_eq!(errors[0].cell, None);
+}

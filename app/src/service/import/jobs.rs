@@ -54,12 +54,14 @@ fn trimmed(mut report: ImportReport) -> ImportReport {
             RowOutcome::Changed { .. } => "changed",
             RowOutcome::Refused { .. } => "refused",
             RowOutcome::Training { .. } => "training",
+            RowOutcome::Removed { .. } => "removed",
             RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => return false,
         };
         let n = seen.entry(kind).or_default();
         *n += 1;
         *n <= SHOWN_ROWS
     });
+    report.absent.truncate(SHOWN_ROWS);
     report
 }
 
@@ -103,11 +105,12 @@ pub async fn load_import(id: i64) -> Result<ImportView, AppError> {
             && r.has_file == 1
             && report
                 .as_ref()
-                .is_some_and(|r| r.new + r.changed + r.training > 0),
+                .is_some_and(|r| r.new + r.changed + r.training + r.removed > 0),
         id: r.id,
         file_name: r.file_name,
         apply: r.apply == 1,
         skip_refused: r.skip_refused == 1,
+        whole_list: r.whole_list == 1,
         state: r.state,
         progress,
         report,

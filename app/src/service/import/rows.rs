@@ -25,6 +25,7 @@ impl Refusal {
             line,
             column: column.into(),
             message: message.into(),
+            cell: None,
         }])
     }
 }
@@ -208,6 +209,7 @@ pub(super) async fn training_row(
                     line: row.line,
                     column: import::training_column(&e.field).to_string(),
                     message: e.message,
+                    cell: None,
                 })
                 .collect(),
         )

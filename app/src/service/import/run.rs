@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::rows::{row_slug, training_row, vendor_row, Refusal, RowContext};
-use crate::model::import::{ImportReport, RowOutcome};
+use crate::model::import::{AbsentVendor, ImportReport, RowOutcome, UNCONFIRMED_REMOVALS_PER};
 use crate::{
     domain::{
         forms::Courses,
@@ -20,11 +20,15 @@ use crate::{
 /// Rows between two progress reports.
 const PROGRESS_EVERY: usize = 100;
 
-/// How a run goes: check only, or apply (skipping refused rows or not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a run goes: check only, or apply (skipping refused rows or not); as the whole list
+/// (the registry's vendors the file does not name are removed, beyond a fifth of the
+/// registry only with their number confirmed) or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Mode {
     pub apply: bool,
     pub skip_refused: bool,
+    pub whole_list: bool,
+    pub confirm_removals: Option<usize>,
 }
 
 /// What a run reads: the file's name, its sheets and the notes on how it was read.
@@ -120,6 +124,7 @@ async fn run_in(
     let mut report = ImportReport {
         file_name: file_name.to_string(),
         dry_run: !mode.apply,
+        whole_list: mode.whole_list,
         notes,
         ..Default::default()
     };
@@ -149,6 +154,8 @@ async fn run_in(
         audit: Vec::new(),
     };
     let mut done = 0;
+    // the slugs the file names (refused rows included), when it has a vendor sheet
+    let mut named: Option<HashSet<String>> = None;
     sqlx::query("SAVEPOINT import_group")
         .execute(&mut *tx)
         .await?;
@@ -173,6 +180,7 @@ async fn run_in(
                 .collect();
             ctx.stored
                 .extend(vendors::edit_rows(&mut tx, &slugs).await?);
+            named.get_or_insert_with(HashSet::new).extend(slugs);
         }
         let sheet_rows = SheetRows {
             kind,
@@ -181,7 +189,10 @@ async fn run_in(
         };
         for group in sheet.rows.chunks(GROUP) {
             let outcomes = run_group(&mut tx, &sheet_rows, group, &mut ctx).await?;
-            for outcome in outcomes {
+            for mut outcome in outcomes {
+                if let RowOutcome::Refused { errors, .. } = &mut outcome {
+                    import::name_cells(sheet, &cols, errors);
+                }
                 match &outcome {
                     RowOutcome::New { .. } => report.new += 1,
                     RowOutcome::Changed { .. } => report.changed += 1,
@@ -190,6 +201,7 @@ async fn run_in(
                     }
                     RowOutcome::Refused { .. } => report.refused += 1,
                     RowOutcome::Training { .. } => report.training += 1,
+                    RowOutcome::Removed { .. } => report.removed += 1,
                 }
                 report.rows.push(outcome);
                 done += 1;
@@ -199,13 +211,26 @@ async fn run_in(
             }
         }
     }
-    let counts = format!(
+    if let Some(named) = named {
+        absent(&mut tx, &named, mode, &courses, &mut ctx, &mut report).await?;
+    }
+    let mut counts = format!(
         "{} new, {} changed, {} unchanged, {} training records, {} refused",
         report.new, report.changed, report.unchanged, report.training, report.refused
     );
+    if mode.whole_list {
+        counts.push_str(&format!(", {} removed (not in the file)", report.removed));
+    }
     if !mode.apply {
         drop(tx);
         report.summary = format!("Dry run, nothing written: {counts}.");
+    } else if report.confirm_needed > 0 {
+        drop(tx);
+        report.summary = format!(
+            "Nothing written: this whole list would remove {} of the registry's {} vendors, more \
+             than a fifth; confirm {} removals to apply it. {counts}.",
+            report.confirm_needed, report.listed, report.confirm_needed
+        );
     } else if report.refused > 0 && !mode.skip_refused {
         drop(tx);
         report.summary = format!(
@@ -327,4 +352,106 @@ async fn run_group(
     }
     sqlx::Executor::execute(&mut *tx, NEXT).await?;
     Ok(outcomes)
+}
+
+/// The registry's vendors (announced or active, not removed) that the file does not name:
+/// listed in the report; in whole-list mode removed as of today through the editor's save
+/// (announced, and subscribers told, as when a manager removes one), each reported as
+/// [`RowOutcome::Removed`] (or refused, with the reason). Removing more than a fifth of the
+/// registry needs that number confirmed ([`Mode::confirm_removals`]): a filtered export
+/// imported as the whole list must not empty the registry.
+async fn absent(
+    tx: &mut AnyConnection,
+    named: &HashSet<String>,
+    mode: Mode,
+    courses: &Courses,
+    ctx: &mut RowContext<'_>,
+    report: &mut ImportReport,
+) -> Result<(), AppError> {
+    let listed = vendors::listed(tx).await?;
+    report.listed = listed.len();
+    report.absent = listed
+        .into_iter()
+        .filter(|(slug, _)| !named.contains(slug))
+        .map(|(slug, name)| AbsentVendor { slug, name })
+        .collect();
+    let n = report.absent.len();
+    if n == 0 {
+        return Ok(());
+    }
+    if !mode.whole_list {
+        report.notes.push(format!(
+            "{n} vendor{} of the registry {} not in this file; {} as {} (a whole-list import \
+             would remove {}).",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it stays" } else { "they stay" },
+            if n == 1 { "it is" } else { "they are" },
+            if n == 1 { "it" } else { "them" },
+        ));
+        return Ok(());
+    }
+    if n * UNCONFIRMED_REMOVALS_PER > report.listed && mode.confirm_removals != Some(n) {
+        report.confirm_needed = n;
+        report.notes.push(format!(
+            "This whole list leaves out {n} of the registry's {} vendors, more than a fifth: \
+             applying it needs that number confirmed (the checkbox of the apply, or \
+             --confirm-removals {n}).",
+            report.listed
+        ));
+    }
+    let slugs: Vec<String> = report.absent.iter().map(|a| a.slug.clone()).collect();
+    ctx.stored.extend(vendors::edit_rows(tx, &slugs).await?);
+    let header = ["slug".to_string(), "removed_on".to_string()];
+    let (kind, cols, _) = import::columns(&header).map_err(AppError::Internal)?;
+    let today = ctx.today.to_string();
+    let rows: Vec<Row> = slugs
+        .iter()
+        .map(|slug| Row {
+            line: 0,
+            cells: vec![slug.clone(), today.clone()],
+        })
+        .collect();
+    let sheet = SheetRows {
+        kind,
+        cols: &cols,
+        courses,
+    };
+    let absent = report.absent.clone();
+    for (group, vendors) in rows.chunks(GROUP).zip(absent.chunks(GROUP)) {
+        for (outcome, vendor) in run_group(tx, &sheet, group, ctx)
+            .await?
+            .into_iter()
+            .zip(vendors)
+        {
+            match outcome {
+                RowOutcome::Refused { errors, .. } => {
+                    report.refused += 1;
+                    report.rows.push(RowOutcome::Refused {
+                        line: 0,
+                        errors: errors
+                            .into_iter()
+                            .map(|mut e| {
+                                e.message = format!(
+                                    "{} ({}) is not in the file, and cannot be removed: {}",
+                                    vendor.name, vendor.slug, e.message
+                                );
+                                e
+                            })
+                            .collect(),
+                    });
+                }
+                RowOutcome::Unchanged { .. } => {}
+                _ => {
+                    report.removed += 1;
+                    report.rows.push(RowOutcome::Removed {
+                        line: 0,
+                        slug: vendor.slug.clone(),
+                        name: vendor.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -394,3 +394,14 @@ pub async fn update_vendor(
     insert_links(conn, id, v).await?;
     Ok(true)
 }
+
+/// The vendors on the registry's list, today's or announced for later (announced, not
+/// removed): (slug, legal name), by name. A whole-list import removes those its file lacks.
+pub async fn listed(conn: &mut AnyConnection) -> StoreResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as::<Any, (String, String)>(
+        "SELECT slug, legal_name FROM vendors WHERE announced_on IS NOT NULL \
+         AND removed_on IS NULL ORDER BY legal_name, id",
+    )
+    .fetch_all(conn)
+    .await?)
+}

@@ -7,7 +7,8 @@ mod export;
 mod row;
 
 pub use edit::{
-    announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row, update_vendor,
+    announced_without_history, edit_row, edit_rows, insert_vendor, insert_vendor_row, listed,
+    update_vendor,
 };
 pub use export::{stream_public, EXPORT_DEADLINE};
 pub use row::VendorEditRow;
@@ -107,7 +108,7 @@ pub(super) fn day(s: Option<&str>) -> StoreResult<Option<NaiveDate>> {
 
 /// One vendor as the public registry and the internal pages read it: its fields, its status
 /// on the day asked for, its scope and its evidence. Read by column name, or, by the SQLite
-/// export, from one JSON array of every field in this order ([`PACKED_ROW`]).
+/// export, from one JSON array of every field in this order (`export::PACKED_ROW`).
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct VendorRow {
     pub id: i64,
@@ -141,6 +142,11 @@ pub struct VendorRow {
     /// left unread (NULL), so [`VendorRow::evidence`] refuses such a row.
     #[sqlx(default)]
     pub stored_assurance: Option<String>,
+    /// When the vendor's announced wider scope takes effect, if that is after the day asked
+    /// for (the public lists only).
+    #[sqlx(default)]
+    #[serde(default)]
+    pub scope_effective_on: Option<String>,
 }
 
 impl VendorRow {
@@ -159,6 +165,9 @@ impl VendorRow {
     }
     pub fn status(&self) -> StoreResult<Status> {
         Status::parse(&self.status).map_err(|e| StoreError::Corrupt(e.0))
+    }
+    pub fn scope_effective_on(&self) -> StoreResult<Option<NaiveDate>> {
+        day(self.scope_effective_on.as_deref())
     }
     pub fn lifecycle(&self) -> StoreResult<Lifecycle> {
         Ok(Lifecycle {
@@ -320,12 +329,17 @@ const HOLDS: &str = "va.stale = 0 AND va.assurance IS NOT NULL AND va.computed_o
     AND (va.steady_until IS NULL OR va.steady_until > $1)";
 
 /// The vendor query of the public lists and exports: a vendor whose stored assurance holds
-/// on the day (`$1`) comes with it and without its evidence, any other with its evidence.
+/// on the day (`$1`) comes with it and without its evidence, any other with its evidence;
+/// with the day its announced wider scope takes effect, when that is after `$1` (the
+/// upcoming scope changes are few: read once through the kind index, not per vendor).
 fn select_public_sql(where_sql: &str, tail: &str) -> String {
     format!(
         "SELECT {FIELDS}, {STATUS_SQL} AS status, NULL AS services, {scope}, {evidence}, \
-         va.assurance AS stored_assurance \
+         va.assurance AS stored_assurance, up.upcoming AS scope_effective_on \
          FROM vendors v LEFT JOIN vendor_assurance va ON va.vendor_id = v.id AND {holds} \
+         LEFT JOIN (SELECT vendor_id, MAX(effective_on) AS upcoming FROM change_events \
+         WHERE kind = 'scope_changed' AND effective_on > $1 GROUP BY vendor_id) up \
+         ON up.vendor_id = v.id \
          WHERE {where_sql} {tail}",
         scope = public_scope_lists(),
         evidence = evidence::evidence_columns_sql_unless(Some("va.vendor_id IS NOT NULL")),
@@ -334,22 +348,6 @@ fn select_public_sql(where_sql: &str, tail: &str) -> String {
 }
 
 const ORDER: &str = "ORDER BY v.legal_name, v.id";
-
-/// The columns of [`select_public_sql`] as one JSON array, in [`VendorRow`]'s field order (the
-/// evidence nested in [`PackedEvidence`]'s). sqlx's SQLite worker copies every value of a row
-/// it hands over (about a third of its time for an export of 29 columns); one value per row
-/// leaves that work to SQLite's `json_array` and the export's own task, on the other core.
-const PACKED_ROW: &str = "json_array(id, version, slug, legal_name, trading_name, \
-    parent_company, registration_country, website, privacy_contact, kind, work_location, \
-    purpose_category, purpose, transfer_mechanism, announced_on, effective_on, removed_on, \
-    sub_processors, status, services, service_names, countries, categories, \
-    json_array(ev_enrollments, ev_attestations, ev_assessments, ev_training, ev_contracts), \
-    stored_assurance)";
-
-/// A row of the SQLite export's packed query (see [`PACKED_ROW`]).
-fn unpack(json: Result<String, sqlx::Error>) -> Result<VendorRow, sqlx::Error> {
-    serde_json::from_str(&json?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
 
 /// One page (`(limit, offset)`, or every row) of the public registry, and the total number of
 /// matching vendors. `standings` (codes; empty: any) filters on the stored compliance

@@ -139,6 +139,7 @@ mod tests {
             categories: Some("customer support".into()),
             evidence: Default::default(),
             stored_assurance: None,
+            scope_effective_on: None,
         };
         let day = "2026-06-01".parse().expect("date");
         let a = public_assurance(&Evidence::default(), day, false);
@@ -174,6 +175,6 @@ mod tests {
     fn header_starts_with_bom() {
         let h = header().expect("header");
         assert!(h.starts_with(BOM));
-        assert!(h.ends_with(b"bound_by_contract_to,sub_processors\r\n"));
+        assert!(h.ends_with(b"bound_by_contract_to,sub_processors,scope_effective_on\r\n"));
     }
 }
