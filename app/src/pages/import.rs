@@ -146,7 +146,11 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
     let absent_title = if r.whole_list {
         format!(
             "{} from the registry ({}, not in the file)",
-            if r.applied { "Removed" } else { "To be removed" },
+            if r.applied {
+                "Removed"
+            } else {
+                "To be removed"
+            },
             r.absent.len()
         )
     } else {

@@ -63,14 +63,7 @@ pub async fn run(db: &Db, file: &Path, mode: Mode, actor: Option<&str>) -> Resul
         }
     };
     let lock = ImportLock::take(db, &actor, &name).await.map_err(message)?;
-    let report = run_import(
-        db,
-        (&name, &sheets, notes),
-        &actor,
-        mode,
-        &tick,
-    )
-    .await;
+    let report = run_import(db, (&name, &sheets, notes), &actor, mode, &tick).await;
     lock.release().await;
     let report = report.map_err(message)?;
     if let Some(b) = bar {
@@ -122,7 +115,11 @@ pub async fn run(db: &Db, file: &Path, mode: Mode, actor: Option<&str>) -> Resul
             }
             RowOutcome::Removed { slug, name, .. } => println!(
                 "{} {name} ({slug}): not in the file",
-                if report.applied { "removed" } else { "would remove" }
+                if report.applied {
+                    "removed"
+                } else {
+                    "would remove"
+                }
             ),
         }
     }

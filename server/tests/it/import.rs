@@ -688,23 +688,35 @@ async fn a_wider_scope_imports_with_its_day(backend: Backend) {
     countries.push(new.to_string());
     let countries = countries.join("; ");
     let widen = format!("slug,processing_countries\r\n{slug},{countries}\r\n");
-    let report = import(&app, &cookie, ("wider.csv", widen.into_bytes()), (false, false))
-        .await
-        .expect("runs");
+    let report = import(
+        &app,
+        &cookie,
+        ("wider.csv", widen.into_bytes()),
+        (false, false),
+    )
+    .await
+    .expect("runs");
     let error = &report["rows"][0]["errors"][0];
     assert_eq!(error["column"], "scope_effective_on", "{report:#}");
     assert_eq!(error["line"], 2, "{report:#}");
     assert!(
-        error["message"].as_str().unwrap_or("").contains("at the earliest"),
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("at the earliest"),
         "{report:#}"
     );
     let day = plus(365);
-    let widen = format!(
-        "slug,processing_countries,scope_effective_on\r\n{slug},{countries},{day}\r\n"
-    );
-    let report = import(&app, &cookie, ("wider.csv", widen.into_bytes()), (true, false))
-        .await
-        .expect("runs");
+    let widen =
+        format!("slug,processing_countries,scope_effective_on\r\n{slug},{countries},{day}\r\n");
+    let report = import(
+        &app,
+        &cookie,
+        ("wider.csv", widen.into_bytes()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
     assert_eq!(count(&report, "changed"), 1, "{report:#}");
     assert_eq!(
         scalar(
@@ -726,7 +738,11 @@ async fn a_wider_scope_imports_with_its_day(backend: Backend) {
         .find(|l| l.contains(&format!(",{slug},")))
         .expect("the vendor's row");
     assert!(row.ends_with(&format!(",{day}")), "{row}");
-    assert!(csv.lines().next().unwrap_or("").ends_with(",scope_effective_on"));
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap_or("")
+        .ends_with(",scope_effective_on"));
     let (_, json) = app.get("/api/v1/subprocessors?status=active").await;
     let json: serde_json::Value = serde_json::from_str(&json).expect("json");
     let listed = json["subprocessors"]
@@ -737,9 +753,14 @@ async fn a_wider_scope_imports_with_its_day(backend: Backend) {
         .expect("the vendor");
     assert_eq!(listed["scope_effective_on"], day.as_str());
     let before = fingerprint(&app).await;
-    let report = import(&app, &cookie, ("registry.csv", csv.into_bytes()), (true, false))
-        .await
-        .expect("runs");
+    let report = import(
+        &app,
+        &cookie,
+        ("registry.csv", csv.into_bytes()),
+        (true, false),
+    )
+    .await
+    .expect("runs");
     assert_eq!(
         (count(&report, "refused"), count(&report, "changed")),
         (0, 0),
@@ -754,8 +775,13 @@ async fn a_wider_scope_imports_with_its_day(backend: Backend) {
 /// are only counted; leaving out more than a fifth of the registry is refused unless that
 /// number is confirmed, on the web and on the command line.
 async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
-    let (app, cookie) = manager(backend).await;
-    let listed = "SELECT COUNT(*) FROM vendors WHERE announced_on IS NOT NULL AND removed_on IS NULL";
+    let sink = crate::sinks::SmtpSink::start();
+    let app = crate::notices::with_sink(backend, &sink).await;
+    let cookie = app.login("manager@example.test", PASSWORD).await;
+    let customer = "dana@customer.example";
+    crate::notices::subscribed(&app, &sink, customer, &[]).await;
+    let listed =
+        "SELECT COUNT(*) FROM vendors WHERE announced_on IS NOT NULL AND removed_on IS NULL";
     let n = scalar(&app, listed).await as usize;
     assert!(n > 10, "the demo lists vendors");
     let db = app.db().await;
@@ -771,26 +797,47 @@ async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
     let file = format!("slug\r\n{}\r\n", kept.join("\r\n"));
     let before = fingerprint(&app).await;
     // without the mode: counted, nothing removed
-    let report = import(&app, &cookie, ("list.csv", file.clone().into_bytes()), (false, false))
-        .await
-        .expect("runs");
-    assert_eq!(report["absent"].as_array().map(Vec::len), Some(2), "{report:#}");
+    let report = import(
+        &app,
+        &cookie,
+        ("list.csv", file.clone().into_bytes()),
+        (false, false),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(
+        report["absent"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
     assert_eq!(count(&report, "removed"), 0);
-    assert!(report["notes"].to_string().contains("2 vendors of the registry are not in this file"));
+    assert!(report["notes"]
+        .to_string()
+        .contains("2 vendors of the registry are not in this file"));
     // the mode's dry run lists them and writes nothing
     let whole = [("whole_list", "on")];
-    let report = import_with(&app, &cookie, ("list.csv", file.clone().into_bytes()), &whole)
-        .await
-        .expect("runs");
+    let report = import_with(
+        &app,
+        &cookie,
+        ("list.csv", file.clone().into_bytes()),
+        &whole,
+    )
+    .await
+    .expect("runs");
     assert_eq!(count(&report, "removed"), 2, "{report:#}");
     assert_eq!(count(&report, "confirm_needed"), 0, "{report:#}");
-    assert!(report["rows"].to_string().contains(&format!("\"slug\":\"{}\"", left_out[0])));
+    assert!(report["rows"]
+        .to_string()
+        .contains(&format!("\"slug\":\"{}\"", left_out[0])));
     assert_eq!(fingerprint(&app).await, before, "a dry run writes nothing");
     let view = latest_view(&app, &cookie).await;
     assert_eq!(view["can_apply"], true, "{view:#}");
     let id = view["id"].to_string();
     let (_, page) = app.get_with(&format!("/manage/import/{id}"), &cookie).await;
-    assert!(page.contains("To be removed from the registry (2, not in the file)"), "{page}");
+    assert!(
+        page.contains("To be removed from the registry (2, not in the file)"),
+        "{page}"
+    );
     // the apply of that dry run removes them, as of today
     let res = app
         .post_form("/api/manage/import_apply", &[("id", &id)], Some(&cookie))
@@ -807,6 +854,36 @@ async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(scalar(&app, listed).await as usize, n - 2);
+    // a subscriber is told of each removal once, as when a manager removes one
+    let mails = sink.wait_for(customer, 3, 30).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        sink.mails_to(customer).len(),
+        3,
+        "one notice a removal, none twice"
+    );
+    for slug in left_out {
+        let name =
+            sqlx::query_scalar::<Any, String>("SELECT legal_name FROM vendors WHERE slug = $1")
+                .bind(slug.clone())
+                .fetch_one(&app.db().await.pool)
+                .await
+                .expect("name");
+        assert_eq!(
+            mails[1..]
+                .iter()
+                .filter(|m| m
+                    .header("subject")
+                    .starts_with(&format!("Subprocessor removed: {name}")))
+                .count(),
+            1,
+            "{name}: {:?}",
+            mails
+                .iter()
+                .map(|m| m.header("subject"))
+                .collect::<Vec<_>>()
+        );
+    }
     for slug in left_out {
         assert_eq!(
             scalar(
@@ -829,14 +906,28 @@ async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
         &app,
         &cookie,
         ("one.csv", one.clone().into_bytes()),
-        &[("whole_list", "on"), ("apply", "on"), ("confirm_removals", "3")],
+        &[
+            ("whole_list", "on"),
+            ("apply", "on"),
+            ("confirm_removals", "3"),
+        ],
     )
     .await
     .expect("runs");
     assert_eq!(count(&report, "confirm_needed"), gone as u64, "{report:#}");
     assert_eq!(report["applied"], false);
-    assert!(report["summary"].as_str().unwrap_or("").contains("more than a fifth"), "{report:#}");
-    assert_eq!(scalar(&app, listed).await as usize, n - 2, "nothing written");
+    assert!(
+        report["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("more than a fifth"),
+        "{report:#}"
+    );
+    assert_eq!(
+        scalar(&app, listed).await as usize,
+        n - 2,
+        "nothing written"
+    );
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("one.csv");
     std::fs::write(&path, &one).expect("write");
@@ -862,20 +953,30 @@ async fn a_whole_list_removes_what_it_leaves_out(backend: Backend) {
     })
     .await
     .expect("runs");
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
-    assert!(said.contains(&format!("--confirm-removals {gone}")), "{said}");
-    assert_eq!(scalar(&app, listed).await as usize, n - 2, "nothing written");
+    assert!(
+        said.contains(&format!("--confirm-removals {gone}")),
+        "{said}"
+    );
+    assert_eq!(
+        scalar(&app, listed).await as usize,
+        n - 2,
+        "nothing written"
+    );
     let confirm = gone.to_string();
     let out = crate::support::off_thread(move || {
         Ok::<_, std::io::Error>(cli(&["--confirm-removals", &confirm]))
     })
     .await
     .expect("runs");
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
     assert_eq!(scalar(&app, listed).await, 1, "{said}");
     app.stop().await;
+    sink.stop();
 }
 
 /// A refusal in a workbook names its sheet and cell, as the spreadsheet shows them (issue 29):

@@ -100,7 +100,8 @@ async fn the_log_is_verified_by_an_independent_verifier(backend: Backend) {
     let dir = tempfile::tempdir().expect("dir");
     let old = dir.path().join("old-checkpoint");
     let old = old.to_str().expect("path");
-    let (ok, said) = python_verifies(&app, &["--save-checkpoint", old, "--max-age-hours", "1"]).await;
+    let (ok, said) =
+        python_verifies(&app, &["--save-checkpoint", old, "--max-age-hours", "1"]).await;
     assert!(ok, "{said}");
     assert!(said.contains("timestamped"), "{said}");
     the_log_is_timestamped_daily(&app, &first).await;
@@ -212,12 +213,18 @@ async fn the_log_is_timestamped_daily(app: &TestApp, first: &str) {
     assert!((now.timestamp() - when).abs() < 600, "{when} vs {now}");
     let db = app.db().await;
     // the same day: nothing new; the next day: one more line, served as the newest
-    assert!(!app::service::log::stamp(&db, &key, now).await.expect("stamp"));
-    let tomorrow = now + chrono::Duration::days(1);
-    assert!(app::service::log::stamp(&db, &key, tomorrow).await.expect("stamp"));
-    assert!(!app::service::log::stamp(&db, &key, tomorrow + chrono::Duration::minutes(1))
+    assert!(!app::service::log::stamp(&db, &key, now)
         .await
         .expect("stamp"));
+    let tomorrow = now + chrono::Duration::days(1);
+    assert!(app::service::log::stamp(&db, &key, tomorrow)
+        .await
+        .expect("stamp"));
+    assert!(
+        !app::service::log::stamp(&db, &key, tomorrow + chrono::Duration::minutes(1))
+            .await
+            .expect("stamp")
+    );
     let (status, note) = app.get("/api/v1/log/checkpoint").await;
     assert_eq!(status, 200);
     assert_eq!(

@@ -302,8 +302,7 @@ impl VerifierKey {
         let (text, signatures) = split_note(note)?;
         for line in signatures.lines() {
             let (name, blob) = signature_line(line)?;
-            if name != self.name || blob.len() != 4 + 64 || blob[..4] != self.id().to_be_bytes()
-            {
+            if name != self.name || blob.len() != 4 + 64 || blob[..4] != self.id().to_be_bytes() {
                 continue;
             }
             let signature = ed25519_dalek::Signature::from_slice(&blob[4..])
@@ -327,9 +326,11 @@ impl VerifierKey {
             if name != self.name || blob.len() != 4 + 8 + 64 || blob[..4] != id {
                 continue;
             }
-            let time = u64::from_be_bytes(blob[4..12].try_into().map_err(|_| {
-                NoteError("a malformed timestamp".into())
-            })?);
+            let time = u64::from_be_bytes(
+                blob[4..12]
+                    .try_into()
+                    .map_err(|_| NoteError("a malformed timestamp".into()))?,
+            );
             if time > i64::MAX as u64 {
                 return refuse("a timestamp past 2^63 - 1");
             }

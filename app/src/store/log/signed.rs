@@ -79,7 +79,10 @@ pub async fn insert_timestamp(db: &Db, stamp: &TimestampRow) -> StoreResult<()> 
     insert_timestamp_in(&mut conn, stamp).await
 }
 
-async fn insert_timestamp_in(conn: &mut sqlx::AnyConnection, stamp: &TimestampRow) -> StoreResult<()> {
+async fn insert_timestamp_in(
+    conn: &mut sqlx::AnyConnection,
+    stamp: &TimestampRow,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO log_timestamps (size, day, time, line) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (size, day) DO NOTHING",
@@ -113,13 +116,11 @@ pub async fn timestamps(db: &Db) -> StoreResult<Vec<TimestampRow>> {
 
 /// The newest checkpoint, with its newest timestamp.
 pub async fn latest_checkpoint(db: &Db) -> StoreResult<Option<CheckpointRow>> {
-    Ok(
-        sqlx::query_as::<Any, CheckpointRow>(&format!(
-            "{CHECKPOINT_NOW} ORDER BY size DESC LIMIT 1"
-        ))
-            .fetch_optional(&db.pool)
-            .await?,
-    )
+    Ok(sqlx::query_as::<Any, CheckpointRow>(&format!(
+        "{CHECKPOINT_NOW} ORDER BY size DESC LIMIT 1"
+    ))
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The first checkpoint whose tree holds at least `size` leaves.
