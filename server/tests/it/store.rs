@@ -61,7 +61,9 @@ async fn sql_status_matches_domain_rule(backend: Backend) {
             removed_on: Some(d("2026-05-01")),
         },
     ];
-    let mut tx = db.pool.begin().await.expect("tx");
+    // as the store writes: SQLite takes its write lock at once (a deferred transaction that
+    // upgrades fails at once with "database is locked" if a connection of the pool is busy)
+    let mut tx = app::store::begin_write(&db).await.expect("tx");
     for (i, l) in lifecycles.iter().enumerate() {
         insert_vendor(&mut tx, &vendor(i, *l))
             .await
@@ -265,7 +267,9 @@ async fn search_finds_exactly_the_names_holding_the_text(backend: Backend) {
         effective_on: Some(d("2026-02-01")),
         removed_on: None,
     };
-    let mut tx = db.pool.begin().await.expect("tx");
+    // as the store writes: SQLite takes its write lock at once (a deferred transaction that
+    // upgrades fails at once with "database is locked" if a connection of the pool is busy)
+    let mut tx = app::store::begin_write(&db).await.expect("tx");
     for (i, name) in names.iter().enumerate() {
         let mut v = vendor(i, announced);
         v.legal_name = name.to_string();
