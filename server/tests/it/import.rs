@@ -141,49 +141,41 @@ pub(super) fn count(r: &serde_json::Value, what: &str) -> u64 {
     r[what].as_u64().unwrap_or(u64::MAX)
 }
 
-async fn an_export_imports_back_with_no_change(backend: Backend) {
-    let (app, cookie) = manager(backend).await;
-    let before = fingerprint(&app).await;
-    let (_, csv) = app
-        .get("/subprocessors.csv?status=announced&status=active")
-        .await;
-    let report = import(
-        &app,
-        &cookie,
-        ("registry.csv", csv.into_bytes()),
-        (true, false),
-    )
-    .await
-    .expect("runs");
+/// Apply `file` and check it changed nothing: no row new, changed or refused, nothing written.
+/// The report.
+async fn imports_back_unchanged(
+    app: &TestApp,
+    cookie: &str,
+    file: (&str, Vec<u8>),
+) -> serde_json::Value {
+    let before = fingerprint(app).await;
+    let report = import(app, cookie, file, (true, false))
+        .await
+        .expect("runs");
     assert_eq!(count(&report, "refused"), 0, "{report:#}");
     assert_eq!(
         (count(&report, "new"), count(&report, "changed")),
         (0, 0),
         "{report:#}"
     );
+    assert_eq!(fingerprint(app).await, before, "nothing changed");
+    report
+}
+
+async fn an_export_imports_back_with_no_change(backend: Backend) {
+    let (app, cookie) = manager(backend).await;
+    let (_, csv) = app
+        .get("/subprocessors.csv?status=announced&status=active")
+        .await;
+    let report = imports_back_unchanged(&app, &cookie, ("registry.csv", csv.into_bytes())).await;
     assert!(count(&report, "unchanged") > 30);
-    assert_eq!(fingerprint(&app).await, before, "nothing changed");
     let xlsx = app
         .get_raw("/subprocessors.xlsx")
         .await
         .bytes()
         .await
         .expect("xlsx");
-    let report = import(
-        &app,
-        &cookie,
-        ("registry.xlsx", xlsx.to_vec()),
-        (true, false),
-    )
-    .await
-    .expect("runs");
-    assert_eq!(count(&report, "refused"), 0, "{report:#}");
-    assert_eq!(
-        (count(&report, "new"), count(&report, "changed")),
-        (0, 0),
-        "{report:#}"
-    );
-    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+    imports_back_unchanged(&app, &cookie, ("registry.xlsx", xlsx.to_vec())).await;
     app.stop().await;
 }
 
@@ -752,21 +744,7 @@ async fn a_wider_scope_imports_with_its_day(backend: Backend) {
         .find(|v| v["slug"] == slug.as_str())
         .expect("the vendor");
     assert_eq!(listed["scope_effective_on"], day.as_str());
-    let before = fingerprint(&app).await;
-    let report = import(
-        &app,
-        &cookie,
-        ("registry.csv", csv.into_bytes()),
-        (true, false),
-    )
-    .await
-    .expect("runs");
-    assert_eq!(
-        (count(&report, "refused"), count(&report, "changed")),
-        (0, 0),
-        "{report:#}"
-    );
-    assert_eq!(fingerprint(&app).await, before, "nothing changed");
+    imports_back_unchanged(&app, &cookie, ("registry.csv", csv.into_bytes())).await;
     app.stop().await;
 }
 
