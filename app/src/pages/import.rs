@@ -142,20 +142,16 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
         .take(SHOWN_ROWS)
         .cloned()
         .collect();
-    // the registry's vendors the file does not name: removed in whole-list mode
-    let absent_title = if r.whole_list {
-        format!(
-            "{} from the registry ({}, not in the file)",
-            if r.applied {
-                "Removed"
-            } else {
-                "To be removed"
-            },
-            r.absent.len()
-        )
-    } else {
-        format!("In the registry, not in the file ({})", r.absent.len())
-    };
+    // a whole list's removals (without the mode, the notes count what the file leaves out)
+    let absent_title = format!(
+        "{} from the registry ({}, not in the file)",
+        if r.applied {
+            "Removed"
+        } else {
+            "To be removed"
+        },
+        r.removed
+    );
     let absent = r.absent.clone();
     let confirm = r.confirm_needed;
     let listed = r.listed;
@@ -211,7 +207,7 @@ fn Report(r: ImportReport, id: i64, can_apply: bool) -> impl IntoView {
                 }).collect_view()}</ul>
             </section>
         })}
-        {(!absent.is_empty()).then(|| view! {
+        {(r.whole_list && !absent.is_empty()).then(|| view! {
             <section aria-labelledby="absent-h"><h2 id="absent-h">{absent_title}</h2>
                 <ul class="plain">{absent.into_iter().map(|a| view! {
                     <li>{format!("{} ", a.name)}<a href=format!("/manage/vendors/{}", a.slug)>{format!("({})", a.slug)}</a></li>

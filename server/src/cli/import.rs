@@ -123,11 +123,6 @@ pub async fn run(db: &Db, file: &Path, mode: Mode, actor: Option<&str>) -> Resul
             ),
         }
     }
-    if !mode.whole_list {
-        for a in &report.absent {
-            println!("not in the file (stays): {} ({})", a.name, a.slug);
-        }
-    }
     println!("{}", report.summary);
     if report.confirm_needed > 0 && mode.apply {
         return Err(format!(

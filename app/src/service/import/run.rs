@@ -380,6 +380,9 @@ async fn absent(
         return Ok(());
     }
     if !mode.whole_list {
+        // counted, not listed in full: an update of ten rows to a large registry would
+        // otherwise keep the whole registry in its report
+        report.absent.truncate(crate::model::import::SHOWN_ROWS);
         report.notes.push(format!(
             "{n} vendor{} of the registry {} not in this file; {} as {} (a whole-list import \
              would remove {}).",
