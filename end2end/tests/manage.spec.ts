@@ -295,7 +295,7 @@ test('a manager imports a spreadsheet: the dry run first, then the apply', async
   await expect(page.locator('#import-summary')).toContainText('removed (not in the file)', { timeout: 30_000 });
   const gone = page.getByRole('region', { name: /^To be removed from the registry/ });
   await expect(gone).toContainText('Alder Data Services');
-  const confirm = page.getByLabel(/^Remove \d+ of the registry's \d+ vendors \(more than a fifth\)/);
+  const confirm = page.getByLabel(/Remove \d+ of the registry's \d+ vendors \(more than a fifth\)/);
   await expect(confirm).toBeVisible();
   await expect(confirm).not.toBeChecked();
   await expectAccessible(page);
