@@ -61,10 +61,6 @@ need_tool wrk wrk; need_tool brotli brotli; need_tool sqlite3 sqlite3; need_tool
 WASM=$SITE_ROOT/pkg/registry_bg.wasm; [[ -f $WASM ]] || WASM=$SITE_ROOT/pkg/registry.wasm
 JS=$SITE_ROOT/pkg/registry.js
 [[ -f $WASM && -f $JS ]] || die "no registry wasm/js in $SITE_ROOT/pkg; run \`cargo leptos build --release --split\` first"
-# scripts/test's build skips binaryen's size optimisation (-O1): its bundle is not the one shipped
-if [[ -f $SITE_ROOT/.scripts-test-build && $(sha256sum "$WASM" | cut -d' ' -f1) == $(cat "$SITE_ROOT/.scripts-test-build") ]]; then
-  die "$SITE_ROOT holds scripts/test's build (wasm-opt -O1); run \`cargo leptos build --release --split\` first"
-fi
 SERVER_BIN=$(realpath "$SERVER_BIN"); SITE_ROOT=$(realpath "$SITE_ROOT")
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$PORT_PAGE" "$PORT_CSV"; do port_free "$p" || die "port $p is taken (set PORT_PAGE/PORT_CSV)"; done
