@@ -290,7 +290,7 @@ test('a manager imports a spreadsheet: the dry run first, then the apply', async
   // the same file as the whole list (a dry run only: the other tests share this registry):
   // the vendors it leaves out are listed, and removing more than a fifth asks for their number
   await page.getByLabel('File').setInputFiles({ name: 'whole.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
-  await page.getByLabel("This file is our whole list: remove the registry's vendors it does not name").check();
+  await page.getByLabel("Our whole list: remove the registry's vendors it does not name").check();
   await page.getByRole('button', { name: 'Check the file' }).click();
   await expect(page.locator('#import-summary')).toContainText('removed (not in the file)', { timeout: 30_000 });
   const gone = page.getByRole('region', { name: /^To be removed from the registry/ });

@@ -40,7 +40,7 @@ pub fn ImportPage() -> impl IntoView {
             </div>
             <label for="import-apply" class="check"><input id="import-apply" type="checkbox" name="apply"/>" Apply at once, without a dry run first"</label>
             <label for="import-skip" class="check"><input id="import-skip" type="checkbox" name="skip_refused"/>" Write the accepted rows even if some are refused"</label>
-            <label for="import-whole" class="check"><input id="import-whole" type="checkbox" name="whole_list" aria-describedby="import-whole-hint"/>" This file is our whole list: remove the registry's vendors it does not name"</label>
+            <label for="import-whole" class="check"><input id="import-whole" type="checkbox" name="whole_list" aria-describedby="import-whole-hint"/>" Our whole list: remove the registry's vendors it does not name"</label>
             <p class="hint" id="import-whole-hint">"They are announced as removed as of today, and their subscribers told, as when a manager removes one. The check lists them first; removing more than a fifth of the registry needs their number confirmed."</p>
             <button type="submit" class="button">"Check the file"</button>
         </form>
