@@ -158,7 +158,7 @@ pub async fn ask_for_link(email: &str) -> Result<String, AppError> {
     )
     .await?;
     if let Err(cap) = counted {
-        drop(tx);
+        tx.rollback().await?;
         tracing::warn!(
             cap = cap.as_str(),
             "a cap held back a vendor portal sign-in link"

@@ -183,6 +183,7 @@ pub async fn confirm(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Confirm
     // the token was checked before the write lock: a confirmation that raced an unsubscribe
     // (or another click of the button) confirms nothing and issues no manage link
     if !subscriptions::confirm(&mut tx, s.id).await? {
+        tx.rollback().await?;
         return Ok(Confirmed::Unknown);
     }
     let token = subscriber_links::issue(&mut tx, s.id, LinkKind::Access, now, None).await?;

@@ -389,6 +389,7 @@ pub async fn backfill(db: &Db, actor: &str, today: NaiveDate) -> StoreResult<usi
     }
     let unrecorded = vendors::announced_without_history(&mut tx).await?;
     if unrecorded.is_empty() {
+        tx.rollback().await?;
         return Ok(0);
     }
     let names = super::services::service_names(&mut tx).await?;

@@ -263,7 +263,10 @@ pub async fn update_failures(
     let current = read_failures(&mut tx, keys, lock).await?;
     let new = match decide(&current) {
         Ok(new) => new,
-        Err(minutes) => return Ok(Err(minutes)),
+        Err(minutes) => {
+            tx.rollback().await?;
+            return Ok(Err(minutes));
+        }
     };
     for (key, f) in keys.iter().zip(new) {
         sqlx::query("UPDATE login_throttle SET failures = $1, last_at = $2 WHERE key = $3")

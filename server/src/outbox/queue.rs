@@ -20,6 +20,9 @@ impl Outbox {
     pub async fn fan_out_batch(&self, now: DateTime<Utc>) -> Result<u64, OutboxError> {
         let mut tx = begin_write(&self.db).await?;
         let Some(f) = outbox::next_fanout(&mut tx, self.db.backend, now.date_naive()).await? else {
+            // the write lock is let go at once, not when the dropped transaction's rollback
+            // reaches its connection
+            tx.rollback().await?;
             return Ok(0);
         };
         let row = changes::get(&mut tx, f.change_event_id)
@@ -138,6 +141,7 @@ impl Outbox {
         let recipients = store::users::reminder_recipients(&self.db).await?;
         let mut tx = begin_write(&self.db).await?;
         if !outbox::take_digest_day(&mut tx, day).await? {
+            tx.rollback().await?;
             return Ok(0);
         }
         let mut queued = Vec::new();
