@@ -45,31 +45,6 @@ pub struct CellError {
     pub cell: Option<String>,
 }
 
-/// The `A1`-style name of the cell in 0-based column `column` of line `line` (1-based).
-pub fn cell_name(column: usize, line: usize) -> String {
-    let mut letters = Vec::new();
-    let mut n = column + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect::<String>() + &line.to_string()
-}
-
-/// Name each error of a workbook row by its sheet and cell, where its column is in the
-/// sheet (a CSV sheet's errors keep their line and column only).
-pub fn name_cells(sheet: &Sheet, cols: &Columns, errors: &mut [CellError]) {
-    let Some(first) = sheet.first_column else {
-        return;
-    };
-    for e in errors {
-        if let Some(i) = cols.index(&e.column) {
-            e.cell = Some(format!("{}!{}", sheet.name, cell_name(first + i, e.line)));
-        }
-    }
-}
-
 /// Export columns that are computed (from dates, evidence or the chain's own page), so an
 /// export imports back whole: they are read past without a note. Every other export column
 /// is read.
@@ -506,6 +481,10 @@ pub fn training_column(field: &str) -> &'static str {
         _ => "completed_on",
     }
 }
+
+mod cells;
+
+pub use cells::{cell_name, name_cells};
 
 #[cfg(test)]
 mod tests;
