@@ -33,3 +33,17 @@ pub const EXPORT_COLUMNS: [&str; 26] = [
     // import reads it, so an export imports back unchanged
     "scope_effective_on",
 ];
+
+/// The header of a workbook's second sheet ("Sub-processors"): one row per link of a listed
+/// vendor's chain. The import reads it back (`vendor_legal_name` is read past), with an
+/// optional `scope_effective_on` for a new link or a wider scope.
+pub const LINK_COLUMNS: [&str; 8] = [
+    "vendor_slug",
+    "vendor_legal_name",
+    "legal_name",
+    "country",
+    "purpose",
+    "data_categories",
+    "since",
+    "list_url",
+];

@@ -76,6 +76,8 @@ pub const MAX_ROWS: usize = 50_000;
 pub enum SheetKind {
     Vendors,
     Training,
+    /// The links of vendors' chains (the export's "Sub-processors" sheet).
+    Chain,
 }
 
 /// Where each known column is, and notes on the header (unknown columns, ignored).
@@ -124,10 +126,7 @@ pub fn columns(header: &[String]) -> Result<(SheetKind, Columns, Vec<String>), S
         SheetKind::Training
     } else if has("vendor_slug") {
         // the export's second sheet, one row per link of the chain
-        return Err(
-            "It lists sub-subprocessors, which are edited on each vendor's page, not imported."
-                .into(),
-        );
+        SheetKind::Chain
     } else {
         SheetKind::Vendors
     };
@@ -142,6 +141,12 @@ pub fn columns(header: &[String]) -> Result<(SheetKind, Columns, Vec<String>), S
     let (known, required): (&[&str], &[&str]) = match kind {
         SheetKind::Vendors => (&vendor_columns, &[]),
         SheetKind::Training => (&TRAINING_COLUMNS, &TRAINING_COLUMNS),
+        SheetKind::Chain => (&chain::CHAIN_COLUMNS, &chain::CHAIN_REQUIRED),
+    };
+    let computed: &[&str] = match kind {
+        SheetKind::Vendors => &COMPUTED_COLUMNS,
+        SheetKind::Training => &[],
+        SheetKind::Chain => &chain::CHAIN_COMPUTED,
     };
     let mut at = HashMap::new();
     let mut notes = Vec::new();
@@ -154,7 +159,7 @@ pub fn columns(header: &[String]) -> Result<(SheetKind, Columns, Vec<String>), S
         }
         if known.contains(&n.as_str()) {
             at.insert(n.clone(), i);
-        } else if !(kind == SheetKind::Vendors && COMPUTED_COLUMNS.contains(&n.as_str())) {
+        } else if !computed.contains(&n.as_str()) {
             notes.push(format!(
                 "Column \"{}\" is not one the registry reads; it was ignored.",
                 header[i].trim()
@@ -202,7 +207,7 @@ pub fn cell(raw: &str) -> Result<String, String> {
     Ok(t.to_string())
 }
 
-fn items(s: &str) -> Vec<String> {
+pub(crate) fn items(s: &str) -> Vec<String> {
     s.split([';', '\n'])
         .map(str::trim)
         .filter(|x| !x.is_empty())
@@ -483,6 +488,7 @@ pub fn training_column(field: &str) -> &'static str {
 }
 
 mod cells;
+pub mod chain;
 
 pub use cells::{cell_name, name_cells};
 

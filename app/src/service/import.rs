@@ -5,6 +5,7 @@
 //! notice rule included; on SQLite it runs on a private copy of the database, so it never
 //! takes the write lock. One import runs at a time per database ([`lock`]).
 
+mod chain;
 mod jobs;
 pub mod lock;
 mod rows;

@@ -224,31 +224,53 @@ pub(crate) async fn save_sub_processor_in(
             .parse(&words(before.categories.as_deref()), list.len())
             .map_err(AppError::Invalid)?;
         let new_list = chain::apply(&list, edit).map_err(|e| AppError::Invalid(vec![e]))?;
-        if !vendors::set_sub_processors(tx, before.id, form.version, &new_list).await? {
-            return Ok(Written::Stale {
-                entity_id: before.slug.clone(),
-                current: vendor_fields(&snapshot(&before)),
-                version: Some(before.version),
-            });
-        }
-        let after = before.with_sub_processors(&new_list)?;
-        record_change_events(
+        save_chain_in(
             tx,
-            actor,
-            (Some(&before), &after),
+            (&before, &new_list),
             effective,
+            actor,
             (&names, &notice),
         )
-        .await?;
-        let entry = audit::Entry {
-            action: "update",
-            entity: "sub_processors",
-            entity_id: slug.clone(),
-            before: Some(audit::json(&list)?),
-            after: Some(audit::json(&new_list)?),
-        };
-        Ok(Written::done((), entry))
+        .await
     }
+}
+
+/// Store `new_list` as the chain of the vendor `before` (at its version), with the notice
+/// rule's change events for what it widens (`effective`: the day a widening takes effect)
+/// and the audit row to record. The editor's one-link form and the import's chain sheet both
+/// save through here.
+pub(crate) async fn save_chain_in(
+    tx: &mut AnyConnection,
+    (before, new_list): (&VendorEditRow, &[chain::SubProcessor]),
+    effective: Option<chrono::NaiveDate>,
+    actor: &str,
+    (names, notice): (&HashMap<String, String>, &NoticePeriods),
+) -> Result<Written<()>, AppError> {
+    let list = before.sub_processor_list()?;
+    if !vendors::set_sub_processors(tx, before.id, before.version, new_list).await? {
+        return Ok(Written::Stale {
+            entity_id: before.slug.clone(),
+            current: vendor_fields(&snapshot(before)),
+            version: Some(before.version),
+        });
+    }
+    let after = before.with_sub_processors(new_list)?;
+    record_change_events(
+        tx,
+        actor,
+        (Some(before), &after),
+        effective,
+        (names, notice),
+    )
+    .await?;
+    let entry = audit::Entry {
+        action: "update",
+        entity: "sub_processors",
+        entity_id: before.slug.clone(),
+        before: Some(audit::json(&list)?),
+        after: Some(audit::json(&new_list)?),
+    };
+    Ok(Written::done((), entry))
 }
 
 /// The refusal of a new vendor whose slug exists.

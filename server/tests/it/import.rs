@@ -143,7 +143,7 @@ pub(super) fn count(r: &serde_json::Value, what: &str) -> u64 {
 
 /// Apply `file` and check it changed nothing: no row new, changed or refused, nothing written.
 /// The report.
-async fn imports_back_unchanged(
+pub(super) async fn imports_back_unchanged(
     app: &TestApp,
     cookie: &str,
     file: (&str, Vec<u8>),

@@ -21,7 +21,8 @@ pub fn name_cells(sheet: &Sheet, cols: &Columns, errors: &mut [CellError]) {
         return;
     };
     for e in errors {
-        if let Some(i) = cols.index(&e.column) {
+        // line 0 is no line of the file (a vendor the whole list leaves out)
+        if let (Some(i), true) = (cols.index(&e.column), e.line > 0) {
             e.cell = Some(format!("{}!{}", sheet.name, cell_name(first + i, e.line)));
         }
     }

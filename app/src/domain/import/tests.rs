@@ -31,9 +31,12 @@ fn headers_are_read_by_name_in_any_order_and_strangers_noted() {
         .expect_err("refused")
         .contains("legal_name"));
     assert!(columns(&header(&["slug", "purpose"])).is_ok());
-    assert!(columns(&header(&["vendor_slug", "legal_name", "country"]))
+    let (kind, _, _) =
+        columns(&header(&["vendor_slug", "legal_name", "country"])).expect("a chain sheet");
+    assert_eq!(kind, SheetKind::Chain);
+    assert!(columns(&header(&["vendor_slug", "country"]))
         .expect_err("refused")
-        .contains("sub-subprocessors"));
+        .contains("legal_name"));
     assert!(columns(&header(&["legal_name", "legal_name"])).is_err());
     let wide: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
     assert!(columns(&wide)

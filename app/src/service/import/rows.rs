@@ -90,6 +90,9 @@ pub(super) struct RowContext<'a> {
     /// Whether the run may commit: a dry run holds no audit rows.
     pub(super) apply: bool,
     pub(super) audit: Vec<audit::Serialized>,
+    /// The day each vendor row saved gave for its wider scope (`scope_effective_on`): the
+    /// chain sheet's links of that vendor take effect with it unless they give their own.
+    pub(super) scope_days: HashMap<String, chrono::NaiveDate>,
 }
 
 impl RowContext<'_> {
@@ -168,6 +171,9 @@ pub(super) async fn vendor_row(
             }
             if ctx.written.insert(value.clone()) {
                 ctx.added.push(value.clone());
+            }
+            if let Some(day) = draft.scope_effective_on {
+                ctx.scope_days.insert(value.clone(), day);
             }
             Ok(match &before {
                 None => RowOutcome::New {

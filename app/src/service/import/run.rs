@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::chain;
 use super::rows::{row_slug, training_row, vendor_row, Refusal, RowContext};
 use crate::model::import::{AbsentVendor, ImportReport, RowOutcome, UNCONFIRMED_REMOVALS_PER};
 use crate::{
@@ -152,10 +153,12 @@ async fn run_in(
         added: Vec::new(),
         apply: mode.apply,
         audit: Vec::new(),
+        scope_days: HashMap::new(),
     };
     let mut done = 0;
     // the slugs the file names (refused rows included), when it has a vendor sheet
     let mut named: Option<HashSet<String>> = None;
+    let mut chains = Vec::new();
     sqlx::query("SAVEPOINT import_group")
         .execute(&mut *tx)
         .await?;
@@ -171,6 +174,11 @@ async fn run_in(
             Err(m) => return Err(AppError::invalid("file", m)),
         };
         report.notes.extend(header_notes);
+        if kind == SheetKind::Chain {
+            // after the vendors, whose rows it may name
+            chains.push((sheet, cols));
+            continue;
+        }
         if kind == SheetKind::Vendors {
             let slugs: Vec<String> = sheet
                 .rows
@@ -189,27 +197,24 @@ async fn run_in(
         };
         for group in sheet.rows.chunks(GROUP) {
             let outcomes = run_group(&mut tx, &sheet_rows, group, &mut ctx).await?;
-            for mut outcome in outcomes {
-                if let RowOutcome::Refused { errors, .. } = &mut outcome {
-                    import::name_cells(sheet, &cols, errors);
-                }
-                match &outcome {
-                    RowOutcome::New { .. } => report.new += 1,
-                    RowOutcome::Changed { .. } => report.changed += 1,
-                    RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => {
-                        report.unchanged += 1
-                    }
-                    RowOutcome::Refused { .. } => report.refused += 1,
-                    RowOutcome::Training { .. } => report.training += 1,
-                    RowOutcome::Removed { .. } => report.removed += 1,
-                }
-                report.rows.push(outcome);
+            for outcome in outcomes {
+                tally(&mut report, (sheet, &cols), outcome);
                 done += 1;
                 if done % PROGRESS_EVERY == 0 || done == total {
                     progress(done, total);
                 }
             }
         }
+    }
+    for (sheet, cols) in chains {
+        let at = (sheet, &cols);
+        for outcome in
+            chain::run_sheet(&mut tx, at, &mut ctx, mode.whole_list, named.as_ref()).await?
+        {
+            tally(&mut report, at, outcome);
+        }
+        done += sheet.rows.len();
+        progress(done, total);
     }
     if let Some(named) = named {
         absent(&mut tx, &named, mode, &courses, &mut ctx, &mut report).await?;
@@ -274,6 +279,22 @@ async fn run_in(
     Ok(Some(report))
 }
 
+/// Count `outcome` in the report and keep it (a refused cell named as the sheet names it).
+fn tally(report: &mut ImportReport, (sheet, cols): (&Sheet, &Columns), mut outcome: RowOutcome) {
+    if let RowOutcome::Refused { errors, .. } = &mut outcome {
+        import::name_cells(sheet, cols, errors);
+    }
+    match &outcome {
+        RowOutcome::New { .. } => report.new += 1,
+        RowOutcome::Changed { .. } => report.changed += 1,
+        RowOutcome::Unchanged { .. } | RowOutcome::TrainingKnown { .. } => report.unchanged += 1,
+        RowOutcome::Refused { .. } => report.refused += 1,
+        RowOutcome::Training { .. } => report.training += 1,
+        RowOutcome::Removed { .. } => report.removed += 1,
+    }
+    report.rows.push(outcome);
+}
+
 /// Rows run between two savepoints. A group runs without a savepoint per row (one round
 /// trip a row fewer) until a row is refused; then the group is rolled back and run again a
 /// row at a time, each in a savepoint of its own, so the refused row alone is left out. The
@@ -296,6 +317,8 @@ async fn run_row(
     match sheet.kind {
         SheetKind::Vendors => vendor_row(tx, row, sheet.cols, ctx).await,
         SheetKind::Training => training_row(tx, row, sheet.cols, sheet.courses, ctx).await,
+        // run vendor by vendor ([`chain::run_sheet`]), never row by row
+        SheetKind::Chain => Err(Refusal(Vec::new())),
     }
 }
 

@@ -3,6 +3,7 @@
 //! blocking thread; only the finished (compressed) file is held in memory. A second sheet,
 //! "Sub-processors", has one row per link of the chain ([`LINK_COLUMNS`]).
 
+pub use app::domain::columns::LINK_COLUMNS;
 use app::{
     error::AppError,
     registry::{export::PublicVendors, view::PublicVendor},
@@ -15,18 +16,6 @@ use super::csv::COLUMNS;
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 type Record = [String; COLUMNS.len()];
-
-/// The header of the second sheet: one row per subprocessor of a listed vendor.
-pub const LINK_COLUMNS: [&str; 8] = [
-    "vendor_slug",
-    "vendor_legal_name",
-    "legal_name",
-    "country",
-    "purpose",
-    "data_categories",
-    "since",
-    "list_url",
-];
 
 type Link = [String; LINK_COLUMNS.len()];
 
