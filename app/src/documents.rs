@@ -155,6 +155,21 @@ impl Documents {
         Ok(got.into_stream())
     }
 
+    /// Keep `bytes` whole as they are, their type not decided (a fetched published list may
+    /// be HTML or CSV; the watcher caps its size): their SHA-256, which is their address.
+    pub async fn put_bytes(&self, bytes: Bytes) -> Result<String, DocumentError> {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let to = address(&sha256);
+        match self.store.head(&to).await {
+            Ok(_) => {}
+            Err(object_store::Error::NotFound { .. }) => {
+                self.store.put(&to, bytes.into()).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(sha256)
+    }
+
     /// Whether the store answers (the readiness check): a listing of one key.
     pub async fn check(&self) -> Result<(), DocumentError> {
         let mut listing = self.store.list(Some(&Path::from("sha256")));

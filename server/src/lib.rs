@@ -11,6 +11,7 @@ pub mod logging;
 pub mod outbox;
 pub mod prune;
 pub mod secrets;
+pub mod watch;
 
 use http::{
     middleware::{assets, body::limit_body, cache, headers, ops, origin, portal_cache, rate_limit},
@@ -243,6 +244,8 @@ pub struct Application {
     kept: std::sync::Arc<app::registry::Kept>,
     /// The delivery worker, when this instance runs one.
     outbox: Option<outbox::Outbox>,
+    /// The document store (the watcher keeps the published lists it fetches there).
+    documents: app::documents::Documents,
     /// `IMPORT_FILE_RETENTION_DAYS`, for the hourly pruning round.
     import_file_retention_days: u32,
     /// `ROSTER_RETENTION_DAYS`, for the same round.
@@ -354,7 +357,7 @@ impl Application {
         tracing::info!("documents are kept in {}", documents.described);
         let router = router(AppState {
             db: db.clone(),
-            documents,
+            documents: documents.clone(),
             kept: kept.clone(),
             copies: routes::export::kept::KeptCopies::new(config.export_copies_dir.as_deref())
                 .map_err(|e| StartError::Config(format!("EXPORT_COPIES_DIR: {e}")))?,
@@ -372,6 +375,7 @@ impl Application {
             db,
             kept,
             outbox,
+            documents,
             import_file_retention_days: config.import_file_retention_days,
             roster_retention_days: config.roster_retention_days,
             lock,
@@ -410,6 +414,19 @@ impl Application {
             self.roster_retention_days,
             stopped.clone(),
         )));
+        // the instance that sends the notices follows the vendors' published lists too
+        let _watcher = self
+            .outbox
+            .as_ref()
+            .filter(|o| o.config().watch_lists)
+            .map(|o| {
+                AbortOnDrop(tokio::spawn(watch::keep_watching(
+                    self.db.clone(),
+                    self.documents.clone(),
+                    o.config().webhook_allow_private,
+                    stopped.clone(),
+                )))
+            });
         let worker = self
             .outbox
             .map(|o| AbortOnDrop(tokio::spawn(o.run(stopped))));

@@ -27,3 +27,18 @@ pub async fn save_vendor(vendor: VendorForm) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/manage/vendors/{slug}"));
     Ok(())
 }
+
+pub use crate::model::watch::{FetchLine, WatchForm, WatchStatus};
+
+/// The vendor's published sub-processor list the registry follows, and its newest fetches.
+#[server(prefix = "/api", endpoint = "manage/watched_list")]
+pub async fn load_watched_list(slug: String) -> Result<WatchStatus, AppError> {
+    crate::service::watch::watched_list(&slug).await
+}
+
+/// Follow a vendor's published sub-processor list (`w[subprocessor_list_url]`, empty to
+/// stop; `w[every_hours]`), managers and admins.
+#[server(prefix = "/api", endpoint = "manage/save_watched_list")]
+pub async fn save_watched_list(w: WatchForm) -> Result<(), AppError> {
+    crate::service::watch::set_watched_list(w).await
+}

@@ -228,6 +228,10 @@ pub struct Digest {
     pub lapsing: Vec<Lapse>,
     /// `(slug, name, effective_on, reasons)`, soonest first.
     pub not_ready: Vec<(String, String, NaiveDate, Vec<Reason>)>,
+    /// Vendors' published lists the watcher failed to read 3 times or more in a row:
+    /// `(slug, name, url, failures, last error)`.
+    #[serde(default)]
+    pub failing_lists: Vec<(String, String, String, i64, String)>,
 }
 
 impl Digest {
@@ -236,6 +240,7 @@ impl Digest {
     pub fn merge(mut self, other: Digest) -> Digest {
         self.lapsing.extend(other.lapsing);
         self.not_ready.extend(other.not_ready);
+        self.failing_lists.extend(other.failing_lists);
         self.sorted()
     }
 
@@ -249,7 +254,7 @@ impl Digest {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lapsing.is_empty() && self.not_ready.is_empty()
+        self.lapsing.is_empty() && self.not_ready.is_empty() && self.failing_lists.is_empty()
     }
 }
 
@@ -273,7 +278,12 @@ pub fn digest(vendors: &[VendorFacts], today: NaiveDate, within: u32) -> Digest 
             _ => None,
         })
         .collect();
-    Digest { lapsing, not_ready }.sorted()
+    Digest {
+        lapsing,
+        not_ready,
+        failing_lists: Vec::new(),
+    }
+    .sorted()
 }
 
 #[cfg(test)]

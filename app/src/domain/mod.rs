@@ -34,6 +34,8 @@ pub mod text;
 pub mod tlog;
 pub mod vendor;
 mod vocabulary;
+#[cfg(feature = "ssr")]
+pub mod watch;
 
 #[cfg(test)]
 mod properties;

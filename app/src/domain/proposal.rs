@@ -25,6 +25,9 @@ pub enum ProposalKind {
     SubProcessor,
     Country,
     Contact,
+    /// From the watcher, not a contact: the vendor's own published list differs from its
+    /// chain (issue 29; the payload is a [`super::watch::ListProposal`]).
+    PublishedList,
 }
 
 impl ProposalKind {
@@ -46,6 +49,16 @@ impl ProposalKind {
             Self::SubProcessor => "sub_processor",
             Self::Country => "country",
             Self::Contact => "contact",
+            Self::PublishedList => "published_list",
+        }
+    }
+
+    /// The kind of a stored proposal (any kind; [`Self::parse`] takes only what a contact
+    /// may propose).
+    pub fn from_code(code: &str) -> Result<Self, FieldError> {
+        match code {
+            "published_list" => Ok(Self::PublishedList),
+            other => Self::parse(other),
         }
     }
 }

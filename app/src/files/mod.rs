@@ -12,7 +12,7 @@ mod csv;
 #[cfg(feature = "ssr")]
 mod read;
 #[cfg(feature = "ssr")]
-mod text;
+pub(crate) mod text;
 #[cfg(feature = "ssr")]
 mod xlsx;
 #[cfg(feature = "ssr")]

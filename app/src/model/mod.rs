@@ -20,3 +20,4 @@ pub mod registry;
 pub mod reviews;
 pub mod subscriptions;
 pub mod types;
+pub mod watch;

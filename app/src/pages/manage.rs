@@ -45,6 +45,7 @@ pub fn ManageVendorPage() -> impl IntoView {
             })}
         </Suspense>
         <super::contacts::ContactsSection slug/>
+        <super::watch::WatchSection slug/>
     }
 }
 

@@ -25,6 +25,7 @@ mod two_step;
 mod users;
 mod vendor;
 mod vendor_edit;
+mod watch;
 
 pub use attestation::AttestationPage;
 pub use audit::AuditLogPage;

@@ -199,6 +199,7 @@ fn Proposal(r: ProposalReview, decide: ServerAction<DecideProposal>) -> impl Int
     let decided = decision_text(p.state, &p.reviewed_by, &p.reviewed_at, &p.comment);
     let approve = match r.kind {
         ProposalKind::Contact => "the contact is invited: mailed a sign-in link to the portal",
+        ProposalKind::PublishedList if !r.lines_before.is_empty() => "it is marked as read: edit the sub-processors on the vendor's page as the new page says",
         _ => "it is saved as if you typed it: announced to subscribers, in effect on its day",
     };
     view! {
@@ -208,14 +209,18 @@ fn Proposal(r: ProposalReview, decide: ServerAction<DecideProposal>) -> impl Int
             <div class="notice notice-error" role="status" id="proposal-conflict"><p>"The vendor's record changed since this was proposed: it cannot be accepted as it stands (that could undo the change). Ask for changes, and the vendor proposes it again against the record as it is, or reject it."</p></div>
         })}
         {match r.kind {
-            ProposalKind::SubProcessor => view! {
+            ProposalKind::SubProcessor | ProposalKind::PublishedList if r.lines_before.is_empty() => view! {
                 <h2>"Sub-processors now"</h2>
                 {chain_table("proposal-before", r.before)}
                 <h2>"With the proposal"</h2>
                 {chain_table("proposal-after", r.after)}
             }.into_any(),
             kind => {
-                let what = if kind == ProposalKind::Country { "Processing countries" } else { "Contacts" };
+                let what = match kind {
+                    ProposalKind::Country => "Processing countries",
+                    ProposalKind::PublishedList => "The published list",
+                    _ => "Contacts",
+                };
                 view! {
                     <h2>{format!("{what} now")}</h2>
                     {line_list("proposal-before", r.lines_before)}

@@ -26,3 +26,4 @@ pub mod rosters;
 pub mod subscriptions;
 pub mod uploads;
 pub mod vendors;
+pub mod watch;

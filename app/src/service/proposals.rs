@@ -13,13 +13,14 @@ use super::{
     decisions::tell_the_contact,
     invitations::invite_in,
     rosters::minute,
-    vendors::{form_of as vendor_form, save_in, save_sub_processor_in},
+    vendors::{form_of as vendor_form, save_chain_in, save_in, save_sub_processor_in},
 };
 use crate::{
     domain::{
         contacts::roles_label,
         proposal::{ProposalForm, ProposalKind},
         review::{days_waiting, decide, Decision, ReviewState},
+        watch::{self, ListProposal},
     },
     error::AppError,
     model::proposals::{ProposalReview, SubmittedProposal},
@@ -44,15 +45,29 @@ fn conflicts(r: &ProposalRow) -> bool {
     r.kind != ProposalKind::Contact.code() && r.vendor_version != r.record_version
 }
 
+/// A proposal of the watcher's: what the vendor's published list says.
+fn list_of(r: &ProposalRow) -> Result<ListProposal, AppError> {
+    serde_json::from_str(&r.payload)
+        .map_err(|e| internal(format!("proposal {} does not parse: {e}", r.id)))
+}
+
+/// What a proposal changes, in one line.
+fn summary_of(r: &ProposalRow) -> String {
+    let summary = if r.kind == ProposalKind::PublishedList.code() {
+        list_of(r).map(|p| p.summary())
+    } else {
+        form_of(r).map(|f| f.summary())
+    };
+    summary.unwrap_or_else(|_| "A change to the record".into())
+}
+
 fn submitted(r: ProposalRow, day: NaiveDate) -> SubmittedProposal {
     let on = r
         .submitted_at
         .get(..10)
         .and_then(|d| d.parse().ok())
         .unwrap_or(day);
-    let summary = form_of(&r)
-        .map(|f| f.summary())
-        .unwrap_or_else(|_| "A change to the record".into());
+    let summary = summary_of(&r);
     SubmittedProposal {
         id: r.id,
         version: r.version,
@@ -114,7 +129,37 @@ async fn apply(
             let new = p.contact_form(slug).parse()?;
             invite_in(tx, slug, &new, actor, Utc::now()).await
         }
+        // applied from its own payload ([`apply_list`]), never from a form
+        ProposalKind::PublishedList => Err(internal("a published list's proposal has no form")),
     }
+}
+
+/// Accept the watcher's proposal `row` in `tx` as `actor`: the vendor's chain as its
+/// published list says, through the chain's save with its notice rule (a wider chain on the
+/// proposal's day, checked again now). A page that changed is acknowledged: nothing is
+/// read from it, so the manager edits the chain by hand.
+async fn apply_list(
+    tx: &mut AnyConnection,
+    row: &ProposalRow,
+    actor: &str,
+) -> Result<Written<()>, AppError> {
+    let p = list_of(row)?;
+    if p.page.is_some() {
+        return Ok(Written::Done {
+            value: (),
+            audit: Vec::new(),
+        });
+    }
+    let before = vendors::edit_row(tx, &row.vendor_slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let categories = vendors::words(before.categories.as_deref());
+    let after = watch::applied(&before.sub_processor_list()?, &p.diff, &categories, today())
+        .map_err(|e| AppError::invalid("decision", e))?;
+    let effective = row.effective_on.as_deref().and_then(|d| d.parse().ok());
+    let names = services::service_names(tx).await?;
+    let notice = changes::notice_periods(tx).await?;
+    save_chain_in(tx, (&before, &after), effective, actor, (&names, &notice)).await
 }
 
 /// A contact proposes a change to its vendor's record. It is checked as the editor's save
@@ -204,6 +249,8 @@ pub async fn proposals_of(
     Ok(store::for_vendor(db, vendor_id)
         .await?
         .into_iter()
+        // the watcher's proposals are the managers' own review, not the vendor's
+        .filter(|r| r.kind != ProposalKind::PublishedList.code())
         .map(|r| submitted(r, day))
         .collect())
 }
@@ -228,11 +275,32 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
-    let kind = ProposalKind::parse(&row.kind).map_err(|e| internal(e.message))?;
-    let change = form_of(&row)?;
+    let kind = ProposalKind::from_code(&row.kind).map_err(|e| internal(e.message))?;
+    let change = if kind == ProposalKind::PublishedList {
+        ProposalForm::default()
+    } else {
+        form_of(&row)?
+    };
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let (mut lines_before, mut lines_after) = (Vec::new(), Vec::new());
     match kind {
+        ProposalKind::PublishedList => {
+            let p = list_of(&row)?;
+            before = current.sub_processor_list()?;
+            after = before.clone();
+            match &p.page {
+                Some((was, now)) => {
+                    lines_before = vec![format!("{} (SHA-256 {was})", p.url)];
+                    lines_after = vec![format!("{} (SHA-256 {now})", p.url)];
+                }
+                None => {
+                    let categories = vendors::words(current.categories.as_deref());
+                    if let Ok(list) = watch::applied(&before, &p.diff, &categories, today()) {
+                        after = list;
+                    }
+                }
+            }
+        }
         ProposalKind::SubProcessor => {
             before = current.sub_processor_list()?;
             after = before.clone();
@@ -309,16 +377,22 @@ pub async fn decide_proposal(
             if conflicts(&row) {
                 return Err(conflict());
             }
-            let kind = ProposalKind::parse(&row.kind).map_err(|e| internal(e.message))?;
-            let change = form_of(&row)?;
-            // a contact changes no part of the record: it is invited against the record as it is
-            let version = if kind == ProposalKind::Contact {
-                row.vendor_version
+            let kind = ProposalKind::from_code(&row.kind).map_err(|e| internal(e.message))?;
+            let applied = if kind == ProposalKind::PublishedList {
+                apply_list(tx, &row, &who.email).await?
             } else {
-                row.record_version
+                let change = form_of(&row)?;
+                // a contact changes no part of the record: it is invited against the record
+                // as it is
+                let version = if kind == ProposalKind::Contact {
+                    row.vendor_version
+                } else {
+                    row.record_version
+                };
+                let at = (row.vendor_slug.as_str(), version);
+                apply(tx, (kind, &change), at, &who.email).await?
             };
-            let at = (row.vendor_slug.as_str(), version);
-            match apply(tx, (kind, &change), at, &who.email).await? {
+            match applied {
                 Written::Done { audit, .. } => entries.extend(audit),
                 Written::Stale { .. } => return Err(conflict()),
             }
@@ -330,7 +404,7 @@ pub async fn decide_proposal(
                 version: Some(row.version),
             });
         }
-        let summary = form_of(&row)?.summary();
+        let summary = summary_of(&row);
         tell_the_contact(
             tx,
             (row.vendor_id, &row.submitted_by),

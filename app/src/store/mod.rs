@@ -29,6 +29,7 @@ pub mod subscriber_links;
 pub mod subscriptions;
 pub mod users;
 pub mod vendors;
+pub mod watch;
 
 use std::{str::FromStr, time::Duration};
 

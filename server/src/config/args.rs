@@ -382,6 +382,16 @@ pub struct ServeArgs {
         global = true
     )]
     pub outbox_worker: bool,
+    /// Follow vendors' published sub-processor lists: the instance that runs the outbox
+    /// worker fetches the lists that are due, once a minute.
+    #[arg(
+        long,
+        env = "WATCH_LISTS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub watch_lists: bool,
     /// This instance's name (logs, claims on deliveries); stable across its restarts.
     /// Default: the host name and the port.
     #[arg(long, env = "INSTANCE_ID", default_value = "", global = true)]

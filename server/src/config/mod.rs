@@ -154,6 +154,7 @@ impl ServeConfig {
                 webhook_allow_private: s.webhook_allow_private,
                 reminder_days: s.reminder_days,
                 worker: s.outbox_worker,
+                watch_lists: s.watch_lists,
                 poll: std::time::Duration::from_millis(250),
                 instance_id: instance_id(&s.instance_id, s.addr),
                 caps: MailCaps {
@@ -201,6 +202,8 @@ impl ServeConfig {
                 webhook_allow_private: true,
                 reminder_days: 30,
                 worker: true,
+                // the tests run the watcher's rounds themselves
+                watch_lists: false,
                 poll: std::time::Duration::from_millis(200),
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
                 caps: MailCaps::default(),

@@ -398,9 +398,10 @@ pub fn objection_step(to: &str, s: &StepNotice<'_>, links: &Links) -> Mail {
 /// The managers' daily digest.
 pub fn digest(to: &str, d: &Digest, base: &str, within: u32, today: NaiveDate) -> Mail {
     let subject = format!(
-        "Evidence lapsing within {within} days: {} item(s), {} vendor(s) not ready ({today})",
+        "Evidence lapsing within {within} days: {} item(s), {} vendor(s) not ready{} ({today})",
         d.lapsing.len(),
-        d.not_ready.len()
+        d.not_ready.len(),
+        lists::in_subject(d)
     );
     let mut text = String::new();
     let mut html = String::new();
@@ -444,6 +445,7 @@ pub fn digest(to: &str, d: &Digest, base: &str, within: u32, today: NaiveDate) -
         }
         html.push_str("</ul>");
     }
+    failing_lists(d, base, (&mut text, &mut html));
     let footer =
         format!("Sent once a day to vendor managers and admins. Stop it on {base}/manage/account.");
     text.push_str(&format!("\n--\n{footer}\n"));
@@ -486,6 +488,9 @@ pub fn webhook_body<T: Serialize>(
         data,
     })
 }
+
+mod lists;
+use lists::failing_lists;
 
 #[cfg(test)]
 mod tests;

@@ -47,6 +47,9 @@ pub struct NoticeConfig {
     pub reminder_days: u32,
     /// Run the worker in this process (`OUTBOX_WORKER`, on by default).
     pub worker: bool,
+    /// Follow vendors' published lists in this process too (`WATCH_LISTS`, on by default;
+    /// only where the worker runs).
+    pub watch_lists: bool,
     /// How long the worker sleeps when there is nothing to do.
     pub poll: Duration,
     /// This instance's name in claims (`INSTANCE_ID`): stable across restarts, so a restarted

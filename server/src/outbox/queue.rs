@@ -138,6 +138,11 @@ impl Outbox {
                 break;
             }
         }
+        {
+            let mut conn = self.db.pool.acquire().await?;
+            d.failing_lists =
+                store::watch::failing(&mut conn, app::service::watch::FAILURES_TOLD).await?;
+        }
         let recipients = store::users::reminder_recipients(&self.db).await?;
         let mut tx = begin_write(&self.db).await?;
         if !outbox::take_digest_day(&mut tx, day).await? {

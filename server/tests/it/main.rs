@@ -36,4 +36,5 @@ mod sinks;
 mod store;
 mod surface;
 mod two_step;
+mod watch;
 mod webhooks;

@@ -519,6 +519,18 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
             ]),
         ),
         (
+            "/api/manage/save_watched_list",
+            Allowed::Editors,
+            s(&[
+                ("w[vendor]", VENDOR),
+                (
+                    "w[subprocessor_list_url]",
+                    "https://vendor.example/subprocessors.csv",
+                ),
+                ("w[every_hours]", "24"),
+            ]),
+        ),
+        (
             "/api/manage/retry_delivery",
             Allowed::Editors,
             s(&[("id", &delivery)]),
@@ -629,7 +641,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 50] = [
+const READ_ONLY: [Call; 51] = [
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -658,6 +670,7 @@ const READ_ONLY: [Call; 50] = [
     ("/api/manage/audit", true, &[("query", "")]),
     ("/api/manage/vendor_assurance", true, &[("slug", VENDOR)]),
     ("/api/manage/vendor_editor", true, &[("slug", VENDOR)]),
+    ("/api/manage/watched_list", true, &[("slug", VENDOR)]),
     ("/api/admin/users", true, &[]),
     ("/api/manage/vendor_contacts", true, &[("slug", VENDOR)]),
     ("/api/manage/reviews", true, &[]),
