@@ -165,6 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/changes", get(routes::changes::changes_json))
         .route("/changes.atom", get(routes::changes::changes_atom))
         .route("/documents/{id}", get(routes::documents::download))
+        .route(
+            "/published-lists/{slug}/{sha256}",
+            get(routes::documents::published_list),
+        )
         .route("/api/v1/log/checkpoint", get(routes::log::checkpoint))
         .route("/api/v1/log/events/{id}/proof", get(routes::log::inclusion))
         .route("/api/v1/log/consistency", get(routes::log::consistency))

@@ -41,5 +41,8 @@ pub struct ProposalReview {
     /// A country's or a contact's: the vendor's countries or contacts now and with it.
     pub lines_before: Vec<String>,
     pub lines_after: Vec<String>,
+    /// A published page that changed: (label, address) of its kept versions, before and now.
+    #[serde(default)]
+    pub versions: Vec<(String, String)>,
     pub can_decide: bool,
 }

@@ -229,6 +229,11 @@ fn Proposal(r: ProposalReview, decide: ServerAction<DecideProposal>) -> impl Int
                 }.into_any()
             }
         }}
+        {(!r.versions.is_empty()).then(|| view! {
+            <ul class="plain" id="proposal-versions">
+                {r.versions.into_iter().map(|(label, href)| view! { <li><a href=href rel="external" download>{label}</a></li> }).collect_view()}
+            </ul>
+        })}
         <p><a href=format!("/manage/vendors/{}", p.vendor_slug)>{format!("{}'s record and evidence", p.vendor_name)}</a></p>
         {match decided {
             Some(text) => view! { <div class="notice" role="status" id="review-decided"><p>{text}</p></div> }.into_any(),

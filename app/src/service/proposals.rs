@@ -283,6 +283,7 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
     };
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let (mut lines_before, mut lines_after) = (Vec::new(), Vec::new());
+    let mut versions = Vec::new();
     match kind {
         ProposalKind::PublishedList => {
             let p = list_of(&row)?;
@@ -292,6 +293,11 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
                 Some((was, now)) => {
                     lines_before = vec![format!("{} (SHA-256 {was})", p.url)];
                     lines_after = vec![format!("{} (SHA-256 {now})", p.url)];
+                    let at = |sha: &str| format!("/published-lists/{}/{sha}", row.vendor_slug);
+                    versions = vec![
+                        ("The page as it was".into(), at(was)),
+                        ("The page now".into(), at(now)),
+                    ];
                 }
                 None => {
                     let categories = vendors::words(current.categories.as_deref());
@@ -343,6 +349,7 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
         after,
         lines_before,
         lines_after,
+        versions,
         can_decide: who.role.can_edit(),
     })
 }

@@ -327,3 +327,37 @@ async fn failed(
     tx.commit().await?;
     Ok(Recorded::Failed(error))
 }
+
+/// `GET /published-lists/{slug}/{sha256}`: a version of the vendor's published list as it
+/// was fetched (anyone signed in internally; a SHA-256 the vendor's list never had: not
+/// found). The route serves it as an attachment, never rendered from our origin.
+pub async fn download_fetched(
+    slug: &str,
+    sha256: &str,
+) -> Result<super::reviews::Download, AppError> {
+    require(any_role).await?;
+    let well_formed = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(AppError::NotFound);
+    }
+    let db = db()?;
+    let (media_type, size_bytes) = store::fetched(&db, slug, sha256)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = crate::request::documents()?
+        .open(sha256)
+        .await
+        .map_err(super::uploads::refused)?;
+    let media_type = if media_type.is_empty() {
+        "application/octet-stream".to_string()
+    } else {
+        media_type
+    };
+    Ok(super::reviews::Download {
+        file_name: format!("{slug}-published-list-{}", &sha256[..12]),
+        media_type,
+        size_bytes,
+        sha256: sha256.to_string(),
+        bytes,
+    })
+}

@@ -249,3 +249,16 @@ pub async fn proposed(
     .await?
         > 0)
 }
+
+/// The media type of the vendor `slug`'s fetch whose bytes have `sha256`, if it fetched them.
+pub async fn fetched(db: &Db, slug: &str, sha256: &str) -> StoreResult<Option<(String, i64)>> {
+    Ok(sqlx::query_as::<Any, (String, i64)>(
+        "SELECT f.content_type, COALESCE(f.bytes, 0) FROM watched_fetches f \
+         JOIN vendors v ON v.id = f.vendor_id WHERE v.slug = $1 AND f.sha256 = $2 \
+         ORDER BY f.id DESC LIMIT 1",
+    )
+    .bind(slug)
+    .bind(sha256)
+    .fetch_optional(&db.pool)
+    .await?)
+}

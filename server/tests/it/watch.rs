@@ -127,10 +127,28 @@ async fn status(app: &TestApp, cookie: &str) -> serde_json::Value {
     res.json().await.expect("json")
 }
 
+async fn get_with(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request")
+}
+
 async fn a_published_list_is_followed(backend: Backend) {
     let (app, cookie) = manager(backend).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let docs = Documents::local(dir.path()).expect("documents");
+    // the server's own document store, as its configuration for tests names it
+    let cfg = server::config::ServeConfig::for_tests(
+        &app.database_url,
+        "127.0.0.1:0".parse().expect("addr"),
+    );
+    let docs = Documents::from_setting(
+        &cfg.document_store,
+        &app.database_url,
+        &cfg.document_store_options,
+    )
+    .expect("documents");
     let shared: Shared = Arc::default();
     let port = serve(shared.clone()).await;
     let url = format!("http://127.0.0.1:{port}/list");
@@ -277,6 +295,25 @@ async fn a_published_list_is_followed(backend: Backend) {
         review["proposal"]["summary"], "the published list changed",
         "{review:#}"
     );
+    // both versions, kept, for anyone signed in, as attachments
+    let versions = review["versions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(versions.len(), 2, "{review:#}");
+    let now = versions[1][1].as_str().unwrap_or_default().to_string();
+    let res = get_with(&app, &now, &cookie).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("attachment"));
+    assert!(res
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Glacier Vault Oy"));
+    let res = app.get_raw(&now).await;
+    assert_eq!(res.status(), 401, "not for the public");
+    let other = now.replace(VENDOR, "ember-analytics");
+    assert_eq!(get_with(&app, &other, &cookie).await.status(), 404);
 
     // accepting the first proposal saves the chain through its notice rule
     let first = scalar(

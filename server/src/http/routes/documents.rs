@@ -42,6 +42,33 @@ pub async fn download(
     }
 }
 
+/// `GET /published-lists/{slug}/{sha256}`: a kept version of a vendor's published list
+/// (managers compare the two versions of a page that changed), to anyone signed in
+/// internally, served as [`download`] serves a document.
+pub async fn published_list(
+    State(state): State<AppState>,
+    Path((slug, sha256)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let owner = Owner::new();
+    let found = owner
+        .with(|| {
+            ScopedFuture::new(async move {
+                provide_context(parts);
+                provide_context(state.db.clone());
+                provide_context(state.settings.clone());
+                provide_context(state.documents.clone());
+                app::service::watch::download_fetched(&slug, &sha256).await
+            })
+        })
+        .await;
+    match found {
+        Ok(d) => attachment(d),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
 fn disposition(name: &str) -> String {
     let ascii: String = name
