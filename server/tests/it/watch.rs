@@ -2,7 +2,7 @@
 //! against a local HTTP server whose list changes between fetches: a CSV list that differs
 //! from the chain becomes one proposal (nothing in the chain changes until a manager accepts
 //! it; the same difference read again, from a CSV or the open format, is not proposed
-//! again); a 304 and the same bytes make none; a JSON list that moves a sub-processor makes
+//! again, nor from a workbook); a 304 and the same bytes make none; a JSON list that moves a sub-processor makes
 //! another; a malformed list, a slow one and a redirect to another host each fail, visibly,
 //! and after three in a row the list is among those the managers' digest names; an HTML page
 //! that changes opens a review "the published list changed"; accepting the first proposal
@@ -29,6 +29,8 @@ const VENDOR: &str = "brightwater-hosting";
 #[derive(Clone, Default)]
 struct Served {
     body: String,
+    /// Bytes served instead of `body` (a workbook).
+    body_bytes: Option<Vec<u8>>,
     content_type: String,
     etag: String,
     delay: Duration,
@@ -49,12 +51,15 @@ async fn list(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if asked == Some(served.etag.as_str()) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
+    let body = served
+        .body_bytes
+        .unwrap_or_else(|| served.body.into_bytes());
     (
         [
             (header::CONTENT_TYPE, served.content_type),
             (header::ETAG, served.etag),
         ],
-        served.body,
+        body,
     )
         .into_response()
 }
@@ -222,6 +227,33 @@ async fn a_published_list_is_followed(backend: Backend) {
     set(&shared, open, "application/json", "\"v3\"");
     assert_eq!(fetch_now(&app, &docs).await.0, "changed");
     assert_eq!(proposals(&app).await, 1, "once per difference");
+    // and as a workbook
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [
+        ["Subprocessor", "Location", "Purpose"],
+        ["Tidewater Relay Ltd", "IE", "Outbound mail relay"],
+        ["Glacier Vault Oy", "Finland", "Backups"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).expect("cell");
+        }
+    }
+    let xlsx = book.save_to_buffer().expect("xlsx");
+    if let Ok(mut s) = shared.lock() {
+        s.body_bytes = Some(xlsx);
+        s.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into();
+        s.etag = "\"x1\"".into();
+    }
+    assert_eq!(fetch_now(&app, &docs).await.0, "changed");
+    assert_eq!(
+        proposals(&app).await,
+        1,
+        "once per difference, whatever the format"
+    );
     // a JSON list that moves it: another proposal
     set(
         &shared,
