@@ -23,6 +23,8 @@ export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 # plain HTTP on loopback: cookies without Secure; the browser tests are not rate limited
 export INSECURE_COOKIES=true RATE_LIMIT_EXEMPT=127.0.0.0/8
+# the vendors' published lists the tests serve are on loopback
+export WEBHOOK_ALLOW_PRIVATE=true
 "$bin" seed-demo
 # one more vendor, whose legal name has 120 characters: the registry table must still fit
 "$bin" import end2end/fixtures/long-name.csv >/dev/null

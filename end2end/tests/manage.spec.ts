@@ -727,3 +727,119 @@ test('the portal journey: a vendor short of evidence attests, uploads, proposes,
   await expect(contact.getByRole('region', { name: 'Propose a change' }).getByRole('row', { name: /Skerry Archive Oy/ })).toContainText('Accepted');
   await ctx.close();
 });
+
+/** Upload `file` on the import page of `page` (signed in), with the whole-list checkbox when
+ * asked; wait for the run's summary to contain `expected`. */
+async function importFile(page: Page, name: string, file: string, wholeList: boolean, expected: string) {
+  await page.goto('/manage/import');
+  await page.getByLabel('File').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(file) });
+  if (wholeList) await page.getByLabel("Our whole list: remove the registry's vendors it does not name").check();
+  await page.getByRole('button', { name: 'Check the file' }).click();
+  await expect(page).toHaveURL(/\/manage\/import\/\d+$/);
+  await expect(page.locator('#import-summary')).toContainText(expected, { timeout: 30_000 });
+}
+
+test('a manager imports an update with removals: reads the dry run, applies it (without and with JavaScript)', async ({ page, browser, baseURL }) => {
+  test.setTimeout(180_000);
+  await signIn(page, 'manager', '/manage/import');
+  for (const javaScriptEnabled of [false, true]) {
+    const ctx = await browser.newContext({ javaScriptEnabled, baseURL });
+    await ctx.addCookies(await page.context().cookies());
+    const manager = await ctx.newPage();
+    // two vendors of this test's own, so the update removes nothing another test uses
+    const stamp = `${Date.now()}${javaScriptEnabled ? 'j' : 'n'}`;
+    const effective = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+    const names = [`Leaving First ${stamp} Ltd`, `Leaving Second ${stamp} Ltd`];
+    const added = ['legal_name,kind,work_location,purpose_category,purpose,registration_country,transfer_mechanism,services,processing_countries,data_categories,effective_on']
+      .concat(names.map((n) => `${n},third_party,own_facilities,infrastructure,Short-lived,GB,sccs,backup,GB,customer,${effective}`))
+      .join('\n');
+    await importFile(manager, 'two.csv', added, false, 'Dry run, nothing written');
+    await manager.getByRole('button', { name: 'Apply this import' }).click();
+    await expect(manager.locator('#import-summary')).toContainText('Imported: 2 new', { timeout: 30_000 });
+    // the update: the registry as exported, without those two
+    const csv = await (await manager.request.get('/subprocessors.csv?status=announced&status=active')).text();
+    const update = csv.split('\n').filter((l) => !names.some((n) => l.includes(n))).join('\n');
+    await importFile(manager, 'update.csv', update, true, 'Dry run, nothing written');
+    await expect(manager.locator('#import-summary')).toContainText('2 removed (not in the file)');
+    const gone = manager.getByRole('region', { name: /^To be removed from the registry/ });
+    for (const n of names) await expect(gone).toContainText(n);
+    await expectAccessible(manager, javaScriptEnabled);
+    await manager.getByRole('button', { name: 'Apply this import' }).click();
+    await expect(manager.locator('#import-summary')).toContainText('Imported:', { timeout: 30_000 });
+    await expect(manager.locator('#import-summary')).toContainText('2 removed (not in the file)');
+    // announced as removed, today
+    const changes = await (await manager.request.get('/api/v1/changes')).text();
+    for (const n of names) expect(changes).toContain(n);
+    await ctx.close();
+  }
+});
+
+test("a vendor's published list is followed: its difference is reviewed and accepted (with and without JavaScript)", async ({ page, browser, baseURL }) => {
+  test.setTimeout(240_000);
+  // two vendors with no chain of their own, each publishing a list of one sub-processor
+  const all = await (await page.request.get('/api/v1/subprocessors?status=active')).json();
+  const bare = all.subprocessors
+    .filter((v: { sub_processors: unknown[] }) => v.sub_processors.length === 0)
+    .slice(0, 2)
+    .map((v: { slug: string }) => v.slug);
+  expect(bare.length).toBe(2);
+  const listed = ['Northwind Relay AB,Sweden,Mail relay', 'Eastgate Archive Oy,Finland,Archive'];
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const i = req.url === '/first.csv' ? 0 : req.url === '/second.csv' ? 1 : -1;
+    if (i < 0) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/csv', etag: `"${i}"` }).end(`name,country,purpose\r\n${listed[i]}\r\n`);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as { port: number }).port;
+  try {
+    await signIn(page, 'manager', `/manage/vendors/${bare[0]}`);
+    for (const [i, javaScriptEnabled] of [[0, true], [1, false]] as const) {
+      const ctx = await browser.newContext({ javaScriptEnabled, baseURL });
+      await ctx.addCookies(await page.context().cookies());
+      const manager = await ctx.newPage();
+      await manager.goto(`/manage/vendors/${bare[i]}`);
+      if (javaScriptEnabled) await expect(manager.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+      const section = manager.getByRole('region', { name: 'Its published sub-processor list' });
+      await expect(section).toContainText('Not followed.');
+      await section.getByText('Follow its list').click();
+      await section.getByLabel('URL of its published list').fill(`http://127.0.0.1:${port}/${i === 0 ? 'first' : 'second'}.csv`);
+      await section.getByRole('button', { name: 'Save' }).click();
+      await expect(section.locator('#watch-url')).toContainText(`127.0.0.1:${port}`);
+      await expectAccessible(manager, javaScriptEnabled);
+      await ctx.close();
+    }
+    // the server's watcher fetches due lists once a minute; the differences wait for review
+    for (const [i, javaScriptEnabled] of [[0, true], [1, false]] as const) {
+      const name = listed[i].split(',')[0];
+      const ctx = await browser.newContext({ javaScriptEnabled, baseURL });
+      await ctx.addCookies(await page.context().cookies());
+      const manager = await ctx.newPage();
+      const link = manager.getByRole('link', { name: new RegExp(`its published list adds ${name}`) });
+      await expect(async () => {
+        await manager.goto('/manage/reviews');
+        await expect(link).toBeVisible({ timeout: 1_000 });
+      }).toPass({ timeout: 120_000, intervals: [3_000] });
+      // nothing changed before a manager decides
+      const before = await (await manager.request.get(`/api/v1/changes?vendor=${bare[i]}`)).text();
+      expect(before).not.toContain(name);
+      await link.click();
+      await expect(manager.locator('#proposal-after')).toContainText(name);
+      await expect(manager.locator('#proposal-before')).not.toContainText(name);
+      await expect(manager.getByText('published list watcher')).toBeVisible();
+      await expectAccessible(manager, javaScriptEnabled);
+      await manager.getByRole('radio', { name: /Approve/ }).check();
+      await manager.getByRole('button', { name: 'Record the decision' }).click();
+      await expect(manager.locator('#review-decided')).toContainText('Approved by manager@example.test');
+      // saved through the chain's notice rule: announced to customers
+      const after = await (await manager.request.get(`/api/v1/changes?vendor=${bare[i]}`)).text();
+      expect(after).toContain(`adds subprocessor ${name}`);
+      await ctx.close();
+    }
+  } finally {
+    server.close();
+  }
+});
