@@ -23,6 +23,19 @@ pub async fn download(
     let Ok(id) = id.parse::<i64>() else {
         return app::error::AppError::NotFound.into_response();
     };
+    serve(state, req, async move || {
+        app::service::reviews::download(id).await
+    })
+    .await
+}
+
+/// Run `find` with the request's session and the server's handles in context (as a server
+/// function runs), and serve what it found as an attachment, or its error.
+async fn serve(
+    state: AppState,
+    req: Request,
+    find: impl AsyncFnOnce() -> Result<app::service::reviews::Download, app::error::AppError>,
+) -> Response {
     let (parts, _) = req.into_parts();
     let owner = Owner::new();
     let found = owner
@@ -32,7 +45,7 @@ pub async fn download(
                 provide_context(state.db.clone());
                 provide_context(state.settings.clone());
                 provide_context(state.documents.clone());
-                app::service::reviews::download(id).await
+                find().await
             })
         })
         .await;
@@ -50,23 +63,10 @@ pub async fn published_list(
     Path((slug, sha256)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    let (parts, _) = req.into_parts();
-    let owner = Owner::new();
-    let found = owner
-        .with(|| {
-            ScopedFuture::new(async move {
-                provide_context(parts);
-                provide_context(state.db.clone());
-                provide_context(state.settings.clone());
-                provide_context(state.documents.clone());
-                app::service::watch::download_fetched(&slug, &sha256).await
-            })
-        })
-        .await;
-    match found {
-        Ok(d) => attachment(d),
-        Err(e) => e.into_response(),
-    }
+    serve(state, req, async move || {
+        app::service::watch::download_fetched(&slug, &sha256).await
+    })
+    .await
 }
 
 /// `filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
