@@ -213,7 +213,11 @@ fn Proposal(r: ProposalReview, decide: ServerAction<DecideProposal>) -> impl Int
                 <h2>"Sub-processors now"</h2>
                 {chain_table("proposal-before", r.before)}
                 <h2>"With the proposal"</h2>
-                {chain_table("proposal-after", r.after)}
+                {if r.lines_after.is_empty() {
+                    chain_table("proposal-after", r.after).into_any()
+                } else {
+                    view! { <div class="notice notice-error" role="status" id="proposal-cannot"><p>{r.lines_after.join(" ")}</p></div> }.into_any()
+                }}
             }.into_any(),
             kind => {
                 let what = match kind {

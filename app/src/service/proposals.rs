@@ -301,8 +301,11 @@ pub async fn review(id: i64) -> Result<ProposalReview, AppError> {
                 }
                 None => {
                     let categories = vendors::words(current.categories.as_deref());
-                    if let Ok(list) = watch::applied(&before, &p.diff, &categories, today()) {
-                        after = list;
+                    // a list that cannot be applied as it stands says why, instead of
+                    // showing a chain that accepting would not make
+                    match watch::applied(&before, &p.diff, &categories, today()) {
+                        Ok(list) => after = list,
+                        Err(why) => lines_after = vec![why],
                     }
                 }
             }

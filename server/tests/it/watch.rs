@@ -263,6 +263,30 @@ async fn a_published_list_is_followed(backend: Backend) {
     );
     assert_eq!(fetch_now(&app, &docs).await.0, "changed");
     assert_eq!(proposals(&app).await, 2);
+    // an entry whose country cannot be placed: the review says why it cannot be accepted
+    set(
+        &shared,
+        r#"[{"name":"Tidewater Relay Ltd","country":"IE"},{"name":"Nowhere Ltd","country":"Atlantis"}]"#,
+        "application/json",
+        "\"v4b\"",
+    );
+    assert_eq!(fetch_now(&app, &docs).await.0, "changed");
+    let nowhere = scalar(&app, "SELECT MAX(id) FROM proposals")
+        .await
+        .to_string();
+    let review: serde_json::Value = app
+        .post_form("/api/manage/proposal", &[("id", &nowhere)], Some(&cookie))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        review["lines_after"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no country for Nowhere Ltd"),
+        "{review:#}"
+    );
 
     // failures: shown, counted, and from three in a row named for the digest
     set(&shared, "{not json", "application/json", "\"v5\"");
