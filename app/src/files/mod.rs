@@ -6,6 +6,8 @@
 pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod sniff;
+#[cfg(feature = "ssr")]
+pub mod stamp;
 
 #[cfg(feature = "ssr")]
 mod csv;
