@@ -32,6 +32,7 @@ pub mod subscriber_links;
 pub mod text;
 #[cfg(feature = "ssr")]
 pub mod tlog;
+pub mod trust;
 pub mod vendor;
 mod vocabulary;
 #[cfg(feature = "ssr")]

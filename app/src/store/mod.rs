@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod staged;
 pub mod subscriber_links;
 pub mod subscriptions;
+pub mod trust;
 pub mod users;
 pub mod vendors;
 pub mod watch;
