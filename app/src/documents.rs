@@ -155,6 +155,21 @@ impl Documents {
         Ok(got.into_stream())
     }
 
+    /// The whole of the stored document `sha256` in memory (at most `max` bytes: a larger
+    /// one is refused as too large). For stamping, which needs the whole file.
+    pub async fn read_all(&self, sha256: &str, max: usize) -> Result<Vec<u8>, DocumentError> {
+        let mut stream = self.open(sha256).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            if out.len() + chunk.len() > max {
+                return Err(DocumentError::TooLarge);
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
     /// Keep `bytes` whole as they are, their type not decided (a fetched published list may
     /// be HTML or CSV; the watcher caps its size): their SHA-256, which is their address.
     pub async fn put_bytes(&self, bytes: Bytes) -> Result<String, DocumentError> {

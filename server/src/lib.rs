@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
     let limits = state.rate_limit.clone();
     let context_settings = settings.clone();
     let caps = state.notices.caps;
+    let trust = state.notices.trust.clone();
     let built = assets::Assets::new(
         &state.leptos_options.site_root,
         &state.leptos_options.site_pkg_dir,
@@ -168,6 +169,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/published-lists/{slug}/{sha256}",
             get(routes::documents::published_list),
+        )
+        .route(
+            "/trust/documents/{slug}",
+            get(routes::documents::trust_document),
+        )
+        .route(
+            "/manage/trust/{slug}/log.csv",
+            get(routes::documents::trust_log_csv),
         )
         .route("/api/v1/log/checkpoint", get(routes::log::checkpoint))
         .route("/api/v1/log/events/{id}/proof", get(routes::log::inclusion))
@@ -208,6 +217,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(kept.clone());
                 provide_context(context_settings.clone());
                 provide_context(caps);
+                provide_context(trust.clone());
                 provide_context(documents.clone());
             },
             move || shell(options.clone()),
@@ -254,6 +264,7 @@ pub struct Application {
     import_file_retention_days: u32,
     /// `ROSTER_RETENTION_DAYS`, for the same round.
     roster_retention_days: u32,
+    trust_retention_days: u32,
     /// The SQLite database's lock, held shared while this instance lives: a restore waits
     /// for every instance to stop (`db_lock`).
     lock: Option<db_lock::DbLock>,
@@ -382,6 +393,7 @@ impl Application {
             documents,
             import_file_retention_days: config.import_file_retention_days,
             roster_retention_days: config.roster_retention_days,
+            trust_retention_days: config.notices.trust.retention_days,
             lock,
         })
     }
@@ -416,6 +428,7 @@ impl Application {
             self.db.clone(),
             self.import_file_retention_days,
             self.roster_retention_days,
+            self.trust_retention_days,
             stopped.clone(),
         )));
         // the instance that sends the notices follows the vendors' published lists too

@@ -84,9 +84,18 @@ pub async fn keep_pruned(
     db: Db,
     retention_days: u32,
     roster_retention_days: u32,
+    trust_retention_days: u32,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        match app::service::trust::redact(&db, Utc::now(), trust_retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                rows = n,
+                "replaced trust document requesters' personal data past TRUST_RETENTION_DAYS by its hash"
+            ),
+            Err(e) => tracing::warn!("trust document requesters' data not redacted: {e}"),
+        }
         match erase_rosters(&db, Utc::now(), roster_retention_days).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(

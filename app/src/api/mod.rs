@@ -20,4 +20,5 @@ pub mod proposals;
 pub mod registry;
 pub mod reviews;
 pub mod subscriptions;
+pub mod trust;
 pub use crate::model::types;

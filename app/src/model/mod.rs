@@ -19,5 +19,6 @@ pub mod proposals;
 pub mod registry;
 pub mod reviews;
 pub mod subscriptions;
+pub mod trust;
 pub mod types;
 pub mod watch;

@@ -24,6 +24,8 @@ pub mod registry;
 pub mod reviews;
 pub mod rosters;
 pub mod subscriptions;
+pub mod trust;
+pub mod trust_manage;
 pub mod uploads;
 pub mod vendors;
 pub mod watch;

@@ -128,3 +128,25 @@ pub fn set_challenge(token: &str) -> Result<(), AppError> {
 pub fn clear_challenge() -> Result<(), AppError> {
     set(challenge_cookie_name(settings().secure_cookies), "", 0)
 }
+
+/// A customer's access to trust documents (`/trust`): its own cookie, never a session.
+pub const TRUST_COOKIE_SECURE: &str = "__Host-registry_trust_access";
+pub const TRUST_COOKIE: &str = "registry_trust_access";
+
+pub fn trust_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        TRUST_COOKIE_SECURE
+    } else {
+        TRUST_COOKIE
+    }
+}
+
+/// The trust access token of this request.
+pub fn trust_token() -> Option<String> {
+    token(trust_cookie_name(settings().secure_cookies))
+}
+
+/// Give the browser its trust access cookie for `seconds`.
+pub fn set_trust(token: &str, seconds: i64) -> Result<(), AppError> {
+    set(trust_cookie_name(settings().secure_cookies), token, seconds)
+}

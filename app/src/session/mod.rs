@@ -21,6 +21,10 @@ pub use cookies::{
     CHALLENGE_COOKIE_SECURE, SESSION_COOKIE, SESSION_COOKIE_SECURE, VENDOR_COOKIE,
     VENDOR_COOKIE_SECURE,
 };
+/// The trust access cookie (`service::trust`).
+pub mod trust_cookie {
+    pub use super::cookies::{set_trust, trust_cookie_name, trust_token};
+}
 pub use enrol::{issue_set_up_link, set_up_path, start_set_up, ASK_FOR_A_LINK};
 pub use lock::clear_lock;
 pub use sign_in::{

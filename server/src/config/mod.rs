@@ -163,6 +163,14 @@ impl ServeConfig {
                     per_hour: s.confirmation_mails_per_hour,
                 },
                 log_key: s.log_key()?,
+                trust: app::domain::trust::TrustSettings {
+                    access_days: s.trust_access_days,
+                    retention_days: s.trust_retention_days,
+                    approved_domains: app::domain::trust::TrustSettings::parse_domains(
+                        &s.trust_approved_domains,
+                    )
+                    .map_err(|e| format!("TRUST_APPROVED_DOMAINS: {e}"))?,
+                },
             },
             ops: OpsConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),
@@ -208,6 +216,7 @@ impl ServeConfig {
                 instance_id: format!("test-{}", crate::outbox::new_message_id()),
                 caps: MailCaps::default(),
                 log_key: Some(test_log_key()),
+                trust: app::domain::trust::TrustSettings::default(),
             },
             ops: OpsConfig::default(),
             import_file_retention_days: 30,

@@ -490,7 +490,9 @@ pub fn webhook_body<T: Serialize>(
 }
 
 mod lists;
+mod trust;
 use lists::failing_lists;
+pub use trust::{trust_denied, trust_link, trust_waiting};
 
 #[cfg(test)]
 mod tests;

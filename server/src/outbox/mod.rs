@@ -60,6 +60,8 @@ pub struct NoticeConfig {
     /// `LOG_SIGNING_KEY`: the worker signs each new head of the log before it tells anyone
     /// of the events under it. `None`: nothing is signed.
     pub log_key: Option<app::domain::tlog::note::SignerKey>,
+    /// `TRUST_ACCESS_DAYS`, `TRUST_RETENTION_DAYS`, `TRUST_APPROVED_DOMAINS`.
+    pub trust: app::domain::trust::TrustSettings,
 }
 
 /// Rows a fan-out batch reads; one batch is one transaction.

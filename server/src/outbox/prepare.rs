@@ -13,7 +13,7 @@ use app::{
     store::{
         self, begin_write, changes, contacts, objections,
         outbox::{Attempt, DeliveryRow, MailPayload},
-        subscriber_links, subscriptions,
+        subscriber_links, subscriptions, trust,
     },
 };
 use chrono::{DateTime, Utc};
@@ -119,6 +119,48 @@ impl Outbox {
                 let expires = app::domain::contacts::link_expires(now).date_naive();
                 compose::contact_link(&c.email, (&c.name, &c.vendor_name), base, &token, expires)
             }
+            MailPayload::TrustLink { request } => {
+                let Some(r) = trust::request_in(tx, request)
+                    .await?
+                    .filter(|r| r.state == "mailed" || r.state == "approved")
+                else {
+                    return skip("the request was decided or used before it was sent");
+                };
+                let (token, hash) = store::sessions::new_token();
+                let expires = now + chrono::Duration::hours(app::domain::trust::LINK_HOURS);
+                trust::set_link(tx, r.id, &hash, expires).await?;
+                let titles = self.trust_titles(&r.documents).await?;
+                compose::trust_link(
+                    &r.email,
+                    base,
+                    &token,
+                    expires.date_naive(),
+                    r.state == "approved",
+                    &titles,
+                )
+            }
+            MailPayload::TrustWaiting { request } => {
+                let Some(r) = trust::request_in(tx, request)
+                    .await?
+                    .filter(|r| r.state == "waiting")
+                else {
+                    return skip("the request was decided before it was sent");
+                };
+                let titles = self.trust_titles(&r.documents).await?;
+                compose::trust_waiting(
+                    &d.recipient,
+                    base,
+                    (&r.name, &r.email, &r.organisation),
+                    &titles,
+                )
+            }
+            MailPayload::TrustDenied { request } => {
+                let Some(r) = trust::request_in(tx, request).await? else {
+                    return skip("the request is not known");
+                };
+                let titles = self.trust_titles(&r.documents).await?;
+                compose::trust_denied(&r.email, base, &titles, &r.reason)
+            }
             MailPayload::Manage => {
                 let Some(s) = sub.filter(|s| s.is_confirmed()) else {
                     return skip("the subscription ended before it was sent");
@@ -193,5 +235,16 @@ impl Outbox {
             }
         };
         Ok(Ok(Outgoing::Mail(Box::new(mail))))
+    }
+
+    /// The titles of the trust documents a request names (JSON ids).
+    async fn trust_titles(&self, ids: &str) -> Result<Vec<String>, OutboxError> {
+        let ids: Vec<i64> = serde_json::from_str(ids).unwrap_or_default();
+        Ok(trust::documents(&self.db)
+            .await?
+            .into_iter()
+            .filter(|d| ids.contains(&d.id))
+            .map(|d| d.title)
+            .collect())
     }
 }

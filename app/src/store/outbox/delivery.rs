@@ -38,6 +38,13 @@ pub enum MailPayload {
     /// A sign-in link of the vendor portal, for the delivery's contact (the token is made
     /// when the mail is sent).
     ContactLink { contact: i64 },
+    /// A trust document request's link (`confirm`, or `approved` after a manager's
+    /// approval): the token is made when the mail is sent.
+    TrustLink { request: i64 },
+    /// A trust document request waits for approval (to a manager).
+    TrustWaiting { request: i64 },
+    /// A manager denied a trust document request (to the requester, with the reason).
+    TrustDenied { request: i64 },
     /// The managers' digest, written when it was queued.
     Digest {
         subject: String,
@@ -145,6 +152,39 @@ impl NewDelivery {
                 contact: contact_id,
             }),
             message_id: message_id(),
+        }
+    }
+
+    /// A trust document request's link, sent because of `why` (`confirm` or `approved`):
+    /// once per request and reason.
+    pub fn trust_link(request: i64, email: &str, why: &str) -> Self {
+        NewDelivery {
+            channel: "mail",
+            purpose: "trust",
+            dedup_key: format!("trust:{request}:{why}"),
+            change_event_id: None,
+            subscription_id: None,
+            endpoint_id: None,
+            recipient: email.to_string(),
+            payload: payload(&MailPayload::TrustLink { request }),
+            message_id: message_id(),
+        }
+    }
+
+    /// A manager (`user`) told that the request waits for approval.
+    pub fn trust_waiting(request: i64, user: i64, email: &str) -> Self {
+        NewDelivery {
+            dedup_key: format!("trust:{request}:waiting:{user}"),
+            payload: payload(&MailPayload::TrustWaiting { request }),
+            ..Self::trust_link(request, email, "")
+        }
+    }
+
+    /// The requester told that a manager denied the request.
+    pub fn trust_denied(request: i64, email: &str) -> Self {
+        NewDelivery {
+            payload: payload(&MailPayload::TrustDenied { request }),
+            ..Self::trust_link(request, email, "denied")
         }
     }
 
