@@ -16,8 +16,9 @@ use crate::{
             ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
             ObjectionsRoute, PortalRoute, ProposalReviewRoute, QuestionnaireRoute,
             RecoveryCodesRoute, ReviewRoute, ReviewsRoute, RosterReviewRoute, SignInSetupRoute,
-            SubscribeRoute, TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute,
-            VendorLinkRoute, VendorSignInRoute, VerifyRoute,
+            SubscribeRoute, TrustConfirmRoute, TrustManageRoute, TrustRoute, TwoStepSetupRoute,
+            UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute, VendorSignInRoute,
+            VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -89,6 +90,9 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/subscriptions/confirm/:token") view={Lazy::<ConfirmLinkRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions/unsubscribe/:token") view={Lazy::<UnsubscribeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/subscriptions/manage/:token") view={Lazy::<ManageSubscriptionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/trust") view={Lazy::<TrustRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/trust/confirm/:token") view={Lazy::<TrustConfirmRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/trust") view={Lazy::<TrustManageRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>
@@ -129,6 +133,8 @@ fn Site() -> impl IntoView {
                         <a href="/changes.atom" type="application/atom+xml">"Atom feed of changes"</a>
                         " · "
                         <a href="/subscribe">"Get changes by mail or webhook"</a>
+                        " · "
+                        <a href="/trust">"Audit reports and certifications"</a>
                     </p>
                 </div>
             </footer>

@@ -10,8 +10,9 @@ use super::{
     ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage, ImportRunPage, LoginPage,
     ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
     PortalPage, ProposalReviewPage, QuestionnairePage, RecoveryCodesPage, ReviewPage, ReviewsPage,
-    RosterReviewPage, SignInSetupPage, SubscribePage, TwoStepSetupPage, UnsubscribePage, UsersPage,
-    VendorEditPage, VendorLinkPage, VendorSignInPage, VerifyPage,
+    RosterReviewPage, SignInSetupPage, SubscribePage, TrustConfirmPage, TrustManagePage,
+    TrustRoutePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VendorLinkPage,
+    VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -66,4 +67,7 @@ lazy_page!(
     AttestationReviewRoute => AttestationReviewPage,
     QuestionnaireRoute => QuestionnairePage,
     ProposalReviewRoute => ProposalReviewPage,
+    TrustRoute => TrustRoutePage,
+    TrustConfirmRoute => TrustConfirmPage,
+    TrustManageRoute => TrustManagePage,
 );

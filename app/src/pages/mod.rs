@@ -21,6 +21,8 @@ mod registry;
 mod rendered;
 pub mod reviews;
 mod subscribe;
+mod trust;
+mod trust_manage;
 mod two_step;
 mod users;
 mod vendor;
@@ -44,6 +46,8 @@ pub use reviews::{ReviewPage, ReviewsPage, RosterReviewPage};
 pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
 };
+pub use trust::{TrustConfirmPage, TrustRoutePage};
+pub use trust_manage::TrustManagePage;
 pub use two_step::{EnrolPage, RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, VerifyPage};
 pub use users::{AccountPage, UsersPage};
 pub use vendor::VendorPage;
