@@ -82,6 +82,8 @@ if [ "$want_test" = 1 ]; then
     say "Installing schemathesis (the OpenAPI document's test)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
   fi
+  # the trust documents' test reads each stamped page back as text (Debian's poppler-utils)
+  command -v pdftotext >/dev/null || { say "Installing pdftotext"; apt_install poppler-utils; }
   # the short load run of scripts/test (bench/load.sh) drives the server with wrk
   for tool in wrk curl; do
     command -v "$tool" >/dev/null || { say "Installing $tool"; apt_install "$tool"; }

@@ -35,6 +35,7 @@ mod second_step;
 mod sinks;
 mod store;
 mod surface;
+mod trust;
 mod two_step;
 mod watch;
 mod webhooks;
