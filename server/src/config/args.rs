@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf};
 use app::store::secrets::Keyring;
 use clap::{Args, Parser, Subcommand};
 
+use super::TrustArgs;
+
 /// Default database: a SQLite file in the working folder, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://registry.db";
 
@@ -392,34 +394,8 @@ pub struct ServeArgs {
         global = true
     )]
     pub watch_lists: bool,
-    /// Days a customer's access to trust documents lasts once opened.
-    #[arg(
-        long,
-        env = "TRUST_ACCESS_DAYS",
-        default_value_t = app::domain::trust::ACCESS_DAYS,
-        value_parser = clap::value_parser!(u32).range(1..=3650),
-        global = true
-    )]
-    pub trust_access_days: u32,
-    /// Days a trust document requester's name, address, organisation, IP address and browser
-    /// are kept; after that they are replaced by their SHA-256 in the records.
-    #[arg(
-        long,
-        env = "TRUST_RETENTION_DAYS",
-        default_value_t = app::domain::trust::RETENTION_DAYS,
-        value_parser = clap::value_parser!(u32).range(1..),
-        global = true
-    )]
-    pub trust_retention_days: u32,
-    /// E-mail domains (comma-separated, exact match) whose requests for approval-level trust
-    /// documents are approved once their mailed link is confirmed.
-    #[arg(
-        long,
-        env = "TRUST_APPROVED_DOMAINS",
-        default_value = "",
-        global = true
-    )]
-    pub trust_approved_domains: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// This instance's name (logs, claims on deliveries); stable across its restarts.
     /// Default: the host name and the port.
     #[arg(long, env = "INSTANCE_ID", default_value = "", global = true)]

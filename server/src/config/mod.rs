@@ -10,9 +10,11 @@ use ipnet::IpNet;
 use leptos::config::{Env, LeptosOptions};
 
 mod args;
+mod trust;
 
 pub use crate::outbox::NoticeConfig;
 pub use args::*;
+pub use trust::TrustArgs;
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
@@ -163,14 +165,7 @@ impl ServeConfig {
                     per_hour: s.confirmation_mails_per_hour,
                 },
                 log_key: s.log_key()?,
-                trust: app::domain::trust::TrustSettings {
-                    access_days: s.trust_access_days,
-                    retention_days: s.trust_retention_days,
-                    approved_domains: app::domain::trust::TrustSettings::parse_domains(
-                        &s.trust_approved_domains,
-                    )
-                    .map_err(|e| format!("TRUST_APPROVED_DOMAINS: {e}"))?,
-                },
+                trust: s.trust.settings()?,
             },
             ops: OpsConfig {
                 metrics_token: Some(s.metrics_token.trim().to_string()).filter(|t| !t.is_empty()),

@@ -1,6 +1,7 @@
 //! Vendor managers over real HTTP on both databases: sign-in, sessions, throttling, the
 //! authorization of every mutating server function, optimistic locking and the audit trail.
 
+use crate::notices::exec;
 use crate::support::{borrow, session_cookie, spawn_app, Backend, TestApp};
 use app::domain::Role;
 use sqlx::Any;
@@ -307,6 +308,12 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
     let other = user_key(app, "other@example.test").await;
     let (aid, aver) = record_key(app, "attestations").await;
     let today = chrono::Utc::now().date_naive().to_string();
+    let trust_request = scalar(app, "SELECT COALESCE(MAX(id), 0) FROM trust_requests")
+        .await
+        .to_string();
+    let trust_access = scalar(app, "SELECT COALESCE(MAX(id), 0) FROM trust_accesses")
+        .await
+        .to_string();
     let cid = scalar(
         app,
         "SELECT COALESCE(MIN(id), 0) FROM vendor_contacts WHERE email = 'grace@vendor.example'",
@@ -622,6 +629,30 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
         ),
         ("/api/manage/new_questionnaire", Allowed::Admins, s(&[])),
         (
+            "/api/manage/trust_withdraw",
+            Allowed::Editors,
+            s(&[("slug", "matrix-report"), ("withdraw", "true")]),
+        ),
+        (
+            "/api/manage/trust_agreement",
+            Allowed::Editors,
+            s(&[("body", "A new agreement text, long enough to be one.")]),
+        ),
+        (
+            "/api/manage/trust_decide",
+            Allowed::Editors,
+            s(&[
+                ("id", &trust_request),
+                ("decision", "approve"),
+                ("reason", ""),
+            ]),
+        ),
+        (
+            "/api/manage/trust_revoke",
+            Allowed::Editors,
+            s(&[("id", &trust_access)]),
+        ),
+        (
             "/api/account/password",
             Allowed::SignedIn,
             s(&[
@@ -641,7 +672,19 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 51] = [
+const READ_ONLY: [Call; 58] = [
+    // trust documents: the public side is tested in `trust.rs`
+    ("/api/trust/page", false, &[]),
+    (
+        "/api/trust/request",
+        false,
+        &[("r[email]", "x@example.org")],
+    ),
+    ("/api/trust/link", false, &[("token", "0000")]),
+    ("/api/trust/confirm", false, &[("token", "0000")]),
+    ("/api/manage/trust", true, &[]),
+    ("/api/manage/trust_log", true, &[("slug", "matrix-report")]),
+    ("/api/manage/trust_upload", true, &[("file", "x")]),
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),
     ("/api/manage/import_upload", true, &[("file", "x")]),
@@ -714,9 +757,25 @@ const READ_ONLY: [Call; 51] = [
     ),
 ];
 
+/// A trust document, a request waiting for approval and an open access to it.
+async fn trust_fixtures(app: &TestApp) {
+    let t = "'2026-01-01T00:00:00.000Z'";
+    for sql in [
+        format!("INSERT INTO documents (vendor_id, sha256, size_bytes, media_type, file_name, uploaded_by, uploaded_at) VALUES (NULL, '{}', 1, 'application/pdf', 'm.pdf', 'fixture', {t})", "a".repeat(64)),
+        format!("INSERT INTO trust_documents (slug, title, kind, access, created_at, created_by) VALUES ('matrix-report', 'Matrix report', 'soc2', 'approval', {t}, 'fixture')"),
+        format!("INSERT INTO trust_versions (document_id, version, stored_id, issued_on, published_at, published_by) VALUES ((SELECT id FROM trust_documents WHERE slug = 'matrix-report'), 1, (SELECT MAX(id) FROM documents), '2026-01-01', {t}, 'fixture')"),
+        format!("INSERT INTO trust_agreements (version, body, sha256, created_at, created_by) VALUES (1, 'The fixture agreement text.', '{}', {t}, 'fixture')", "b".repeat(64)),
+        format!("INSERT INTO trust_requests (name, email, organisation, documents, agreement_version, state, created_at) VALUES ('A', 'a@customer.example', 'O', '[1]', 1, 'waiting', {t})"),
+        format!("INSERT INTO trust_accesses (code, request_id, name, email, organisation, cookie_hash, documents, created_at, expires_at) VALUES ('AAAA-BBBB', (SELECT MAX(id) FROM trust_requests), 'A', 'a@customer.example', 'O', '{}', '[1]', {t}, '2099-01-01T00:00:00.000Z')", "c".repeat(64)),
+    ] {
+        exec(app, &sql).await;
+    }
+}
+
 async fn authorization_matrix(backend: Backend) {
     let app = with_accounts(backend).await;
     notice_fixtures(&app).await;
+    trust_fixtures(&app).await;
     let auditor = app.login("auditor@example.test", PASSWORD).await;
     let manager = app.login("manager@example.test", PASSWORD).await;
     let admin = app.login("admin@example.test", PASSWORD).await;
@@ -743,6 +802,7 @@ async fn authorization_matrix(backend: Backend) {
             "/api/vendor/submit_assessment",
             "/api/vendor/submit_roster",
             "/api/vendor/sign_attestation",
+            "/api/manage/trust_upload",
         ];
         let res = if uploads.contains(path) {
             // a file upload (any other body is refused with 415 before it is decoded)
@@ -775,6 +835,7 @@ async fn authorization_matrix(backend: Backend) {
             "/api/vendor/sign_attestation",
             "/api/vendor/propose",
             "/api/manage/import_upload",
+            "/api/manage/trust_upload",
         ];
         if !own.contains(path) {
             let res = app.post_form(path, body, Some(&contact)).await;
