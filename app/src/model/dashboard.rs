@@ -28,6 +28,11 @@ pub struct ManageHome {
     pub waiting_reviews: i64,
     /// The newest check of the signed log (none made yet: `None`).
     pub log_check: Option<LogCheckLine>,
+    /// Requests for trust documents waiting for approval.
+    pub waiting_trust: i64,
+    /// Trust documents whose validity ends within 90 days (or has ended): slug, title, the
+    /// last valid day.
+    pub expiring_trust: Vec<(String, String, String)>,
 }
 
 /// How the newest check of the whole signed log ended.

@@ -42,6 +42,7 @@ fn Home(h: ManageHome) -> impl IntoView {
                 <a href="/manage/objections">{format!("Objections ({})", h.open_objections)}</a>
                 <a href="/manage/reviews">{format!("Reviews ({})", h.waiting_reviews)}</a>
                 <a href="/manage/deliveries">"Deliveries"</a>
+                <a href="/manage/trust">"Trust documents"</a>
                 {h.can_edit.then(|| view! { <a href="/manage/import">"Import"</a> })}
                 <a href="/manage/audit">"Audit trail"</a>
                 {h.is_admin.then(|| view! { <a href="/manage/questionnaire">"Questionnaire"</a> })}
@@ -68,8 +69,11 @@ fn Home(h: ManageHome) -> impl IntoView {
                 }.into_any()
             }
         })}
-        {(h.open_objections > 0 || h.failed_deliveries > 0 || h.waiting_reviews > 0).then(|| view! {
+        {(h.open_objections > 0 || h.failed_deliveries > 0 || h.waiting_reviews > 0 || h.waiting_trust > 0).then(|| view! {
             <ul class="plain attention counts" aria-label="Needs attention">
+                {(h.waiting_trust > 0).then(|| view! {
+                    <li><a href="/manage/trust#requests-h">{format!("{} request{} for trust documents wait{} for approval", h.waiting_trust, if h.waiting_trust == 1 { "" } else { "s" }, if h.waiting_trust == 1 { "s" } else { "" })}</a></li>
+                })}
                 {(h.waiting_reviews > 0).then(|| view! {
                     <li><a href="/manage/reviews">{format!("{} submission{} from vendors wait{} for review", h.waiting_reviews, if h.waiting_reviews == 1 { "" } else { "s" }, if h.waiting_reviews == 1 { "s" } else { "" })}</a></li>
                 })}
@@ -91,6 +95,14 @@ fn Home(h: ManageHome) -> impl IntoView {
                 }).collect_view()}</ul>
             }.into_any() }}
         </section>
+        {(!h.expiring_trust.is_empty()).then(|| view! {
+            <section aria-labelledby="trust-expiring-h">
+                <h2 id="trust-expiring-h">"Trust documents expiring within 90 days"</h2>
+                <ul class="plain attention" id="trust-expiring">{h.expiring_trust.iter().map(|(_, title, until)| view! {
+                    <li><a href="/manage/trust">{title.clone()}</a>{format!(": valid until {until}; publish its new version")}</li>
+                }).collect_view()}</ul>
+            </section>
+        })}
         <section aria-labelledby="lapse-h">
             <h2 id="lapse-h">"Lapsing within 90 days"</h2>
             {if d.lapsing.is_empty() { view! { <p>"Nothing lapses in the next 90 days."</p> }.into_any() } else { view! {

@@ -105,7 +105,7 @@ fn TrustBody(p: TrustPage) -> impl IntoView {
                                         } else {
                                             view! { <span>{d.title.clone()}</span> }.into_any()
                                         }}
-                                        <br/><span class="hint">{format!("{} · {} · version {}", d.kind, d.issuer, d.version)}</span>
+                                        <br/><span class="hint">{[d.kind.clone(), d.issuer.clone(), format!("version {}", d.version)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
                                         {bridge.map(|b| view! { <br/><span class="hint">{b}</span> })}
                                         {note.map(|n| view! { <br/><span class="hint">{n}</span> })}
                                     </th>

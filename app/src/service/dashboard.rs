@@ -35,7 +35,17 @@ pub async fn load_manage_home() -> Result<ManageHome, AppError> {
             evidence,
         });
     }
+    let expiring_trust = crate::store::trust::expiring(
+        &db,
+        day + chrono::Duration::days(crate::domain::trust::EXPIRING_DAYS),
+    )
+    .await?
+    .into_iter()
+    .map(|d| (d.slug, d.title, d.valid_until.unwrap_or_default()))
+    .collect();
     Ok(ManageHome {
+        waiting_trust: crate::store::trust::requests(&db, "waiting").await?.len() as i64,
+        expiring_trust,
         today: day,
         dashboard: dashboard(&facts, day),
         vendors: lines,

@@ -594,6 +594,29 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trust_versions").await, 5);
 
+    // a bridge letter for the report, valid a month: on the page, and on the dashboard
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    let bridge = Form::new()
+        .text("title", "Bridge letter Q4")
+        .text("kind", "bridge_letter")
+        .text("access", "public")
+        .text("bridges", "soc-2-type-ii-report")
+        .text("issued_on", "2026-11-30")
+        .text("valid_until", soon.clone())
+        .part("file", Part::bytes(modern.clone()).file_name("bridge.pdf"));
+    let back = upload(&app, &manager, bridge).await;
+    assert!(back.contains("published="), "{back}");
+    let (_, html) = app.get("/trust").await;
+    assert!(
+        html.contains("Bridge letter for SOC 2 Type II report"),
+        "{html}"
+    );
+    let (_, html) = app.get_with("/manage", &auditor).await;
+    assert!(
+        html.contains("Trust documents expiring within 90 days") && html.contains(&soon),
+        "{html}"
+    );
+
     // withdrawn: gone from the page and from downloads
     post(
         &app,

@@ -35,7 +35,7 @@ pub struct DocumentRow {
 }
 
 const DOCUMENTS: &str = "SELECT d.id, d.slug, d.title, d.kind, d.covers, d.issuer, d.access, \
-     b.slug AS bridges, d.withdrawn_at, v.id AS version_id, v.version, v.period_start, \
+     b.title AS bridges, d.withdrawn_at, v.id AS version_id, v.version, v.period_start, \
      v.period_end, v.issued_on, v.valid_until, v.published_at, s.id AS stored_id, s.sha256, \
      s.size_bytes, s.media_type, s.file_name \
      FROM trust_documents d \
