@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, Page, test } from '@playwright/test';
@@ -842,4 +843,95 @@ test("a vendor's published list is followed: its difference is reviewed and acce
   } finally {
     server.close();
   }
+});
+
+/** The text of page `n` of a PDF, as Debian's pdftotext reads it (one line per line of text). */
+function pdfPageText(path: string, n: number): string {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', '-f', String(n), '-l', String(n), path, '-'], { encoding: 'utf8' })
+    .split(/\s+/).join(' ');
+}
+
+test('trust documents: a manager publishes a report; customers request it, accept the agreement by the mailed link and download a copy stamped with their name (without and with JavaScript)', async ({ page, browser, baseURL }) => {
+  test.setTimeout(180_000);
+  await signIn(page, 'manager', '/manage/trust');
+  await expectAccessible(page);
+  const upload = page.getByRole('region', { name: 'Publish a document' });
+  await upload.getByLabel('Title').fill('SOC 2 Type II report 2026');
+  await upload.getByLabel('Kind').selectOption({ label: 'SOC 2 Type II report' });
+  await upload.getByLabel(/What it covers/).fill('Cloud Storage');
+  await upload.getByLabel(/Issuer/).fill('Keel & Partners Audit');
+  await upload.getByLabel('Issued on').fill('2026-11-20');
+  await upload.getByLabel('Valid until').fill('2027-11-19');
+  await upload.getByLabel(/^File/).setInputFiles(join(__dirname, '..', 'fixtures', 'soc2-report.pdf'));
+  await upload.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#trust-published')).toContainText('soc-2-type-ii-report-2026');
+  await expect(page.getByRole('rowheader', { name: /SOC 2 Type II report 2026/ })).toBeVisible();
+
+  const people = [
+    { javaScriptEnabled: false, name: 'Zoë Łukasiewicz', email: 'zoe@customer.example' },
+    { javaScriptEnabled: true, name: 'Ørjan Ångström', email: 'orjan@customer.example' },
+  ];
+  for (const who of people) {
+    const ctx = await browser.newContext({ javaScriptEnabled: who.javaScriptEnabled, baseURL });
+    const customer = await ctx.newPage();
+    watchErrors(customer);
+    await customer.goto('/trust');
+    await ready(customer, test.info());
+    const docs = customer.getByRole('region', { name: 'Documents' });
+    await expect(docs.getByRole('rowheader', { name: /SOC 2 Type II report 2026/ })).toBeVisible();
+    await expect(docs.getByRole('link', { name: 'SOC 2 Type II report 2026' })).toHaveCount(0);
+    const form = customer.getByRole('region', { name: 'Request access' });
+    await form.getByLabel('Your name').fill(who.name);
+    await form.getByLabel('Work e-mail').fill(who.email);
+    await form.getByLabel('Organisation').fill('Müller & Søn GmbH');
+    await form.getByLabel(/SOC 2 Type II report 2026/).check();
+    // without accepting the agreement: refused at its box
+    await form.getByRole('button', { name: 'Request access' }).click();
+    await expect(customer.getByText('Accept the agreement to request access.')).toBeVisible();
+    await expectAccessible(customer, who.javaScriptEnabled);
+    if (!who.javaScriptEnabled) {
+      // the form came back from the server: fill it again
+      await form.getByLabel('Your name').fill(who.name);
+      await form.getByLabel('Work e-mail').fill(who.email);
+      await form.getByLabel('Organisation').fill('Müller & Søn GmbH');
+      await form.getByLabel(/SOC 2 Type II report 2026/).check();
+    }
+    await form.getByLabel(/I accept this agreement/).check();
+    await form.getByRole('button', { name: 'Request access' }).click();
+    await expect(customer.locator('#trust-notice')).toContainText('Check your mail');
+    const mail = await nthMail(baseURL!, who.email, 1);
+    expect(mail.text).not.toContain('Łukasiewicz');
+    await customer.goto(linkIn(mail, '/trust/confirm/'));
+    await ready(customer, test.info());
+    await expect(customer.getByText('For ' + who.name + ', Müller & Søn GmbH:')).toBeVisible();
+    await expectAccessible(customer, who.javaScriptEnabled);
+    await customer.getByRole('button', { name: 'Accept and open my access' }).click();
+    await customer.waitForURL(/\/trust\?opened=1/);
+    await expect(customer.locator('#trust-access')).toContainText(who.name);
+    const [download] = await Promise.all([
+      customer.waitForEvent('download'),
+      customer.getByRole('link', { name: 'SOC 2 Type II report 2026' }).click(),
+    ]);
+    const path = await download.path();
+    const code = ((await customer.locator('#trust-access').innerText()).match(/Access (\S+)/) ?? [])[1];
+    for (const n of [1, 2]) {
+      const text = pdfPageText(path, n);
+      expect(text).toContain(`Provided to ${who.name}, Müller & Søn GmbH on`);
+      expect(text).toContain(`confidential; access ${code}`);
+      expect(text).toContain(`SOC 2 Type II report, page ${n}`);
+    }
+    // the link worked once
+    await customer.goto(linkIn(mail, '/trust/confirm/'));
+    await expect(customer.locator('#trust-link-gone')).toBeVisible();
+    await ctx.close();
+  }
+
+  // the manager sees both accesses, and the log names each download
+  await page.goto('/manage/trust');
+  await ready(page, test.info());
+  const accesses = page.getByRole('region', { name: 'Open accesses' });
+  await expect(accesses.getByRole('row')).toHaveCount(3);
+  const log = await page.request.get('/manage/trust/soc-2-type-ii-report-2026/log.csv');
+  const csv = await log.text();
+  for (const who of people) expect(csv).toContain(who.email);
 });

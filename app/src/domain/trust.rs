@@ -385,7 +385,7 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
+        s.parse().expect("a test value")
     }
 
     #[test]
@@ -415,10 +415,10 @@ mod tests {
             accept: "yes".into(),
             agreement: "3".into(),
         };
-        let r = good.parse(&offered, 3).unwrap();
+        let r = good.parse(&offered, 3).expect("a test value");
         assert_eq!(r.email.as_str(), "zoe@customer.example");
         assert_eq!(r.documents.len(), 1);
-        let e = good.parse(&offered, 4).unwrap_err();
+        let e = good.parse(&offered, 4).expect_err("refused");
         assert_eq!(e[0].field, "accept");
         let bad = RequestForm {
             document: [("secret-plans".to_string(), "on".to_string())].into(),
@@ -428,7 +428,7 @@ mod tests {
         };
         let fields: Vec<_> = bad
             .parse(&offered, 3)
-            .unwrap_err()
+            .expect_err("refused")
             .into_iter()
             .map(|e| e.field)
             .collect();
@@ -442,12 +442,12 @@ mod tests {
         assert_eq!(opens_on_confirm(&asked, true), (vec![1, 2], vec![]));
         let s = TrustSettings {
             approved_domains: TrustSettings::parse_domains(" customer.example, Bücher.example")
-                .unwrap(),
+                .expect("a test value"),
             ..TrustSettings::default()
         };
-        assert!(s.approves(&Email::parse("a@customer.example").unwrap()));
-        assert!(!s.approves(&Email::parse("a@sub.customer.example").unwrap()));
-        assert!(s.approves(&Email::parse("a@xn--bcher-kva.example").unwrap()));
+        assert!(s.approves(&Email::parse("a@customer.example").expect("a test value")));
+        assert!(!s.approves(&Email::parse("a@sub.customer.example").expect("a test value")));
+        assert!(s.approves(&Email::parse("a@xn--bcher-kva.example").expect("a test value")));
         assert!(TrustSettings::parse_domains("a@b.example").is_err());
     }
 
@@ -463,7 +463,7 @@ mod tests {
             valid_until: "2027-11-30".into(),
             ..DocumentForm::default()
         };
-        let (doc, dates) = form.parse().unwrap();
+        let (doc, dates) = form.parse().expect("a test value");
         assert_eq!(doc.slug.as_str(), "soc-2-type-ii-report-2026");
         assert_eq!(dates.valid_until, Some(day("2027-11-30")));
         let bad = DocumentForm {
@@ -473,7 +473,7 @@ mod tests {
         };
         let fields: Vec<_> = bad
             .parse()
-            .unwrap_err()
+            .expect_err("refused")
             .into_iter()
             .map(|e| e.field)
             .collect();

@@ -410,11 +410,12 @@ mod tests {
         for modern in [false, true] {
             let pdf = sample(&[0, 90, 180, 270], modern);
             assert_eq!(check(&pdf), Ok(4));
-            let out = stamp(&pdf, "Provided to Zoë Ångström-Łukasiewicz, Müller GmbH").unwrap();
-            let doc = Document::load_mem(&out).unwrap();
+            let out = stamp(&pdf, "Provided to Zoë Ångström-Łukasiewicz, Müller GmbH")
+                .expect("a test value");
+            let doc = Document::load_mem(&out).expect("a test value");
             assert_eq!(doc.get_pages().len(), 4);
             for (_, page) in doc.get_pages() {
-                let fonts = doc.get_page_fonts(page).unwrap();
+                let fonts = doc.get_page_fonts(page).expect("a test value");
                 assert!(fonts.contains_key(FONT_NAME), "{fonts:?}");
                 assert!(
                     fonts.contains_key(&b"F1"[..]),
@@ -432,7 +433,7 @@ mod tests {
             check(b"%PDF-1.7\nnot really"),
             Err(PdfRefused::Unreadable(_))
         ));
-        let mut doc = Document::load_mem(&sample(&[0], false)).unwrap();
+        let mut doc = Document::load_mem(&sample(&[0], false)).expect("a test value");
         let encrypt = doc.add_object(dictionary! {
             "Filter" => "Standard",
             "V" => 1,
@@ -443,24 +444,25 @@ mod tests {
         });
         doc.trailer.set("Encrypt", encrypt);
         let mut bytes = Vec::new();
-        doc.save_to(&mut bytes).unwrap();
+        doc.save_to(&mut bytes).expect("a test value");
         assert_eq!(check(&bytes), Err(PdfRefused::Encrypted));
     }
 
     #[test]
     fn characters_the_font_lacks_become_question_marks_and_a_long_line_shrinks() {
-        let font = Embedded::new("Zoë 山田").unwrap();
+        let font = Embedded::new("Zoë 山田").expect("a test value");
         let chars: Vec<&str> = font.glyphs.values().map(|(_, c)| c.as_str()).collect();
         assert!(chars.contains(&"ë") && chars.contains(&"?"), "{chars:?}");
-        let long = Embedded::new(&"W".repeat(300)).unwrap();
-        let content = String::from_utf8(stamp_content([0.0, 0.0, 595.0, 842.0], 0, &long)).unwrap();
+        let long = Embedded::new(&"W".repeat(300)).expect("a test value");
+        let content = String::from_utf8(stamp_content([0.0, 0.0, 595.0, 842.0], 0, &long))
+            .expect("a test value");
         let size: f32 = content
             .split_whitespace()
             .skip_while(|w| *w != "/RegistryStamp")
             .nth(1)
-            .unwrap()
+            .expect("a test value")
             .parse()
-            .unwrap();
-        assert!(size < 7.0 && size >= 3.0, "{size}");
+            .expect("a test value");
+        assert!((3.0..7.0).contains(&size), "{size}");
     }
 }

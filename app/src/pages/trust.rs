@@ -48,11 +48,6 @@ pub fn TrustRoutePage() -> impl IntoView {
 #[component]
 fn TrustBody(p: TrustPage) -> impl IntoView {
     let query = use_query_map();
-    let requested = query.with_untracked(|q| q.get("requested").is_some());
-    let opened = query.with_untracked(|q| q.get("opened"));
-    let waiting = query
-        .with_untracked(|q| q.get("waiting"))
-        .unwrap_or_default();
     let action = ServerAction::<RequestTrustAccess>::new();
     let error = last_error(action);
     let requestable: Vec<TrustDocument> = p
@@ -61,10 +56,14 @@ fn TrustBody(p: TrustPage) -> impl IntoView {
         .filter(|d| d.access != AccessLevel::Public && !d.open)
         .cloned()
         .collect();
-    let notice = if requested || action.value().get_untracked().is_some_and(|r| r.is_ok()) {
-        Some("Check your mail: we sent a link to the address you gave. Open it and press the button to open your access (the link works once, for 48 hours).".to_string())
-    } else {
-        opened.map(|n| {
+    let notice = move || {
+        let requested = query.with(|q| q.get("requested").is_some())
+            || action.value().get().is_some_and(|r| r.is_ok());
+        if requested {
+            return Some("Check your mail: we sent a link to the address you gave. Open it and press the button to open your access (the link works once, for 48 hours).".to_string());
+        }
+        let waiting = query.with(|q| q.get("waiting")).unwrap_or_default();
+        query.with(|q| q.get("opened")).map(|n| {
             let mut s = format!("Your access is open to {n} document(s).");
             if waiting != "0" && !waiting.is_empty() {
                 s.push_str(&format!(
@@ -81,7 +80,7 @@ fn TrustBody(p: TrustPage) -> impl IntoView {
     });
     let documents = p.documents.clone();
     view! {
-        {notice.map(|n| view! { <div class="notice notice-ok" role="status" id="trust-notice"><p>{n}</p></div> })}
+        {move || notice().map(|n| view! { <div class="notice notice-ok" role="status" id="trust-notice"><p>{n}</p></div> })}
         {access}
         <section aria-labelledby="documents-h">
             <h2 id="documents-h">"Documents"</h2>
