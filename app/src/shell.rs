@@ -16,9 +16,9 @@ use crate::{
             ManageHomeRoute, ManageSubscriptionRoute, ManageVendorRoute, ObjectionRoute,
             ObjectionsRoute, PortalRoute, ProposalReviewRoute, QuestionnaireRoute,
             RecoveryCodesRoute, ReviewRoute, ReviewsRoute, RosterReviewRoute, SignInSetupRoute,
-            SubscribeRoute, TrustConfirmRoute, TrustManageRoute, TrustRoute, TwoStepSetupRoute,
-            UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute, VendorSignInRoute,
-            VerifyRoute,
+            SubscribeRoute, TrustConfirmRoute, TrustDocumentRoute, TrustManageRoute, TrustRoute,
+            TwoStepSetupRoute, UnsubscribeRoute, UsersRoute, VendorEditRoute, VendorLinkRoute,
+            VendorSignInRoute, VerifyRoute,
         },
         NotFoundPage, RegistryPage, VendorPage,
     },
@@ -93,6 +93,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/trust") view={Lazy::<TrustRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/trust/confirm/:token") view={Lazy::<TrustConfirmRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/manage/trust") view={Lazy::<TrustManageRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/manage/trust/:slug") view={Lazy::<TrustDocumentRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/verify") view={Lazy::<VerifyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login/setup") view={Lazy::<SignInSetupRoute>::new()} ssr=SsrMode::Async/>

@@ -170,14 +170,7 @@ pub fn router(state: AppState) -> Router {
             "/published-lists/{slug}/{sha256}",
             get(routes::documents::published_list),
         )
-        .route(
-            "/trust/documents/{slug}",
-            get(routes::documents::trust_document),
-        )
-        .route(
-            "/manage/trust/{slug}/log.csv",
-            get(routes::documents::trust_log_csv),
-        )
+        .merge(routes::trust::routes())
         .route("/api/v1/log/checkpoint", get(routes::log::checkpoint))
         .route("/api/v1/log/events/{id}/proof", get(routes::log::inclusion))
         .route("/api/v1/log/consistency", get(routes::log::consistency))
@@ -237,6 +230,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(origin::refuse_two_sessions))
         .layer(from_fn(origin::refuse_cross_site))
         .layer(from_fn(limit_body))
+        .layer(from_fn_with_state(
+            state.submit_limit.clone(),
+            rate_limit::limit_submissions,
+        ))
         .layer(from_fn(time_limit))
         .with_state(state);
     let app = match limits {

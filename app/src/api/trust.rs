@@ -103,3 +103,9 @@ pub async fn revoke_trust_access(id: i64) -> Result<(), AppError> {
 pub async fn load_trust_log(slug: String) -> Result<Vec<TrustDownload>, AppError> {
     manage::log(&slug, 200).await
 }
+
+/// A document's versions and its last 200 downloads (anyone signed in).
+#[server(prefix = "/api", endpoint = "manage/trust_document")]
+pub async fn load_trust_document(slug: String) -> Result<TrustDocumentLog, AppError> {
+    manage::document_log(&slug).await
+}

@@ -111,3 +111,23 @@ pub struct TrustDownload {
     pub user_agent: String,
     pub served_sha256: String,
 }
+
+/// One published version of a document (managers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustVersion {
+    pub version: i64,
+    pub period: String,
+    pub issued_on: String,
+    pub valid_until: String,
+    pub published_at: String,
+    pub file_name: String,
+    pub sha256: String,
+}
+
+/// `/manage/trust/{slug}`: a document's versions and its access log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustDocumentLog {
+    pub document: TrustDocument,
+    pub versions: Vec<TrustVersion>,
+    pub downloads: Vec<TrustDownload>,
+}

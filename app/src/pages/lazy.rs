@@ -10,9 +10,9 @@ use super::{
     ConfirmLinkPage, DeliveriesPage, EnrolPage, ImportPage, ImportRunPage, LoginPage,
     ManageHomePage, ManageSubscriptionPage, ManageVendorPage, ObjectionPage, ObjectionsPage,
     PortalPage, ProposalReviewPage, QuestionnairePage, RecoveryCodesPage, ReviewPage, ReviewsPage,
-    RosterReviewPage, SignInSetupPage, SubscribePage, TrustConfirmPage, TrustManagePage,
-    TrustRoutePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage, VendorLinkPage,
-    VendorSignInPage, VerifyPage,
+    RosterReviewPage, SignInSetupPage, SubscribePage, TrustConfirmPage, TrustDocumentPage,
+    TrustManagePage, TrustRoutePage, TwoStepSetupPage, UnsubscribePage, UsersPage, VendorEditPage,
+    VendorLinkPage, VendorSignInPage, VerifyPage,
 };
 
 macro_rules! lazy_page {
@@ -70,4 +70,5 @@ lazy_page!(
     TrustRoute => TrustRoutePage,
     TrustConfirmRoute => TrustConfirmPage,
     TrustManageRoute => TrustManagePage,
+    TrustDocumentRoute => TrustDocumentPage,
 );

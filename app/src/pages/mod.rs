@@ -47,7 +47,7 @@ pub use subscribe::{
     ConfirmLinkPage, ManageSubscriptionPage, ObjectionPage, SubscribePage, UnsubscribePage,
 };
 pub use trust::{TrustConfirmPage, TrustRoutePage};
-pub use trust_manage::TrustManagePage;
+pub use trust_manage::{TrustDocumentPage, TrustManagePage};
 pub use two_step::{EnrolPage, RecoveryCodesPage, SignInSetupPage, TwoStepSetupPage, VerifyPage};
 pub use users::{AccountPage, UsersPage};
 pub use vendor::VendorPage;

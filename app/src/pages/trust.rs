@@ -34,6 +34,7 @@ pub fn TrustRoutePage() -> impl IntoView {
         <Title text="Trust documents"/>
         <h1>"Audit reports and certifications"</h1>
         <p class="lede">"Our independent audits and certifications stand in for audits of our subcontractors and data centres. Public documents download at once; the others open after you accept our confidentiality agreement (and, for some, after we approve the request). Each PDF is marked with the recipient's name."</p>
+        <p id="trust-list">"The subcontractors these reports cover are in our list of subprocessors: "<a href="/">"the registry"</a>", or download it as "<a href="/subprocessors.csv" download="">"CSV"</a>" or "<a href="/subprocessors.xlsx" download="">"Excel"</a>" (as of today)."</p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

@@ -5,12 +5,13 @@
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::trust::{
-        load_trust_admin, DecideTrustRequest, RevokeTrustAccess, SaveTrustAgreement, TrustAdmin,
-        TrustDocument, UploadTrustDocument, WithdrawTrustDocument,
+        load_trust_admin, load_trust_document, DecideTrustRequest, RevokeTrustAccess,
+        SaveTrustAgreement, TrustAdmin, TrustDocument, TrustDocumentLog, UploadTrustDocument,
+        WithdrawTrustDocument,
     },
     components::{count_successes, last_error, ErrorNotice, FormError},
     domain::trust::{AccessLevel, TrustKind, Validity},
@@ -95,18 +96,21 @@ fn Admin(a: TrustAdmin, actions: Actions) -> impl IntoView {
                             let slug_w = slug.clone();
                             view! {
                                 <tr id=format!("admin-doc-{}", d.slug)>
-                                    <th scope="row">{d.title.clone()}{d.withdrawn.then_some(" (withdrawn)")}<br/><span class="hint">{format!("{} · {}", d.kind, d.slug)}</span></th>
+                                    <th scope="row"><a href=format!("/manage/trust/{}", d.slug)>{d.title.clone()}</a>{d.withdrawn.then_some(" (withdrawn)")}<br/><span class="hint">{format!("{} · {}", d.kind, d.slug)}</span></th>
                                     <td>{d.access.label()}</td>
                                     <td>{validity(&d)}</td>
                                     <td>{d.version}</td>
                                     <td><a href=format!("/manage/trust/{}/log.csv", d.slug) download="">"Access log (CSV)"</a></td>
                                     {edit.then(move || view! {
                                         <td>
-                                            <ActionForm action=actions.withdraw attr:class="inline">
-                                                <input type="hidden" name="slug" value=slug_w/>
-                                                <input type="hidden" name="withdraw" value=(!withdrawn).to_string()/>
-                                                <button type="submit" class="button secondary">{if withdrawn { "Offer again" } else { "Withdraw" }}</button>
-                                            </ActionForm>
+                                            <details><summary>{if withdrawn { "Offer again…" } else { "Withdraw…" }}</summary>
+                                                <p class="hint">{if withdrawn { "It is listed and downloadable again." } else { "It leaves the trust page and nobody can download it; its versions and log stay." }}</p>
+                                                <ActionForm action=actions.withdraw attr:class="inline">
+                                                    <input type="hidden" name="slug" value=slug_w/>
+                                                    <input type="hidden" name="withdraw" value=(!withdrawn).to_string()/>
+                                                    <button type="submit" class="button secondary">{if withdrawn { "Offer it again" } else { "Withdraw it" }}</button>
+                                                </ActionForm>
+                                            </details>
                                             <details><summary>"New version"</summary>
                                                 <form method="post" action=UploadTrustDocument::url() enctype="multipart/form-data" class="form narrow">
                                                     <input type="hidden" name="document" value=slug.clone()/>
@@ -192,10 +196,13 @@ fn Admin(a: TrustAdmin, actions: Actions) -> impl IntoView {
                                 <td>{x.documents.join(", ")}</td>
                                 <td>{x.expires_at.clone()}</td>
                                 {edit.then(move || view! {
-                                    <td><ActionForm action=actions.revoke attr:class="inline">
-                                        <input type="hidden" name="id" value=x.id.to_string()/>
-                                        <button type="submit" class="button secondary">"Revoke now"</button>
-                                    </ActionForm></td>
+                                    <td><details><summary>"Revoke…"</summary>
+                                        <p class="hint">"Its holder can download nothing more, at once."</p>
+                                        <ActionForm action=actions.revoke attr:class="inline">
+                                            <input type="hidden" name="id" value=x.id.to_string()/>
+                                            <button type="submit" class="button secondary">"Revoke now"</button>
+                                        </ActionForm>
+                                    </details></td>
                                 })}
                             </tr>
                         }).collect_view()}</tbody>
@@ -217,5 +224,72 @@ fn dates(p: &str) -> impl IntoView {
         {field("Period end", "period_end", false)}
         {field("Issued on", "issued_on", true)}
         {field("Valid until", "valid_until", false)}
+    }
+}
+
+/// `/manage/trust/{slug}`: a document's versions (each downloadable as uploaded) and its
+/// access log (the last 200 downloads; all of it as CSV).
+#[component]
+pub fn TrustDocumentPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
+    let data = Resource::new(move || slug.get(), load_trust_document);
+    view! {
+        <Title text="Trust document"/>
+        <nav aria-label="Breadcrumb" class="breadcrumb"><a href="/manage">"Manage"</a>" / "<a href="/manage/trust">"Trust documents"</a>" / "<span aria-current="page">{move || slug.get()}</span></nav>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(l) => view! { <DocumentLog l/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DocumentLog(l: TrustDocumentLog) -> impl IntoView {
+    let slug = l.document.slug.clone();
+    view! {
+        <h1>{l.document.title.clone()}</h1>
+        <p>{format!("{} · {} · {}", l.document.kind, l.document.access.label(), validity(&l.document))}</p>
+        <section aria-labelledby="versions-h">
+            <h2 id="versions-h">"Versions"</h2>
+            <table class="records" id="trust-versions">
+                <thead><tr><th scope="col">"Version"</th><th scope="col">"Period"</th><th scope="col">"Issued"</th><th scope="col">"Valid until"</th><th scope="col">"Published (UTC)"</th><th scope="col">"File as uploaded"</th><th scope="col">"SHA-256"</th></tr></thead>
+                <tbody>{l.versions.into_iter().map(|v| view! {
+                    <tr>
+                        <th scope="row">{v.version}</th>
+                        <td>{v.period}</td><td>{v.issued_on}</td><td>{v.valid_until}</td><td>{v.published_at}</td>
+                        <td><a href=format!("/manage/trust/{}/versions/{}", slug, v.version) download="">{v.file_name}</a></td>
+                        <td><code>{v.sha256.chars().take(16).collect::<String>()}</code></td>
+                    </tr>
+                }).collect_view()}</tbody>
+            </table>
+        </section>
+        <section aria-labelledby="log-h">
+            <h2 id="log-h">"Access log"</h2>
+            <p><a href=format!("/manage/trust/{}/log.csv", l.document.slug) download="">"The whole log (CSV)"</a></p>
+            {if l.downloads.is_empty() {
+                view! { <p>"Not downloaded yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="records" id="trust-log">
+                        <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Version"</th><th scope="col">"Access"</th><th scope="col">"Who"</th><th scope="col">"From"</th><th scope="col">"SHA-256 served"</th></tr></thead>
+                        <tbody>{l.downloads.into_iter().map(|d| view! {
+                            <tr>
+                                <td>{d.at.chars().take(19).collect::<String>().replace('T', " ")}</td>
+                                <td>{d.version}</td>
+                                <td><code>{d.code}</code></td>
+                                <th scope="row">{if d.organisation.is_empty() { d.who } else { format!("{}, {}", d.who, d.organisation) }}</th>
+                                <td>{d.address}</td>
+                                <td><code>{d.served_sha256.chars().take(16).collect::<String>()}</code></td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -4,8 +4,6 @@
 //! others only through an open access that lists them, PDFs stamped for the recipient, each
 //! download logged with the SHA-256 of what was served.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Utc};
 use leptos::prelude::use_context;
 use sha2::{Digest, Sha256};
@@ -22,7 +20,7 @@ use crate::{
     error::AppError,
     files::{limits::MAX_DOCUMENT_BYTES, stamp},
     model::trust::{TrustAccess, TrustDocument, TrustLink, TrustOpened, TrustPage},
-    request::{cpu, db, documents, internal, parts, today},
+    request::{cpu, db, documents, heavy, internal, parts, today},
     service::reviews::Download,
     session::{client_address, trust_cookie as cookies},
     store::{
@@ -353,10 +351,6 @@ fn random5() -> [u8; 5] {
     b
 }
 
-/// Stamping is CPU and memory work on the whole file: two at a time in a process.
-static STAMPING: LazyLock<tokio::sync::Semaphore> =
-    LazyLock::new(|| tokio::sync::Semaphore::new(2));
-
 /// `GET /trust/documents/{slug}`: a public document to anyone; any other only through this
 /// browser's open access that lists it (else 403, or 404 for what is not offered). PDFs are
 /// stamped for the access's holder; every download is logged.
@@ -381,15 +375,21 @@ pub async fn download(slug: &str) -> Result<Download, AppError> {
     let file_name = doc.file_name.clone();
     let served = match (&access, doc.media_type.as_str()) {
         (Some(a), "application/pdf") => {
-            let bytes = store
-                .read_all(&doc.sha256, MAX_DOCUMENT_BYTES)
-                .await
-                .map_err(store_error)?;
             let text = stamp_text(&a.name, &a.organisation, now.date_naive(), &a.code);
-            let _permit = STAMPING.acquire().await.map_err(internal)?;
-            let stamped = cpu(move || stamp::stamp(&bytes, &text))
-                .await?
-                .map_err(|e| internal(format!("stamping {}: {e}", doc.slug)))?;
+            // heavy work: a permit within 4 s, else 503 with Retry-After, as the exports'; the
+            // file is read into memory only once the permit is held
+            let (slug, sha) = (doc.slug.clone(), doc.sha256.clone());
+            let store = store.clone();
+            let stamped = heavy(&db, async move {
+                let bytes = store
+                    .read_all(&sha, MAX_DOCUMENT_BYTES)
+                    .await
+                    .map_err(store_error)?;
+                cpu(move || stamp::stamp(&bytes, &text))
+                    .await?
+                    .map_err(|e| internal(format!("stamping {slug}: {e}")))
+            })
+            .await?;
             Some(stamped)
         }
         _ => None,

@@ -18,7 +18,7 @@ use crate::{
     },
     error::AppError,
     files::{limits::MAX_DOCUMENT_BYTES, sniff::DocumentType, stamp},
-    model::trust::{TrustAdmin, TrustDownload, TrustRequest},
+    model::trust::{TrustAdmin, TrustDocumentLog, TrustDownload, TrustRequest, TrustVersion},
     request::{cpu, db, documents},
     session::{any_role, editor, require},
     store::{
@@ -381,4 +381,54 @@ pub async fn log(slug: &str, limit: i64) -> Result<Vec<TrustDownload>, AppError>
             served_sha256: d.served_sha256,
         })
         .collect())
+}
+
+/// `/manage/trust/{slug}`: every version and the last 200 downloads (anyone signed in).
+pub async fn document_log(slug: &str) -> Result<TrustDocumentLog, AppError> {
+    let downloads = log(slug, 200).await?;
+    let db = db()?;
+    let rows = store::versions(&db, slug).await?;
+    let newest = rows.first().ok_or(AppError::NotFound)?;
+    Ok(TrustDocumentLog {
+        document: document(newest, true),
+        versions: rows
+            .iter()
+            .map(|r| {
+                let d = document(r, true);
+                TrustVersion {
+                    version: r.version,
+                    period: d.period,
+                    issued_on: r.issued_on.clone(),
+                    valid_until: r.valid_until.clone().unwrap_or_default(),
+                    published_at: r.published_at.chars().take(16).collect(),
+                    file_name: r.file_name.clone(),
+                    sha256: r.sha256.clone(),
+                }
+            })
+            .collect(),
+        downloads,
+    })
+}
+
+/// `GET /manage/trust/{slug}/versions/{n}`: a version as it was uploaded (anyone signed in
+/// internally), to match a line of the access log.
+pub async fn version_download(slug: &str, n: i64) -> Result<super::reviews::Download, AppError> {
+    require(any_role).await?;
+    let db = db()?;
+    let r = store::versions(&db, slug)
+        .await?
+        .into_iter()
+        .find(|r| r.version == n)
+        .ok_or(AppError::NotFound)?;
+    let bytes = documents()?
+        .open(&r.sha256)
+        .await
+        .map_err(|e| crate::request::internal(format!("document store: {e}")))?;
+    Ok(super::reviews::Download {
+        file_name: r.file_name,
+        media_type: r.media_type,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        bytes,
+    })
 }

@@ -672,7 +672,7 @@ async fn mutating_calls(app: &TestApp) -> Vec<(&'static str, Allowed, Vec<(Strin
 /// manager; here they must refuse an anonymous caller like every internal call.
 /// Each with whether it refuses anonymous callers and the body of a call.
 type Call = (&'static str, bool, &'static [(&'static str, &'static str)]);
-const READ_ONLY: [Call; 58] = [
+const READ_ONLY: [Call; 59] = [
     // trust documents: the public side is tested in `trust.rs`
     ("/api/trust/page", false, &[]),
     (
@@ -684,6 +684,11 @@ const READ_ONLY: [Call; 58] = [
     ("/api/trust/confirm", false, &[("token", "0000")]),
     ("/api/manage/trust", true, &[]),
     ("/api/manage/trust_log", true, &[("slug", "matrix-report")]),
+    (
+        "/api/manage/trust_document",
+        true,
+        &[("slug", "matrix-report")],
+    ),
     ("/api/manage/trust_upload", true, &[("file", "x")]),
     ("/api/manage/imports", true, &[]),
     ("/api/manage/import", true, &[("id", "1")]),

@@ -530,6 +530,46 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
         200
     );
 
+    // a lapsed access opens nothing
+    crate::notices::exec(&app, "UPDATE trust_accesses SET expires_at = '2020-01-01T00:00:00.000Z' WHERE email = 'kim@trusted.example'").await;
+    assert_eq!(
+        download(&app, "penetration-test-summary", Some(&cookie3))
+            .await
+            .0,
+        403
+    );
+
+    // links are kept hashed, and lapse after 48 hours
+    let late = "late@customer.example";
+    let token = request(&app, &sink, late, &["soc-2-type-ii-report"], 1).await;
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM trust_requests WHERE token_hash = '{}'",
+                sha256(token.as_bytes())
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM trust_requests WHERE token_hash = '{token}'")
+        )
+        .await,
+        0
+    );
+    crate::notices::exec(&app, &format!("UPDATE trust_requests SET token_expires_at = '2020-01-01T00:00:00.000Z' WHERE email = '{late}'")).await;
+    assert_eq!(app.get(&format!("/trust/confirm/{token}")).await.0, 410);
+    assert_eq!(
+        post(&app, "/api/trust/confirm", &[("token", &token)], None)
+            .await
+            .status(),
+        410
+    );
+
     // revoked at once
     let first = scalar(
         &app,
@@ -593,6 +633,39 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
         (Some(2), Some("2028-11-14"))
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trust_versions").await, 5);
+    // the old version as uploaded, to people signed in, to match a line of the log
+    let res = app
+        .client
+        .get(format!(
+            "{}/manage/trust/soc-2-type-ii-report/versions/1",
+            app.base
+        ))
+        .header("cookie", &auditor)
+        .send()
+        .await
+        .expect("version");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.expect("body").to_vec(), classic);
+    assert_eq!(
+        app.get("/manage/trust/soc-2-type-ii-report/versions/1")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        app.get_with("/manage/trust/soc-2-type-ii-report/versions/9", &auditor)
+            .await
+            .0,
+        404
+    );
+    let (status, html) = app
+        .get_with("/manage/trust/soc-2-type-ii-report", &auditor)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("soc2-2027.pdf") && html.contains(&code),
+        "versions and log: {html}"
+    );
 
     // a bridge letter for the report, valid a month: on the page, and on the dashboard
     let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
@@ -645,7 +718,23 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
         .await,
         0
     );
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trust_acceptances WHERE email LIKE 'sha256:%' AND redacted_at IS NOT NULL").await, 3);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trust_acceptances WHERE email LIKE 'sha256:%' AND redacted_at IS NOT NULL").await, 3, "the late request was never confirmed");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trust_downloads WHERE redacted_at IS NULL OR address NOT LIKE 'sha256:%'").await, 0);
+    // the records are only ever added to: no update or delete but the retention's
+    let db = app.db().await;
+    for sql in [
+        "DELETE FROM trust_downloads",
+        "UPDATE trust_downloads SET served_sha256 = 'x'",
+        "DELETE FROM trust_acceptances",
+        "UPDATE trust_acceptances SET agreement_sha256 = 'x'",
+        "UPDATE trust_acceptances SET email = 'someone@else.example'",
+    ] {
+        assert!(
+            sqlx::query(sql).execute(&db.pool).await.is_err(),
+            "{sql} is refused"
+        );
+    }
+    db.pool.close().await;
     app.stop().await;
 }
 

@@ -158,3 +158,30 @@ pub async fn limit(State(rl): State<RateLimit>, req: Request, next: Next) -> Res
         ),
     }
 }
+
+/// Server functions a customer posts without signing in, counted against the subscribers'
+/// stricter limit (`SUBMIT_LIMIT_PER_MINUTE`): a request for trust documents and its link's
+/// button.
+pub const LIMITED_SUBMISSIONS: &[&str] = &["/api/trust/request", "/api/trust/confirm"];
+
+/// The stricter limit on [`LIMITED_SUBMISSIONS`] (no limit configured: nothing counted).
+pub async fn limit_submissions(
+    State(rl): State<Option<RateLimit>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().copied();
+    if let (Some(rl), Some(ConnectInfo(peer))) = (rl, peer) {
+        if req.method() == axum::http::Method::POST
+            && LIMITED_SUBMISSIONS.contains(&req.uri().path())
+        {
+            if let Err(secs) = rl.check(peer, req.headers()) {
+                return too_many(
+                    secs,
+                    "Too many submissions from your address; please wait a few minutes.",
+                );
+            }
+        }
+    }
+    next.run(req).await
+}

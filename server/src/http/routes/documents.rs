@@ -31,7 +31,7 @@ pub async fn download(
 
 /// Run `find` with the request's session and the server's handles in context (as a server
 /// function runs), and serve what it found as an attachment, or its error.
-async fn serve(
+pub(super) async fn serve(
     state: AppState,
     req: Request,
     find: impl AsyncFnOnce() -> Result<app::service::reviews::Download, app::error::AppError>,
@@ -65,81 +65,6 @@ pub async fn published_list(
 ) -> Response {
     serve(state, req, async move || {
         app::service::watch::download_fetched(&slug, &sha256).await
-    })
-    .await
-}
-
-/// `GET /trust/documents/{slug}`: a trust document, public ones to anyone, others through
-/// this browser's open access (its cookie); PDFs stamped for the access's holder; every
-/// download logged (`service::trust::download`).
-pub async fn trust_document(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    req: Request,
-) -> Response {
-    serve(state, req, async move || {
-        app::service::trust::download(&slug).await
-    })
-    .await
-}
-
-/// `GET /manage/trust/{slug}/log.csv`: a trust document's access log (anyone signed in),
-/// written by the CSV sink's dialect (BOM, CRLF, formula cells neutralised).
-pub async fn trust_log_csv(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    req: Request,
-) -> Response {
-    use super::export::csv::{write_cells, writer, BOM};
-    let name = format!("{slug}-access-log.csv");
-    serve(state, req, async move || {
-        let lines = app::service::trust_manage::log(&slug, 1_000_000).await?;
-        let mut w = writer();
-        let fail = |e: csv::Error| app::request::internal(format!("access log csv: {e}"));
-        write_cells(
-            &mut w,
-            &[
-                "downloaded_at",
-                "version",
-                "access",
-                "who",
-                "organisation",
-                "address",
-                "user_agent",
-                "served_sha256",
-            ],
-        )
-        .map_err(fail)?;
-        for l in lines {
-            write_cells(
-                &mut w,
-                &[
-                    l.at,
-                    l.version.to_string(),
-                    l.code,
-                    l.who,
-                    l.organisation,
-                    l.address,
-                    l.user_agent,
-                    l.served_sha256,
-                ],
-            )
-            .map_err(fail)?;
-        }
-        let mut body = BOM.to_vec();
-        body.extend(
-            w.into_inner()
-                .map_err(|e| app::request::internal(e.to_string()))?,
-        );
-        Ok(app::service::reviews::Download {
-            file_name: name,
-            media_type: "text/csv; charset=utf-8".into(),
-            size_bytes: body.len() as i64,
-            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body)),
-            bytes: Box::pin(futures::stream::once(async move {
-                Ok(axum::body::Bytes::from(body))
-            })),
-        })
     })
     .await
 }

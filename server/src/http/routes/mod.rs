@@ -9,6 +9,7 @@ pub mod log;
 pub mod open_list;
 pub mod openapi;
 pub mod subscriptions;
+pub mod trust;
 
 use axum::http::{header, HeaderMap};
 
