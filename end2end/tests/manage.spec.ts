@@ -851,21 +851,26 @@ function pdfPageText(path: string, n: number): string {
     .split(/\s+/).join(' ');
 }
 
-test('trust documents: a manager publishes a report; customers request it, accept the agreement by the mailed link and download a copy stamped with their name (without and with JavaScript)', async ({ page, browser, baseURL }) => {
-  test.setTimeout(180_000);
+test('trust documents: a manager publishes two reports; customers request both, accept the agreement by the mailed link, download the first stamped with their name, get the second once approved, and lose it when revoked (without and with JavaScript)', async ({ page, browser, baseURL }) => {
+  test.setTimeout(300_000);
   await signIn(page, 'manager', '/manage/trust');
   await expectAccessible(page);
-  const upload = page.getByRole('region', { name: 'Publish a document' });
-  await upload.getByLabel('Title').fill('SOC 2 Type II report 2026');
-  await upload.getByLabel('Kind').selectOption({ label: 'SOC 2 Type II report' });
-  await upload.getByLabel(/What it covers/).fill('Cloud Storage');
-  await upload.getByLabel(/Issuer/).fill('Keel & Partners Audit');
-  await upload.getByLabel('Issued on').fill('2026-11-20');
-  await upload.getByLabel('Valid until').fill('2027-11-19');
-  await upload.getByLabel(/^File/).setInputFiles(join(__dirname, '..', 'fixtures', 'soc2-report.pdf'));
-  await upload.getByRole('button', { name: 'Publish' }).click();
-  await expect(page.locator('#trust-published')).toContainText('soc-2-type-ii-report-2026');
-  await expect(page.getByRole('rowheader', { name: /SOC 2 Type II report 2026/ })).toBeVisible();
+  const publish = async (title: string, kind: string, access: string) => {
+    const upload = page.getByRole('region', { name: 'Publish a document' });
+    await upload.getByLabel('Title').fill(title);
+    await upload.getByLabel('Kind').selectOption({ label: kind });
+    await upload.getByLabel(/What it covers/).fill('Cloud Storage');
+    await upload.getByLabel(/Issuer/).fill('Keel & Partners Audit');
+    await upload.getByLabel('Access').selectOption({ label: access });
+    await upload.getByLabel('Issued on').fill('2026-11-20');
+    await upload.getByLabel('Valid until').fill('2027-11-19');
+    await upload.getByLabel(/^File/).setInputFiles(join(__dirname, '..', 'fixtures', 'soc2-report.pdf'));
+    await upload.getByRole('button', { name: 'Publish' }).click();
+    await expect(page.locator('#trust-published')).toBeVisible();
+    await expect(page.getByRole('rowheader', { name: new RegExp(title) })).toBeVisible();
+  };
+  await publish('SOC 2 Type II report 2026', 'SOC 2 Type II report', 'After accepting the agreement');
+  await publish('Penetration test summary 2026', 'Penetration test summary', 'After a manager approves');
 
   const people = [
     { javaScriptEnabled: false, name: 'Zoë Łukasiewicz', email: 'zoe@customer.example' },
@@ -881,21 +886,19 @@ test('trust documents: a manager publishes a report; customers request it, accep
     await expect(docs.getByRole('rowheader', { name: /SOC 2 Type II report 2026/ })).toBeVisible();
     await expect(docs.getByRole('link', { name: 'SOC 2 Type II report 2026' })).toHaveCount(0);
     const form = customer.getByRole('region', { name: 'Request access' });
-    await form.getByLabel('Your name').fill(who.name);
-    await form.getByLabel('Work e-mail').fill(who.email);
-    await form.getByLabel('Organisation').fill('Müller & Søn GmbH');
-    await form.getByLabel(/SOC 2 Type II report 2026/).check();
-    // without accepting the agreement: refused at its box
-    await form.getByRole('button', { name: 'Request access' }).click();
-    await expect(customer.getByText('Accept the agreement to request access.')).toBeVisible();
-    await expectAccessible(customer, who.javaScriptEnabled);
-    if (!who.javaScriptEnabled) {
-      // the form came back from the server: fill it again
+    const fill = async () => {
       await form.getByLabel('Your name').fill(who.name);
       await form.getByLabel('Work e-mail').fill(who.email);
       await form.getByLabel('Organisation').fill('Müller & Søn GmbH');
       await form.getByLabel(/SOC 2 Type II report 2026/).check();
-    }
+      await form.getByLabel(/Penetration test summary 2026/).check();
+    };
+    await fill();
+    // without accepting the agreement: refused at its box
+    await form.getByRole('button', { name: 'Request access' }).click();
+    await expect(customer.getByText('Accept the agreement to request access.')).toBeVisible();
+    await expectAccessible(customer, who.javaScriptEnabled);
+    if (!who.javaScriptEnabled) await fill(); // the form came back from the server
     await form.getByLabel(/I accept this agreement/).check();
     await form.getByRole('button', { name: 'Request access' }).click();
     await expect(customer.locator('#trust-notice')).toContainText('Check your mail');
@@ -906,32 +909,64 @@ test('trust documents: a manager publishes a report; customers request it, accep
     await expect(customer.getByText('For ' + who.name + ', Müller & Søn GmbH:')).toBeVisible();
     await expectAccessible(customer, who.javaScriptEnabled);
     await customer.getByRole('button', { name: 'Accept and open my access' }).click();
-    await customer.waitForURL(/\/trust\?opened=1/);
+    await customer.waitForURL(/\/trust\?opened=1&waiting=1/);
+    await expect(customer.locator('#trust-notice')).toContainText('1 document(s) wait for our approval');
     await expect(customer.locator('#trust-access')).toContainText(who.name);
-    const [download] = await Promise.all([
-      customer.waitForEvent('download'),
-      customer.getByRole('link', { name: 'SOC 2 Type II report 2026' }).click(),
-    ]);
-    const path = await download.path();
-    const code = ((await customer.locator('#trust-access').innerText()).match(/Access (\S+)/) ?? [])[1];
-    for (const n of [1, 2]) {
-      const text = pdfPageText(path, n);
-      expect(text).toContain(`Provided to ${who.name}, Müller & Søn GmbH on`);
-      expect(text).toContain(`confidential; access ${code}`);
-      expect(text).toContain(`SOC 2 Type II report, page ${n}`);
-    }
+
+    /** Download `title` and check every page of it names the customer and the access. */
+    const stamped = async (title: string) => {
+      const [download] = await Promise.all([
+        customer.waitForEvent('download'),
+        customer.getByRole('link', { name: title }).click(),
+      ]);
+      const path = await download.path();
+      const code = ((await customer.locator('#trust-access').innerText()).match(/Access (\S+)/) ?? [])[1];
+      for (const n of [1, 2]) {
+        const text = pdfPageText(path, n);
+        expect(text).toContain(`Provided to ${who.name}, Müller & Søn GmbH on`);
+        expect(text).toContain(`confidential; access ${code}`);
+        expect(text).toContain(`SOC 2 Type II report, page ${n}`);
+      }
+    };
+    await stamped('SOC 2 Type II report 2026');
+    await expect(customer.getByRole('link', { name: 'Penetration test summary 2026' })).toHaveCount(0);
     // the link worked once
     await customer.goto(linkIn(mail, '/trust/confirm/'));
     await expect(customer.locator('#trust-link-gone')).toBeVisible();
+
+    // the manager was told, and approves
+    await nthMail(baseURL!, 'manager@example.test', people.indexOf(who) + 1);
+    await page.goto('/manage/trust');
+    await ready(page, test.info());
+    const request = page.locator('#trust-requests li', { hasText: who.email });
+    await request.getByRole('radio', { name: 'Approve' }).check();
+    await request.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('#trust-requests li', { hasText: who.email })).toHaveCount(0);
+    const approved = await nthMail(baseURL!, who.email, 2);
+    await customer.goto(linkIn(approved, '/trust/confirm/'));
+    await ready(customer, test.info());
+    await customer.getByRole('button', { name: 'Open my access' }).click();
+    await customer.waitForURL(/\/trust\?opened=/);
+    await stamped('Penetration test summary 2026');
+    const href = await customer.getByRole('link', { name: 'SOC 2 Type II report 2026' }).getAttribute('href');
+    expect((await customer.request.get(href!)).status(), 'the first document is still open').toBe(200);
+
+    // revoked: the next download is refused
+    await page.reload();
+    await ready(page, test.info());
+    const row = page.locator('#trust-accesses tr', { hasText: who.email }).filter({ hasText: 'Penetration' });
+    await row.getByText('Revoke…').click();
+    await row.getByRole('button', { name: 'Revoke now' }).click();
+    await expect(page.locator('#trust-accesses tr', { hasText: who.email }).filter({ hasText: 'Penetration' })).toHaveCount(0);
+    expect((await customer.request.get(href!)).status()).toBe(403);
     await ctx.close();
   }
 
-  // the manager sees both accesses, and the log names each download
-  await page.goto('/manage/trust');
+  // the access log names every download
+  await page.goto('/manage/trust/penetration-test-summary-2026');
   await ready(page, test.info());
-  const accesses = page.getByRole('region', { name: 'Open accesses' });
-  await expect(accesses.getByRole('row')).toHaveCount(3);
-  const log = await page.request.get('/manage/trust/soc-2-type-ii-report-2026/log.csv');
-  const csv = await log.text();
-  for (const who of people) expect(csv).toContain(who.email);
+  await expectAccessible(page);
+  for (const who of people) await expect(page.locator('#trust-log')).toContainText(who.email);
+  const csv = await (await page.request.get('/manage/trust/soc-2-type-ii-report-2026/log.csv')).text();
+  for (const who of people) expect(csv.split(who.email).length - 1, `${who.email} downloaded the report twice`).toBe(2);
 });

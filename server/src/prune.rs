@@ -88,14 +88,6 @@ pub async fn keep_pruned(
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        match app::service::trust::redact(&db, Utc::now(), trust_retention_days).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                rows = n,
-                "replaced trust document requesters' personal data past TRUST_RETENTION_DAYS by its hash"
-            ),
-            Err(e) => tracing::warn!("trust document requesters' data not redacted: {e}"),
-        }
         match erase_rosters(&db, Utc::now(), roster_retention_days).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -117,6 +109,15 @@ pub async fn keep_pruned(
             app::store::private_copy::sweep_leftovers(&std::env::temp_dir(), LEFTOVER_COPY_AGE);
         if swept > 0 {
             tracing::info!(copies = swept, "removed dry-run copies left by killed runs");
+        }
+        // last: the rounds above keep the timing they had at start
+        match app::service::trust::redact(&db, Utc::now(), trust_retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                rows = n,
+                "replaced trust document requesters' personal data past TRUST_RETENTION_DAYS by its hash"
+            ),
+            Err(e) => tracing::warn!("trust document requesters' data not redacted: {e}"),
         }
         tokio::select! {
             _ = tokio::time::sleep(PRUNE_EVERY) => {}

@@ -43,16 +43,19 @@ pub fn check(bytes: &[u8]) -> Result<usize, PdfRefused> {
     Ok(doc.get_pages().len())
 }
 
-/// `bytes` with `text` stamped at the foot of every page.
-pub fn stamp(bytes: &[u8], text: &str) -> Result<Vec<u8>, PdfRefused> {
-    let mut doc = load(bytes)?;
+/// `bytes` with `text` stamped at the foot of every page. The file is let go of once read,
+/// so at most the parsed document and the stamped copy are held at once.
+pub fn stamp(bytes: Vec<u8>, text: &str) -> Result<Vec<u8>, PdfRefused> {
+    let mut doc = load(&bytes)?;
+    let room = bytes.len() + 16 * 1024;
+    drop(bytes);
     let font = Embedded::new(text)?;
     let font_id = font.add_to(&mut doc)?;
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     for page in pages {
         stamp_page(&mut doc, page, font_id, &font)?;
     }
-    let mut out = Vec::with_capacity(bytes.len() + 16 * 1024);
+    let mut out = Vec::with_capacity(room);
     doc.save_to(&mut out)
         .map_err(|e| PdfRefused::Unreadable(e.to_string()))?;
     Ok(out)
@@ -401,6 +404,27 @@ pub fn sample(pages: &[i64], modern: bool) -> Vec<u8> {
     out
 }
 
+/// [`sample`]'s one page with an encryption dictionary in its trailer, as a password-protected
+/// file has (tests: it must be refused).
+pub fn sample_encrypted() -> Vec<u8> {
+    let Ok(mut doc) = Document::load_mem(&sample(&[0], false)) else {
+        return Vec::new();
+    };
+    let encrypt = doc.add_object(dictionary! {
+        "Filter" => "Standard",
+        "V" => 1,
+        "R" => 2,
+        "O" => Object::string_literal("01234567890123456789012345678901"),
+        "U" => Object::string_literal("01234567890123456789012345678901"),
+        "P" => -4,
+    });
+    doc.trailer.set("Encrypt", encrypt);
+    let mut out = Vec::new();
+    let saved = doc.save_to(&mut out);
+    debug_assert!(saved.is_ok());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,7 +434,7 @@ mod tests {
         for modern in [false, true] {
             let pdf = sample(&[0, 90, 180, 270], modern);
             assert_eq!(check(&pdf), Ok(4));
-            let out = stamp(&pdf, "Provided to Zoë Ångström-Łukasiewicz, Müller GmbH")
+            let out = stamp(pdf, "Provided to Zoë Ångström-Łukasiewicz, Müller GmbH")
                 .expect("a test value");
             let doc = Document::load_mem(&out).expect("a test value");
             assert_eq!(doc.get_pages().len(), 4);
@@ -433,18 +457,7 @@ mod tests {
             check(b"%PDF-1.7\nnot really"),
             Err(PdfRefused::Unreadable(_))
         ));
-        let mut doc = Document::load_mem(&sample(&[0], false)).expect("a test value");
-        let encrypt = doc.add_object(dictionary! {
-            "Filter" => "Standard",
-            "V" => 1,
-            "R" => 2,
-            "O" => Object::string_literal("01234567890123456789012345678901"),
-            "U" => Object::string_literal("01234567890123456789012345678901"),
-            "P" => -4,
-        });
-        doc.trailer.set("Encrypt", encrypt);
-        let mut bytes = Vec::new();
-        doc.save_to(&mut bytes).expect("a test value");
+        let bytes = sample_encrypted();
         assert_eq!(check(&bytes), Err(PdfRefused::Encrypted));
     }
 

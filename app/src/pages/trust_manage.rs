@@ -169,10 +169,12 @@ fn Admin(a: TrustAdmin, actions: Actions) -> impl IntoView {
                                     <input type="hidden" name="id" value=r.id.to_string()/>
                                     <label for=format!("reason-{}", r.id)>"Reason (required to deny; mailed to the requester)"</label>
                                     <textarea id=format!("reason-{}", r.id) name="reason" rows="2"></textarea>
-                                    <div class="actions">
-                                        <button type="submit" name="decision" value="approve" class="button">"Approve"</button>
-                                        <button type="submit" name="decision" value="deny" class="button secondary">"Deny"</button>
-                                    </div>
+                                    <fieldset class="choices">
+                                        <legend>"Decision"</legend>
+                                        <label class="check"><input type="radio" name="decision" value="approve" checked/>" Approve"</label>
+                                        <label class="check"><input type="radio" name="decision" value="deny"/>" Deny"</label>
+                                    </fieldset>
+                                    <div class="actions"><button type="submit" class="button">"Record the decision"</button></div>
                                 </ActionForm>
                             })}
                         </li>

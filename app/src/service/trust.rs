@@ -307,6 +307,16 @@ pub async fn confirm(token: &str) -> Result<TrustOpened, AppError> {
         expires_at: String::new(),
     };
     if !open.is_empty() {
+        // this browser's open access of the same person keeps what it opened: the new cookie
+        // replaces the old one, so the new access lists both
+        let mut open = open.clone();
+        if let Some(prev) = viewer(&db).await?.filter(|p| p.email == r.email) {
+            for id in ids(&prev.documents) {
+                if !open.contains(&id) {
+                    open.push(id);
+                }
+            }
+        }
         let (cookie, cookie_hash) = new_token();
         let code = access_code(random5());
         let ends = access_ends(now, s.access_days);
@@ -385,7 +395,7 @@ pub async fn download(slug: &str) -> Result<Download, AppError> {
                     .read_all(&sha, MAX_DOCUMENT_BYTES)
                     .await
                     .map_err(store_error)?;
-                cpu(move || stamp::stamp(&bytes, &text))
+                cpu(move || stamp::stamp(bytes, &text))
                     .await?
                     .map_err(|e| internal(format!("stamping {slug}: {e}")))
             })
@@ -439,12 +449,12 @@ fn store_error(e: DocumentError) -> AppError {
 /// Erase (hash) the personal data of requests older than the retention period; how many
 /// rows changed. The pruning round calls it.
 pub async fn redact(db: &Db, now: DateTime<Utc>, retention_days: u32) -> Result<u64, AppError> {
+    let before = now - chrono::Duration::days(i64::from(retention_days));
+    if !trust_store::any_to_redact(db, before).await? {
+        return Ok(0);
+    }
     let mut tx = begin_write(db).await?;
-    let n = trust_store::redact(
-        &mut tx,
-        now - chrono::Duration::days(i64::from(retention_days)),
-    )
-    .await?;
+    let n = trust_store::redact(&mut tx, before).await?;
     tx.commit().await?;
     Ok(n)
 }

@@ -21,24 +21,6 @@ use crate::{
 const NAME: &str = "Zoë Łukasiewicz-Ångström";
 const ORGANISATION: &str = "Müller & Søn GmbH";
 
-/// A PDF whose trailer names an encryption dictionary (as a password-protected file does).
-fn encrypted_pdf() -> Vec<u8> {
-    use lopdf::{dictionary, Document, Object};
-    let mut doc = Document::load_mem(&app::files::stamp::sample(&[0], false)).expect("sample");
-    let encrypt = doc.add_object(dictionary! {
-        "Filter" => "Standard",
-        "V" => 1,
-        "R" => 2,
-        "O" => Object::string_literal("01234567890123456789012345678901"),
-        "U" => Object::string_literal("01234567890123456789012345678901"),
-        "P" => -4,
-    });
-    doc.trailer.set("Encrypt", encrypt);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).expect("save");
-    out
-}
-
 /// A 1x1 PNG.
 fn png() -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -261,7 +243,7 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
             "Locked report",
             "soc2",
             "agreement",
-            encrypted_pdf(),
+            app::files::stamp::sample_encrypted(),
             "locked.pdf",
         ),
     )

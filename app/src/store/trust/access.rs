@@ -332,6 +332,22 @@ pub async fn downloads(db: &Db, slug: &str, limit: i64) -> StoreResult<Vec<Downl
     .await?)
 }
 
+/// Whether any personal data recorded before `before` is still in the clear (a read, so the
+/// hourly round takes no write lock when there is nothing to do).
+pub async fn any_to_redact(db: &Db, before: DateTime<Utc>) -> StoreResult<bool> {
+    let before = stamp(before);
+    let n = sqlx::query_scalar::<Any, i64>(
+        "SELECT (SELECT COUNT(*) FROM trust_requests WHERE created_at < $1 AND redacted_at IS NULL) \
+         + (SELECT COUNT(*) FROM trust_acceptances WHERE accepted_at < $1 AND redacted_at IS NULL) \
+         + (SELECT COUNT(*) FROM trust_accesses WHERE created_at < $1 AND redacted_at IS NULL) \
+         + (SELECT COUNT(*) FROM trust_downloads WHERE downloaded_at < $1 AND redacted_at IS NULL)",
+    )
+    .bind(before)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Replace the personal data recorded before `before` with its hash (`sha256:` and hex):
 /// requests, acceptances, accesses and downloads. How many rows changed.
 pub async fn redact(conn: &mut AnyConnection, before: DateTime<Utc>) -> StoreResult<u64> {
