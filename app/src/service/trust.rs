@@ -345,13 +345,9 @@ async fn agreement_version(
     if a.version == version {
         return Ok(a);
     }
-    sqlx::query_as::<sqlx::Any, AgreementRow>(
-        "SELECT version, body, sha256, created_at, created_by FROM trust_agreements WHERE version = $1",
-    )
-    .bind(version)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| internal(format!("agreement version {version} is missing")))
+    trust_store::agreement_at(conn, version)
+        .await?
+        .ok_or_else(|| internal(format!("agreement version {version} is missing")))
 }
 
 fn random5() -> [u8; 5] {

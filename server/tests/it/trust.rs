@@ -89,7 +89,10 @@ async fn request(
         ("r[email]".into(), email.into()),
         ("r[organisation]".into(), ORGANISATION.into()),
         ("r[accept]".into(), "yes".into()),
-        ("r[agreement]".into(), "1".into()),
+        (
+            "r[agreement]".into(),
+            agreement_shown(app).await.to_string(),
+        ),
     ];
     for d in documents {
         form.push((format!("r[document][{d}]"), "on".into()));
@@ -109,6 +112,13 @@ async fn request(
         mail.text
     );
     mail.token_after("/trust/confirm/").expect("link")
+}
+
+/// The agreement version `/trust` shows now.
+async fn agreement_shown(app: &TestApp) -> i64 {
+    let res = post(app, "/api/trust/page", &[], None).await;
+    let page: serde_json::Value = res.json().await.expect("json");
+    page["agreement_version"].as_i64().expect("version")
 }
 
 /// Press the link's button: the access cookie.
@@ -462,7 +472,29 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
     // denied with a reason, which is mailed
     let other = "sam@customer.example";
     let token = request(&app, &sink, other, &["penetration-test-summary"], 1).await;
+    // the agreement changes between the request and its confirmation: the acceptance names
+    // the text the request was made under
+    let res = post(
+        &app,
+        "/api/manage/trust_agreement",
+        &[(
+            "body",
+            "Version two of our agreement: keep the documents confidential.",
+        )],
+        Some(&manager),
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(agreement_shown(&app).await, 2);
     assert!(confirm(&app, &token).await.is_none(), "nothing opens yet");
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT agreement_version FROM trust_acceptances WHERE email = '{other}'")
+        )
+        .await,
+        1
+    );
     let id = scalar(
         &app,
         "SELECT id FROM trust_requests WHERE state = 'waiting'",

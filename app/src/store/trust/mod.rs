@@ -175,6 +175,20 @@ pub async fn agreement(conn: &mut AnyConnection) -> StoreResult<Option<Agreement
     .await?)
 }
 
+/// The agreement's version `version`.
+pub async fn agreement_at(
+    conn: &mut AnyConnection,
+    version: i64,
+) -> StoreResult<Option<AgreementRow>> {
+    Ok(sqlx::query_as::<Any, AgreementRow>(
+        "SELECT version, body, sha256, created_at, created_by FROM trust_agreements \
+         WHERE version = $1",
+    )
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Add the agreement's next version; its number.
 pub async fn add_agreement(
     conn: &mut AnyConnection,
