@@ -752,4 +752,89 @@ async fn customers_get_stamped_documents_behind_a_recorded_agreement(backend: Ba
     app.stop().await;
 }
 
-on_both_databases!(customers_get_stamped_documents_behind_a_recorded_agreement);
+/// Requests are limited per address (the subscribers' limit) and their mails per mailbox (the
+/// confirmation mails' cap, 3 a day by default): a fourth request of one mailbox is answered
+/// alike but mailed nothing; past the address's limit, 429.
+async fn requests_are_limited_per_address_and_mailbox(backend: Backend) {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(backend, |c| {
+        c.notices.smtp_url = smtp;
+        c.submit_limit_per_minute = Some(5);
+    })
+    .await;
+    app.create_user("manager@example.test", app::domain::Role::Manager, PASSWORD)
+        .await;
+    let manager = app.login("manager@example.test", PASSWORD).await;
+    let back = upload(
+        &app,
+        &manager,
+        document(
+            "SOC 2 Type II report",
+            "soc2",
+            "agreement",
+            app::files::stamp::sample(&[0], false),
+            "soc2.pdf",
+        ),
+    )
+    .await;
+    assert!(back.contains("published="), "{back}");
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move {
+            post(
+                app,
+                "/api/trust/request",
+                &[
+                    ("r[name]", NAME),
+                    ("r[email]", email),
+                    ("r[organisation]", ORGANISATION),
+                    ("r[document][soc-2-type-ii-report]", "on"),
+                    ("r[accept]", "yes"),
+                    ("r[agreement]", "1"),
+                ],
+                None,
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    };
+    for _ in 0..4 {
+        assert!(matches!(ask("Zoe+tag@customer.example").await, 200 | 302));
+    }
+    sink.wait_for("zoe+tag@customer.example", 3, 20).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let to: Vec<String> = sink.mails().into_iter().map(|m| m.to).collect();
+    assert_eq!(
+        to.iter().filter(|t| t.contains("zoe")).count(),
+        3,
+        "three mails to one mailbox a day: {to:?}"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM trust_requests").await,
+        3,
+        "the capped one is not recorded"
+    );
+    assert!(
+        matches!(ask("other@customer.example").await, 200 | 302),
+        "the fifth submission"
+    );
+    assert_eq!(
+        ask("third@customer.example").await,
+        429,
+        "past the address's limit"
+    );
+    assert_eq!(
+        post(&app, "/api/trust/confirm", &[("token", "00")], None)
+            .await
+            .status(),
+        429
+    );
+    app.stop().await;
+}
+
+on_both_databases!(
+    customers_get_stamped_documents_behind_a_recorded_agreement,
+    requests_are_limited_per_address_and_mailbox
+);
